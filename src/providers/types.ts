@@ -1,0 +1,205 @@
+/**
+ * The contract between the gateway's services and one provider. An adapter knows one
+ * provider's wire format and nothing else: it never touches D1 and never sees Hono. It gets
+ * what it needs (keys, base URLs, resolved files) through `ProviderContext`, and reports what
+ * it creates upstream through `BatchSink.record` so that the service can keep it in D1.
+ */
+import type { AnthropicErrorBody } from "../lib/errors";
+
+export const PROVIDER_NAMES = ["anthropic", "openai", "gemini", "bedrock"] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** The Worker's environment, as far as adapters read it (all strings, all optional). */
+export type ProviderEnv = Partial<Record<string, string>>;
+
+export interface ProviderContext {
+  env: ProviderEnv;
+  /** `fetch` to use for every upstream call (tests and retries wrap it). */
+  fetch: typeof fetch;
+}
+
+// ─── Anthropic wire shapes the adapters consume and produce ────────────────────────────────
+
+/** Messages create params, as validated by the gateway (extra fields are kept). */
+export type MessageParams = Record<string, unknown> & { model: string; max_tokens: number; messages: unknown[] };
+
+/** One item of `requests` in a batch create body. */
+export interface BatchRequest {
+  custom_id: string;
+  params: MessageParams;
+}
+
+/** The `result` of one results line (reference §2.4). */
+export type BatchResult =
+  | { type: "succeeded"; message: Record<string, unknown> }
+  | { type: "errored"; error: AnthropicErrorBody }
+  | { type: "canceled" }
+  | { type: "expired" };
+
+/** One line of the results JSONL. */
+export interface BatchResultLine {
+  custom_id: string;
+  result: BatchResult;
+}
+
+export interface RequestCounts {
+  processing: number;
+  succeeded: number;
+  errored: number;
+  canceled: number;
+  expired: number;
+}
+
+// ─── Files ─────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A gateway file that a batch request refers to, already resolved by the service (owner and
+ * provider checked). Translators turn it into the provider's own file reference.
+ */
+export interface ResolvedFile {
+  gatewayId: string;
+  nativeId: string;
+  filename: string;
+  mimeType: string;
+  /** Adapter data kept with the file, e.g. Gemini's `uri`. */
+  native: Record<string, unknown>;
+}
+
+/** What an adapter knows about a file upstream. */
+export interface UpstreamFile {
+  nativeId: string;
+  filename: string;
+  mimeType: string;
+  sizeBytes: number;
+  /** RFC 3339. */
+  createdAt: string;
+  downloadable: boolean;
+  expiresAt: string | null;
+  /** Still being processed upstream (Gemini `PROCESSING`); usable once false. */
+  processing?: boolean;
+  /** Adapter data to keep with the record (returned to the adapter as `ResolvedFile.native`). */
+  native: Record<string, unknown>;
+}
+
+export interface FileUpload {
+  filename: string;
+  mimeType: string;
+  /** Exact size in bytes when the client sent it (multipart parts usually do not). */
+  sizeBytes: number | null;
+  body: ReadableStream<Uint8Array>;
+}
+
+/** A streamed download: the bytes and the headers worth passing on. */
+export interface FileDownload {
+  body: ReadableStream<Uint8Array>;
+  contentType: string;
+  contentLength: number | null;
+}
+
+export interface FilesAdapter {
+  /** Streams `upload.body` upstream; never buffers the whole file. */
+  upload(ctx: ProviderContext, upload: FileUpload): Promise<UpstreamFile>;
+  /** Current metadata; throws `GatewayError` 404 when the file is gone upstream. */
+  retrieve(ctx: ProviderContext, file: ResolvedFile): Promise<UpstreamFile>;
+  /** Throws the error Anthropic gives for a non-downloadable file when it is not downloadable. */
+  download(ctx: ProviderContext, file: ResolvedFile): Promise<FileDownload>;
+  /** Deletes upstream; a file already gone counts as deleted. */
+  delete(ctx: ProviderContext, file: ResolvedFile): Promise<void>;
+}
+
+// ─── Batches ───────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Something the adapter created upstream for a batch (an input file, a job, an S3 object).
+ * The service stores it as soon as it is reported, and hands it back to `deleteArtifact`
+ * when the batch is deleted or its creation is rolled back.
+ */
+export interface Artifact {
+  kind: string;
+  nativeId: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * One upstream job of a gateway batch. `slot` names the group of requests the job runs
+ * (the value `BatchWriter.add` returned for each of them), so that the service can tell
+ * which `custom_id`s a job owes results for.
+ */
+export interface JobRef {
+  slot: string;
+  nativeId: string;
+  model: string | null;
+  requestCount: number;
+  /** Adapter state carried between calls (output file IDs, S3 keys…). */
+  data: Record<string, unknown>;
+}
+
+/** A job's state, merged by the service into the gateway batch. */
+export interface JobStatus {
+  state: "in_progress" | "canceling" | "ended";
+  counts: RequestCounts;
+  /** RFC 3339, once ended. */
+  endedAt: string | null;
+  /** Replaces `JobRef.data` when set (e.g. output file IDs learnt on completion). */
+  data?: Record<string, unknown>;
+  /**
+   * The result for each request of the job that its result files do not mention: by
+   * default `canceled` if the batch was cancelled, else `expired`. An OpenAI batch that
+   * failed validation sets an `errored` result carrying its validation errors.
+   */
+  unrun?: BatchResult;
+  /** Files produced upstream that the batch's owner may download (OpenAI output files). */
+  outputFiles?: UpstreamFile[];
+}
+
+export interface BatchSink {
+  /** Call as soon as anything is created upstream, before doing anything else. */
+  record(artifact: Artifact): Promise<void>;
+}
+
+/** Everything a batch writer is told when it starts. */
+export interface BatchStart {
+  /** The gateway batch ID (for upstream metadata and names). */
+  batchId: string;
+  sink: BatchSink;
+  /** Resolved gateway files, by gateway file ID, for the requests' `file` sources. */
+  files: ReadonlyMap<string, ResolvedFile>;
+}
+
+/**
+ * Receives a batch's requests one at a time, in the order the client sent them, and creates
+ * the upstream jobs. `add` may write upstream (streams), so it must be awaited.
+ */
+export interface BatchWriter {
+  /** Translates and writes one request; returns the slot it went to. Throws `GatewayError` 400 for a param the provider cannot take. */
+  add(request: BatchRequest): Promise<string>;
+  /** Flushes everything and creates the jobs. */
+  finish(): Promise<JobRef[]>;
+  /** Stops, and removes what was created so far (recorded artifacts are deleted by the service too). */
+  abort(reason: unknown): Promise<void>;
+}
+
+export interface BatchesAdapter {
+  /**
+   * Checks and translates one request without any I/O; throws `GatewayError` 400 when the
+   * provider cannot take it. The service runs it over small batches before any upstream
+   * call, so that a bad request never reaches upstream.
+   */
+  check(request: BatchRequest, files: ReadonlyMap<string, ResolvedFile>): void;
+  begin(ctx: ProviderContext, start: BatchStart): BatchWriter;
+  retrieve(ctx: ProviderContext, job: JobRef): Promise<JobStatus>;
+  cancel(ctx: ProviderContext, job: JobRef): Promise<void>;
+  /** The job's results, translated, streamed; lines may come in any order. */
+  results(ctx: ProviderContext, job: JobRef): AsyncIterable<BatchResultLine>;
+  /** Deletes one artifact upstream; one already gone counts as deleted. */
+  deleteArtifact(ctx: ProviderContext, artifact: Artifact): Promise<void>;
+}
+
+export interface ProviderAdapter {
+  name: ProviderName;
+  /** Absent when the provider has no Files API (Bedrock). */
+  files?: FilesAdapter;
+  batches: BatchesAdapter;
+  /** Throws `GatewayError` 400 naming what to set when the provider is not configured. */
+  assertConfigured(env: ProviderEnv): void;
+}
