@@ -29,6 +29,11 @@ export class GatewayError extends Error {
     return GatewayError.invalid(`${param}: ${why} on provider ${provider}; remove it or use provider anthropic`);
   }
 
+  /** What Anthropic answers for downloading a file that was uploaded rather than generated. */
+  static notDownloadable(fileId: string): GatewayError {
+    return GatewayError.invalid(`File ${fileId} is not downloadable: only files a provider generated (such as batch output) can be downloaded`);
+  }
+
   toBody(): AnthropicErrorBody {
     return { type: "error", error: { type: this.type, message: this.message } };
   }

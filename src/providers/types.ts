@@ -16,6 +16,8 @@ export interface ProviderContext {
   env: ProviderEnv;
   /** `fetch` to use for every upstream call (tests and retries wrap it). */
   fetch: typeof fetch;
+  /** The `anthropic-beta` values the client sent, split on commas (only Anthropic forwards them). */
+  clientBetas: readonly string[];
 }
 
 // ─── Anthropic wire shapes the adapters consume and produce ────────────────────────────────

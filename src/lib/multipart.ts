@@ -1,0 +1,65 @@
+/**
+ * Streaming `multipart/form-data` request bodies: text fields and one or more file parts whose
+ * bytes come from a stream, so an upload is passed upstream without being held in memory.
+ */
+
+export type MultipartField =
+  | { name: string; value: string }
+  | { name: string; filename: string; contentType: string; body: ReadableStream<Uint8Array> };
+
+export interface MultipartBody {
+  body: ReadableStream<Uint8Array>;
+  contentType: string;
+}
+
+/**
+ * Encodes `fields` as a streamed multipart body, in order.
+ *
+ * @example
+ * const { body, contentType } = multipartBody([
+ *   { name: "purpose", value: "batch" },
+ *   { name: "file", filename: "input.jsonl", contentType: "application/jsonl", body: jsonl },
+ * ]);
+ * await fetch(url, { method: "POST", body, headers: { "content-type": contentType }, duplex: "half" } as RequestInit);
+ */
+export function multipartBody(fields: readonly MultipartField[]): MultipartBody {
+  const boundary = `----batchbridge${crypto.randomUUID().replaceAll("-", "")}`;
+  const encoder = new TextEncoder();
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const pump = async () => {
+    const writer = writable.getWriter();
+    try {
+      for (const field of fields) {
+        if ("value" in field) {
+          await writer.write(
+            encoder.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(field.name)}"\r\n\r\n${field.value}\r\n`),
+          );
+          continue;
+        }
+        await writer.write(
+          encoder.encode(
+            `--${boundary}\r\nContent-Disposition: form-data; name="${quote(field.name)}"; filename="${quote(field.filename)}"\r\nContent-Type: ${field.contentType}\r\n\r\n`,
+          ),
+        );
+        const reader = field.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          await writer.write(value);
+        }
+        await writer.write(encoder.encode("\r\n"));
+      }
+      await writer.write(encoder.encode(`--${boundary}--\r\n`));
+      await writer.close();
+    } catch (error) {
+      await writer.abort(error).catch(() => {});
+    }
+  };
+  void pump();
+  return { body: readable, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+// Quotes and line breaks would end the header value early (RFC 7578 §2 escapes them).
+function quote(value: string): string {
+  return value.replaceAll('"', "%22").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+}
