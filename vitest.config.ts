@@ -16,6 +16,22 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                // Upstreams are the fakes in test/fakes, reached through a stubbed fetch
+                // (test/worker/support/upstream.ts routes each host to its fake).
+                ANTHROPIC_API_KEY: "test-anthropic-key",
+                ANTHROPIC_BASE_URL: "https://anthropic.fake",
+                OPENAI_API_KEY: "test-openai-key",
+                OPENAI_BASE_URL: "https://openai.fake/v1",
+                GEMINI_API_KEY: "test-gemini-key",
+                GEMINI_BASE_URL: "https://gemini.fake",
+                AWS_ACCESS_KEY_ID: "AKIDTESTBATCHBRIDGE",
+                AWS_SECRET_ACCESS_KEY: "test-aws-secret-key",
+                AWS_REGION: "us-east-1",
+                BEDROCK_BASE_URL: "https://bedrock.fake",
+                S3_BASE_URL: "https://s3.fake",
+                BEDROCK_BATCH_S3_URI: "s3://batchbridge-test/batches/",
+                BEDROCK_BATCH_ROLE_ARN: "arn:aws:iam::123456789012:role/BatchBridgeBedrockBatch",
+                BEDROCK_BATCH_MIN_RECORDS: "2",
               },
             },
           })),

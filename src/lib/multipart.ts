@@ -52,7 +52,8 @@ export function multipartBody(fields: readonly MultipartField[]): MultipartBody 
       await writer.write(encoder.encode(`--${boundary}--\r\n`));
       await writer.close();
     } catch (error) {
-      await writer.abort(error).catch(() => {});
+      // Not awaited: an abort waits for the write in flight, whose reader may be gone.
+      writer.abort(error).catch(() => {});
     }
   };
   void pump();

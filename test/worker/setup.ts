@@ -1,4 +1,12 @@
 import { applyD1Migrations, env } from "cloudflare:test";
+import { beforeEach } from "vitest";
 
-// Every test file starts from the migrated schema, on real local D1.
+// Every test file starts from the migrated schema, on real local D1, and every test from
+// empty tables.
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+
+const TABLES = ["files", "batches", "batch_jobs", "batch_artifacts", "batch_custom_ids"];
+
+beforeEach(async () => {
+  await env.DB.batch(TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+});

@@ -1,0 +1,58 @@
+/**
+ * The HTTP surface: `/health`, and the Anthropic Files and Message Batches APIs under
+ * `/anthropic/v1`. Middleware runs in order: request ID, errors, auth, provider, gateway.
+ */
+import { Hono } from "hono";
+import { createGateway } from "../core/gateway";
+import type { ProviderAdapter, ProviderName } from "../providers/types";
+import { batches } from "./batches";
+import type { AppEnv } from "./env";
+import { files } from "./files";
+import { auth } from "./middleware/auth";
+import { notFound, onError } from "./middleware/errors";
+import { provider } from "./middleware/provider";
+import { requestId } from "./middleware/request-id";
+
+export interface AppOptions {
+  adapters: Readonly<Record<ProviderName, ProviderAdapter>>;
+}
+
+/**
+ * @example
+ * export default { fetch: createApp({ adapters: ADAPTERS }).fetch };
+ */
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.onError(onError);
+  app.notFound(notFound);
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  const api = new Hono<AppEnv>();
+  api.use(auth());
+  api.use(provider());
+  api.use(async (c, next) => {
+    c.set(
+      "gateway",
+      createGateway({
+        db: c.env.DB,
+        env: c.env,
+        clientBetas: splitBetas(c.req.header("anthropic-beta")),
+        adapters: options.adapters,
+      }),
+    );
+    await next();
+  });
+  api.route("/v1/files", files);
+  api.route("/v1/messages/batches", batches);
+  app.route("/anthropic", api);
+  return app;
+}
+
+function splitBetas(header: string | undefined): string[] {
+  return (header ?? "")
+    .split(",")
+    .map((beta) => beta.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,144 @@
+/**
+ * A batch create body as a `BatchSource`: each request validated as it is read. Bodies up to
+ * 4 MiB are read whole and can be replayed (so the service checks every request before any
+ * upstream call); larger ones are parsed as a stream, at constant memory, by a streaming
+ * JSON parser, and read once.
+ */
+import { JSONParser } from "@streamparser/json";
+import type { BatchSource } from "../core/batches";
+import { GatewayError } from "../lib/errors";
+import type { BatchRequest } from "../providers/types";
+import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, parseBatchRequest } from "./schemas";
+
+const REPLAYABLE_BYTES = 4 * 1024 * 1024;
+
+const tooLarge = () =>
+  new GatewayError(413, "request_too_large", `Request too large: a message batch may be at most ${MAX_BATCH_BYTES} bytes (256 MB).`);
+
+/**
+ * @example
+ * const source = await batchSource(request.body);
+ * await createBatch(gateway, owner, provider, source, null);
+ */
+export async function batchSource(body: ReadableStream<Uint8Array> | null): Promise<BatchSource> {
+  if (!body) throw GatewayError.invalid("requests: Field required");
+  const reader = body.getReader();
+  const head: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    head.push(value);
+    size += value.byteLength;
+    if (size > REPLAYABLE_BYTES) return streamedSource(head, reader, size);
+  }
+  const requests = parseWhole(concat(head, size));
+  return {
+    replayable: true,
+    async *requests() {
+      yield* requests;
+    },
+  };
+}
+
+function parseWhole(bytes: Uint8Array): BatchRequest[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+  } catch {
+    throw GatewayError.invalid("The request body is not valid JSON.");
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw GatewayError.invalid("The request body must be a JSON object with a requests array.");
+  }
+  const { requests, ...rest } = body as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw GatewayError.invalid(`${extra}: Extra inputs are not permitted`);
+  if (requests === undefined) throw GatewayError.invalid("requests: Field required");
+  if (!Array.isArray(requests)) throw GatewayError.invalid("requests: Input should be a valid list");
+  checkCount(requests.length);
+  const seen = new Set<string>();
+  return requests.map((value, index) => unique(parseBatchRequest(value, index), index, seen));
+}
+
+function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array>, headSize: number): BatchSource {
+  let used = false;
+  return {
+    replayable: false,
+    async *requests() {
+      if (used) throw new Error("a streamed batch body can be read once");
+      used = true;
+      const parser = new JSONParser({ paths: ["$.requests.*"], keepStack: false });
+      const ready: BatchRequest[] = [];
+      const seen = new Set<string>();
+      let index = 0;
+      let failure: unknown = null;
+      parser.onValue = ({ value, key }) => {
+        if (failure) return;
+        try {
+          if (typeof key !== "number") throw GatewayError.invalid("requests: Input should be a valid list");
+          checkCount(index + 1);
+          ready.push(unique(parseBatchRequest(value, index), index, seen));
+          index++;
+        } catch (error) {
+          failure = error;
+        }
+      };
+      parser.onError = (error) => {
+        failure ??= GatewayError.invalid(`The request body is not valid JSON (${error.message}).`);
+      };
+      let size = headSize;
+      const feed = (chunk: Uint8Array) => {
+        parser.write(chunk);
+        if (failure) throw failure;
+      };
+      try {
+        for (const chunk of head) {
+          feed(chunk);
+          yield* ready.splice(0);
+        }
+        head.length = 0;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          size += value.byteLength;
+          if (size > MAX_BATCH_BYTES) throw tooLarge();
+          feed(value);
+          yield* ready.splice(0);
+        }
+        // The parser ends by itself once the top-level value closes; end() checks that it did.
+        if (!parser.isEnded) parser.end();
+        if (failure) throw failure;
+        yield* ready.splice(0);
+        if (index === 0) throw GatewayError.invalid("requests: must be a list of at least 1 request");
+      } finally {
+        await reader.cancel().catch(() => {});
+      }
+    },
+  };
+}
+
+function checkCount(count: number): void {
+  if (count > MAX_BATCH_REQUESTS) {
+    throw GatewayError.invalid(`requests: a message batch may hold at most ${MAX_BATCH_REQUESTS} requests`);
+  }
+  if (count === 0) throw GatewayError.invalid("requests: must be a list of at least 1 request");
+}
+
+function unique(request: BatchRequest, index: number, seen: Set<string>): BatchRequest {
+  if (seen.has(request.custom_id)) {
+    throw GatewayError.invalid(`requests.${index}.custom_id: duplicate custom_id "${request.custom_id}"; each custom_id must be unique within the batch`);
+  }
+  seen.add(request.custom_id);
+  return request;
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}

@@ -1,0 +1,72 @@
+/**
+ * `/v1/messages/batches`: the Anthropic Message Batches API. Routes know the Anthropic wire
+ * only; the batches service does the rest.
+ */
+import { Hono } from "hono";
+import { batchResults, cancelBatch, createBatch, deleteBatch, endedBatch, getBatch } from "../core/batches";
+import { isGatewayId } from "../core/ids";
+import { GatewayError } from "../lib/errors";
+import { toJsonLines } from "../lib/jsonl";
+import { batchSource } from "./batch-body";
+import type { AppEnv } from "./env";
+import { parseListQuery } from "./schemas";
+import { batchToWire, listPage } from "./wire";
+
+export const batches = new Hono<AppEnv>();
+
+batches.post("/", async (c) => {
+  const source = await batchSource(c.req.raw.body);
+  const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
+  const batch = await createBatch(c.var.gateway, c.var.owner, c.var.provider ?? "anthropic", source, idempotencyKey);
+  return c.json(batchToWire(batch, origin(c.req.url)));
+});
+
+batches.get("/", async (c) => {
+  const query = parseListQuery(c.req.query());
+  const page = await c.var.gateway.batches.list(c.var.owner, c.var.provider, {
+    limit: query.limit,
+    beforeId: query.before_id,
+    afterId: query.after_id,
+  });
+  const at = origin(c.req.url);
+  return c.json(listPage(page.items.map((batch) => batchToWire(batch, at)), page.hasMore));
+});
+
+batches.get("/:id", async (c) => {
+  const batch = await getBatch(c.var.gateway, c.var.owner, batchIdParam(c.req.param("id")));
+  return c.json(batchToWire(batch, origin(c.req.url)));
+});
+
+batches.post("/:id/cancel", async (c) => {
+  const batch = await cancelBatch(c.var.gateway, c.var.owner, batchIdParam(c.req.param("id")));
+  return c.json(batchToWire(batch, origin(c.req.url)));
+});
+
+batches.delete("/:id", async (c) => {
+  const id = batchIdParam(c.req.param("id"));
+  await deleteBatch(c.var.gateway, c.var.owner, id);
+  return c.json({ id, type: "message_batch_deleted" });
+});
+
+batches.get("/:id/results", async (c) => {
+  const batch = await endedBatch(c.var.gateway, c.var.owner, batchIdParam(c.req.param("id")));
+  const lines = batchResults(c.var.gateway, batch);
+  // The first line is read before answering, so that an upstream failure is still an
+  // error response rather than a stream cut short.
+  const first = await lines.next();
+  async function* all() {
+    if (!first.done) yield first.value;
+    yield* lines;
+  }
+  return new Response(toJsonLines(all()), { headers: { "content-type": "application/x-jsonl" } });
+});
+
+/** A path ID that cannot be a gateway batch ID is answered like an unknown one. */
+function batchIdParam(id: string): string {
+  if (!isGatewayId(id, "msgbatch")) throw GatewayError.notFound(`Message batch not found: ${id}`);
+  return id;
+}
+
+function origin(url: string): string {
+  return new URL(url).origin;
+}

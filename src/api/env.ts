@@ -1,0 +1,22 @@
+/** The Worker's bindings and the per-request values the middleware sets. */
+import type { Gateway } from "../core/gateway";
+import type { ProviderName } from "../providers/types";
+
+export interface Bindings {
+  DB: D1Database;
+  [name: string]: unknown;
+}
+
+export interface Variables {
+  /** Who is asking: every record belongs to an owner. */
+  owner: string;
+  /** `x-model-provider`, or null when the client did not send it. */
+  provider: ProviderName | null;
+  gateway: Gateway;
+  requestId: string;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}

@@ -1,0 +1,90 @@
+/**
+ * The Anthropic wire's inputs, as zod schemas: list queries and batch requests.
+ */
+import { z } from "zod";
+import { GatewayError } from "../lib/errors";
+import type { BatchRequest } from "../providers/types";
+
+export const MAX_BATCH_REQUESTS = 100_000;
+export const MAX_BATCH_BYTES = 256 * 1024 * 1024;
+export const MAX_FILE_BYTES = 500 * 1024 * 1024;
+
+const textBlock = z.looseObject({ type: z.literal("text"), text: z.string() });
+const contentBlock = z.looseObject({ type: z.string().min(1) });
+
+const messageParams = z.looseObject({
+  model: z.string().min(1),
+  max_tokens: z.number().int().min(1),
+  messages: z
+    .array(
+      z.looseObject({
+        role: z.enum(["user", "assistant"]),
+        content: z.union([z.string(), z.array(contentBlock)]),
+      }),
+    )
+    .min(1),
+  system: z.union([z.string(), z.array(textBlock)]).optional(),
+  temperature: z.number().min(0).max(1).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  top_k: z.number().int().min(0).optional(),
+  stop_sequences: z.array(z.string()).optional(),
+  stream: z.literal(false, { error: "streaming is not supported in message batches" }).optional(),
+  metadata: z.looseObject({ user_id: z.string().nullable().optional() }).optional(),
+  tools: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
+  tool_choice: z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]) }).optional(),
+});
+
+const batchRequest = z.strictObject({
+  custom_id: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1 to 64 characters of letters, digits, '_' or '-' (^[a-zA-Z0-9_-]{1,64}$)"),
+  params: messageParams,
+});
+
+/**
+ * Validates one item of a batch create body; `index` names it in the error.
+ *
+ * @example
+ * const request = parseBatchRequest({ custom_id: "a", params: { model: "m", max_tokens: 1, messages: [...] } }, 0);
+ */
+export function parseBatchRequest(value: unknown, index: number): BatchRequest {
+  const result = batchRequest.safeParse(value);
+  if (!result.success) throw GatewayError.invalid(describeIssue(`requests.${index}`, result.error));
+  return result.data as BatchRequest;
+}
+
+const pageLimit = z.coerce.number({ error: "must be an integer" }).int("must be an integer").min(1, "must be at least 1").max(1000, "must be at most 1000");
+
+export const listQuery = z.object({
+  limit: pageLimit.default(20),
+  before_id: z.string().min(1).optional(),
+  after_id: z.string().min(1).optional(),
+  page: z.string().min(1).optional(),
+});
+
+export type ListQuery = z.infer<typeof listQuery>;
+
+/**
+ * Validates a list query (`limit` 1..1000, default 20; `before_id` and `after_id` exclusive).
+ *
+ * @example
+ * parseListQuery({ limit: "5" }) // { limit: 5 }
+ */
+export function parseListQuery(query: Record<string, string>): ListQuery {
+  const result = listQuery.safeParse(query);
+  if (!result.success) throw GatewayError.invalid(describeIssue("", result.error));
+  if (result.data.before_id !== undefined && result.data.after_id !== undefined) {
+    throw GatewayError.invalid("before_id and after_id cannot both be set");
+  }
+  return result.data;
+}
+
+/** `requests.3.params.max_tokens: Too small: expected number to be >=1`. */
+function describeIssue(prefix: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return `${prefix}: invalid`;
+  const path = [prefix, ...issue.path.map(String)].filter((part) => part !== "").join(".");
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => `${path ? `${path}.` : ""}${key}: Extra inputs are not permitted`).join("; ");
+  }
+  if (issue.code === "invalid_type" && issue.message.includes("received undefined")) return `${path}: Field required`;
+  return `${path}: ${issue.message}`;
+}

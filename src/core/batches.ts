@@ -1,0 +1,267 @@
+/**
+ * The batches service: gateway batch IDs, ownership, and the mapping of one gateway batch
+ * to the upstream jobs that run it. It knows no provider's wire format.
+ */
+import { GatewayError } from "../lib/errors";
+import { addHours, nowRfc3339 } from "../lib/time";
+import type { Artifact, BatchRequest, BatchResult, BatchResultLine, ProviderName, UpstreamFile } from "../providers/types";
+import type { BatchRecord, JobRecord } from "../store/batches";
+import { mergeJobs, ZERO_COUNTS } from "./batch-state";
+import { CustomIdLog } from "./custom-id-log";
+import { FileResolver } from "./file-refs";
+import type { Gateway } from "./gateway";
+import { newBatchId, newFileId } from "./ids";
+
+/**
+ * A create body's requests, each already validated against the Anthropic schema.
+ * `replayable` sources (small bodies) can be read twice: the service checks every request
+ * with the provider's translator before anything reaches upstream. A streamed source is
+ * read once; a bad request found late aborts and rolls back what was created.
+ */
+export interface BatchSource {
+  replayable: boolean;
+  requests(): AsyncIterable<BatchRequest>;
+}
+
+/**
+ * Creates the batch upstream and records it. Returns the stored batch.
+ *
+ * @example
+ * const batch = await createBatch(gateway, "owner", "openai", source, null);
+ */
+export async function createBatch(
+  gateway: Gateway,
+  owner: string,
+  provider: ProviderName,
+  source: BatchSource,
+  idempotencyKey: string | null,
+): Promise<BatchRecord> {
+  const adapter = gateway.adapter(provider);
+  adapter.assertConfigured(gateway.upstream.env);
+  if (idempotencyKey) {
+    const existing = await gateway.batches.getByIdempotencyKey(owner, idempotencyKey);
+    if (existing) return existing;
+  }
+  const files = new FileResolver(gateway.files, owner, provider);
+  if (source.replayable) {
+    let index = 0;
+    for await (const request of source.requests()) {
+      await files.resolve(request.params, `requests.${index}.params`);
+      adapter.batches.check(request, files.map);
+      index++;
+    }
+  }
+
+  const createdAt = nowRfc3339();
+  const batch: BatchRecord = {
+    id: newBatchId(),
+    owner,
+    provider,
+    state: "creating",
+    requestCount: 0,
+    counts: { ...ZERO_COUNTS },
+    createdAt,
+    expiresAt: addHours(createdAt, 24),
+    endedAt: null,
+    cancelInitiatedAt: null,
+    archivedAt: null,
+    idempotencyKey,
+  };
+  await gateway.batches.insert(batch);
+
+  let artifactSeq = 0;
+  const writer = adapter.batches.begin(gateway.upstream, {
+    batchId: batch.id,
+    files: files.map,
+    sink: { record: (artifact) => gateway.batches.insertArtifact(batch.id, artifactSeq++, artifact) },
+  });
+  const customIds = new CustomIdLog(gateway.batches, batch.id);
+  try {
+    let index = 0;
+    for await (const request of source.requests()) {
+      if (!source.replayable) await files.resolve(request.params, `requests.${index}.params`);
+      const slot = await writer.add(request);
+      await customIds.add(slot, request.custom_id);
+      index++;
+    }
+    const jobs = await writer.finish();
+    await customIds.flush();
+    for (const [seq, job] of jobs.entries()) await gateway.batches.insertJob(batch.id, seq, job);
+    const created: BatchRecord = { ...batch, state: "in_progress", requestCount: index, counts: { ...ZERO_COUNTS, processing: index } };
+    await gateway.batches.update(created);
+    return created;
+  } catch (error) {
+    await writer.abort(error).catch(() => {});
+    await rollBack(gateway, batch);
+    throw error;
+  }
+}
+
+/** Removes what a failed create left upstream; keeps the record (as `failed`) if that fails too. */
+async function rollBack(gateway: Gateway, batch: BatchRecord): Promise<void> {
+  const removed = await deleteArtifacts(gateway, batch.provider, await gateway.batches.artifacts(batch.id));
+  if (removed) await gateway.batches.delete(batch.id);
+  else await gateway.batches.update({ ...batch, state: "failed" });
+}
+
+async function deleteArtifacts(gateway: Gateway, provider: ProviderName, artifacts: readonly Artifact[]): Promise<boolean> {
+  const adapter = gateway.adapter(provider);
+  let allDeleted = true;
+  for (const artifact of artifacts) {
+    try {
+      await adapter.batches.deleteArtifact(gateway.upstream, artifact);
+    } catch {
+      allDeleted = false;
+    }
+  }
+  return allDeleted;
+}
+
+/**
+ * The caller's batch, refreshed from upstream while it has not ended. 404 for a batch that
+ * is unknown or another owner's.
+ *
+ * @example
+ * const batch = await getBatch(gateway, "owner", "msgbatch_01…");
+ */
+export async function getBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
+  const batch = await gateway.batches.get(owner, id);
+  if (!batch) throw GatewayError.notFound(`Message batch not found: ${id}`);
+  return batch.state === "ended" ? batch : refresh(gateway, batch);
+}
+
+async function refresh(gateway: Gateway, batch: BatchRecord): Promise<BatchRecord> {
+  const adapter = gateway.adapter(batch.provider);
+  const jobs = await gateway.batches.jobs(batch.id);
+  const refreshed = await Promise.all(
+    jobs.map(async (job): Promise<JobRecord> => {
+      if (job.state === "ended") return job;
+      const status = await adapter.batches.retrieve(gateway.upstream, job);
+      const next: JobRecord = {
+        ...job,
+        state: status.state,
+        counts: status.counts,
+        endedAt: status.endedAt,
+        data: status.data ?? job.data,
+        unrun: status.unrun ?? null,
+      };
+      await gateway.batches.updateJob(next);
+      for (const file of status.outputFiles ?? []) await registerOutputFile(gateway, batch, file);
+      return next;
+    }),
+  );
+  const merged = mergeJobs(batch, refreshed, nowRfc3339());
+  await gateway.batches.update(merged);
+  return merged;
+}
+
+async function registerOutputFile(gateway: Gateway, batch: BatchRecord, file: UpstreamFile): Promise<void> {
+  if (await gateway.files.findByNative(batch.id, file.nativeId)) return;
+  await gateway.files.insert({
+    id: newFileId(),
+    owner: batch.owner,
+    provider: batch.provider,
+    state: "ready",
+    nativeId: file.nativeId,
+    filename: file.filename,
+    mimeType: file.mimeType,
+    sizeBytes: file.sizeBytes,
+    downloadable: true,
+    createdAt: file.createdAt,
+    expiresAt: file.expiresAt,
+    native: file.native,
+    batchId: batch.id,
+  });
+}
+
+/**
+ * Asks every job that has not ended to stop. The batch reads `canceling` until every job
+ * has ended (on providers without a cancelling state too). An ended batch is returned as is.
+ *
+ * @example
+ * const batch = await cancelBatch(gateway, "owner", "msgbatch_01…");
+ */
+export async function cancelBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
+  const batch = await getBatch(gateway, owner, id);
+  if (batch.state === "ended") return batch;
+  const canceling: BatchRecord = { ...batch, state: "canceling", cancelInitiatedAt: batch.cancelInitiatedAt ?? nowRfc3339() };
+  await gateway.batches.update(canceling);
+  const adapter = gateway.adapter(batch.provider);
+  const jobs = await gateway.batches.jobs(batch.id);
+  await Promise.all(jobs.filter((job) => job.state !== "ended").map((job) => adapter.batches.cancel(gateway.upstream, job)));
+  return canceling;
+}
+
+/**
+ * Deletes an ended batch: its upstream jobs, input and output files, then its records.
+ * A batch still processing is refused, as Anthropic refuses it.
+ *
+ * @example
+ * await deleteBatch(gateway, "owner", "msgbatch_01…");
+ */
+export async function deleteBatch(gateway: Gateway, owner: string, id: string): Promise<void> {
+  const batch = await getBatch(gateway, owner, id);
+  if (batch.state !== "ended") {
+    throw GatewayError.invalid(`Message batch ${id} is still processing (processing_status: ${batch.state}); cancel it and wait for it to end before deleting it.`);
+  }
+  const adapter = gateway.adapter(batch.provider);
+  for (const file of await gateway.files.listByBatch(batch.id)) {
+    if (file.nativeId && adapter.files) {
+      await adapter.files.delete(gateway.upstream, { gatewayId: file.id, nativeId: file.nativeId, filename: file.filename, mimeType: file.mimeType, native: file.native });
+    }
+    await gateway.files.delete(file.id);
+  }
+  for (const artifact of await gateway.batches.artifacts(batch.id)) {
+    await adapter.batches.deleteArtifact(gateway.upstream, artifact);
+  }
+  await gateway.batches.delete(batch.id);
+}
+
+/**
+ * The results of an ended batch, every submitted `custom_id` exactly once: what the jobs
+ * returned, then a result for each request no job mentioned (`canceled` after a cancel,
+ * `expired` otherwise, or the job's own `unrun` result).
+ *
+ * @example
+ * for await (const line of batchResults(gateway, batch)) console.log(line.custom_id);
+ */
+export async function* batchResults(gateway: Gateway, batch: BatchRecord): AsyncGenerator<BatchResultLine> {
+  const adapter = gateway.adapter(batch.provider);
+  const jobs = await gateway.batches.jobs(batch.id);
+  const seen = new Set<string>();
+  for (const job of jobs) {
+    for await (const line of adapter.batches.results(gateway.upstream, job)) {
+      if (seen.has(line.custom_id)) continue;
+      seen.add(line.custom_id);
+      yield line;
+    }
+  }
+  const fallback: BatchResult = batch.cancelInitiatedAt ? { type: "canceled" } : { type: "expired" };
+  const filledSlots = new Set<string>();
+  for (const job of jobs) {
+    if (filledSlots.has(job.slot)) continue;
+    filledSlots.add(job.slot);
+    const result = job.unrun ?? fallback;
+    for await (const ids of gateway.batches.customIds(batch.id, job.slot)) {
+      for (const customId of ids) {
+        if (seen.has(customId)) continue;
+        seen.add(customId);
+        yield { custom_id: customId, result };
+      }
+    }
+  }
+}
+
+/**
+ * The ended batch whose results the caller may read; 400 while it is still processing.
+ *
+ * @example
+ * const batch = await endedBatch(gateway, "owner", "msgbatch_01…");
+ */
+export async function endedBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
+  const batch = await getBatch(gateway, owner, id);
+  if (batch.state !== "ended") {
+    throw GatewayError.invalid(`Message batch ${id} has not finished processing (processing_status: ${batch.state}); results are available once it has ended.`);
+  }
+  return batch;
+}

@@ -1,0 +1,75 @@
+/**
+ * Files named inside Messages params (`{"type":"file","file_id"}` sources), found and
+ * resolved to the provider's own files before anything is sent upstream.
+ */
+import { GatewayError } from "../lib/errors";
+import type { MessageParams, ProviderName, ResolvedFile } from "../providers/types";
+import type { FileStore } from "../store/files";
+
+/**
+ * Every gateway file ID a request's params name, with where it was found.
+ *
+ * @example
+ * fileIdsIn({ model: "m", max_tokens: 1, messages: [{ role: "user", content: [{ type: "document", source: { type: "file", file_id: "file_01…" } }] }] })
+ * // [{ fileId: "file_01…", path: "messages.0.content.0.source.file_id" }]
+ */
+export function fileIdsIn(params: MessageParams): { fileId: string; path: string }[] {
+  const found: { fileId: string; path: string }[] = [];
+  const visit = (value: unknown, path: string): void => {
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => visit(item, `${path}.${index}`));
+      return;
+    }
+    if (value === null || typeof value !== "object") return;
+    const record = value as Record<string, unknown>;
+    if (record.type === "file" && typeof record.file_id === "string") {
+      found.push({ fileId: record.file_id, path: `${path}.file_id` });
+      return;
+    }
+    if (record.source !== undefined) visit(record.source, `${path}.source`);
+    if (Array.isArray(record.content)) visit(record.content, `${path}.content`);
+  };
+  visit(params.messages, "messages");
+  return found;
+}
+
+/**
+ * Resolves the files a batch's requests name, once each, for one owner and provider.
+ * The map it fills is the one handed to the adapter.
+ *
+ * @example
+ * const files = new FileResolver(gateway.files, owner, "openai");
+ * await files.resolve(request.params, "requests.3.params");
+ * adapter.batches.check(request, files.map);
+ */
+export class FileResolver {
+  readonly map = new Map<string, ResolvedFile>();
+
+  constructor(
+    private readonly store: FileStore,
+    private readonly owner: string,
+    private readonly provider: ProviderName,
+  ) {}
+
+  async resolve(params: MessageParams, where: string): Promise<void> {
+    for (const { fileId, path } of fileIdsIn(params)) {
+      if (this.map.has(fileId)) continue;
+      const file = await this.store.get(this.owner, fileId);
+      if (!file || file.nativeId === null) {
+        throw GatewayError.invalid(`${where}.${path}: file not found: ${fileId}`);
+      }
+      if (file.provider !== this.provider) {
+        throw GatewayError.invalid(
+          `${where}.${path}: file ${fileId} lives on provider ${file.provider}; a batch on ${this.provider} can only use files uploaded with x-model-provider: ${this.provider}`,
+        );
+      }
+      this.map.set(fileId, {
+        gatewayId: file.id,
+        nativeId: file.nativeId,
+        filename: file.filename,
+        mimeType: file.mimeType,
+        native: file.native,
+      });
+    }
+  }
+}

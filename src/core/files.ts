@@ -1,0 +1,123 @@
+/**
+ * The files service: gateway file IDs, ownership, and the native file each one maps to.
+ * It knows no provider's wire format.
+ */
+import { GatewayError } from "../lib/errors";
+import { nowRfc3339 } from "../lib/time";
+import type { FileDownload, FilesAdapter, FileUpload, ProviderName, ResolvedFile, UpstreamFile } from "../providers/types";
+import type { FileRecord } from "../store/files";
+import type { Gateway } from "./gateway";
+import { newFileId } from "./ids";
+
+function filesOf(gateway: Gateway, provider: ProviderName): FilesAdapter {
+  const adapter = gateway.adapter(provider);
+  if (!adapter.files) {
+    throw GatewayError.invalid(
+      `${provider} has no Files API, so the files routes are not available with x-model-provider: ${provider}. Batches on ${provider} take inline requests only.`,
+    );
+  }
+  adapter.assertConfigured(gateway.upstream.env);
+  return adapter.files;
+}
+
+function resolved(file: FileRecord): ResolvedFile {
+  return { gatewayId: file.id, nativeId: file.nativeId ?? "", filename: file.filename, mimeType: file.mimeType, native: file.native };
+}
+
+function withUpstream(file: FileRecord, upstream: UpstreamFile): FileRecord {
+  return {
+    ...file,
+    nativeId: upstream.nativeId,
+    filename: upstream.filename || file.filename,
+    mimeType: upstream.mimeType || file.mimeType,
+    sizeBytes: upstream.sizeBytes,
+    downloadable: upstream.downloadable,
+    expiresAt: upstream.expiresAt,
+    native: { ...upstream.native, processing: upstream.processing === true },
+  };
+}
+
+/**
+ * Streams an upload to the provider and records it. The record is written first
+ * (`creating`), so a failure in between leaves a record to clean up, never a lost file.
+ *
+ * @example
+ * const file = await uploadFile(gateway, "owner", "anthropic", { filename: "a.txt", mimeType: "text/plain", sizeBytes: null, body });
+ */
+export async function uploadFile(gateway: Gateway, owner: string, provider: ProviderName, upload: FileUpload): Promise<FileRecord> {
+  const files = filesOf(gateway, provider);
+  const now = nowRfc3339();
+  const record: FileRecord = {
+    id: newFileId(),
+    owner,
+    provider,
+    state: "creating",
+    nativeId: null,
+    filename: upload.filename,
+    mimeType: upload.mimeType,
+    sizeBytes: upload.sizeBytes ?? 0,
+    downloadable: false,
+    createdAt: now,
+    expiresAt: null,
+    native: {},
+    batchId: null,
+  };
+  await gateway.files.insert(record);
+  let upstream: UpstreamFile;
+  try {
+    upstream = await files.upload(gateway.upstream, upload);
+  } catch (error) {
+    await gateway.files.delete(record.id);
+    throw error;
+  }
+  const ready: FileRecord = { ...withUpstream(record, upstream), state: "ready" };
+  await gateway.files.update(ready);
+  return ready;
+}
+
+/**
+ * The caller's file. A file the provider is still processing is refreshed; one the provider
+ * has expired (Gemini keeps files 48 hours) is forgotten and answers 404.
+ *
+ * @example
+ * const file = await getFile(gateway, "owner", "file_01…");
+ */
+export async function getFile(gateway: Gateway, owner: string, id: string): Promise<FileRecord> {
+  const file = await gateway.files.get(owner, id);
+  if (!file) throw GatewayError.notFound(`File not found: ${id}`);
+  if (file.expiresAt && Date.parse(file.expiresAt) <= Date.now()) {
+    await gateway.files.delete(file.id);
+    throw GatewayError.notFound(`File not found: ${id}`);
+  }
+  if (file.native.processing !== true) return file;
+  const upstream = await filesOf(gateway, file.provider).retrieve(gateway.upstream, resolved(file));
+  const refreshed = withUpstream(file, upstream);
+  await gateway.files.update(refreshed);
+  return refreshed;
+}
+
+/**
+ * The file's bytes, streamed from the provider. Files the provider does not let anyone
+ * download answer Anthropic's error for a non-downloadable file, without an upstream call.
+ *
+ * @example
+ * const { body } = await downloadFile(gateway, "owner", "file_01…");
+ */
+export async function downloadFile(gateway: Gateway, owner: string, id: string): Promise<FileDownload> {
+  const file = await getFile(gateway, owner, id);
+  if (!file.downloadable) throw GatewayError.notDownloadable(id);
+  return filesOf(gateway, file.provider).download(gateway.upstream, resolved(file));
+}
+
+/**
+ * Deletes the file upstream, then its record.
+ *
+ * @example
+ * await deleteFile(gateway, "owner", "file_01…");
+ */
+export async function deleteFile(gateway: Gateway, owner: string, id: string): Promise<void> {
+  const file = await gateway.files.get(owner, id);
+  if (!file) throw GatewayError.notFound(`File not found: ${id}`);
+  if (file.nativeId) await filesOf(gateway, file.provider).delete(gateway.upstream, resolved(file));
+  await gateway.files.delete(file.id);
+}

@@ -1,0 +1,43 @@
+/**
+ * What every service call needs: the stores, the upstream context, and who is asking.
+ * Built once per request by the API layer.
+ */
+import type { ProviderAdapter, ProviderContext, ProviderName } from "../providers/types";
+import { BatchStore } from "../store/batches";
+import { FileStore } from "../store/files";
+
+export interface Gateway {
+  files: FileStore;
+  batches: BatchStore;
+  /** The upstream context handed to adapters. */
+  upstream: ProviderContext;
+  /** The adapter for a provider (already checked to be one of PROVIDER_NAMES). */
+  adapter(name: ProviderName): ProviderAdapter;
+}
+
+export interface GatewayOptions {
+  db: D1Database;
+  env: Record<string, unknown>;
+  clientBetas: readonly string[];
+  adapters: Readonly<Record<ProviderName, ProviderAdapter>>;
+  fetch?: typeof fetch;
+}
+
+/**
+ * @example
+ * const gateway = createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS });
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const stringEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.env)) {
+    if (typeof value === "string") stringEnv[key] = value;
+  }
+  // Late-bound so that a test's stub of globalThis.fetch applies.
+  const upstreamFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  return {
+    files: new FileStore(options.db),
+    batches: new BatchStore(options.db),
+    upstream: { env: stringEnv, fetch: upstreamFetch, clientBetas: options.clientBetas },
+    adapter: (name) => options.adapters[name],
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Reads one file field out of a `multipart/form-data` request as a stream, with backpressure:
+ * the request body is read only as fast as the file's consumer (the upstream upload) pulls,
+ * so a 500 MB upload passes through holding a chunk or two. Parsing is multipasta's.
+ */
+import * as Multipart from "multipasta";
+import { GatewayError } from "./errors";
+
+export interface UploadedFilePart {
+  filename: string;
+  contentType: string;
+  body: ReadableStream<Uint8Array>;
+}
+
+export interface UploadLimits {
+  /** Largest file accepted, in bytes (a larger one errors the stream with 413). */
+  maxFileBytes: number;
+}
+
+/**
+ * Finds the file part named `field` and returns it as a stream.
+ *
+ * @example
+ * const file = await readFilePart(request, "file", { maxFileBytes: 500 * 1024 * 1024 });
+ * await fetch(upstream, { method: "POST", body: file.body, duplex: "half" } as RequestInit);
+ */
+export async function readFilePart(request: Request, field: string, limits: UploadLimits): Promise<UploadedFilePart> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!/^multipart\/form-data/i.test(contentType) || !/boundary=/i.test(contentType)) {
+    throw GatewayError.invalid("The upload must be multipart/form-data with a boundary, holding the file in a field named file.");
+  }
+  if (!request.body) throw GatewayError.invalid(`${field}: Field required`);
+  const reader = request.body.getReader();
+
+  let failure: GatewayError | null = null;
+  let ended = false;
+  let part: { info: Multipart.PartInfo; chunks: Uint8Array[]; done: boolean; size: number } | null = null;
+
+  const parser = Multipart.make({
+    headers: { "content-type": contentType },
+    maxParts: 100,
+    maxPartSize: limits.maxFileBytes,
+    maxFieldSize: 1024 * 1024,
+    maxTotalSize: limits.maxFileBytes + 100 * 1024 * 1024,
+    onField() {},
+    onFile(info) {
+      if (part !== null || info.name !== field) return () => {};
+      const current = { info, chunks: [] as Uint8Array[], done: false, size: 0 };
+      part = current;
+      return (chunk) => {
+        if (chunk === null) current.done = true;
+        else current.chunks.push(chunk);
+      };
+    },
+    onError(error) {
+      failure ??= multipartError(error, limits);
+    },
+    onDone() {
+      ended = true;
+    },
+  });
+
+  // Feeds one chunk of the request to the parser; false once the request is over.
+  const pump = async (): Promise<boolean> => {
+    if (ended || failure) return false;
+    const { done, value } = await reader.read();
+    if (done) {
+      parser.end();
+      ended = true;
+      return false;
+    }
+    parser.write(value);
+    return true;
+  };
+
+  while (part === null && !failure && (await pump()));
+  if (failure) throw failure;
+  if (part === null) throw GatewayError.invalid(`${field}: Field required (the multipart body has no file part named ${field})`);
+  const found: { info: Multipart.PartInfo; chunks: Uint8Array[]; done: boolean } = part;
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        while (found.chunks.length === 0 && !found.done && !failure && (await pump()));
+        if (failure) {
+          controller.error(failure);
+          return;
+        }
+        for (const chunk of found.chunks.splice(0)) controller.enqueue(chunk);
+        if (found.done) controller.close();
+        else if (ended) controller.error(GatewayError.invalid("The multipart body ended in the middle of the file."));
+      },
+      async cancel() {
+        await reader.cancel().catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return {
+    filename: found.info.filename ?? "upload",
+    contentType: found.info.contentType || "application/octet-stream",
+    body,
+  };
+}
+
+function multipartError(error: Multipart.MultipartError, limits: UploadLimits): GatewayError {
+  switch (error._tag) {
+    case "ReachedLimit":
+      if (error.limit === "MaxPartSize" || error.limit === "MaxTotalSize") {
+        return new GatewayError(413, "request_too_large", `File too large: the limit is ${limits.maxFileBytes} bytes.`);
+      }
+      return GatewayError.invalid(`The multipart body is over a limit (${error.limit}).`);
+    case "InvalidBoundary":
+      return GatewayError.invalid("The multipart body does not match its boundary.");
+    case "BadHeaders":
+      return GatewayError.invalid("A part of the multipart body has malformed headers.");
+    case "InvalidDisposition":
+      return GatewayError.invalid("A part of the multipart body has no valid Content-Disposition.");
+    case "EndNotReached":
+      return GatewayError.invalid("The multipart body ended before its closing boundary.");
+  }
+}

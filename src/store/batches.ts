@@ -1,0 +1,275 @@
+/**
+ * The batch tables: `batches` (one row per gateway batch), `batch_jobs` (its upstream jobs),
+ * `batch_artifacts` (everything created upstream for it) and `batch_custom_ids` (the
+ * requests each job owes a result for). The only place with batches SQL.
+ */
+import type { Artifact, BatchResult, JobRef, ProviderName, RequestCounts } from "../providers/types";
+import { pageSql, toPage, type PageOf, type PageQuery } from "./pages";
+
+export type BatchState = "creating" | "in_progress" | "canceling" | "ended" | "failed";
+
+export interface BatchRecord {
+  id: string;
+  owner: string;
+  provider: ProviderName;
+  state: BatchState;
+  requestCount: number;
+  counts: RequestCounts;
+  createdAt: string;
+  expiresAt: string;
+  endedAt: string | null;
+  cancelInitiatedAt: string | null;
+  archivedAt: string | null;
+  idempotencyKey: string | null;
+}
+
+export interface JobRecord extends JobRef {
+  batchId: string;
+  seq: number;
+  state: "in_progress" | "canceling" | "ended";
+  counts: RequestCounts;
+  endedAt: string | null;
+  unrun: BatchResult | null;
+}
+
+interface BatchRow {
+  id: string;
+  owner: string;
+  provider: string;
+  state: string;
+  request_count: number;
+  processing: number;
+  succeeded: number;
+  errored: number;
+  canceled: number;
+  expired: number;
+  created_at: string;
+  expires_at: string;
+  ended_at: string | null;
+  cancel_initiated_at: string | null;
+  archived_at: string | null;
+  idempotency_key: string | null;
+}
+
+interface JobRow {
+  batch_id: string;
+  seq: number;
+  slot: string;
+  native_id: string;
+  model: string | null;
+  request_count: number;
+  state: string;
+  processing: number;
+  succeeded: number;
+  errored: number;
+  canceled: number;
+  expired: number;
+  ended_at: string | null;
+  data: string;
+  unrun: string | null;
+}
+
+function countsOf(row: { processing: number; succeeded: number; errored: number; canceled: number; expired: number }): RequestCounts {
+  return { processing: row.processing, succeeded: row.succeeded, errored: row.errored, canceled: row.canceled, expired: row.expired };
+}
+
+function batchFromRow(row: BatchRow): BatchRecord {
+  return {
+    id: row.id,
+    owner: row.owner,
+    provider: row.provider as ProviderName,
+    state: row.state as BatchState,
+    requestCount: row.request_count,
+    counts: countsOf(row),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    endedAt: row.ended_at,
+    cancelInitiatedAt: row.cancel_initiated_at,
+    archivedAt: row.archived_at,
+    idempotencyKey: row.idempotency_key,
+  };
+}
+
+function jobFromRow(row: JobRow): JobRecord {
+  return {
+    batchId: row.batch_id,
+    seq: row.seq,
+    slot: row.slot,
+    nativeId: row.native_id,
+    model: row.model,
+    requestCount: row.request_count,
+    state: row.state as JobRecord["state"],
+    counts: countsOf(row),
+    endedAt: row.ended_at,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    unrun: row.unrun ? (JSON.parse(row.unrun) as BatchResult) : null,
+  };
+}
+
+/** Statuses a client may see: `creating` and `failed` batches are not there yet, or anymore. */
+const VISIBLE = "state IN ('in_progress', 'canceling', 'ended')";
+
+/**
+ * Batches SQL over one D1 database.
+ *
+ * @example
+ * const batches = new BatchStore(env.DB);
+ * const batch = await batches.get("owner", "msgbatch_01…");
+ */
+export class BatchStore {
+  constructor(private readonly db: D1Database) {}
+
+  /** Writes the record before anything is created upstream (state `creating`). */
+  async insert(batch: BatchRecord): Promise<void> {
+    await this.db
+      .prepare(
+        `INSERT INTO batches (id, owner, provider, state, request_count, processing, succeeded, errored, canceled, expired, created_at, expires_at, ended_at, cancel_initiated_at, archived_at, idempotency_key, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .bind(
+        batch.id,
+        batch.owner,
+        batch.provider,
+        batch.state,
+        batch.requestCount,
+        batch.counts.processing,
+        batch.counts.succeeded,
+        batch.counts.errored,
+        batch.counts.canceled,
+        batch.counts.expired,
+        batch.createdAt,
+        batch.expiresAt,
+        batch.endedAt,
+        batch.cancelInitiatedAt,
+        batch.archivedAt,
+        batch.idempotencyKey,
+        new Date().toISOString(),
+      )
+      .run();
+  }
+
+  async update(batch: BatchRecord): Promise<void> {
+    await this.db
+      .prepare(
+        `UPDATE batches SET state = ?, request_count = ?, processing = ?, succeeded = ?, errored = ?, canceled = ?, expired = ?, ended_at = ?, cancel_initiated_at = ?, archived_at = ?, updated_at = ? WHERE id = ?`,
+      )
+      .bind(
+        batch.state,
+        batch.requestCount,
+        batch.counts.processing,
+        batch.counts.succeeded,
+        batch.counts.errored,
+        batch.counts.canceled,
+        batch.counts.expired,
+        batch.endedAt,
+        batch.cancelInitiatedAt,
+        batch.archivedAt,
+        new Date().toISOString(),
+        batch.id,
+      )
+      .run();
+  }
+
+  /** The caller's visible batch, or null: another owner's batch is as absent as an unknown one. */
+  async get(owner: string, id: string): Promise<BatchRecord | null> {
+    const row = await this.db.prepare(`SELECT * FROM batches WHERE id = ? AND owner = ? AND ${VISIBLE}`).bind(id, owner).first<BatchRow>();
+    return row ? batchFromRow(row) : null;
+  }
+
+  async getByIdempotencyKey(owner: string, key: string): Promise<BatchRecord | null> {
+    const row = await this.db
+      .prepare(`SELECT * FROM batches WHERE owner = ? AND idempotency_key = ? AND ${VISIBLE}`)
+      .bind(owner, key)
+      .first<BatchRow>();
+    return row ? batchFromRow(row) : null;
+  }
+
+  async list(owner: string, provider: ProviderName | null, page: PageQuery): Promise<PageOf<BatchRecord>> {
+    const where = provider ? `owner = ? AND provider = ? AND ${VISIBLE}` : `owner = ? AND ${VISIBLE}`;
+    const query = pageSql("batches", where, provider ? [owner, provider] : [owner], page);
+    const { results } = await this.db.prepare(query.sql).bind(...query.values).all<BatchRow>();
+    const { items, hasMore } = toPage(results, page.limit, query.reversed);
+    return { items: items.map(batchFromRow), hasMore };
+  }
+
+  async insertJob(batchId: string, seq: number, job: JobRef): Promise<void> {
+    await this.db
+      .prepare(
+        `INSERT INTO batch_jobs (batch_id, seq, slot, native_id, model, request_count, state, processing, data) VALUES (?, ?, ?, ?, ?, ?, 'in_progress', ?, ?)`,
+      )
+      .bind(batchId, seq, job.slot, job.nativeId, job.model, job.requestCount, job.requestCount, JSON.stringify(job.data))
+      .run();
+  }
+
+  async updateJob(job: JobRecord): Promise<void> {
+    await this.db
+      .prepare(
+        `UPDATE batch_jobs SET state = ?, processing = ?, succeeded = ?, errored = ?, canceled = ?, expired = ?, ended_at = ?, data = ?, unrun = ? WHERE batch_id = ? AND seq = ?`,
+      )
+      .bind(
+        job.state,
+        job.counts.processing,
+        job.counts.succeeded,
+        job.counts.errored,
+        job.counts.canceled,
+        job.counts.expired,
+        job.endedAt,
+        JSON.stringify(job.data),
+        job.unrun ? JSON.stringify(job.unrun) : null,
+        job.batchId,
+        job.seq,
+      )
+      .run();
+  }
+
+  async jobs(batchId: string): Promise<JobRecord[]> {
+    const { results } = await this.db.prepare(`SELECT * FROM batch_jobs WHERE batch_id = ? ORDER BY seq`).bind(batchId).all<JobRow>();
+    return results.map(jobFromRow);
+  }
+
+  async insertArtifact(batchId: string, seq: number, artifact: Artifact): Promise<void> {
+    await this.db
+      .prepare(`INSERT INTO batch_artifacts (batch_id, seq, kind, native_id, data) VALUES (?, ?, ?, ?, ?)`)
+      .bind(batchId, seq, artifact.kind, artifact.nativeId, JSON.stringify(artifact.data ?? {}))
+      .run();
+  }
+
+  async artifacts(batchId: string): Promise<Artifact[]> {
+    const { results } = await this.db
+      .prepare(`SELECT kind, native_id, data FROM batch_artifacts WHERE batch_id = ? ORDER BY seq DESC`)
+      .bind(batchId)
+      .all<{ kind: string; native_id: string; data: string }>();
+    return results.map((row) => ({ kind: row.kind, nativeId: row.native_id, data: JSON.parse(row.data) as Record<string, unknown> }));
+  }
+
+  async insertCustomIds(batchId: string, slot: string, seq: number, ids: readonly string[]): Promise<void> {
+    await this.db
+      .prepare(`INSERT INTO batch_custom_ids (batch_id, slot, seq, ids) VALUES (?, ?, ?, ?)`)
+      .bind(batchId, slot, seq, ids.join("\n"))
+      .run();
+  }
+
+  /** The custom_ids of one slot, a chunk at a time (a chunk is at most a few thousand IDs). */
+  async *customIds(batchId: string, slot: string): AsyncGenerator<string[]> {
+    let seq = -1;
+    for (;;) {
+      const row = await this.db
+        .prepare(`SELECT seq, ids FROM batch_custom_ids WHERE batch_id = ? AND slot = ? AND seq > ? ORDER BY seq LIMIT 1`)
+        .bind(batchId, slot, seq)
+        .first<{ seq: number; ids: string }>();
+      if (!row) return;
+      seq = row.seq;
+      yield row.ids.split("\n");
+    }
+  }
+
+  /** Removes the batch and everything kept for it. */
+  async delete(batchId: string): Promise<void> {
+    await this.db.batch([
+      this.db.prepare(`DELETE FROM batch_custom_ids WHERE batch_id = ?`).bind(batchId),
+      this.db.prepare(`DELETE FROM batch_artifacts WHERE batch_id = ?`).bind(batchId),
+      this.db.prepare(`DELETE FROM batch_jobs WHERE batch_id = ?`).bind(batchId),
+      this.db.prepare(`DELETE FROM batches WHERE id = ?`).bind(batchId),
+    ]);
+  }
+}

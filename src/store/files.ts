@@ -1,0 +1,153 @@
+/**
+ * The `files` table: one row per gateway file, owner-scoped. The only place with files SQL.
+ */
+import type { ProviderName } from "../providers/types";
+import { pageSql, toPage, type PageOf, type PageQuery } from "./pages";
+
+export interface FileRecord {
+  id: string;
+  owner: string;
+  provider: ProviderName;
+  state: "creating" | "ready" | "deleting";
+  nativeId: string | null;
+  filename: string;
+  mimeType: string;
+  sizeBytes: number;
+  downloadable: boolean;
+  createdAt: string;
+  expiresAt: string | null;
+  native: Record<string, unknown>;
+  batchId: string | null;
+}
+
+interface FileRow {
+  id: string;
+  owner: string;
+  provider: string;
+  state: string;
+  native_id: string | null;
+  filename: string;
+  mime_type: string;
+  size_bytes: number;
+  downloadable: number;
+  created_at: string;
+  expires_at: string | null;
+  native: string;
+  batch_id: string | null;
+}
+
+function fromRow(row: FileRow): FileRecord {
+  return {
+    id: row.id,
+    owner: row.owner,
+    provider: row.provider as ProviderName,
+    state: row.state as FileRecord["state"],
+    nativeId: row.native_id,
+    filename: row.filename,
+    mimeType: row.mime_type,
+    sizeBytes: row.size_bytes,
+    downloadable: row.downloadable === 1,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    native: JSON.parse(row.native) as Record<string, unknown>,
+    batchId: row.batch_id,
+  };
+}
+
+/**
+ * Files SQL over one D1 database.
+ *
+ * @example
+ * const files = new FileStore(env.DB);
+ * const file = await files.get("owner", "file_01…");
+ */
+export class FileStore {
+  constructor(private readonly db: D1Database) {}
+
+  /** Writes the record before anything is created upstream (state `creating`). */
+  async insert(file: FileRecord): Promise<void> {
+    await this.db
+      .prepare(
+        `INSERT INTO files (id, owner, provider, state, native_id, filename, mime_type, size_bytes, downloadable, created_at, expires_at, native, batch_id, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .bind(
+        file.id,
+        file.owner,
+        file.provider,
+        file.state,
+        file.nativeId,
+        file.filename,
+        file.mimeType,
+        file.sizeBytes,
+        file.downloadable ? 1 : 0,
+        file.createdAt,
+        file.expiresAt,
+        JSON.stringify(file.native),
+        file.batchId,
+        new Date().toISOString(),
+      )
+      .run();
+  }
+
+  /** Saves what upstream said about the file (and its state). */
+  async update(file: FileRecord): Promise<void> {
+    await this.db
+      .prepare(
+        `UPDATE files SET state = ?, native_id = ?, filename = ?, mime_type = ?, size_bytes = ?, downloadable = ?, expires_at = ?, native = ?, updated_at = ? WHERE id = ?`,
+      )
+      .bind(
+        file.state,
+        file.nativeId,
+        file.filename,
+        file.mimeType,
+        file.sizeBytes,
+        file.downloadable ? 1 : 0,
+        file.expiresAt,
+        JSON.stringify(file.native),
+        new Date().toISOString(),
+        file.id,
+      )
+      .run();
+  }
+
+  /** The caller's ready file, or null: another owner's file is as absent as an unknown one. */
+  async get(owner: string, id: string): Promise<FileRecord | null> {
+    const row = await this.db.prepare(`SELECT * FROM files WHERE id = ? AND owner = ? AND state = 'ready'`).bind(id, owner).first<FileRow>();
+    return row ? fromRow(row) : null;
+  }
+
+  async getMany(owner: string, ids: readonly string[]): Promise<FileRecord[]> {
+    if (ids.length === 0) return [];
+    const marks = ids.map(() => "?").join(", ");
+    const { results } = await this.db
+      .prepare(`SELECT * FROM files WHERE owner = ? AND state = 'ready' AND id IN (${marks}) ORDER BY id DESC`)
+      .bind(owner, ...ids)
+      .all<FileRow>();
+    return results.map(fromRow);
+  }
+
+  /** A page of the caller's files, newest first; files past their expiry are gone upstream and left out. */
+  async list(owner: string, provider: ProviderName | null, page: PageQuery, now: string): Promise<PageOf<FileRecord>> {
+    const live = "state = 'ready' AND (expires_at IS NULL OR expires_at > ?)";
+    const where = provider ? `owner = ? AND provider = ? AND ${live}` : `owner = ? AND ${live}`;
+    const query = pageSql("files", where, provider ? [owner, provider, now] : [owner, now], page);
+    const { results } = await this.db.prepare(query.sql).bind(...query.values).all<FileRow>();
+    const { items, hasMore } = toPage(results, page.limit, query.reversed);
+    return { items: items.map(fromRow), hasMore };
+  }
+
+  async listByBatch(batchId: string): Promise<FileRecord[]> {
+    const { results } = await this.db.prepare(`SELECT * FROM files WHERE batch_id = ? ORDER BY id`).bind(batchId).all<FileRow>();
+    return results.map(fromRow);
+  }
+
+  async findByNative(batchId: string, nativeId: string): Promise<FileRecord | null> {
+    const row = await this.db.prepare(`SELECT * FROM files WHERE batch_id = ? AND native_id = ?`).bind(batchId, nativeId).first<FileRow>();
+    return row ? fromRow(row) : null;
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.prepare(`DELETE FROM files WHERE id = ?`).bind(id).run();
+  }
+}
