@@ -1,0 +1,125 @@
+/**
+ * How the Anthropic adapter reports what went wrong: an unconfigured provider, and upstream
+ * failures turned into Anthropic errors that name the provider and carry its message, never a key.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { anthropicAdapter } from "../../../src/providers/anthropic";
+import type { JobRef, ProviderContext } from "../../../src/providers/types";
+import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
+import { contextFor, describeError, failNext, KEY, newFake, rejectionOf } from "./support";
+
+const batches = anthropicAdapter.batches;
+const job: JobRef = { slot: "all", nativeId: "msgbatch_01nope", model: null, requestCount: 1, data: {} };
+
+let fake: FakeAnthropic;
+let ctx: ProviderContext;
+
+beforeEach(() => {
+  fake = newFake();
+  ctx = contextFor(fake);
+});
+
+describe("configuration", () => {
+  const missingKey = {
+    name: "GatewayError",
+    status: 400,
+    type: "invalid_request_error",
+    message: "Provider anthropic is not configured: set the ANTHROPIC_API_KEY secret (wrangler secret put ANTHROPIC_API_KEY, or in .dev.vars locally)",
+  };
+
+  it("assertConfigured names the secret to set", () => {
+    expect(() => anthropicAdapter.assertConfigured({})).toThrow(missingKey.message);
+    expect(() => anthropicAdapter.assertConfigured({ ANTHROPIC_API_KEY: "sk-ant-x" })).not.toThrow();
+  });
+
+  it("a call without a key fails the same way and never reaches upstream", async () => {
+    ctx = contextFor(fake, { env: { ANTHROPIC_BASE_URL: "https://api.anthropic.test" } });
+    expect(describeError(await rejectionOf(batches.retrieve(ctx, job)))).toEqual(missingKey);
+    expect(fake.calls).toEqual([]);
+  });
+});
+
+describe("upstream errors", () => {
+  const cases: Array<{ name: string; arrange: () => Promise<void> | void; expected: ReturnType<typeof describeError> }> = [
+    {
+      name: "401: a wrong key, without the key in the message",
+      arrange: () => {
+        ctx = contextFor(fake, { env: { ANTHROPIC_API_KEY: "sk-ant-wrong-secret", ANTHROPIC_BASE_URL: "https://api.anthropic.test" } });
+      },
+      expected: { name: "UpstreamError", status: 401, type: "authentication_error", message: "anthropic upstream error (HTTP 401): invalid x-api-key" },
+    },
+    {
+      name: "404: an unknown batch",
+      arrange: () => {},
+      expected: { name: "UpstreamError", status: 404, type: "not_found_error", message: "anthropic upstream error (HTTP 404): Message Batch not found: msgbatch_01nope" },
+    },
+    {
+      name: "429: rate limited",
+      arrange: () => failNext(fake, { status: 429, message: "Number of requests has exceeded your rate limit" }),
+      expected: { name: "UpstreamError", status: 429, type: "rate_limit_error", message: "anthropic upstream error (HTTP 429): Number of requests has exceeded your rate limit" },
+    },
+    {
+      name: "500: an internal error",
+      arrange: () => failNext(fake, { status: 500, message: "Internal server error" }),
+      expected: { name: "UpstreamError", status: 500, type: "api_error", message: "anthropic upstream error (HTTP 500): Internal server error" },
+    },
+    {
+      name: "529: overloaded",
+      arrange: () => failNext(fake, { status: 529, message: "Overloaded" }),
+      expected: { name: "UpstreamError", status: 529, type: "overloaded_error", message: "anthropic upstream error (HTTP 529): Overloaded" },
+    },
+    {
+      name: "an error answer that is not Anthropic's JSON keeps its text",
+      arrange: () => failNext(fake, { status: 502, body: "<html>Bad Gateway</html>" }),
+      expected: { name: "UpstreamError", status: 500, type: "api_error", message: "anthropic upstream error (HTTP 502): <html>Bad Gateway</html>" },
+    },
+    {
+      name: "a 200 answer that is not JSON",
+      arrange: () => failNext(fake, { status: 200, body: "{not json" }),
+      expected: { name: "UpstreamError", status: 500, type: "api_error", message: "anthropic upstream error (HTTP 502): malformed response (not JSON): {not json" },
+    },
+  ];
+
+  it.each(cases)("$name", async ({ arrange, expected }) => {
+    await arrange();
+    const error = await rejectionOf(batches.retrieve(ctx, job));
+    expect(describeError(error)).toEqual(expected);
+    expect(JSON.stringify(describeError(error))).not.toContain(KEY);
+  });
+
+  it("a network failure names the provider", async () => {
+    ctx = contextFor(fake, { fetch: async () => { throw new TypeError("connection refused"); } });
+    expect(describeError(await rejectionOf(batches.retrieve(ctx, job)))).toEqual({
+      name: "UpstreamError",
+      status: 500,
+      type: "api_error",
+      message: "anthropic upstream error (HTTP 0): could not reach the provider (connection refused)",
+    });
+  });
+
+  it("a results line that is not JSON fails the stream with an upstream error", async () => {
+    await failNext(fake, { status: 200, body: '{"custom_id":"a","result":{"type":"canceled"}}\n{oops\n' });
+    const seen: string[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const line of batches.results(ctx, job)) seen.push(line.custom_id);
+      })(),
+    );
+    expect(seen).toEqual(["a"]);
+    expect(describeError(error)).toMatchObject({ name: "UpstreamError", status: 500, type: "api_error" });
+    expect((error as Error).message).toMatch(/^anthropic upstream error \(HTTP 502\): malformed results line \(/);
+  });
+
+  it("results of a batch that has not ended carry Anthropic's refusal", async () => {
+    const writer = batches.begin(ctx, { batchId: "msgbatch_gw", sink: { record: async () => {} }, files: new Map() });
+    await writer.add({ custom_id: "a", params: { model: "m", max_tokens: 1, messages: [{ role: "user", content: "hi" }] } });
+    const [created] = await writer.finish();
+    const error = await rejectionOf((async () => { for await (const _ of batches.results(ctx, created!)) void _; })());
+    expect(describeError(error)).toEqual({
+      name: "UpstreamError",
+      status: 400,
+      type: "invalid_request_error",
+      message: `anthropic upstream error (HTTP 400): Message Batch ${created!.nativeId} has not finished processing; results are available once it has ended`,
+    });
+  });
+});
