@@ -1,0 +1,23 @@
+/**
+ * The Bedrock provider: Anthropic message batches run as Bedrock batch inference (model
+ * invocation jobs reading JSONL from S3). Bedrock has no Files API, so there is no `files`
+ * member: the service answers the files routes with a 400 for this provider.
+ */
+import type { ProviderAdapter } from "../types";
+import { bedrockBatches } from "./batches";
+import { readBedrockConfig } from "./config";
+
+/**
+ * The Bedrock `ProviderAdapter`.
+ *
+ * @example
+ * bedrockAdapter.assertConfigured(env); // 400 naming AWS_REGION, BEDROCK_BATCH_S3_URI… when unset
+ * const writer = bedrockAdapter.batches.begin(ctx, { batchId, sink, files });
+ */
+export const bedrockAdapter: ProviderAdapter = {
+  name: "bedrock",
+  batches: bedrockBatches,
+  assertConfigured(env) {
+    readBedrockConfig(env);
+  },
+};

@@ -1,0 +1,153 @@
+/**
+ * Creates a gateway batch on Bedrock: requests are grouped by Bedrock model, each group is
+ * written to S3 as a JSONL input file while the requests arrive, and `finish` starts one model
+ * invocation job per file.
+ *
+ * Bedrock's records-per-job quotas shape the groups. A group that reaches
+ * `BEDROCK_BATCH_MAX_RECORDS` is closed and the model's next requests start another file (and
+ * job). A file below `BEDROCK_BATCH_MIN_RECORDS` would fail Bedrock's validation after the
+ * job was created, so `finish` refuses the batch first, before any job exists (and removes
+ * the S3 objects written so far).
+ */
+import { GatewayError } from "../../lib/errors";
+import type { BatchRequest, BatchStart, BatchWriter, JobRef, ProviderContext } from "../types";
+import { awsCalls, type AwsCalls } from "./aws";
+import { readBedrockConfig, type BedrockConfig } from "./config";
+import { createModelInvocationJob, stopModelInvocationJob } from "./control-plane";
+import { Limiter } from "./limiter";
+import { bedrockModelId } from "./models";
+import { clientRequestToken, inputKey, jobName, outputFolder, outputKeys, s3Uri } from "./names";
+import { SlotUpload } from "./slot-upload";
+import { toBedrockRecord } from "./translate-request";
+
+/** How many files may be sending parts, or be committed, at once. */
+const CONCURRENT_UPLOADS = 4;
+
+/** What the gateway keeps for a Bedrock job (`JobRef.data`). */
+export interface BedrockJobData {
+  [key: string]: unknown;
+  bucket: string;
+  inputKey: string;
+  /** Exactly where Bedrock writes this job's results, fixed when the job was created. */
+  outputKey: string;
+  manifestKey: string;
+}
+
+/**
+ * The `BatchWriter` of one gateway batch on Bedrock.
+ *
+ * @example
+ * const writer = new BedrockBatchWriter(ctx, { batchId, sink, files });
+ * await writer.add(request); // → "anthropic.claude-3-haiku-20240307-v1:0#1"
+ * const jobs = await writer.finish();
+ */
+export class BedrockBatchWriter implements BatchWriter {
+  private readonly config: BedrockConfig;
+  private readonly aws: AwsCalls;
+  private readonly start: BatchStart;
+  private readonly uploads = new Limiter(CONCURRENT_UPLOADS);
+  private readonly encoder = new TextEncoder();
+  /** The file currently taking each model's requests. */
+  private readonly openFiles = new Map<string, SlotUpload>();
+  private readonly filesPerModel = new Map<string, number>();
+  private readonly files: SlotUpload[] = [];
+  private readonly jobArns: string[] = [];
+
+  constructor(ctx: ProviderContext, start: BatchStart) {
+    this.config = readBedrockConfig(ctx.env);
+    this.aws = awsCalls(ctx, this.config);
+    this.start = start;
+  }
+
+  async add(request: BatchRequest): Promise<string> {
+    const modelId = bedrockModelId(request.params.model);
+    const line = this.encoder.encode(`${JSON.stringify(toBedrockRecord(request))}\n`);
+    let file = this.openFiles.get(modelId);
+    if (file && file.count >= this.config.maxRecords) {
+      await file.seal();
+      file = undefined;
+    }
+    file ??= this.openFile(modelId);
+    await file.append(line, request.params.model);
+    return file.slot;
+  }
+
+  async finish(): Promise<JobRef[]> {
+    try {
+      this.refuseSmallFiles();
+      await inBatches(this.files, CONCURRENT_UPLOADS, (file) => file.commit());
+      const jobs: JobRef[] = [];
+      for (const [index, file] of this.files.entries()) jobs.push(await this.createJob(file, index + 1));
+      return jobs;
+    } catch (error) {
+      await this.abort(error);
+      throw error;
+    }
+  }
+
+  async abort(_reason: unknown): Promise<void> {
+    const jobArns = this.jobArns.splice(0);
+    await Promise.allSettled([
+      ...this.files.map((file) => file.discard()),
+      ...jobArns.map((jobArn) => stopModelInvocationJob(this.aws, jobArn)),
+    ]);
+  }
+
+  private openFile(modelId: string): SlotUpload {
+    const fileOfModel = (this.filesPerModel.get(modelId) ?? 0) + 1;
+    this.filesPerModel.set(modelId, fileOfModel);
+    const file = new SlotUpload({
+      slot: `${modelId}#${fileOfModel}`,
+      modelId,
+      bucket: this.config.bucket,
+      key: inputKey(this.config.prefix, this.start.batchId, this.files.length + 1, modelId),
+      aws: this.aws,
+      sink: this.start.sink,
+      uploads: this.uploads,
+    });
+    this.files.push(file);
+    this.openFiles.set(modelId, file);
+    return file;
+  }
+
+  private refuseSmallFiles(): void {
+    const { minRecords, maxRecords } = this.config;
+    const small = this.files.filter((file) => file.count < minRecords);
+    if (small.length === 0) return;
+    const groups = small.map((file) =>
+      file.slot.endsWith("#1") ? `${file.count} for model ${file.modelId}` : `${file.count} for model ${file.modelId} beyond the ${maxRecords} per job of BEDROCK_BATCH_MAX_RECORDS`,
+    );
+    throw GatewayError.invalid(
+      `Bedrock batch inference needs at least ${minRecords} requests per job (BEDROCK_BATCH_MIN_RECORDS=${minRecords}), but this batch has ${groups.join(", ")}. ` +
+        `Send at least ${minRecords} requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it.`,
+    );
+  }
+
+  private async createJob(file: SlotUpload, ordinal: number): Promise<JobRef> {
+    const { bucket, prefix, roleArn } = this.config;
+    const folder = outputFolder(prefix, this.start.batchId);
+    const jobArn = await createModelInvocationJob(this.aws, {
+      jobName: jobName(this.start.batchId, ordinal),
+      roleArn,
+      clientRequestToken: clientRequestToken(this.start.batchId, ordinal),
+      modelId: file.modelId,
+      inputS3Uri: file.uri,
+      outputS3Uri: s3Uri(bucket, folder),
+    });
+    this.jobArns.push(jobArn);
+    const { outputKey, manifestKey } = outputKeys(folder, jobArn, file.key);
+    await this.start.sink.record({ kind: "job", nativeId: jobArn, data: { bucket, outputKey, manifestKey } });
+    const data: BedrockJobData = { bucket, inputKey: file.key, outputKey, manifestKey };
+    return { slot: file.slot, nativeId: jobArn, model: file.requestedModel ?? file.modelId, requestCount: file.count, data };
+  }
+}
+
+// Settles every started task before reporting a failure, so that nothing is still writing
+// when the caller cleans up.
+async function inBatches<T>(items: readonly T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
+  for (let start = 0; start < items.length; start += size) {
+    const outcomes = await Promise.allSettled(items.slice(start, start + size).map(run));
+    const failed = outcomes.find((outcome) => outcome.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+}
