@@ -5,7 +5,9 @@ import type { BatchRecord } from "../store/batches";
 import type { FileRecord } from "../store/files";
 
 /**
- * FileMetadata, with the current optional fields (`expires_at`, `scope`) present.
+ * FileMetadata, with the current optional fields (`expires_at`, `scope`) present, and
+ * `size` beside `size_bytes`: the page this gateway answers (seed) prints `file.size`, which
+ * the SDKs' models (extra fields allowed) expose only when the body carries it.
  *
  * @example
  * c.json(fileToWire(file))
@@ -17,6 +19,7 @@ export function fileToWire(file: FileRecord) {
     filename: file.filename,
     mime_type: file.mimeType,
     size_bytes: file.sizeBytes,
+    size: file.sizeBytes,
     created_at: file.createdAt,
     downloadable: file.downloadable,
     expires_at: null,

@@ -96,9 +96,11 @@ describe("batches on anthropic", () => {
   });
 
   it("refuses to delete a batch that is still processing, and to read its results", async () => {
-    const batch = await client.beta.messages.batches.create({ requests });
-    await expect(client.beta.messages.batches.delete(batch.id)).rejects.toMatchObject({ status: 400 });
-    await expect(client.beta.messages.batches.results(batch.id)).rejects.toThrow(/results_url/);
+    // The fake ends a batch on its second poll: each check gets a fresh batch.
+    const running = await client.beta.messages.batches.create({ requests });
+    await expect(client.beta.messages.batches.delete(running.id)).rejects.toMatchObject({ status: 400, error: { type: "error", error: { type: "invalid_request_error" } } });
+    const other = await client.beta.messages.batches.create({ requests });
+    await expect(client.beta.messages.batches.results(other.id)).rejects.toThrow(/results_url/);
   });
 
   it("walks every batch exactly once when auto-paginating", async () => {

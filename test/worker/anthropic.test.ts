@@ -43,6 +43,7 @@ describe("files", () => {
       filename: "test_upload.txt",
       mime_type: "text/plain",
       size_bytes: 46,
+      size: 46,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       downloadable: false,
       expires_at: null,
