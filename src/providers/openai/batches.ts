@@ -1,0 +1,143 @@
+/**
+ * The Message Batches API on OpenAI's Batch API: status, results, cancel and clean-up of the
+ * jobs `OpenAIBatchWriter` creates.
+ */
+import { UpstreamError } from "../../lib/errors";
+import { readJsonLines } from "../../lib/jsonl";
+import type { BatchResultLine, BatchesAdapter, JobRef, JobStatus, ProviderContext, UpstreamFile } from "../types";
+import { cancelOpenAIBatch, retrieveOpenAIBatch } from "./batch-jobs";
+import { type ErrorFileTally, isTerminal, jobStatusFrom } from "./batch-status";
+import { OpenAIBatchWriter } from "./batch-writer";
+import { PROVIDER, isUpstreamStatus, openaiFetch, openaiJson } from "./client";
+import { type OpenAIConfig, openaiConfig } from "./config";
+import { JSONL_MIME_TYPE, upstreamFileFrom } from "./file-metadata";
+import { deleteOpenAIFile } from "./files";
+import { resultFromOutputLine, unrunKindOf } from "./translate-result";
+import { toChatCompletion } from "./translate-request";
+import type { OpenAIBatch, OpenAIBatchOutputLine, OpenAIFile } from "./wire";
+
+/**
+ * `BatchesAdapter` for OpenAI. `JobRef.data` / `JobStatus.data` carry `inputFileId`,
+ * `outputFileId`, `errorFileId` and, for a cancelled or expired batch, `errorTally`.
+ *
+ * @example
+ * const status = await openaiBatches.retrieve(ctx, job); // { state: "ended", counts, outputFiles, … }
+ * for await (const line of openaiBatches.results(ctx, job)) console.log(line.custom_id);
+ */
+export const openaiBatches: BatchesAdapter = {
+  check(request, files) {
+    toChatCompletion(request.params, files);
+  },
+
+  begin(ctx, start) {
+    return new OpenAIBatchWriter(ctx, openaiConfig(ctx.env), start);
+  },
+
+  async retrieve(ctx, job) {
+    const config = openaiConfig(ctx.env);
+    const batch = await retrieveOpenAIBatch(ctx, config, job.nativeId);
+    const data: Record<string, unknown> = {
+      ...job.data,
+      outputFileId: batch.output_file_id ?? null,
+      errorFileId: batch.error_file_id ?? null,
+    };
+    let tally: ErrorFileTally | null = null;
+    if ((batch.status === "cancelled" || batch.status === "expired") && batch.error_file_id) {
+      tally = cachedTally(job.data, batch.error_file_id) ?? (await tallyErrorFile(ctx, config, batch.error_file_id));
+      data.errorTally = { fileId: batch.error_file_id, ...tally };
+    }
+    const status: JobStatus = { ...jobStatusFrom(batch, job.requestCount, tally), data };
+    if (status.state === "ended") status.outputFiles = await outputFilesOf(ctx, config, batch);
+    return status;
+  },
+
+  async cancel(ctx, job) {
+    await cancelOpenAIBatch(ctx, openaiConfig(ctx.env), job.nativeId);
+  },
+
+  results(ctx, job) {
+    return resultLines(ctx, job);
+  },
+
+  async deleteArtifact(ctx, artifact) {
+    switch (artifact.kind) {
+      case "file":
+        await deleteOpenAIFile(ctx, artifact.nativeId);
+        return;
+      case "batch":
+        // OpenAI has no batch delete; a batch that still runs is cancelled so it stops costing.
+        await cancelIfRunning(ctx, openaiConfig(ctx.env), artifact.nativeId);
+        return;
+      default:
+        throw new Error(`openai adapter: unknown artifact kind ${artifact.kind}`);
+    }
+  },
+};
+
+async function* resultLines(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
+  const config = openaiConfig(ctx.env);
+  let fileIds = [job.data.outputFileId, job.data.errorFileId];
+  if (!("outputFileId" in job.data)) {
+    const batch = await retrieveOpenAIBatch(ctx, config, job.nativeId);
+    fileIds = [batch.output_file_id, batch.error_file_id];
+  }
+  for (const fileId of fileIds) {
+    if (typeof fileId !== "string" || fileId.length === 0) continue;
+    for await (const line of outputLines(ctx, config, fileId)) yield resultFromOutputLine(line);
+  }
+}
+
+async function* outputLines(ctx: ProviderContext, config: OpenAIConfig, fileId: string): AsyncGenerator<OpenAIBatchOutputLine> {
+  const response = await openaiFetch(ctx, config, `/files/${encodeURIComponent(fileId)}/content`, {
+    headers: { accept: "application/binary" },
+  });
+  if (!response.body) return;
+  try {
+    yield* readJsonLines<OpenAIBatchOutputLine>(response.body);
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new UpstreamError(PROVIDER, 502, `malformed line in batch result file ${fileId} (${error.message})`);
+    }
+    throw error;
+  }
+}
+
+// Streams the error file once, at constant memory, to split its lines into real errors and
+// requests that never ran.
+async function tallyErrorFile(ctx: ProviderContext, config: OpenAIConfig, fileId: string): Promise<ErrorFileTally> {
+  const tally: ErrorFileTally = { errored: 0, expired: 0, canceled: 0 };
+  for await (const line of outputLines(ctx, config, fileId)) {
+    const unrun = unrunKindOf(line);
+    tally[unrun ?? "errored"] += 1;
+  }
+  return tally;
+}
+
+function cachedTally(data: Record<string, unknown>, fileId: string): ErrorFileTally | null {
+  const cached = data.errorTally as (ErrorFileTally & { fileId?: string }) | undefined;
+  if (!cached || cached.fileId !== fileId) return null;
+  return { errored: cached.errored, expired: cached.expired, canceled: cached.canceled };
+}
+
+// The output and error files, which the batch's owner may download.
+async function outputFilesOf(ctx: ProviderContext, config: OpenAIConfig, batch: OpenAIBatch): Promise<UpstreamFile[]> {
+  const files: UpstreamFile[] = [];
+  for (const fileId of [batch.output_file_id, batch.error_file_id]) {
+    if (!fileId) continue;
+    const file = await openaiJson<OpenAIFile>(ctx, config, `/files/${encodeURIComponent(fileId)}`);
+    files.push(upstreamFileFrom(file, { mimeType: JSONL_MIME_TYPE }));
+  }
+  return files;
+}
+
+async function cancelIfRunning(ctx: ProviderContext, config: OpenAIConfig, batchId: string): Promise<void> {
+  let batch: OpenAIBatch;
+  try {
+    batch = await retrieveOpenAIBatch(ctx, config, batchId);
+  } catch (error) {
+    if (isUpstreamStatus(error, 404)) return;
+    throw error;
+  }
+  if (isTerminal(batch.status) || batch.status === "cancelling") return;
+  await cancelOpenAIBatch(ctx, config, batchId);
+}

@@ -1,0 +1,63 @@
+/**
+ * What the OpenAI adapter reads from the Worker's environment.
+ */
+import { GatewayError } from "../../lib/errors";
+import type { ProviderEnv } from "../types";
+
+/** The SDK convention: the base URL includes `/v1`. */
+export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
+
+/** OpenAI's own limits for one batch input file (reference §3, "Limits"). */
+export const OPENAI_BATCH_MAX_LINES = 50_000;
+export const OPENAI_BATCH_MAX_BYTES = 200 * 1024 * 1024;
+
+export interface OpenAIConfig {
+  apiKey: string;
+  /** Without a trailing slash, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string;
+  /** Lines per batch input file before a new file is started. */
+  batchMaxLines: number;
+  /** Bytes per batch input file before a new file is started. */
+  batchMaxBytes: number;
+}
+
+/**
+ * Throws the 400 that tells the operator which secret to set.
+ *
+ * @example
+ * assertOpenAIConfigured(env); // GatewayError 400 "… set the OPENAI_API_KEY secret …" when missing
+ */
+export function assertOpenAIConfigured(env: ProviderEnv): void {
+  if (!env.OPENAI_API_KEY) {
+    throw GatewayError.invalid(
+      "Provider openai is not configured: set the OPENAI_API_KEY secret (`wrangler secret put OPENAI_API_KEY`, or .dev.vars locally)",
+    );
+  }
+}
+
+/**
+ * The adapter's settings, with defaults; throws like `assertOpenAIConfigured` without a key.
+ *
+ * @example
+ * const { baseUrl } = openaiConfig({ OPENAI_API_KEY: "sk-…" }); // "https://api.openai.com/v1"
+ */
+export function openaiConfig(env: ProviderEnv): OpenAIConfig {
+  assertOpenAIConfigured(env);
+  return {
+    apiKey: env.OPENAI_API_KEY as string,
+    baseUrl: (env.OPENAI_BASE_URL || DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, ""),
+    batchMaxLines: positiveInteger(env.OPENAI_BATCH_MAX_LINES, "OPENAI_BATCH_MAX_LINES", OPENAI_BATCH_MAX_LINES),
+    batchMaxBytes: positiveInteger(env.OPENAI_BATCH_MAX_BYTES, "OPENAI_BATCH_MAX_BYTES", OPENAI_BATCH_MAX_BYTES),
+  };
+}
+
+// Lowering a limit is useful (tests, smaller files); raising it past OpenAI's own would only
+// make OpenAI fail the batch later, so the limits are capped at OpenAI's.
+function positiveInteger(value: string | undefined, name: string, max: number): number {
+  if (value === undefined || value === "") return max;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw GatewayError.invalid(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return Math.min(parsed, max);
+}

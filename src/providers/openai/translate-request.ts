@@ -1,0 +1,112 @@
+/**
+ * Anthropic Messages params to one Chat Completions request body (reference §7.7), as a pure
+ * function. Every param is either translated or refused with a 400 naming it; none is dropped.
+ */
+import { GatewayError } from "../../lib/errors";
+import type { MessageParams, ResolvedFile } from "../types";
+import { isReasoningModel } from "./models";
+import { asRecord, unsupported } from "./refusals";
+import { chatMessages, systemMessage } from "./translate-messages";
+import { chatToolChoice, chatTools } from "./translate-tools";
+import type { ChatCompletionRequest } from "./wire";
+
+/** `stop` takes at most 4 sequences (reference §4.5). */
+const MAX_STOP_SEQUENCES = 4;
+/** `safety_identifier` takes at most 64 characters (openai-node `ChatCompletionCreateParamsBase`). */
+const MAX_SAFETY_IDENTIFIER = 64;
+
+/**
+ * The params this translator knows; any other param with a value is refused (`top_k`,
+ * `service_tier`, `container`, `mcp_servers`, …).
+ */
+const KNOWN_PARAMS = new Set([
+  "model",
+  "max_tokens",
+  "messages",
+  "system",
+  "temperature",
+  "top_p",
+  "stop_sequences",
+  "tools",
+  "tool_choice",
+  "metadata",
+  "thinking",
+  "stream",
+]);
+
+/**
+ * The Chat Completions body for one batch request; throws `GatewayError` 400 for anything
+ * OpenAI cannot express faithfully.
+ *
+ * @example
+ * toChatCompletion({ model: "gpt-4o-mini", max_tokens: 100, system: "Be brief.", messages: [{ role: "user", content: "Hi" }] }, new Map())
+ * // { model: "gpt-4o-mini", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }], max_tokens: 100 }
+ */
+export function toChatCompletion(params: MessageParams, files: ReadonlyMap<string, ResolvedFile>): ChatCompletionRequest {
+  for (const [key, value] of Object.entries(params)) {
+    if (!KNOWN_PARAMS.has(key) && value !== undefined && value !== null) throw unsupported(`params.${key}`);
+  }
+  refuseThinking(params.thinking);
+  if (params.stream === true) throw unsupported("params.stream", "is not allowed in a batch");
+  if (typeof params.model !== "string" || params.model.length === 0) throw GatewayError.invalid("params.model: must be a string");
+  if (!Array.isArray(params.messages)) throw GatewayError.invalid("params.messages: must be an array");
+
+  const reasoning = isReasoningModel(params.model);
+  const systemRole = reasoning ? "developer" : "system";
+  const body: ChatCompletionRequest = { model: params.model, messages: [] };
+  if (params.system !== undefined && params.system !== null) body.messages.push(systemMessage(params.system, systemRole));
+  body.messages.push(...chatMessages(params.messages, files, systemRole));
+
+  if (reasoning) body.max_completion_tokens = params.max_tokens;
+  else body.max_tokens = params.max_tokens;
+  if (typeof params.temperature === "number") body.temperature = params.temperature;
+  if (typeof params.top_p === "number") body.top_p = params.top_p;
+  const stop = stopSequences(params.stop_sequences);
+  if (stop) body.stop = stop;
+
+  const tools = params.tools === undefined || params.tools === null ? [] : chatTools(params.tools);
+  if (tools.length > 0) body.tools = tools;
+  if (params.tool_choice !== undefined && params.tool_choice !== null) {
+    Object.assign(body, chatToolChoice(params.tool_choice, tools.length > 0));
+  }
+  const safetyIdentifier = userId(params.metadata);
+  if (safetyIdentifier !== null) body.safety_identifier = safetyIdentifier;
+  return body;
+}
+
+function refuseThinking(thinking: unknown): void {
+  if (thinking === undefined || thinking === null) return;
+  if (asRecord(thinking)?.type === "disabled") return;
+  throw unsupported("params.thinking", "(extended thinking) has no equivalent");
+}
+
+function stopSequences(value: unknown): string[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw GatewayError.invalid("params.stop_sequences: must be an array of strings");
+  }
+  if (value.length > MAX_STOP_SEQUENCES) {
+    throw unsupported("params.stop_sequences", `has ${value.length} sequences; more than ${MAX_STOP_SEQUENCES} have no equivalent`);
+  }
+  // No sequences is what OpenAI does without `stop`, which refuses an empty array.
+  return value.length > 0 ? value : null;
+}
+
+function userId(metadata: unknown): string | null {
+  if (metadata === undefined || metadata === null) return null;
+  const record = asRecord(metadata);
+  if (!record) throw GatewayError.invalid("params.metadata: must be an object");
+  for (const [key, value] of Object.entries(record)) {
+    if (key !== "user_id" && value !== undefined && value !== null) throw unsupported(`params.metadata.${key}`);
+  }
+  const id = record.user_id;
+  if (id === undefined || id === null) return null;
+  if (typeof id !== "string") throw GatewayError.invalid("params.metadata.user_id: must be a string");
+  if (id.length > MAX_SAFETY_IDENTIFIER) {
+    throw unsupported(
+      "params.metadata.user_id",
+      `is ${id.length} characters; OpenAI's safety_identifier takes at most ${MAX_SAFETY_IDENTIFIER}, so a longer one has no equivalent`,
+    );
+  }
+  return id;
+}

@@ -1,0 +1,478 @@
+/**
+ * The OpenAI adapter's batches against the fake: what the writer sends upstream, exactly,
+ * and how jobs are polled, read, cancelled and cleaned up.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { openaiAdapter } from "../../../src/providers/openai";
+import type { Artifact, BatchRequest, BatchResultLine, JobRef, ProviderContext, ResolvedFile } from "../../../src/providers/types";
+import type { FakeOpenAI } from "../../fakes/openai/index.ts";
+import { BASE, KEY, NOW, bodyText, chatLine, contextFor, createBatchFrom, newFake, send, uploadFile } from "./support";
+
+const batches = openaiAdapter.batches;
+let fake: FakeOpenAI;
+let artifacts: Artifact[];
+beforeEach(() => {
+  fake = newFake();
+  artifacts = [];
+});
+
+const sink = { record: async (artifact: Artifact) => void artifacts.push(artifact) };
+
+function request(customId: string, model: string, text: string, extra: Record<string, unknown> = {}): BatchRequest {
+  return { custom_id: customId, params: { model, max_tokens: 100, messages: [{ role: "user", content: text }], ...extra } };
+}
+
+async function write(ctx: ProviderContext, requests: BatchRequest[], files: ReadonlyMap<string, ResolvedFile> = new Map()) {
+  const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files });
+  const slots: string[] = [];
+  for (const item of requests) slots.push(await writer.add(item));
+  return { slots, jobs: await writer.finish() };
+}
+
+async function collect(ctx: ProviderContext, job: JobRef): Promise<BatchResultLine[]> {
+  const lines: BatchResultLine[] = [];
+  for await (const line of batches.results(ctx, job)) lines.push(line);
+  return lines.sort((a, b) => a.custom_id.localeCompare(b.custom_id));
+}
+
+async function pollToEnd(ctx: ProviderContext, job: JobRef) {
+  for (let i = 0; i < 10; i += 1) {
+    const status = await batches.retrieve(ctx, job);
+    job = { ...job, data: status.data ?? job.data };
+    if (status.state === "ended") return { status, job };
+  }
+  throw new Error("never ended");
+}
+
+async function fileText(fileId: string): Promise<string> {
+  return bodyText(await send(fake, "GET", `/v1/files/${fileId}/content`));
+}
+
+function jsonl(lines: unknown[]): string {
+  return lines.map((line) => `${JSON.stringify(line)}\n`).join("");
+}
+
+describe("check", () => {
+  it("runs the translation without any I/O", () => {
+    expect(() => batches.check(request("a", "gpt-4o", "x", { top_k: 3 }), new Map())).toThrow("params.top_k: has no equivalent on provider openai");
+    expect(() => batches.check(request("a", "gpt-4o", "x"), new Map())).not.toThrow();
+    expect(fake.calls).toStrictEqual([]);
+  });
+});
+
+describe("create", () => {
+  it("streams one JSONL file per model to POST /files and creates one batch per file", async () => {
+    const ctx = contextFor(fake);
+    const { slots, jobs } = await write(ctx, [
+      request("a", "gpt-4o-mini", "Hello"),
+      request("b", "gpt-4o", "Hi", { system: "Be brief.", max_tokens: 50 }),
+      request("c", "gpt-4o-mini", "FAIL_REQUEST please"),
+    ]);
+    expect(slots).toStrictEqual(["gpt-4o-mini#0", "gpt-4o#0", "gpt-4o-mini#0"]);
+    expect(fake.calls.map((call) => `${call.method} ${call.path}`)).toStrictEqual([
+      "POST /v1/files",
+      "POST /v1/files",
+      "POST /v1/batches",
+      "POST /v1/batches",
+    ]);
+
+    const miniLines = jsonl([
+      { custom_id: "a", method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello" }], max_tokens: 100 } },
+      { custom_id: "c", method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "FAIL_REQUEST please" }], max_tokens: 100 } },
+    ]);
+    const fourOLines = jsonl([
+      {
+        custom_id: "b",
+        method: "POST",
+        url: "/v1/chat/completions",
+        body: { model: "gpt-4o", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }], max_tokens: 50 },
+      },
+    ]);
+    const bytes = (text: string) => new TextEncoder().encode(text).byteLength;
+    expect(fake.calls[0]?.form).toStrictEqual({
+      fields: { purpose: "batch" },
+      files: [{ name: "file", filename: "batchbridge-msgbatch_test-0.jsonl", contentType: "application/jsonl", size: bytes(miniLines) }],
+    });
+    expect(fake.calls[1]?.form).toStrictEqual({
+      fields: { purpose: "batch" },
+      files: [{ name: "file", filename: "batchbridge-msgbatch_test-1.jsonl", contentType: "application/jsonl", size: bytes(fourOLines) }],
+    });
+
+    // finish closes the least recently used file first: gpt-4o.
+    const [fourO, mini] = jobs;
+    expect(jobs).toStrictEqual([
+      { slot: "gpt-4o#0", nativeId: fourO!.nativeId, model: "gpt-4o", requestCount: 1, data: { inputFileId: fourO!.data.inputFileId } },
+      { slot: "gpt-4o-mini#0", nativeId: mini!.nativeId, model: "gpt-4o-mini", requestCount: 2, data: { inputFileId: mini!.data.inputFileId } },
+    ]);
+    expect(await fileText(mini!.data.inputFileId as string)).toBe(miniLines);
+    expect(await fileText(fourO!.data.inputFileId as string)).toBe(fourOLines);
+    for (const [index, job] of [fourO!, mini!].entries()) {
+      const call = fake.calls[2 + index]!;
+      expect(call.headers).toStrictEqual({ authorization: `Bearer ${KEY}`, "content-type": "application/json" });
+      expect(JSON.parse(call.body!)).toStrictEqual({
+        input_file_id: job.data.inputFileId,
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+        metadata: { batchbridge_batch_id: "msgbatch_test" },
+      });
+    }
+    expect(artifacts).toStrictEqual([
+      { kind: "file", nativeId: fourO!.data.inputFileId },
+      { kind: "batch", nativeId: fourO!.nativeId, data: { inputFileId: fourO!.data.inputFileId } },
+      { kind: "file", nativeId: mini!.data.inputFileId },
+      { kind: "batch", nativeId: mini!.nativeId, data: { inputFileId: mini!.data.inputFileId } },
+    ]);
+  });
+
+  it("starts a new file at OPENAI_BATCH_MAX_LINES", async () => {
+    const ctx = contextFor(fake, { OPENAI_BATCH_MAX_LINES: "2" });
+    const { slots, jobs } = await write(ctx, ["a", "b", "c", "d", "e"].map((id) => request(id, "gpt-4o-mini", id)));
+    expect(slots).toStrictEqual(["gpt-4o-mini#0", "gpt-4o-mini#0", "gpt-4o-mini#1", "gpt-4o-mini#1", "gpt-4o-mini#2"]);
+    expect(jobs.map((job) => [job.slot, job.requestCount])).toStrictEqual([
+      ["gpt-4o-mini#0", 2],
+      ["gpt-4o-mini#1", 2],
+      ["gpt-4o-mini#2", 1],
+    ]);
+    expect(fake.calls.map((call) => `${call.method} ${call.path}`)).toStrictEqual([
+      "POST /v1/files",
+      "POST /v1/batches",
+      "POST /v1/files",
+      "POST /v1/batches",
+      "POST /v1/files",
+      "POST /v1/batches",
+    ]);
+  });
+
+  it("starts a new file before OPENAI_BATCH_MAX_BYTES", async () => {
+    const ctx = contextFor(fake, { OPENAI_BATCH_MAX_BYTES: "300" });
+    const { jobs } = await write(ctx, ["a", "b", "c", "d"].map((id) => request(id, "gpt-4o-mini", `request ${id}`)));
+    const sizes = fake.calls.filter((call) => call.form).map((call) => call.form!.files[0]!.size);
+    expect(jobs.length).toBe(sizes.length);
+    expect(jobs.length).toBeGreaterThan(1);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(300);
+    expect(jobs.reduce((sum, job) => sum + job.requestCount, 0)).toBe(4);
+  });
+
+  it("keeps at most 4 uploads open: a 5th model closes the least recently used file first", async () => {
+    let open = 0;
+    let mostOpen = 0;
+    const ctx: ProviderContext = {
+      ...contextFor(fake),
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        const upstream = new Request(input, init);
+        const upload = upstream.method === "POST" && new URL(upstream.url).pathname === "/v1/files";
+        if (upload) mostOpen = Math.max(mostOpen, ++open);
+        try {
+          return await fake.fetch(upstream);
+        } finally {
+          if (upload) open -= 1;
+        }
+      }) as typeof fetch,
+    };
+    const models = ["gpt-4o-1", "gpt-4o-2", "gpt-4o-3", "gpt-4o-4", "gpt-4o-5"];
+    const { slots, jobs } = await write(ctx, [...models, "gpt-4o-1"].map((model, i) => request(`r${i}`, model, "x")));
+    expect(mostOpen).toBe(4);
+    expect(slots).toStrictEqual(["gpt-4o-1#0", "gpt-4o-2#0", "gpt-4o-3#0", "gpt-4o-4#0", "gpt-4o-5#0", "gpt-4o-1#1"]);
+    expect(fake.calls.map((call) => `${call.method} ${call.path}`).slice(0, 8)).toStrictEqual([
+      "POST /v1/files",
+      "POST /v1/files",
+      "POST /v1/files",
+      "POST /v1/files",
+      "POST /v1/batches", // gpt-4o-1 closes before gpt-4o-5 opens
+      "POST /v1/files",
+      "POST /v1/batches", // gpt-4o-2 closes before gpt-4o-1 opens again
+      "POST /v1/files",
+    ]);
+    expect(jobs.map((job) => job.slot)).toStrictEqual(["gpt-4o-1#0", "gpt-4o-2#0", "gpt-4o-3#0", "gpt-4o-4#0", "gpt-4o-5#0", "gpt-4o-1#1"]);
+  });
+
+  it("sends a gateway file as the OpenAI file it maps to", async () => {
+    const ctx = contextFor(fake);
+    const stored = await uploadFile(fake, { filename: "report.pdf", purpose: "user_data", content: "%PDF" });
+    const files = new Map<string, ResolvedFile>([
+      ["file_011GW", { gatewayId: "file_011GW", nativeId: stored.id as string, filename: "report.pdf", mimeType: "application/pdf", native: {} }],
+    ]);
+    const params = {
+      model: "gpt-4o",
+      max_tokens: 10,
+      messages: [{ role: "user", content: [{ type: "document", source: { type: "file", file_id: "file_011GW" } }, { type: "text", text: "Summarise" }] }],
+    };
+    const { jobs } = await write(ctx, [{ custom_id: "doc", params }], files);
+    expect(await fileText(jobs[0]!.data.inputFileId as string)).toBe(
+      jsonl([
+        {
+          custom_id: "doc",
+          method: "POST",
+          url: "/v1/chat/completions",
+          body: {
+            model: "gpt-4o",
+            messages: [{ role: "user", content: [{ type: "file", file: { file_id: stored.id } }, { type: "text", text: "Summarise" }] }],
+            max_tokens: 10,
+          },
+        },
+      ]),
+    );
+    const { job } = await pollToEnd(ctx, jobs[0]!);
+    const [line] = await collect(ctx, job);
+    expect(line?.result.type).toBe("succeeded");
+  });
+});
+
+describe("retrieve and results", () => {
+  it("polls to ended with running counts, then reads every custom_id exactly once", async () => {
+    const ctx = contextFor(fake);
+    const { jobs } = await write(ctx, [request("a", "gpt-4o-mini", "Hello"), request("c", "gpt-4o-mini", "FAIL_REQUEST please")]);
+    let job = jobs[0]!;
+    const inputFileId = job.data.inputFileId;
+
+    const first = await batches.retrieve(ctx, job);
+    expect(first).toStrictEqual({
+      state: "in_progress",
+      counts: { processing: 1, succeeded: 1, errored: 0, canceled: 0, expired: 0 },
+      endedAt: null,
+      data: { inputFileId, outputFileId: null, errorFileId: null },
+    });
+    const second = await batches.retrieve(ctx, job);
+    expect(second).toMatchObject({ state: "in_progress", counts: { processing: 0, succeeded: 1, errored: 1, canceled: 0, expired: 0 } });
+
+    const ended = await batches.retrieve(ctx, job);
+    const { outputFileId, errorFileId } = ended.data as Record<string, string>;
+    expect(ended).toStrictEqual({
+      state: "ended",
+      counts: { processing: 0, succeeded: 1, errored: 1, canceled: 0, expired: 0 },
+      endedAt: "2024-04-24T23:06:40Z",
+      unrun: { type: "expired" },
+      data: { inputFileId, outputFileId, errorFileId },
+      outputFiles: [
+        {
+          nativeId: outputFileId,
+          filename: `${job.nativeId}_output.jsonl`,
+          mimeType: "application/jsonl",
+          sizeBytes: expect.any(Number),
+          createdAt: "2024-04-24T23:06:40Z",
+          downloadable: true,
+          expiresAt: "2024-05-24T23:06:40Z",
+          native: { purpose: "batch_output", mimeType: "application/jsonl" },
+        },
+        {
+          nativeId: errorFileId,
+          filename: `${job.nativeId}_error.jsonl`,
+          mimeType: "application/jsonl",
+          sizeBytes: expect.any(Number),
+          createdAt: "2024-04-24T23:06:40Z",
+          downloadable: true,
+          expiresAt: "2024-05-24T23:06:40Z",
+          native: { purpose: "batch_output", mimeType: "application/jsonl" },
+        },
+      ],
+    });
+
+    job = { ...job, data: ended.data! };
+    expect(await collect(ctx, job)).toStrictEqual([
+      {
+        custom_id: "a",
+        result: {
+          type: "succeeded",
+          message: {
+            id: expect.stringMatching(/^msg_chatcmpl-/),
+            type: "message",
+            role: "assistant",
+            model: "gpt-4o-mini",
+            content: [{ type: "text", text: "echo: Hello" }],
+            stop_reason: "end_turn",
+            stop_sequence: null,
+            usage: { input_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 2, service_tier: "batch" },
+          },
+        },
+      },
+      {
+        custom_id: "c",
+        result: {
+          type: "errored",
+          error: {
+            type: "error",
+            error: { type: "invalid_request_error", message: "The simulated model failed this request, as FAIL_REQUEST asks." },
+            request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+          },
+        },
+      },
+    ]);
+    const reads = fake.calls.filter((call) => call.path.endsWith("/content"));
+    expect(reads.map((call) => [call.path, call.headers.accept])).toStrictEqual([
+      [`/v1/files/${outputFileId}/content`, "application/binary"],
+      [`/v1/files/${errorFileId}/content`, "application/binary"],
+    ]);
+  });
+
+  it("finds the result files itself when the job data does not name them yet", async () => {
+    const ctx = contextFor(fake);
+    const { jobs } = await write(ctx, [request("a", "gpt-4o-mini", "Hello")]);
+    await pollToEnd(ctx, jobs[0]!);
+    const lines = await collect(ctx, jobs[0]!);
+    expect(lines.map((line) => [line.custom_id, line.result.type])).toStrictEqual([["a", "succeeded"]]);
+  });
+
+  it("translates tool calls and length stops", async () => {
+    const ctx = contextFor(fake);
+    const tools = [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }];
+    const { jobs } = await write(ctx, [
+      request("tool", "gpt-4o", "CALL_TOOL for Paris", { tools, tool_choice: { type: "any" } }),
+      request("long", "gpt-4o", "HIT_MAX_TOKENS now"),
+    ]);
+    const { job } = await pollToEnd(ctx, jobs[0]!);
+    const [long, tool] = await collect(ctx, job);
+    expect(tool?.result).toMatchObject({
+      type: "succeeded",
+      message: { content: [{ type: "tool_use", id: expect.stringMatching(/^call_/), name: "get_weather", input: { city: "Paris" } }], stop_reason: "tool_use" },
+    });
+    expect(long?.result).toMatchObject({ type: "succeeded", message: { content: [{ type: "text", text: "echo: HIT_MAX_TOKENS now" }], stop_reason: "max_tokens" } });
+  });
+
+  it("ends a batch that failed validation with every request errored, carrying the errors", async () => {
+    const ctx = contextFor(fake);
+    const line = chatLine("dup", { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] });
+    const nativeId = await createBatchFrom(fake, [line, line]);
+    const job: JobRef = { slot: "gpt-4o-mini#0", nativeId, model: "gpt-4o-mini", requestCount: 2, data: { inputFileId: "file-x" } };
+    const status = await batches.retrieve(ctx, job);
+    expect(status).toStrictEqual({
+      state: "ended",
+      counts: { processing: 0, succeeded: 0, errored: 2, canceled: 0, expired: 0 },
+      endedAt: "2024-04-24T23:06:40Z",
+      unrun: {
+        type: "errored",
+        error: {
+          type: "error",
+          error: {
+            type: "invalid_request_error",
+            message:
+              "openai failed the batch during input validation: line 2: The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each individual request in a batch. (duplicate_custom_id)",
+          },
+          request_id: null,
+        },
+      },
+      data: { inputFileId: "file-x", outputFileId: null, errorFileId: null },
+      outputFiles: [],
+    });
+    expect(await collect(ctx, { ...job, data: status.data! })).toStrictEqual([]);
+  });
+});
+
+describe("cancel and expiry", () => {
+  const four = () => [
+    request("r1", "gpt-4o-mini", "one"),
+    request("r2", "gpt-4o-mini", "two"),
+    request("r3", "gpt-4o-mini", "three"),
+    request("r4", "gpt-4o-mini", "four"),
+  ];
+
+  it("cancels: canceling, then ended with the unrun requests canceled", async () => {
+    const ctx = contextFor(fake);
+    const { jobs } = await write(ctx, four());
+    const job = jobs[0]!;
+    await batches.retrieve(ctx, job); // in_progress: r1 and r2 ran
+    await batches.cancel(ctx, job);
+    expect(fake.calls.at(-1)).toMatchObject({ method: "POST", path: `/v1/batches/${job.nativeId}/cancel`, headers: { authorization: `Bearer ${KEY}` } });
+    const status = await batches.retrieve(ctx, job);
+    expect(status).toMatchObject({
+      state: "ended",
+      counts: { processing: 0, succeeded: 2, errored: 0, canceled: 2, expired: 0 },
+      unrun: { type: "canceled" },
+    });
+    const lines = await collect(ctx, { ...job, data: status.data! });
+    expect(lines.map((line) => [line.custom_id, line.result.type])).toStrictEqual([
+      ["r1", "succeeded"],
+      ["r2", "succeeded"],
+    ]);
+    // Cancelling a batch that has ended is not an error.
+    await expect(batches.cancel(ctx, job)).resolves.toBeUndefined();
+  });
+
+  it("reports canceling while OpenAI is cancelling", async () => {
+    const ctx = contextFor(fake);
+    const { jobs } = await write(ctx, four());
+    await batches.cancel(ctx, jobs[0]!);
+    const cancelling = (await (await send(fake, "GET", `/v1/batches`)).json()) as { data: { status: string }[] };
+    expect(cancelling.data[0]?.status).toBe("cancelling");
+  });
+
+  it("expires: batch_expired lines become expired, counted from the error file", async () => {
+    const ctx = contextFor(fake);
+    const requests = four();
+    requests[0] = request("r1", "gpt-4o-mini", "FAIL_REQUEST one");
+    const { jobs } = await write(ctx, requests);
+    const job = jobs[0]!;
+    await batches.retrieve(ctx, job); // in_progress: r1 (failed) and r2 ran
+    await fake.fetch(new Request(`${BASE}/__fake/batches/${job.nativeId}/expire`, { method: "POST" }));
+    const status = await batches.retrieve(ctx, job);
+    expect(status).toMatchObject({
+      state: "ended",
+      counts: { processing: 0, succeeded: 1, errored: 1, canceled: 0, expired: 2 },
+      unrun: { type: "expired" },
+      data: { errorTally: { fileId: (status.data as Record<string, unknown>).errorFileId, errored: 1, expired: 2, canceled: 0 } },
+    });
+    const lines = await collect(ctx, { ...job, data: status.data! });
+    expect(lines.map((line) => [line.custom_id, line.result.type])).toStrictEqual([
+      ["r1", "errored"],
+      ["r2", "succeeded"],
+      ["r3", "expired"],
+      ["r4", "expired"],
+    ]);
+    // The tally is kept: reading the status again does not read the error file again.
+    const reads = fake.calls.filter((call) => call.path.endsWith("/content")).length;
+    await batches.retrieve(ctx, { ...job, data: status.data! });
+    expect(fake.calls.filter((call) => call.path.endsWith("/content")).length).toBe(reads);
+  });
+});
+
+describe("deleteArtifact and abort", () => {
+  it("deletes files, counting one already gone as deleted", async () => {
+    const ctx = contextFor(fake);
+    const file = await uploadFile(fake, { filename: "in.jsonl", purpose: "batch", content: "x\n" });
+    await batches.deleteArtifact(ctx, { kind: "file", nativeId: file.id as string });
+    expect(fake.calls.at(-1)).toMatchObject({ method: "DELETE", path: `/v1/files/${file.id}` });
+    await expect(batches.deleteArtifact(ctx, { kind: "file", nativeId: file.id as string })).resolves.toBeUndefined();
+  });
+
+  it("cancels a batch that still runs, leaves an ended one, ignores a gone one", async () => {
+    const ctx = contextFor(fake);
+    const { jobs } = await write(ctx, [request("a", "gpt-4o-mini", "x")]);
+    const id = jobs[0]!.nativeId;
+    const before = fake.calls.length;
+    await batches.deleteArtifact(ctx, { kind: "batch", nativeId: id });
+    expect(fake.calls.slice(before).map((call) => `${call.method} ${call.path}`)).toStrictEqual([`GET /v1/batches/${id}`, `POST /v1/batches/${id}/cancel`]);
+
+    await pollToEnd(ctx, jobs[0]!);
+    const after = fake.calls.length;
+    await batches.deleteArtifact(ctx, { kind: "batch", nativeId: id });
+    expect(fake.calls.slice(after).map((call) => `${call.method} ${call.path}`)).toStrictEqual([`GET /v1/batches/${id}`]);
+
+    await expect(batches.deleteArtifact(ctx, { kind: "batch", nativeId: "batch_gone" })).resolves.toBeUndefined();
+    await expect(batches.deleteArtifact(ctx, { kind: "s3-object", nativeId: "x" })).rejects.toThrow("unknown artifact kind s3-object");
+  });
+
+  it("abort stops the open upload, cancels created batches and deletes created files", async () => {
+    const ctx = contextFor(fake, { OPENAI_BATCH_MAX_LINES: "1" });
+    const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    await writer.add(request("a", "gpt-4o-mini", "x"));
+    await writer.add(request("b", "gpt-4o-mini", "y")); // closes the first file: file and batch created
+    expect(artifacts.map((artifact) => artifact.kind)).toStrictEqual(["file", "batch"]);
+    const [file, batch] = artifacts;
+    const before = fake.calls.length;
+    await writer.abort(new Error("client went away"));
+    expect(fake.calls.slice(before).map((call) => `${call.method} ${call.path}`)).toStrictEqual([
+      `POST /v1/batches/${batch!.nativeId}/cancel`,
+      `DELETE /v1/files/${file!.nativeId}`,
+    ]);
+    // The aborted upload never became a file.
+    const listed = (await (await send(fake, "GET", "/v1/files")).json()) as { data: unknown[] };
+    expect(listed.data).toStrictEqual([]);
+    expect((await (await send(fake, "GET", "/v1/batches")).json()) as Record<string, unknown>).toMatchObject({ data: [{ status: "cancelling" }] });
+  });
+});
+
+describe("upload time", () => {
+  it("stamps files with the fake's clock", async () => {
+    const file = await uploadFile(fake, { filename: "a.jsonl", purpose: "batch", content: "x" });
+    expect(file.created_at).toBe(NOW);
+  });
+});
