@@ -1,0 +1,120 @@
+/**
+ * Message Batches on Gemini Batch Mode (reference §5.3): one `batchGenerateContent` job per
+ * model, polled, cancelled and read back as Anthropic results.
+ */
+import { UpstreamError } from "../../lib/errors";
+import { readJsonLines } from "../../lib/jsonl";
+import type { Artifact, BatchesAdapter, BatchResultLine, JobRef, JobStatus, ProviderContext } from "../types";
+import { readBatchSummary, readInlinedResponses } from "./batch-reader";
+import { toJobStatus } from "./batch-status";
+import { beginGeminiBatch, geminiModelOf } from "./batch-writer";
+import { geminiClient, isGone, PROVIDER, resourcePath } from "./client";
+import { deleteFile, downloadFile } from "./files";
+import { toBatchResult, type IdSource } from "./translate-response";
+import { toGenerateContentRequest } from "./translate-request";
+import type { GeminiBatchResultLine, GeminiBatchSummary } from "./wire";
+
+/**
+ * Gemini batch jobs behind the Anthropic Message Batches API.
+ *
+ * @example
+ * geminiBatches.check({ custom_id: "a", params }, files); // throws GatewayError 400 for what Gemini cannot take
+ */
+export const geminiBatches: BatchesAdapter = {
+  check(request, files) {
+    geminiModelOf(request.params.model);
+    toGenerateContentRequest(request.params, files);
+  },
+
+  begin: beginGeminiBatch,
+
+  async retrieve(ctx, job): Promise<JobStatus> {
+    const response = await geminiClient(ctx).fetch(resourcePath(job.nativeId));
+    return toJobStatus(await readBatchSummary(bodyOf(response)), job);
+  },
+
+  async cancel(ctx, job): Promise<void> {
+    try {
+      const response = await geminiClient(ctx).fetch(resourcePath(job.nativeId, ":cancel"), { method: "POST" });
+      await response.body?.cancel();
+    } catch (error) {
+      // A job that already ended has nothing left to cancel.
+      if (error instanceof UpstreamError && error.upstreamStatus === 400 && /FAILED_PRECONDITION|terminal|already/i.test(error.message)) return;
+      throw error;
+    }
+  },
+
+  results(ctx, job): AsyncIterable<BatchResultLine> {
+    return readResults(ctx, job);
+  },
+
+  async deleteArtifact(ctx, artifact: Artifact): Promise<void> {
+    if (artifact.kind === "file") return deleteFile(ctx, artifact.nativeId);
+    try {
+      const response = await geminiClient(ctx).fetch(resourcePath(artifact.nativeId), { method: "DELETE" });
+      await response.body?.cancel();
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
+  },
+};
+
+/**
+ * A job's results: the lines of its responses file, or its inlined responses, translated
+ * one at a time. Each carries its `custom_id` as the key (file lines) or `metadata.key`
+ * (inline; responses also keep request order, but the gateway does not keep that order).
+ */
+async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
+  const ids = randomIds();
+  const model = job.model ?? "gemini";
+  const output = job.data.output as { responsesFile?: string } | undefined;
+  let responsesFile = output?.responsesFile;
+  if (!responsesFile) {
+    const response = await geminiClient(ctx).fetch(resourcePath(job.nativeId));
+    const summary: GeminiBatchSummary = {};
+    let index = 0;
+    for await (const item of readInlinedResponses(bodyOf(response), summary)) {
+      yield resultLine(item, item.metadata?.key, index++, model, ids);
+    }
+    responsesFile = summary.responsesFile;
+    if (!responsesFile) return;
+  }
+  const { body } = await downloadFile(ctx, responsesFile);
+  let index = 0;
+  try {
+    for await (const line of readJsonLines<GeminiBatchResultLine>(body)) {
+      yield resultLine(line, line.key, index++, model, ids);
+    }
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new UpstreamError(PROVIDER, 502, `malformed responses file line ${index + 1} (${error.message})`);
+    throw error;
+  }
+}
+
+function resultLine(item: GeminiBatchResultLine, key: string | undefined, index: number, model: string, ids: IdSource): BatchResultLine {
+  if (typeof key !== "string" || key === "") {
+    throw new UpstreamError(PROVIDER, 502, `batch result ${index + 1} carries no key, so it cannot be matched to a custom_id`);
+  }
+  return { custom_id: key, result: toBatchResult(item, model, ids) };
+}
+
+function bodyOf(response: Response): ReadableStream<Uint8Array> {
+  if (!response.body) throw new UpstreamError(PROVIDER, 502, "malformed batch response (empty body)");
+  return response.body;
+}
+
+function randomIds(): IdSource {
+  return {
+    message: () => `msg_${randomToken()}`,
+    toolUse: () => `toolu_${randomToken()}`,
+  };
+}
+
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+function randomToken(): string {
+  const random = crypto.getRandomValues(new Uint8Array(24));
+  let token = "";
+  for (const byte of random) token += ALPHABET[byte % ALPHABET.length];
+  return token;
+}

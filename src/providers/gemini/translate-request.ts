@@ -1,0 +1,185 @@
+/**
+ * Anthropic Messages params as a Gemini `GenerateContentRequest` (reference §5.4, §7.7).
+ * Pure, and strict: a param without a faithful Gemini equivalent is refused with its path,
+ * never dropped.
+ */
+import { GatewayError } from "../../lib/errors";
+import type { MessageParams, ResolvedFile } from "../types";
+import { toGeminiContents, toGeminiSystem } from "./translate-content";
+import { toGeminiParameters } from "./translate-schema";
+import type { GeminiFunctionDeclaration, GenerateContentRequest } from "./wire";
+
+const PROVIDER = "gemini";
+
+// GenerationConfig.stopSequences: "The set of character sequences (up to 5) that will stop
+// output generation" (Gemini API reference, repeated in the SDKs' type docs).
+const MAX_STOP_SEQUENCES = 5;
+
+const TRANSLATED = new Set([
+  "model",
+  "max_tokens",
+  "messages",
+  "system",
+  "temperature",
+  "top_p",
+  "top_k",
+  "stop_sequences",
+  "tools",
+  "tool_choice",
+  "thinking",
+  "metadata",
+  "stream",
+]);
+
+/**
+ * The Gemini request for one batch request's params; throws `GatewayError` 400 naming the
+ * first param Gemini cannot take. The model is not part of the body (it is in the batch URL).
+ *
+ * @example
+ * toGenerateContentRequest({ model: "gemini-2.5-flash", max_tokens: 64, messages: [{ role: "user", content: "Hi" }] }, new Map())
+ * // { contents: [{ role: "user", parts: [{ text: "Hi" }] }], generationConfig: { maxOutputTokens: 64 } }
+ */
+export function toGenerateContentRequest(params: MessageParams, files: ReadonlyMap<string, ResolvedFile>): GenerateContentRequest {
+  for (const key of Object.keys(params)) {
+    if (!TRANSLATED.has(key)) throw GatewayError.unsupported(PROVIDER, `params.${key}`);
+  }
+  if (params.stream === true) throw GatewayError.invalid("params.stream: batch requests cannot stream");
+  checkMetadata(params.metadata);
+
+  const request: GenerateContentRequest = { contents: toGeminiContents(params.messages, files, "params.messages") };
+  const system = toGeminiSystem(params.system, "params.system");
+  if (system) request.systemInstruction = system;
+
+  const declarations = functionDeclarations(params.tools);
+  if (declarations.length > 0) request.tools = [{ functionDeclarations: declarations }];
+  const toolConfig = functionCallingConfig(params.tool_choice, declarations.length > 0);
+  if (toolConfig) request.toolConfig = { functionCallingConfig: toolConfig };
+
+  request.generationConfig = generationConfig(params);
+  return request;
+}
+
+function generationConfig(params: MessageParams): NonNullable<GenerateContentRequest["generationConfig"]> {
+  const config: NonNullable<GenerateContentRequest["generationConfig"]> = { maxOutputTokens: params.max_tokens };
+  if (params.temperature !== undefined) config.temperature = numberParam(params.temperature, "params.temperature");
+  if (params.top_p !== undefined) config.topP = numberParam(params.top_p, "params.top_p");
+  if (params.top_k !== undefined) config.topK = numberParam(params.top_k, "params.top_k");
+  if (params.stop_sequences !== undefined) {
+    const stops = params.stop_sequences;
+    if (!Array.isArray(stops) || stops.some((stop) => typeof stop !== "string")) {
+      throw GatewayError.invalid("params.stop_sequences: must be an array of strings");
+    }
+    if (stops.length > MAX_STOP_SEQUENCES) {
+      throw GatewayError.unsupported(PROVIDER, "params.stop_sequences", `has ${stops.length} sequences; Gemini takes at most ${MAX_STOP_SEQUENCES}`);
+    }
+    if (stops.length > 0) config.stopSequences = stops as string[];
+  }
+  const thinking = thinkingConfig(params.thinking);
+  if (thinking) config.thinkingConfig = thinking;
+  return config;
+}
+
+// Anthropic's budget_tokens and Gemini's thinkingBudget are both a cap on the tokens spent
+// thinking ("sets an upper limit on the number of tokens the model can use for its internal
+// thinking process", ai.google.dev thinking guide); includeThoughts returns "thought
+// summaries", which is what Claude 4 returns as `thinking` blocks. "adaptive" is Gemini's
+// dynamic thinking, thinkingBudget -1 ("the model decides"). "disabled" is the default on both
+// (no thinking blocks), so nothing is sent. A budget outside a model's range (e.g. 128–32768
+// on 2.5 Pro) is Gemini's to refuse, per request.
+function thinkingConfig(thinking: unknown): { thinkingBudget: number; includeThoughts: boolean } | undefined {
+  if (thinking === undefined || thinking === null) return undefined;
+  if (!isRecord(thinking)) throw GatewayError.invalid("params.thinking: must be an object");
+  for (const key of Object.keys(thinking)) {
+    if (!["type", "budget_tokens", "display"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.thinking.${key}`);
+  }
+  if (thinking.display !== undefined && thinking.display !== "summarized") {
+    throw GatewayError.unsupported(PROVIDER, "params.thinking.display", `is ${JSON.stringify(thinking.display)}; Gemini returns thought summaries only`);
+  }
+  switch (thinking.type) {
+    case "disabled":
+      return undefined;
+    case "adaptive":
+      return { thinkingBudget: -1, includeThoughts: true };
+    case "enabled": {
+      const budget = thinking.budget_tokens;
+      if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 1) {
+        throw GatewayError.invalid("params.thinking.budget_tokens: must be a positive integer");
+      }
+      return { thinkingBudget: budget, includeThoughts: true };
+    }
+    default:
+      throw GatewayError.unsupported(PROVIDER, "params.thinking.type", `is ${JSON.stringify(thinking.type)}, which has no equivalent`);
+  }
+}
+
+function functionDeclarations(tools: unknown): GeminiFunctionDeclaration[] {
+  if (tools === undefined || tools === null) return [];
+  if (!Array.isArray(tools)) throw GatewayError.invalid("params.tools: must be an array");
+  return tools.map((tool, index) => {
+    const at = `params.tools.${index}`;
+    if (!isRecord(tool)) throw GatewayError.invalid(`${at}: must be an object`);
+    if (tool.type !== undefined && tool.type !== null && tool.type !== "custom") {
+      throw GatewayError.unsupported(PROVIDER, at, `is the server tool ${JSON.stringify(tool.type)}, which has no equivalent`);
+    }
+    for (const key of Object.keys(tool)) {
+      if (!["type", "name", "description", "input_schema", "cache_control", "strict"].includes(key)) {
+        throw GatewayError.unsupported(PROVIDER, `${at}.${key}`);
+      }
+    }
+    if (tool.strict === true) throw GatewayError.unsupported(PROVIDER, `${at}.strict`, "(strict schema conformance) has no equivalent");
+    if (typeof tool.name !== "string" || tool.name === "") throw GatewayError.invalid(`${at}.name: must be a non-empty string`);
+    const declaration: GeminiFunctionDeclaration = { name: tool.name };
+    if (typeof tool.description === "string" && tool.description !== "") declaration.description = tool.description;
+    const parameters = toGeminiParameters(tool.input_schema, `${at}.input_schema`);
+    if (parameters) declaration.parameters = parameters;
+    return declaration;
+  });
+}
+
+function functionCallingConfig(
+  choice: unknown,
+  hasTools: boolean,
+): NonNullable<GenerateContentRequest["toolConfig"]>["functionCallingConfig"] | undefined {
+  if (choice === undefined || choice === null) return undefined;
+  if (!isRecord(choice)) throw GatewayError.invalid("params.tool_choice: must be an object");
+  for (const key of Object.keys(choice)) {
+    if (!["type", "name", "disable_parallel_tool_use"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.tool_choice.${key}`);
+  }
+  if (choice.disable_parallel_tool_use === true) {
+    throw GatewayError.unsupported(PROVIDER, "params.tool_choice.disable_parallel_tool_use", "has no equivalent (Gemini may call several functions at once)");
+  }
+  if (!hasTools) {
+    if (choice.type === "auto" || choice.type === "none") return undefined;
+    throw GatewayError.invalid(`params.tool_choice: ${JSON.stringify(choice.type)} needs tools`);
+  }
+  switch (choice.type) {
+    case "auto":
+      return { mode: "AUTO" };
+    case "any":
+      return { mode: "ANY" };
+    case "none":
+      return { mode: "NONE" };
+    case "tool":
+      if (typeof choice.name !== "string") throw GatewayError.invalid("params.tool_choice.name: must be a string");
+      return { mode: "ANY", allowedFunctionNames: [choice.name] };
+    default:
+      throw GatewayError.unsupported(PROVIDER, "params.tool_choice.type", `is ${JSON.stringify(choice.type)}, which has no equivalent`);
+  }
+}
+
+function checkMetadata(metadata: unknown): void {
+  if (metadata === undefined || metadata === null) return;
+  if (!isRecord(metadata)) throw GatewayError.invalid("params.metadata: must be an object");
+  for (const [key, value] of Object.entries(metadata)) {
+    if (value !== null && value !== undefined) throw GatewayError.unsupported(PROVIDER, `params.metadata.${key}`);
+  }
+}
+
+function numberParam(value: unknown, at: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw GatewayError.invalid(`${at}: must be a number`);
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

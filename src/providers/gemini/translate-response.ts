@@ -1,0 +1,113 @@
+/**
+ * One Gemini batch result (a responses-file line or an inlined response) as an Anthropic
+ * batch result (reference §7.3, §7.4, §7.5). Pure: IDs come from the caller.
+ */
+import type { BatchResult } from "../types";
+import { erroredBody } from "./google-error";
+import type { GeminiBatchResultLine, GeminiPart, GeminiUsage, GenerateContentResponse } from "./wire";
+
+/** Where new IDs come from (random in the adapter, counters in tests). */
+export interface IdSource {
+  /** A new `msg_…` ID. */
+  message(): string;
+  /** A new `toolu_…` ID, for a function call that came without an `id`. */
+  toolUse(): string;
+}
+
+// §7.3: Gemini's safety and policy stops are Anthropic refusals.
+const REFUSALS = new Set([
+  "SAFETY",
+  "RECITATION",
+  "BLOCKLIST",
+  "PROHIBITED_CONTENT",
+  "SPII",
+  "IMAGE_SAFETY",
+  "IMAGE_PROHIBITED_CONTENT",
+  "IMAGE_RECITATION",
+]);
+
+/**
+ * The Anthropic result for one Gemini result: `{response}` succeeds, `{error}` (a
+ * `google.rpc.Status` with a gRPC code) is `errored`.
+ *
+ * @example
+ * toBatchResult({ key: "a", response: { candidates: [{ content: { parts: [{ text: "Hi" }] }, finishReason: "STOP" }] } }, "gemini-2.5-flash", ids)
+ * // { type: "succeeded", message: { id: "msg_…", type: "message", role: "assistant", content: [{ type: "text", text: "Hi" }], stop_reason: "end_turn", … } }
+ */
+export function toBatchResult(line: GeminiBatchResultLine, model: string, ids: IdSource): BatchResult {
+  if (line.error) return { type: "errored", error: erroredBody(line.error) };
+  if (!line.response) {
+    return { type: "errored", error: erroredBody({ code: 2, message: "the batch result has neither a response nor an error" }) };
+  }
+  return toMessageResult(line.response, model, ids);
+}
+
+function toMessageResult(response: GenerateContentResponse, model: string, ids: IdSource): BatchResult {
+  const candidate = response.candidates?.[0];
+  const content: Array<Record<string, unknown>> = [];
+  for (const part of candidate?.content?.parts ?? []) {
+    const block = toBlock(part, ids);
+    if (block === undefined) {
+      const kinds = Object.keys(part).filter((key) => key !== "thoughtSignature").join(", ");
+      return {
+        type: "errored",
+        error: erroredBody({ code: 12, message: `the answer has a part (${kinds}) that an Anthropic message cannot carry` }),
+      };
+    }
+    const previous = content[content.length - 1];
+    // Gemini may split one text over several parts; Anthropic has one block.
+    if (block.type === "text" && previous?.type === "text") previous.text = `${previous.text as string}${block.text as string}`;
+    else content.push(block);
+  }
+  const message = {
+    id: response.responseId ? `msg_${response.responseId}` : ids.message(),
+    type: "message",
+    role: "assistant",
+    model: response.modelVersion || model,
+    content,
+    stop_reason: stopReason(candidate?.finishReason, content, response.promptFeedback?.blockReason),
+    stop_sequence: null,
+    usage: usageOf(response.usageMetadata),
+  };
+  return { type: "succeeded", message };
+}
+
+function toBlock(part: GeminiPart, ids: IdSource): Record<string, unknown> | undefined {
+  if (typeof part.text === "string") {
+    if (part.thought === true) return { type: "thinking", thinking: part.text, signature: part.thoughtSignature ?? "" };
+    return { type: "text", text: part.text };
+  }
+  if (part.functionCall) {
+    return {
+      type: "tool_use",
+      id: part.functionCall.id || ids.toolUse(),
+      name: part.functionCall.name,
+      input: part.functionCall.args ?? {},
+    };
+  }
+  return undefined;
+}
+
+// §7.3. A function call still ends with STOP: tool use is read from the parts. Gemini does
+// not say whether a stop sequence was hit, so STOP is end_turn. A prompt blocked before any
+// candidate (promptFeedback.blockReason) is a refusal.
+function stopReason(finishReason: string | undefined, content: Array<Record<string, unknown>>, blockReason: string | undefined): string {
+  if (finishReason === "MAX_TOKENS") return "max_tokens";
+  if (finishReason !== undefined && REFUSALS.has(finishReason)) return "refusal";
+  if (finishReason === undefined && blockReason) return "refusal";
+  if (content.some((block) => block.type === "tool_use")) return "tool_use";
+  return "end_turn";
+}
+
+// §7.4: promptTokenCount includes cached tokens; output counts thoughts as Anthropic counts thinking.
+function usageOf(usage: GeminiUsage | undefined): Record<string, unknown> {
+  const prompt = usage?.promptTokenCount ?? 0;
+  const cached = usage?.cachedContentTokenCount ?? 0;
+  return {
+    input_tokens: Math.max(0, prompt - cached),
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: cached,
+    output_tokens: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+    service_tier: "batch",
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The simulated model (test/fakes/README.md), answering one GenerateContentRequest the way a
+ * Gemini batch reports it: a GenerateContentResponse, or a `google.rpc.Status` with a gRPC code.
+ *
+ * Requests are read with the checks Gemini makes when it runs a request (after the body
+ * parsed), with the messages users report from the live API:
+ * - roles must be user or model: "Please use a valid role: user, model.";
+ * - every part needs one data field: "required oneof field 'data' must have one initialized field";
+ * - an OBJECT parameter schema needs properties: "should be non-empty for OBJECT type";
+ * - an ARRAY schema needs items: "items: missing field.".
+ * In a batch these come back as the request's error (code 3), as reported for batch outputs
+ * carrying "Please use a valid role: user, model." with status code 3.
+ */
+import { field } from "./proto.ts";
+import { PART_DATA_FIELDS } from "./messages.ts";
+
+/** `google.rpc.Status` as a batch result carries it (a gRPC code). */
+export interface Status {
+  code: number;
+  message: string;
+}
+
+/** What one request came to. */
+export type Outcome = { response: Record<string, unknown> } | { error: Status };
+
+const INVALID_ARGUMENT = 3;
+
+/**
+ * The model's answer to one request (already parsed against the proto).
+ *
+ * @example
+ * answer({ contents: [{ role: "user", parts: [{ text: "hi" }] }] }, "gemini-2.5-flash", "r1")
+ * // { response: { candidates: [{ content: { role: "model", parts: [{ text: "echo: hi" }] }, finishReason: "STOP", index: 0 }], … } }
+ */
+export function answer(request: Record<string, unknown>, model: string, responseId: string): Outcome {
+  const problem = semanticProblem(request);
+  if (problem) return { error: { code: INVALID_ARGUMENT, message: problem } };
+
+  const contents = field(request, "contents") as Array<Record<string, unknown>>;
+  const lastUser = [...contents].reverse().find((content) => (field(content, "role") ?? "user") === "user");
+  const userText = lastUser ? textOf(lastUser) : "";
+  if (userText.includes("FAIL_REQUEST")) {
+    return { error: { code: INVALID_ARGUMENT, message: "Simulated failure: the request asked for FAIL_REQUEST." } };
+  }
+
+  const declarations = functionDeclarations(request);
+  let parts: Array<Record<string, unknown>>;
+  let answerText: string;
+  if (userText.includes("CALL_TOOL") && declarations.length > 0) {
+    const name = String(field(declarations[0], "name"));
+    parts = [{ functionCall: { name, args: { city: "Paris" } } }];
+    answerText = "";
+  } else {
+    answerText = `echo: ${userText}`;
+    parts = [{ text: answerText }];
+  }
+  const finishReason = userText.includes("HIT_MAX_TOKENS") ? "MAX_TOKENS" : "STOP";
+  const promptTokens = contents.reduce((sum, content) => sum + words(textOf(content)), 0);
+  const outputTokens = words(answerText);
+  const usageMetadata: Record<string, number> = { promptTokenCount: promptTokens, totalTokenCount: promptTokens + outputTokens };
+  // proto3 JSON leaves zero counts out.
+  if (outputTokens > 0) usageMetadata.candidatesTokenCount = outputTokens;
+  return {
+    response: {
+      candidates: [{ content: { role: "model", parts }, finishReason, index: 0 }],
+      usageMetadata,
+      modelVersion: model,
+      responseId,
+    },
+  };
+}
+
+function semanticProblem(request: Record<string, unknown>): string | undefined {
+  const contents = field(request, "contents");
+  if (!Array.isArray(contents) || contents.length === 0) return "* GenerateContentRequest.contents: contents is not specified\n";
+  for (const [index, content] of contents.entries()) {
+    const role = field(content, "role");
+    if (role !== undefined && role !== "user" && role !== "model") return "Please use a valid role: user, model.";
+    const parts = field(content, "parts");
+    if (!Array.isArray(parts) || parts.length === 0) return `* GenerateContentRequest.contents[${index}].parts: contents.parts must not be empty.\n`;
+    for (const [partIndex, part] of parts.entries()) {
+      const set = PART_DATA_FIELDS.filter((name) => field(part, name) !== undefined && field(part, name) !== null);
+      if (set.length === 0) {
+        return `* GenerateContentRequest.contents[${index}].parts[${partIndex}].data: required oneof field 'data' must have one initialized field\n`;
+      }
+    }
+  }
+  const tools = field(request, "tools");
+  for (const [toolIndex, tool] of (Array.isArray(tools) ? tools : []).entries()) {
+    const declarations = field(tool, "function_declarations");
+    for (const [index, declaration] of (Array.isArray(declarations) ? declarations : []).entries()) {
+      const at = `tools[${toolIndex}].function_declarations[${index}]`;
+      if (typeof field(declaration, "name") !== "string") return `* GenerateContentRequest.${at}.name: Function name is required\n`;
+      const problem = schemaProblem(field(declaration, "parameters"), `${at}.parameters`);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+function schemaProblem(schema: unknown, at: string): string | undefined {
+  if (typeof schema !== "object" || schema === null) return undefined;
+  const type = String(field(schema, "type") ?? "").toUpperCase();
+  const properties = field(schema, "properties") as Record<string, unknown> | undefined;
+  if (type === "OBJECT" && (!properties || Object.keys(properties).length === 0)) {
+    return `* GenerateContentRequest.${at}.properties: should be non-empty for OBJECT type\n`;
+  }
+  if (type === "ARRAY" && field(schema, "items") === undefined) return `* GenerateContentRequest.${at}.items: missing field.\n`;
+  for (const [name, property] of Object.entries(properties ?? {})) {
+    const problem = schemaProblem(property, `${at}.properties[${name}]`);
+    if (problem) return problem;
+  }
+  return schemaProblem(field(schema, "items"), `${at}.items`);
+}
+
+function functionDeclarations(request: Record<string, unknown>): Array<Record<string, unknown>> {
+  const tools = field(request, "tools");
+  if (!Array.isArray(tools)) return [];
+  return tools.flatMap((tool) => {
+    const declarations = field(tool, "function_declarations");
+    return Array.isArray(declarations) ? declarations : [];
+  });
+}
+
+function textOf(content: Record<string, unknown>): string {
+  const parts = field(content, "parts");
+  if (!Array.isArray(parts)) return "";
+  return parts
+    .map((part) => field(part, "text"))
+    .filter((text): text is string => typeof text === "string")
+    .join(" ");
+}
+
+function words(text: string): number {
+  return text.split(/\s+/).filter((word) => word.length > 0).length;
+}

@@ -1,0 +1,412 @@
+import { describe, expect, it } from "vitest";
+import { GatewayError, UpstreamError } from "../../../src/lib/errors";
+import { geminiAdapter } from "../../../src/providers/gemini/index";
+import type { BatchRequest, JobRef, MessageParams, ResolvedFile } from "../../../src/providers/types";
+import { API_KEY, BASE_URL, collect, harness, memorySink, rejection, streamOf, type Harness } from "./support";
+
+const batches = geminiAdapter.batches;
+
+function request(customId: string, model: string, text: string, extra: Partial<MessageParams> = {}): BatchRequest {
+  return { custom_id: customId, params: { model, max_tokens: 64, messages: [{ role: "user", content: text }], ...extra } };
+}
+
+function nativeRequest(text: string, extra: Record<string, unknown> = {}) {
+  return { contents: [{ role: "user", parts: [{ text }] }], generationConfig: { maxOutputTokens: 64 }, ...extra };
+}
+
+async function create(h: Harness, requests: BatchRequest[], files: ReadonlyMap<string, ResolvedFile> = new Map()) {
+  const sink = memorySink();
+  const writer = batches.begin(h.ctx, { batchId: "msgbatch_test", sink, files });
+  const slots: string[] = [];
+  for (const item of requests) slots.push(await writer.add(item));
+  const jobs = await writer.finish();
+  return { jobs, slots, artifacts: sink.artifacts };
+}
+
+async function pollToEnd(h: Harness, job: JobRef) {
+  const states = [];
+  for (let i = 0; i < 10; i++) {
+    const status = await batches.retrieve(h.ctx, job);
+    states.push(status);
+    if (status.state === "ended") return { status, states };
+  }
+  throw new Error("the batch never ended");
+}
+
+const weatherTool = {
+  name: "get_weather",
+  description: "Weather",
+  input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false },
+};
+
+describe("gemini batches: inline jobs", () => {
+  it("groups requests by model into one inline job each, sending exactly the translated requests", async () => {
+    const h = harness();
+    const { jobs, slots, artifacts } = await create(h, [
+      request("a-1", "gemini-2.5-flash", "Hello"),
+      request("b-1", "models/gemini-2.5-pro", "Bonjour", { system: "Be brief." }),
+      request("a-2", "gemini-2.5-flash", "World", { temperature: 0.5 }),
+    ]);
+
+    expect(slots).toStrictEqual(["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash"]);
+    expect(h.fake.calls.map((c) => `${c.method} ${c.path}`)).toStrictEqual([
+      "POST /v1beta/models/gemini-2.5-flash:batchGenerateContent",
+      "POST /v1beta/models/gemini-2.5-pro:batchGenerateContent",
+    ]);
+    for (const call of h.fake.calls) {
+      expect(call.query).toStrictEqual({});
+      expect(call.headers["x-goog-api-key"]).toBe(API_KEY);
+      expect(call.headers["content-type"]).toBe("application/json");
+    }
+    expect(JSON.parse(h.fake.calls[0]!.body!)).toStrictEqual({
+      batch: {
+        display_name: "batchbridge-msgbatch_test",
+        input_config: {
+          requests: {
+            requests: [
+              { request: nativeRequest("Hello"), metadata: { key: "a-1" } },
+              { request: { contents: [{ role: "user", parts: [{ text: "World" }] }], generationConfig: { maxOutputTokens: 64, temperature: 0.5 } }, metadata: { key: "a-2" } },
+            ],
+          },
+        },
+      },
+    });
+    expect(JSON.parse(h.fake.calls[1]!.body!)).toStrictEqual({
+      batch: {
+        display_name: "batchbridge-msgbatch_test",
+        input_config: {
+          requests: { requests: [{ request: nativeRequest("Bonjour", { systemInstruction: { parts: [{ text: "Be brief." }] } }), metadata: { key: "b-1" } }] },
+        },
+      },
+    });
+
+    expect(jobs).toStrictEqual([
+      { slot: "gemini-2.5-flash", nativeId: expect.stringMatching(/^batches\/[a-z0-9]+$/), model: "gemini-2.5-flash", requestCount: 2, data: { input: "inline" } },
+      { slot: "gemini-2.5-pro", nativeId: expect.stringMatching(/^batches\/[a-z0-9]+$/), model: "gemini-2.5-pro", requestCount: 1, data: { input: "inline" } },
+    ]);
+    expect(artifacts).toStrictEqual([
+      { kind: "batch", nativeId: jobs[0]!.nativeId, data: { model: "gemini-2.5-flash", slot: "gemini-2.5-flash" } },
+      { kind: "batch", nativeId: jobs[1]!.nativeId, data: { model: "gemini-2.5-pro", slot: "gemini-2.5-pro" } },
+    ]);
+  });
+
+  it("polls PENDING → RUNNING → SUCCEEDED and reads every result exactly once", async () => {
+    const h = harness();
+    const { jobs } = await create(h, [
+      request("ok", "gemini-2.5-flash", "Hello there"),
+      request("fails", "gemini-2.5-flash", "please FAIL_REQUEST"),
+      request("tool", "gemini-2.5-flash", "CALL_TOOL for Paris", { tools: [weatherTool] }),
+      request("long", "gemini-2.5-flash", "HIT_MAX_TOKENS now"),
+    ]);
+    const job = jobs[0]!;
+    const first = await batches.retrieve(h.ctx, job);
+    expect(first).toStrictEqual({ state: "in_progress", counts: { processing: 4, succeeded: 0, errored: 0, canceled: 0, expired: 0 }, endedAt: null });
+    const { status } = await pollToEnd(h, job);
+    expect(status).toStrictEqual({
+      state: "ended",
+      counts: { processing: 0, succeeded: 3, errored: 1, canceled: 0, expired: 0 },
+      endedAt: expect.stringMatching(/^\d{4}-/),
+      data: { input: "inline", output: { inline: true } },
+    });
+
+    const results = await collect(batches.results(h.ctx, { ...job, data: status.data! }));
+    expect(results.map((r) => r.custom_id)).toStrictEqual(["ok", "fails", "tool", "long"]);
+    const byId = Object.fromEntries(results.map((r) => [r.custom_id, r.result]));
+    expect(byId.ok).toStrictEqual({
+      type: "succeeded",
+      message: {
+        id: expect.stringMatching(/^msg_/),
+        type: "message",
+        role: "assistant",
+        model: "gemini-2.5-flash",
+        content: [{ type: "text", text: "echo: Hello there" }],
+        stop_reason: "end_turn",
+        stop_sequence: null,
+        usage: { input_tokens: 2, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 3, service_tier: "batch" },
+      },
+    });
+    expect(byId.fails).toStrictEqual({
+      type: "errored",
+      error: {
+        type: "error",
+        error: { type: "invalid_request_error", message: "gemini upstream error (INVALID_ARGUMENT): Simulated failure: the request asked for FAIL_REQUEST." },
+        request_id: null,
+      },
+    });
+    const tool = byId.tool as { type: "succeeded"; message: Record<string, unknown> };
+    expect(tool.message.stop_reason).toBe("tool_use");
+    expect(tool.message.content).toStrictEqual([{ type: "tool_use", id: expect.stringMatching(/^toolu_[A-Za-z0-9]{24}$/), name: "get_weather", input: { city: "Paris" } }]);
+    expect((byId.long as { message: Record<string, unknown> }).message.stop_reason).toBe("max_tokens");
+  });
+
+  it("sends the key in x-goog-api-key on every call, never in the URL", async () => {
+    const h = harness({ GEMINI_BATCH_INLINE_MAX_BYTES: "1000" });
+    const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "w".repeat(2000)), request("b", "gemini-2.5-pro", "hi")]);
+    for (const job of jobs) {
+      const { status } = await pollToEnd(h, job);
+      await collect(batches.results(h.ctx, { ...job, data: status.data! }));
+    }
+    expect(h.fake.calls.length).toBeGreaterThan(8);
+    for (const call of h.fake.calls) {
+      expect(call.query.key).toBeUndefined();
+      expect(call.headers["x-goog-api-key"]).toBe(API_KEY);
+    }
+  });
+
+  it("cites a gateway file by its Gemini URI", async () => {
+    const h = harness();
+    const uploaded = await geminiAdapter.files!.upload(h.ctx, { filename: "notes.txt", mimeType: "text/plain", sizeBytes: 5, body: streamOf(new TextEncoder().encode("notes")) });
+    const files = new Map<string, ResolvedFile>([
+      ["file_01NOTES", { gatewayId: "file_01NOTES", nativeId: uploaded.nativeId, filename: "notes.txt", mimeType: "text/plain", native: uploaded.native }],
+    ]);
+    const params: MessageParams = {
+      model: "gemini-2.5-flash",
+      max_tokens: 64,
+      messages: [{ role: "user", content: [{ type: "document", source: { type: "file", file_id: "file_01NOTES" } }, { type: "text", text: "Summarise" }] }],
+    };
+    const { jobs } = await create(h, [{ custom_id: "doc", params }], files);
+    const body = JSON.parse(h.fake.calls.at(-1)!.body!);
+    expect(body.batch.input_config.requests.requests[0].request.contents[0].parts[0]).toStrictEqual({
+      fileData: { mimeType: "text/plain", fileUri: `${BASE_URL}/v1beta/${uploaded.nativeId}` },
+    });
+    const { status } = await pollToEnd(h, jobs[0]!);
+    const [result] = await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }));
+    expect(result!.result.type).toBe("succeeded");
+  });
+
+  it("check() refuses what Gemini cannot take before any call, and accepts the rest", () => {
+    expect(() => batches.check(request("x", "gemini-2.5-flash", "hi", { top_k: 5 }), new Map())).not.toThrow();
+    expect(() => batches.check(request("x", "gemini-2.5-flash", "hi", { metadata: { user_id: "u" } }), new Map())).toThrow(
+      "params.metadata.user_id: has no equivalent on provider gemini",
+    );
+    expect(() => batches.check(request("x", "gemini/2.5", "hi"), new Map())).toThrow('params.model: "gemini/2.5" is not a Gemini model name');
+  });
+
+  it("refuses a request add() cannot translate, without calling Gemini", async () => {
+    const h = harness();
+    const writer = batches.begin(h.ctx, { batchId: "msgbatch_test", sink: memorySink(), files: new Map() });
+    const error = await rejection(writer.add(request("x", "gemini-2.5-flash", "hi", { tool_choice: { type: "auto", disable_parallel_tool_use: true }, tools: [weatherTool] })));
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).status).toBe(400);
+    expect(h.fake.calls).toHaveLength(0);
+  });
+
+  it("an unknown model fails the create with Gemini's message", async () => {
+    const h = harness({}, { knownModels: ["gemini-2.5-flash"] });
+    const error = await rejection(create(h, [request("x", "gemini-9-ultra", "hi")]));
+    expect((error as UpstreamError).status).toBe(404);
+    expect(error.message).toBe(
+      "gemini upstream error (HTTP 404): models/gemini-9-ultra is not found for API version v1beta, or is not supported for batchGenerateContent. Call ListModels to see the list of available models and their supported methods.",
+    );
+  });
+
+  it("a failure halfway leaves what was created recorded, for the service to clean up", async () => {
+    const h = harness({}, { knownModels: ["gemini-2.5-flash"] });
+    const sink = memorySink();
+    const writer = batches.begin(h.ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    await writer.add(request("a", "gemini-2.5-flash", "hi"));
+    await writer.add(request("b", "gemini-unknown", "hi"));
+    await rejection(writer.finish());
+    expect(sink.artifacts).toHaveLength(1);
+    expect(sink.artifacts[0]!.kind).toBe("batch");
+    for (const artifact of sink.artifacts) await batches.deleteArtifact(h.ctx, artifact);
+    expect(h.fake.calls.at(-1)).toMatchObject({ method: "DELETE", path: `/v1beta/${sink.artifacts[0]!.nativeId}` });
+  });
+});
+
+describe("gemini batches: file input", () => {
+  const env = { GEMINI_BATCH_INLINE_MAX_BYTES: "4000", GEMINI_UPLOAD_CHUNK_BYTES: String(256 * 1024) };
+
+  it("moves a model past the inline limit to a JSONL file streamed in chunks, and reads results from the responses file", async () => {
+    const h = harness(env);
+    const padding = "lorem ipsum dolor sit amet ".repeat(60);
+    const requests = Array.from({ length: 400 }, (_, i) => request(`req-${i}`, "gemini-2.5-flash", `${i} ${padding}`));
+    const { jobs, artifacts } = await create(h, requests);
+
+    const commands = h.fake.calls.map((c) => `${c.method} ${c.path} ${c.headers["x-goog-upload-command"] ?? ""}`.trim());
+    const chunkCount = commands.filter((c) => c.endsWith("upload")).length;
+    expect(chunkCount).toBeGreaterThanOrEqual(2);
+    expect(commands).toStrictEqual([
+      "POST /upload/v1beta/files start",
+      ...Array.from({ length: chunkCount }, () => "POST /upload/v1beta/files upload"),
+      "POST /upload/v1beta/files upload, finalize",
+      "POST /v1beta/models/gemini-2.5-flash:batchGenerateContent",
+    ]);
+    const start = h.fake.calls[0]!;
+    expect(start.headers["x-goog-upload-header-content-type"]).toBe("application/jsonl");
+    expect(start.headers["x-goog-upload-header-content-length"]).toBeUndefined();
+    expect(JSON.parse(start.body!)).toStrictEqual({ file: { displayName: "batchbridge-msgbatch_test-gemini-2.5-flash.jsonl", mimeType: "application/jsonl" } });
+    const chunks = h.fake.calls.slice(1, -1);
+    let offset = 0;
+    for (const chunk of chunks) {
+      expect(chunk.headers["x-goog-upload-offset"]).toBe(String(offset));
+      offset += Number(chunk.headers["content-length"]);
+    }
+    for (const chunk of chunks.slice(0, -1)) expect(chunk.headers["content-length"]).toBe(String(256 * 1024));
+
+    const inputFile = artifacts[0]!.nativeId;
+    expect(artifacts).toStrictEqual([
+      { kind: "file", nativeId: inputFile, data: { purpose: "batch-input", slot: "gemini-2.5-flash" } },
+      { kind: "batch", nativeId: jobs[0]!.nativeId, data: { model: "gemini-2.5-flash", slot: "gemini-2.5-flash" } },
+    ]);
+    expect(JSON.parse(h.fake.calls.at(-1)!.body!)).toStrictEqual({
+      batch: { display_name: "batchbridge-msgbatch_test", input_config: { file_name: inputFile } },
+    });
+    const lines = new TextDecoder().decode(h.fake.fileContent(inputFile)).trimEnd().split("\n").map((line) => JSON.parse(line));
+    expect(lines).toStrictEqual(requests.map((r) => ({ key: r.custom_id, request: nativeRequest((r.params.messages[0] as { content: string }).content) })));
+    expect(jobs).toStrictEqual([{ slot: "gemini-2.5-flash", nativeId: jobs[0]!.nativeId, model: "gemini-2.5-flash", requestCount: 400, data: { input: "file", inputFile } }]);
+
+    const { status } = await pollToEnd(h, jobs[0]!);
+    expect(status.counts).toStrictEqual({ processing: 0, succeeded: 400, errored: 0, canceled: 0, expired: 0 });
+    const responsesFile = `files/batch-${jobs[0]!.nativeId.slice("batches/".length)}`;
+    expect(status.data).toStrictEqual({ input: "file", inputFile, output: { responsesFile } });
+
+    const callsBefore = h.fake.calls.length;
+    const results = await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }));
+    expect(h.fake.calls.slice(callsBefore).map((c) => `${c.method} ${c.path} ${JSON.stringify(c.query)}`)).toStrictEqual([
+      `GET /v1beta/${responsesFile}:download {"alt":"media"}`,
+    ]);
+    expect(results.map((r) => r.custom_id).sort()).toStrictEqual(requests.map((r) => r.custom_id).sort());
+    expect(results.every((r) => r.result.type === "succeeded")).toBe(true);
+  });
+
+  it("finds the responses file itself when the job's data does not name it yet", async () => {
+    const h = harness(env);
+    const padding = "x".repeat(5000);
+    const { jobs } = await create(h, [request("big", "gemini-2.5-flash", padding), request("fails", "gemini-2.5-flash", "FAIL_REQUEST")]);
+    expect(jobs[0]!.data.input).toBe("file");
+    await pollToEnd(h, jobs[0]!);
+    const results = await collect(batches.results(h.ctx, jobs[0]!));
+    expect(results.map((r) => [r.custom_id, r.result.type])).toStrictEqual([
+      ["big", "succeeded"],
+      ["fails", "errored"],
+    ]);
+  });
+
+  it("keeps a small model inline while a large one goes to a file", async () => {
+    const h = harness(env);
+    const { jobs } = await create(h, [
+      request("small", "gemini-2.5-pro", "tiny"),
+      ...Array.from({ length: 5 }, (_, i) => request(`big-${i}`, "gemini-2.5-flash", "y".repeat(1000))),
+    ]);
+    expect(jobs.map((j) => [j.slot, j.data.input, j.requestCount])).toStrictEqual([
+      ["gemini-2.5-pro", "inline", 1],
+      ["gemini-2.5-flash", "file", 5],
+    ]);
+  });
+
+  it("keeps all inline buffers together under the inline limit by moving the largest to a file", async () => {
+    const h = harness(env);
+    const { jobs } = await create(h, [
+      request("a-1", "model-a", "a".repeat(1500)),
+      request("b-1", "model-b", "b".repeat(1400)),
+      request("a-2", "model-a", "a".repeat(1000)),
+    ]);
+    expect(jobs.map((j) => [j.slot, j.data.input, j.requestCount])).toStrictEqual([
+      ["model-a", "file", 2],
+      ["model-b", "inline", 1],
+    ]);
+  });
+
+  it("never has more than 4 uploads open: a fifth closes the least recently written, whose model continues in a new job", async () => {
+    const h = harness(env);
+    const big = "z".repeat(4500);
+    const models = ["m1", "m2", "m3", "m4", "m5"];
+    const requests = [...models.map((m) => request(`${m}-a`, m, big)), ...models.map((m) => request(`${m}-b`, m, big))];
+    const { jobs, slots } = await create(h, requests);
+
+    let open = 0;
+    let most = 0;
+    for (const call of h.fake.calls) {
+      const command = call.headers["x-goog-upload-command"];
+      if (command === "start") open += 1;
+      if (command === "upload, finalize") open -= 1;
+      most = Math.max(most, open);
+    }
+    expect(most).toBe(4);
+    // m5's upload is the least recently written when m4's second one opens, so m5 continues in m5#2 too.
+    expect(slots).toStrictEqual(["m1", "m2", "m3", "m4", "m5", "m1#2", "m2#2", "m3#2", "m4#2", "m5#2"]);
+    expect(jobs.map((j) => [j.slot, j.model, j.requestCount, j.data.input])).toStrictEqual(
+      slots.map((slot) => [slot, slot.replace(/#2$/, ""), 1, "file"]),
+    );
+    const inputs = jobs.map((j) => new TextDecoder().decode(h.fake.fileContent(j.data.inputFile as string)));
+    // Each request opened its own segment here, so job i holds exactly request i.
+    expect(inputs.map((text) => JSON.parse(text).key)).toStrictEqual(requests.map((r) => r.custom_id));
+  });
+
+  it("abort cancels the open upload sessions", async () => {
+    const h = harness(env);
+    const writer = batches.begin(h.ctx, { batchId: "msgbatch_test", sink: memorySink(), files: new Map() });
+    await writer.add(request("big", "gemini-2.5-flash", "q".repeat(5000)));
+    await writer.abort(new Error("client disconnected"));
+    expect(h.fake.calls.map((c) => c.headers["x-goog-upload-command"])).toStrictEqual(["start", "cancel"]);
+  });
+});
+
+describe("gemini batches: cancel, expiry, failure, delete", () => {
+  it("a cancelled batch ends CANCELLED on the next read; requests never run come back through unrun", async () => {
+    const h = harness();
+    const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "hi"), request("b", "gemini-2.5-flash", "ho")]);
+    await batches.cancel(h.ctx, jobs[0]!);
+    const cancel = h.fake.calls.at(-1)!;
+    expect(cancel).toMatchObject({ method: "POST", path: `/v1beta/${jobs[0]!.nativeId}:cancel`, query: {} });
+    const status = await batches.retrieve(h.ctx, jobs[0]!);
+    expect(status).toStrictEqual({
+      state: "ended",
+      counts: { processing: 0, succeeded: 0, errored: 0, canceled: 2, expired: 0 },
+      endedAt: expect.any(String),
+      data: { input: "inline", output: { inline: true } },
+      unrun: { type: "canceled" },
+    });
+    expect(await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }))).toStrictEqual([]);
+    await batches.cancel(h.ctx, jobs[0]!);
+  });
+
+  it("an expired batch counts its requests as expired", async () => {
+    const h = harness();
+    const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "hi")]);
+    await h.fake.fetch(new Request(`${BASE_URL}/__fake/${jobs[0]!.nativeId}/expire`, { method: "POST" }));
+    const status = await batches.retrieve(h.ctx, jobs[0]!);
+    expect(status.counts).toStrictEqual({ processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 1 });
+    expect(status.unrun).toStrictEqual({ type: "expired" });
+  });
+
+  it("a failed batch errors the requests it never ran with Gemini's message", async () => {
+    const h = harness();
+    const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "hi")]);
+    await h.fake.fetch(new Request(`${BASE_URL}/__fake/${jobs[0]!.nativeId}/fail`, { method: "POST" }));
+    const status = await batches.retrieve(h.ctx, jobs[0]!);
+    expect(status.counts).toStrictEqual({ processing: 0, succeeded: 0, errored: 1, canceled: 0, expired: 0 });
+    expect(status.unrun).toStrictEqual({
+      type: "errored",
+      error: { type: "error", error: { type: "api_error", message: "gemini upstream error (INTERNAL): Simulated batch failure." }, request_id: null },
+    });
+  });
+
+  it("deleteArtifact deletes batches and input files; ones already gone count as deleted", async () => {
+    const h = harness({ GEMINI_BATCH_INLINE_MAX_BYTES: "1000" });
+    const { artifacts } = await create(h, [request("a", "gemini-2.5-flash", "w".repeat(2000))]);
+    expect(artifacts.map((a) => a.kind)).toStrictEqual(["file", "batch"]);
+    for (const artifact of artifacts) await batches.deleteArtifact(h.ctx, artifact);
+    for (const artifact of artifacts) await batches.deleteArtifact(h.ctx, artifact);
+    expect(h.fake.calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toStrictEqual([
+      `/v1beta/${artifacts[0]!.nativeId}`,
+      `/v1beta/${artifacts[1]!.nativeId}`,
+      `/v1beta/${artifacts[0]!.nativeId}`,
+      `/v1beta/${artifacts[1]!.nativeId}`,
+    ]);
+  });
+
+  it("a generated responses file can be downloaded through the Files adapter", async () => {
+    const h = harness({ GEMINI_BATCH_INLINE_MAX_BYTES: "1000" });
+    const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "w".repeat(2000))]);
+    const { status } = await pollToEnd(h, jobs[0]!);
+    const name = (status.data!.output as { responsesFile: string }).responsesFile;
+    const file: ResolvedFile = { gatewayId: "file_01OUT", nativeId: name, filename: "out.jsonl", mimeType: "application/jsonl", native: { name, source: "GENERATED" } };
+    const download = await geminiAdapter.files!.download(h.ctx, file);
+    expect(download.contentType).toBe("application/jsonl");
+    const text = await new Response(download.body).text();
+    expect(download.contentLength).toBe(new TextEncoder().encode(text).byteLength);
+    expect(JSON.parse(text.trim())).toMatchObject({ key: "a", response: { candidates: [{ finishReason: "STOP" }] } });
+  });
+});
