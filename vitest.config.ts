@@ -32,6 +32,8 @@ export default defineConfig({
                 BEDROCK_BATCH_S3_URI: "s3://batchbridge-test/batches/",
                 BEDROCK_BATCH_ROLE_ARN: "arn:aws:iam::123456789012:role/BatchBridgeBedrockBatch",
                 BEDROCK_BATCH_MIN_RECORDS: "2",
+                UPSTREAM_RETRY_BASE_MS: "1",
+                ADMIN_TOKEN: "test-admin-token",
               },
             },
           })),

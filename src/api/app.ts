@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { createGateway } from "../core/gateway";
 import type { ProviderAdapter, ProviderName } from "../providers/types";
+import { admin } from "./admin";
 import { batches } from "./batches";
 import type { AppEnv } from "./env";
 import { files } from "./files";
@@ -28,6 +29,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.notFound(notFound);
 
   app.get("/health", (c) => c.json({ status: "ok" }));
+  app.route("/admin", admin);
 
   const api = new Hono<AppEnv>();
   api.use(auth());

@@ -5,6 +5,8 @@
 import { Hono } from "hono";
 import { batchResults, cancelBatch, createBatch, deleteBatch, endedBatch, getBatch } from "../core/batches";
 import { isGatewayId } from "../core/ids";
+import { assertModelAllowed, assertProviderAllowed, type Caller } from "../core/keys";
+import type { BatchSource } from "../core/batches";
 import { GatewayError } from "../lib/errors";
 import { toJsonLines } from "../lib/jsonl";
 import { batchSource } from "./batch-body";
@@ -15,9 +17,11 @@ import { batchToWire, listPage } from "./wire";
 export const batches = new Hono<AppEnv>();
 
 batches.post("/", async (c) => {
-  const source = await batchSource(c.req.raw.body);
+  const provider = c.var.provider ?? "anthropic";
+  assertProviderAllowed(c.var.caller, provider);
+  const source = withModelCheck(await batchSource(c.req.raw.body), c.var.caller);
   const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
-  const batch = await createBatch(c.var.gateway, c.var.owner, c.var.provider ?? "anthropic", source, idempotencyKey);
+  const batch = await createBatch(c.var.gateway, c.var.owner, provider, source, idempotencyKey);
   return c.json(batchToWire(batch, origin(c.req.url)));
 });
 
@@ -60,6 +64,22 @@ batches.get("/:id/results", async (c) => {
   }
   return new Response(toJsonLines(all()), { headers: { "content-type": "application/x-jsonl" } });
 });
+
+/** Refuses, as each request is read, a model the caller's key may not use. */
+function withModelCheck(source: BatchSource, caller: Caller): BatchSource {
+  if (!caller.key?.models) return source;
+  return {
+    replayable: source.replayable,
+    async *requests() {
+      let index = 0;
+      for await (const request of source.requests()) {
+        assertModelAllowed(caller, request.params.model, `requests.${index}.params.model`);
+        index++;
+        yield request;
+      }
+    },
+  };
+}
 
 /** A path ID that cannot be a gateway batch ID is answered like an unknown one. */
 function batchIdParam(id: string): string {

@@ -1,5 +1,6 @@
 /** The Worker's bindings and the per-request values the middleware sets. */
 import type { Gateway } from "../core/gateway";
+import type { Caller } from "../core/keys";
 import type { ProviderName } from "../providers/types";
 
 export interface Bindings {
@@ -10,6 +11,7 @@ export interface Bindings {
 export interface Variables {
   /** Who is asking: every record belongs to an owner. */
   owner: string;
+  caller: Caller;
   /** `x-model-provider`, or null when the client did not send it. */
   provider: ProviderName | null;
   gateway: Gateway;

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { deleteFile, downloadFile, getFile, uploadFile } from "../core/files";
 import { isGatewayId } from "../core/ids";
+import { assertProviderAllowed } from "../core/keys";
 import { GatewayError } from "../lib/errors";
 import { readFilePart } from "../lib/multipart-upload";
 import type { AppEnv } from "./env";
@@ -16,8 +17,10 @@ export const files = new Hono<AppEnv>();
 const MAX_IDS = 100;
 
 files.post("/", async (c) => {
+  const provider = c.var.provider ?? "anthropic";
+  assertProviderAllowed(c.var.caller, provider);
   const part = await readFilePart(c.req.raw, "file", { maxFileBytes: MAX_FILE_BYTES });
-  const file = await uploadFile(c.var.gateway, c.var.owner, c.var.provider ?? "anthropic", {
+  const file = await uploadFile(c.var.gateway, c.var.owner, provider, {
     filename: part.filename,
     mimeType: part.contentType,
     sizeBytes: null,

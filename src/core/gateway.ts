@@ -5,6 +5,7 @@
 import type { ProviderAdapter, ProviderContext, ProviderName } from "../providers/types";
 import { BatchStore } from "../store/batches";
 import { FileStore } from "../store/files";
+import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "../lib/retry";
 
 export interface Gateway {
   files: FileStore;
@@ -33,11 +34,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (typeof value === "string") stringEnv[key] = value;
   }
   // Late-bound so that a test's stub of globalThis.fetch applies.
-  const upstreamFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const baseFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const upstreamFetch = withRetries(baseFetch, retryPolicy(stringEnv));
   return {
     files: new FileStore(options.db),
     batches: new BatchStore(options.db),
     upstream: { env: stringEnv, fetch: upstreamFetch, clientBetas: options.clientBetas },
     adapter: (name) => options.adapters[name],
+  };
+}
+
+/** `UPSTREAM_RETRIES` and `UPSTREAM_RETRY_BASE_MS` tune the retry policy (tests shorten it). */
+function retryPolicy(env: Record<string, string>): RetryPolicy {
+  const retries = Number(env.UPSTREAM_RETRIES ?? DEFAULT_RETRY_POLICY.retries);
+  const base = Number(env.UPSTREAM_RETRY_BASE_MS ?? DEFAULT_RETRY_POLICY.baseDelayMs);
+  return {
+    ...DEFAULT_RETRY_POLICY,
+    retries: Number.isInteger(retries) && retries >= 0 ? retries : DEFAULT_RETRY_POLICY.retries,
+    baseDelayMs: Number.isFinite(base) && base >= 0 ? base : DEFAULT_RETRY_POLICY.baseDelayMs,
   };
 }

@@ -5,8 +5,10 @@ import { beforeEach } from "vitest";
 // empty tables.
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 
-const TABLES = ["files", "batches", "batch_jobs", "batch_artifacts", "batch_custom_ids"];
+const TABLES = ["files", "batches", "batch_jobs", "batch_artifacts", "batch_custom_ids", "virtual_keys"];
 
 beforeEach(async () => {
   await env.DB.batch(TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+  const cached = await env.AUTH_CACHE.list();
+  await Promise.all(cached.keys.map((key) => env.AUTH_CACHE.delete(key.name)));
 });

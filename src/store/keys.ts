@@ -1,0 +1,72 @@
+/**
+ * The `virtual_keys` table: hashed keys and what each may use. The only place with keys SQL.
+ */
+import type { ProviderName } from "../providers/types";
+
+export interface VirtualKey {
+  id: string;
+  name: string;
+  providers: ProviderName[] | null;
+  models: string[] | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+interface KeyRow {
+  id: string;
+  name: string;
+  providers: string | null;
+  models: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+function fromRow(row: KeyRow): VirtualKey {
+  return {
+    id: row.id,
+    name: row.name,
+    providers: row.providers ? (JSON.parse(row.providers) as ProviderName[]) : null,
+    models: row.models ? (JSON.parse(row.models) as string[]) : null,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+/**
+ * @example
+ * const keys = new KeyStore(env.DB);
+ * const key = await keys.findActive(await sha256Hex(presented));
+ */
+export class KeyStore {
+  constructor(private readonly db: D1Database) {}
+
+  async insert(key: VirtualKey, keyHash: string): Promise<void> {
+    await this.db
+      .prepare(`INSERT INTO virtual_keys (id, name, key_hash, providers, models, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+      .bind(key.id, key.name, keyHash, key.providers ? JSON.stringify(key.providers) : null, key.models ? JSON.stringify(key.models) : null, key.createdAt)
+      .run();
+  }
+
+  async findActive(keyHash: string): Promise<VirtualKey | null> {
+    const row = await this.db.prepare(`SELECT * FROM virtual_keys WHERE key_hash = ? AND revoked_at IS NULL`).bind(keyHash).first<KeyRow>();
+    return row ? fromRow(row) : null;
+  }
+
+  async anyActive(): Promise<boolean> {
+    const row = await this.db.prepare(`SELECT 1 AS one FROM virtual_keys WHERE revoked_at IS NULL LIMIT 1`).first<{ one: number }>();
+    return row !== null;
+  }
+
+  async list(): Promise<VirtualKey[]> {
+    const { results } = await this.db.prepare(`SELECT * FROM virtual_keys ORDER BY id DESC`).all<KeyRow>();
+    return results.map(fromRow);
+  }
+
+  /** Revokes and returns the key's hash (to drop it from caches), or null for an unknown key. */
+  async revoke(id: string, at: string): Promise<string | null> {
+    const row = await this.db.prepare(`SELECT key_hash FROM virtual_keys WHERE id = ?`).bind(id).first<{ key_hash: string }>();
+    if (!row) return null;
+    await this.db.prepare(`UPDATE virtual_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`).bind(at, id).run();
+    return row.key_hash;
+  }
+}
