@@ -97,11 +97,18 @@ export async function createBatch(
   }
 }
 
-/** Removes what a failed create left upstream; keeps the record (as `failed`) if that fails too. */
-async function rollBack(gateway: Gateway, batch: BatchRecord): Promise<void> {
+/**
+ * Removes what a failed create left upstream; keeps the record (as `failed`) if that fails
+ * too, for the reconciler to finish.
+ *
+ * @example
+ * const removed = await rollBack(gateway, batch);
+ */
+export async function rollBack(gateway: Gateway, batch: BatchRecord): Promise<boolean> {
   const removed = await deleteArtifacts(gateway, batch.provider, await gateway.batches.artifacts(batch.id));
   if (removed) await gateway.batches.delete(batch.id);
   else await gateway.batches.update({ ...batch, state: "failed" });
+  return removed;
 }
 
 async function deleteArtifacts(gateway: Gateway, provider: ProviderName, artifacts: readonly Artifact[]): Promise<boolean> {

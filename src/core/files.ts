@@ -9,15 +9,26 @@ import type { FileRecord } from "../store/files";
 import type { Gateway } from "./gateway";
 import { newFileId } from "./ids";
 
-function filesOf(gateway: Gateway, provider: ProviderName): FilesAdapter {
+/**
+ * The provider's Files API; a 400 for a provider that has none (Bedrock).
+ *
+ * @example
+ * requireFilesApi(gateway, "bedrock"); // throws: "bedrock has no Files API, …"
+ */
+export function requireFilesApi(gateway: Gateway, provider: ProviderName): FilesAdapter {
   const adapter = gateway.adapter(provider);
   if (!adapter.files) {
     throw GatewayError.invalid(
       `${provider} has no Files API, so the files routes are not available with x-model-provider: ${provider}. Batches on ${provider} take inline requests only.`,
     );
   }
-  adapter.assertConfigured(gateway.upstream.env);
   return adapter.files;
+}
+
+function filesOf(gateway: Gateway, provider: ProviderName): FilesAdapter {
+  const files = requireFilesApi(gateway, provider);
+  gateway.adapter(provider).assertConfigured(gateway.upstream.env);
+  return files;
 }
 
 function resolved(file: FileRecord): ResolvedFile {

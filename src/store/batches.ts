@@ -263,6 +263,15 @@ export class BatchStore {
     }
   }
 
+  /** Batches left `creating` (a crash mid-create) or `failed` (a rollback that failed) before `before`. */
+  async unfinished(before: string, limit: number): Promise<BatchRecord[]> {
+    const { results } = await this.db
+      .prepare(`SELECT * FROM batches WHERE state IN ('creating', 'failed') AND created_at < ? ORDER BY id LIMIT ?`)
+      .bind(before, limit)
+      .all<BatchRow>();
+    return results.map(batchFromRow);
+  }
+
   /** Removes the batch and everything kept for it. */
   async delete(batchId: string): Promise<void> {
     await this.db.batch([

@@ -147,6 +147,15 @@ export class FileStore {
     return row ? fromRow(row) : null;
   }
 
+  /** Files left `creating` (a crash mid-upload) before `before`. */
+  async unfinished(before: string, limit: number): Promise<FileRecord[]> {
+    const { results } = await this.db
+      .prepare(`SELECT * FROM files WHERE state = 'creating' AND created_at < ? ORDER BY id LIMIT ?`)
+      .bind(before, limit)
+      .all<FileRow>();
+    return results.map(fromRow);
+  }
+
   async delete(id: string): Promise<void> {
     await this.db.prepare(`DELETE FROM files WHERE id = ?`).bind(id).run();
   }

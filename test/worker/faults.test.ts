@@ -1,0 +1,176 @@
+/**
+ * Faults: retries of idempotent calls, a crash at every step of create followed by the
+ * reconciler (zero orphans upstream), and failures at poll, results and delete that leave
+ * the gateway consistent and retryable.
+ */
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createBatch, deleteBatch, getBatch, type BatchSource } from "../../src/core/batches";
+import { createGateway } from "../../src/core/gateway";
+import { reconcile } from "../../src/core/reconcile";
+import { ADAPTERS } from "../../src/providers/index";
+import type { BatchRequest, ProviderName } from "../../src/providers/types";
+import { call, errorOf, twoRequests } from "./support/gateway";
+import { useFakes, type Fakes } from "./support/upstream";
+
+const fakes = useFakes();
+const HOUR = 3600_000;
+
+function source(requests: BatchRequest[]): BatchSource {
+  return {
+    replayable: true,
+    async *requests() {
+      yield* requests;
+    },
+  };
+}
+
+function route(fakes: Fakes): (request: Request) => Promise<Response> {
+  const hosts: Record<string, (request: Request) => Promise<Response>> = {
+    "anthropic.fake": (r) => fakes.anthropic.fetch(r),
+    "openai.fake": (r) => fakes.openai.fetch(r),
+    "gemini.fake": (r) => fakes.gemini.fetch(r),
+  };
+  return (request) => hosts[new URL(request.url).host]!(request);
+}
+
+/** A gateway whose `crashAt`-th creating call (a POST that is not a cancel) never answers. */
+function crashingGateway(crashAt: number) {
+  let creates = 0;
+  const state = { crashed: false };
+  const upstream = route(fakes);
+  const gateway = createGateway({
+    db: env.DB,
+    env,
+    clientBetas: [],
+    adapters: ADAPTERS,
+    fetch: async (input, init) => {
+      const request = new Request(input, init);
+      if (request.method === "POST" && !/cancel/.test(request.url) && ++creates === crashAt) {
+        state.crashed = true;
+        await request.body?.cancel().catch(() => {});
+        return new Promise<Response>(() => {});
+      }
+      return upstream(request);
+    },
+  });
+  return { gateway, state };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+  if (!condition()) throw new Error("condition never held");
+}
+
+async function openaiOrphans(): Promise<string[]> {
+  const headers = { authorization: "Bearer test-openai-key" };
+  const files = (await (await fakes.openai.fetch(new Request("https://openai.fake/v1/files", { headers }))).json()) as { data: { id: string }[] };
+  const batches = (await (await fakes.openai.fetch(new Request("https://openai.fake/v1/batches", { headers }))).json()) as { data: { id: string; status: string }[] };
+  return [...files.data.map((f) => f.id), ...batches.data.filter((b) => !["cancelling", "cancelled", "failed", "completed", "expired"].includes(b.status)).map((b) => b.id)];
+}
+
+describe("retries", () => {
+  it("retries an idempotent call on 529 and 429, honouring retry-after", async () => {
+    const created = (await (await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() } })).json()) as { id: string };
+    await fakes.anthropic.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify({ status: 529, message: "Overloaded", times: 2 }) }));
+    const res = await call(`/anthropic/v1/messages/batches/${created.id}`);
+    expect(res.status).toBe(200);
+    const gets = fakes.anthropic.calls.filter((c) => c.method === "GET" && c.path.startsWith("/v1/messages/batches/"));
+    expect(gets).toHaveLength(3);
+  });
+
+  it("gives up after the retries, with the provider's error", async () => {
+    const created = (await (await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() } })).json()) as { id: string };
+    await fakes.anthropic.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify({ status: 500, message: "Internal server error", times: 10 }) }));
+    const error = await errorOf(await call(`/anthropic/v1/messages/batches/${created.id}`));
+    expect(error).toMatchObject({ status: 500, type: "api_error", message: "anthropic upstream error (HTTP 500): Internal server error" });
+    expect(fakes.anthropic.calls.filter((c) => c.method === "GET" && c.path.startsWith("/v1/messages/batches/"))).toHaveLength(4);
+    const stored = await env.DB.prepare("SELECT state, processing FROM batches WHERE id = ?").bind(created.id).first();
+    expect(stored).toEqual({ state: "in_progress", processing: 2 });
+  });
+
+  it("never retries a create (it is not idempotent)", async () => {
+    await fakes.anthropic.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify({ status: 529, message: "Overloaded" }) }));
+    expect((await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() } }))).status).toBe(529);
+    expect(fakes.anthropic.calls.filter((c) => c.method === "POST")).toHaveLength(1);
+  });
+});
+
+describe("a crash at every step of create, then the reconciler", () => {
+  const mixed: BatchRequest[] = [...twoRequests("gpt-4o-mini"), { custom_id: "big", params: { model: "gpt-4o", max_tokens: 5, messages: [{ role: "user", content: "hi" }] } }];
+
+  // OpenAI: upload input file (1), create job (2), for each of two models.
+  it.each([1, 2, 3, 4])("openai, crash at creating call %i: zero orphans after reconcile", async (step) => {
+    const { gateway, state } = crashingGateway(step);
+    void createBatch(gateway, "shared", "openai", source(mixed), null).catch(() => {});
+    await until(() => state.crashed);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const pending = await env.DB.prepare("SELECT state FROM batches").all<{ state: string }>();
+    expect(pending.results).toEqual([{ state: "creating" }]);
+
+    const clean = createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS });
+    const report = await reconcile(clean, Date.now() + HOUR);
+    expect(report).toMatchObject({ batchesRolledBack: 1, batchesLeft: 0 });
+    expect(await openaiOrphans()).toEqual([]);
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM batches").first<{ n: number }>())?.n).toBe(0);
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM batch_artifacts").first<{ n: number }>())?.n).toBe(0);
+  });
+
+  it("anthropic, crash while the batch is being created: nothing upstream, record removed", async () => {
+    const { gateway, state } = crashingGateway(1);
+    void createBatch(gateway, "shared", "anthropic", source(twoRequests()), null).catch(() => {});
+    await until(() => state.crashed);
+    const report = await reconcile(createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS }), Date.now() + HOUR);
+    expect(report).toMatchObject({ batchesRolledBack: 1 });
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM batches").first<{ n: number }>())?.n).toBe(0);
+  });
+
+  it("leaves a fresh create alone", async () => {
+    const { gateway, state } = crashingGateway(1);
+    void createBatch(gateway, "shared", "openai", source(mixed), null).catch(() => {});
+    await until(() => state.crashed);
+    const report = await reconcile(createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS }), Date.now());
+    expect(report).toEqual({ batchesRolledBack: 0, batchesLeft: 0, filesForgotten: 0 });
+  });
+});
+
+describe("faults at poll, results and delete", () => {
+  async function endedOpenAIBatch(provider: ProviderName = "openai") {
+    const gateway = createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS });
+    const batch = await createBatch(gateway, "shared", provider, source(twoRequests("gpt-4o-mini")), null);
+    let current = batch;
+    for (let i = 0; i < 10 && current.state !== "ended"; i++) current = await getBatch(gateway, "shared", batch.id);
+    expect(current.state).toBe("ended");
+    return batch;
+  }
+
+  it("a delete that fails midway keeps the record; the retry finishes it with zero orphans", async () => {
+    const batch = await endedOpenAIBatch();
+    let deletes = 0;
+    const upstream = route(fakes);
+    const flaky = createGateway({
+      db: env.DB,
+      env: { ...env, UPSTREAM_RETRIES: "0" },
+      clientBetas: [],
+      adapters: ADAPTERS,
+      fetch: async (input, init) => {
+        const request = new Request(input, init);
+        if (request.method === "DELETE" && ++deletes === 2) return new Response(JSON.stringify({ error: { message: "boom", type: "server_error", param: null, code: null } }), { status: 500 });
+        return upstream(request);
+      },
+    });
+    await expect(deleteBatch(flaky, "shared", batch.id)).rejects.toMatchObject({ status: 500 });
+    expect((await call(`/anthropic/v1/messages/batches/${batch.id}`)).status).toBe(200);
+    const res = await call(`/anthropic/v1/messages/batches/${batch.id}`, { method: "DELETE" });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await openaiOrphans()).toEqual([]);
+  });
+
+  it("a results call whose upstream fails answers an Anthropic error, not a cut stream", async () => {
+    const batch = (await (await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() } })).json()) as { id: string };
+    for (let i = 0; i < 3; i++) await call(`/anthropic/v1/messages/batches/${batch.id}`);
+    await fakes.anthropic.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify({ status: 500, message: "results unavailable", times: 10 }) }));
+    const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`));
+    expect(error).toMatchObject({ status: 500, type: "api_error", message: "anthropic upstream error (HTTP 500): results unavailable" });
+  });
+});
