@@ -3,6 +3,10 @@ declare namespace Cloudflare {
     DB: D1Database;
     AUTH_CACHE: KVNamespace;
     ADMIN_TOKEN: string;
+    ANTHROPIC_API_KEY: string;
+    OPENAI_API_KEY: string;
+    GEMINI_API_KEY: string;
+    AWS_SECRET_ACCESS_KEY: string;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }

@@ -46,9 +46,29 @@ const batchRequest = z.strictObject({
  * const request = parseBatchRequest({ custom_id: "a", params: { model: "m", max_tokens: 1, messages: [...] } }, 0);
  */
 export function parseBatchRequest(value: unknown, index: number): BatchRequest {
+  if (depthOf(value) > MAX_DEPTH) {
+    throw GatewayError.invalid(`requests.${index}: nested more than ${MAX_DEPTH} levels deep`);
+  }
   const result = batchRequest.safeParse(value);
   if (!result.success) throw GatewayError.invalid(describeIssue(`requests.${index}`, result.error));
   return result.data as BatchRequest;
+}
+
+/** Deeper than any real request (tool schemas included); deeper input only serves to exhaust stacks. */
+const MAX_DEPTH = 64;
+
+/** Nesting depth of a JSON value, without recursion (a hostile value must not overflow the stack). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 const pageLimit = z.coerce.number({ error: "must be an integer" }).int("must be an integer").min(1, "must be at least 1").max(1000, "must be at most 1000");

@@ -18,7 +18,7 @@ export interface Gateway {
 
 export interface GatewayOptions {
   db: D1Database;
-  env: Record<string, unknown>;
+  env: object;
   clientBetas: readonly string[];
   adapters: Readonly<Record<ProviderName, ProviderAdapter>>;
   fetch?: typeof fetch;

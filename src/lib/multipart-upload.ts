@@ -15,6 +15,11 @@ export interface UploadedFilePart {
 export interface UploadLimits {
   /** Largest file accepted, in bytes (a larger one errors the stream with 413). */
   maxFileBytes: number;
+  /**
+   * Bytes of the file read before returning (default 1 MiB): a file that ends within them
+   * is known complete and well-formed before anything is sent upstream.
+   */
+  prefetchBytes?: number;
 }
 
 /**
@@ -77,6 +82,12 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
   if (failure) throw failure;
   if (part === null) throw GatewayError.invalid(`${field}: Field required (the multipart body has no file part named ${field})`);
   const found: { info: Multipart.PartInfo; chunks: Uint8Array[]; done: boolean } = part;
+
+  const prefetch = limits.prefetchBytes ?? 1024 * 1024;
+  const buffered = () => found.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  while (!found.done && !failure && buffered() < prefetch && (await pump()));
+  if (failure) throw failure;
+  if (!found.done && ended) throw GatewayError.invalid("The multipart body ended in the middle of the file.");
 
   const body = new ReadableStream<Uint8Array>(
     {

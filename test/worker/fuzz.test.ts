@@ -1,0 +1,170 @@
+/**
+ * Hostile input, property-based (fast-check): whatever a client sends, the answer is a 4xx
+ * Anthropic error (never a 5xx), and nothing reaches a provider.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { call, GATEWAY, twoRequests } from "./support/gateway";
+import { SELF } from "cloudflare:test";
+import { useFakes } from "./support/upstream";
+
+const fakes = useFakes();
+const RUNS = 100;
+
+function upstreamCalls(): number {
+  return fakes.anthropic.calls.length + fakes.openai.calls.length + fakes.gemini.calls.length + fakes.bedrock.calls.length;
+}
+
+/** A 4xx with Anthropic's error body and a request-id, and no upstream call. */
+async function expectRefused(res: Response): Promise<void> {
+  const text = await res.text();
+  expect(res.status, text).toBeGreaterThanOrEqual(400);
+  expect(res.status, text).toBeLessThan(500);
+  const body = JSON.parse(text) as { type: string; error: { type: string; message: string }; request_id: string };
+  expect(body.type).toBe("error");
+  expect(typeof body.error.type).toBe("string");
+  expect(typeof body.error.message).toBe("string");
+  expect(body.request_id).toBe(res.headers.get("request-id"));
+  expect(upstreamCalls()).toBe(0);
+}
+
+const PROVIDERS = ["anthropic", "openai", "gemini", "bedrock"];
+const valid = { requests: twoRequests() };
+
+/** A valid body with one thing broken. */
+const brokenBody = fc.oneof(
+  // Truncated JSON.
+  fc.nat({ max: JSON.stringify(valid).length - 2 }).map((n) => JSON.stringify(valid).slice(0, n + 1)),
+  // Wrong types where the schema wants something else.
+  fc.tuple(fc.constantFrom("custom_id", "params", "model", "max_tokens", "messages", "role", "content"), fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.double())).map(([field, value]) => {
+    const body = structuredClone(valid) as { requests: Record<string, unknown>[] };
+    const request = body.requests[0] as { custom_id: unknown; params: Record<string, unknown> };
+    const params = request.params as { model: unknown; max_tokens: unknown; messages: { role: unknown; content: unknown }[] };
+    if (field === "custom_id") request.custom_id = typeof value === "string" ? `${value} bad` : value;
+    else if (field === "params") request.params = value as never;
+    else if (field === "role") params.messages[0]!.role = value;
+    else if (field === "content") params.messages[0]!.content = typeof value === "string" ? 5 : value;
+    else if (field === "max_tokens") params.max_tokens = typeof value === "number" && Number.isInteger(value) && value >= 1 ? -1 : value;
+    else (params as Record<string, unknown>)[field] = value;
+    return JSON.stringify(body);
+  }),
+  // Huge and odd custom_ids.
+  fc.string({ minLength: 65, maxLength: 5000 }).map((id) => JSON.stringify({ requests: [{ ...valid.requests[0], custom_id: id }] })),
+  fc.string({ minLength: 1, maxLength: 30 }).filter((s) => !/^[a-zA-Z0-9_-]+$/.test(s)).map((id) => JSON.stringify({ requests: [{ ...valid.requests[0], custom_id: id }] })),
+  // Deep nesting inside params and at the top.
+  fc.integer({ min: 70, max: 20_000 }).map((depth) => JSON.stringify({ requests: [{ custom_id: "a", params: { ...valid.requests[0]!.params, messages: [{ role: "user", content: [{ type: "text", text: "x", extra: JSON.parse("[".repeat(Math.min(depth, 5000)) + "]".repeat(Math.min(depth, 5000))) }] }] } }] })),
+  fc.integer({ min: 1000, max: 100_000 }).map((depth) => "[".repeat(depth) + "]".repeat(depth)),
+  fc.integer({ min: 1000, max: 100_000 }).map((depth) => `{"requests":[${"[".repeat(depth)}${"]".repeat(depth)}]}`),
+  // Any JSON at all that is not an object with requests.
+  fc.jsonValue({ maxDepth: 4 }).filter((v) => !(v && typeof v === "object" && !Array.isArray(v) && "requests" in v)).map((v) => JSON.stringify(v)),
+  // Unknown fields.
+  fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !["custom_id", "params", "__proto__"].includes(k)).map((key) => JSON.stringify({ requests: [{ ...valid.requests[0], [key]: 1 }] })),
+);
+
+describe("batch create bodies", () => {
+  it("refuses every broken body with a 4xx Anthropic error and no upstream call, on every provider", async () => {
+    await fc.assert(
+      fc.asyncProperty(brokenBody, fc.constantFrom(...PROVIDERS), async (body, provider) => {
+        await expectRefused(await call("/anthropic/v1/messages/batches", { method: "POST", body, provider, headers: { "content-type": "application/json" } }));
+      }),
+      { numRuns: RUNS * 4 },
+    );
+  });
+
+  it("refuses invalid UTF-8", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 8 }).map((bytes) => bytes.map((b) => b | 0x80)), async (bad) => {
+        const prefix = new TextEncoder().encode('{"requests":[{"custom_id":"a","params":{"model":"');
+        const suffix = new TextEncoder().encode('","max_tokens":5,"messages":[{"role":"user","content":"x"}]}}]}');
+        const bytes = new Uint8Array([...prefix, 0xff, ...bad, ...suffix]);
+        const res = await SELF.fetch(`${GATEWAY}/anthropic/v1/messages/batches`, { method: "POST", headers: { "x-api-key": "k", "content-type": "application/json" }, body: bytes });
+        await expectRefused(res);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("IDs, queries and headers", () => {
+  const oddId = fc.oneof(
+    fc.string({ maxLength: 80 }),
+    fc.constantFrom("../../etc/passwd", "..%2F..%2F", "%2e%2e%2f", "file_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD%2F..", "msgbatch_", "file_", "null", "%00", "file_01JDQ8Z3K4T5V6W7X8Y9Z0ABC%0A"),
+    fc.string({ minLength: 26, maxLength: 26 }).map((s) => `file_${s}`),
+    fc.string({ minLength: 26, maxLength: 26 }).map((s) => `msgbatch_${s}`),
+  );
+  const idRoutes: [string, (id: string) => string][] = [
+    ["GET", (id) => `/anthropic/v1/files/${id}`],
+    ["GET", (id) => `/anthropic/v1/files/${id}/content`],
+    ["DELETE", (id) => `/anthropic/v1/files/${id}`],
+    ["GET", (id) => `/anthropic/v1/messages/batches/${id}`],
+    ["GET", (id) => `/anthropic/v1/messages/batches/${id}/results`],
+    ["POST", (id) => `/anthropic/v1/messages/batches/${id}/cancel`],
+    ["DELETE", (id) => `/anthropic/v1/messages/batches/${id}`],
+  ];
+
+  it("answers odd IDs on every ID route with a 4xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(oddId, fc.constantFrom(...idRoutes), async (id, [method, path]) => {
+        await expectRefused(await call(path(encodeURIComponent(id)), { method }));
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it("answers odd list queries with a 200 or a 4xx, never a 5xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("/anthropic/v1/files", "/anthropic/v1/messages/batches"),
+        fc.dictionary(fc.constantFrom("limit", "before_id", "after_id", "page", "ids", "ids[]", "beta"), fc.string({ maxLength: 40 }), { maxKeys: 4 }),
+        async (path, query) => {
+          const res = await call(`${path}?${new URLSearchParams(query)}`);
+          if (res.status === 200) {
+            const body = (await res.json()) as { data: unknown[] };
+            expect(body.data).toEqual([]);
+          } else await expectRefused(res);
+          expect(upstreamCalls()).toBe(0);
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it("answers odd headers with a 4xx or an empty list", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ maxLength: 30 }).filter((s) => /^[\t\x20-\x7e]*$/.test(s)),
+        fc.string({ maxLength: 60 }).filter((s) => /^[\t\x20-\x7e]*$/.test(s)),
+        fc.constantFrom("x-api-key", "authorization"),
+        async (provider, key, keyHeader) => {
+          const headers: Record<string, string> = { "x-model-provider": provider, "anthropic-beta": key, [keyHeader]: key };
+          const res = await SELF.fetch(`${GATEWAY}/anthropic/v1/files`, { headers });
+          if (res.status === 200) expect(((await res.json()) as { data: unknown[] }).data).toEqual([]);
+          else await expectRefused(res);
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+});
+
+describe("uploads", () => {
+  it("refuses broken multipart bodies with a 4xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 2000 }),
+          fc.string({ maxLength: 500 }).map((s) => new TextEncoder().encode(`--XYZ\r\n${s}`)),
+          // Cut anywhere before the file part is complete.
+          fc.nat({ max: 103 }).map((n) => new TextEncoder().encode(`--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XYZ--\r\n`.slice(0, n))),
+        ),
+        fc.constantFrom("multipart/form-data; boundary=XYZ", "multipart/form-data", "text/plain", "application/json", "multipart/form-data; boundary="),
+        fc.constantFrom("anthropic", "openai", "gemini"),
+        async (bytes, contentType, provider) => {
+          const res = await SELF.fetch(`${GATEWAY}/anthropic/v1/files`, { method: "POST", headers: { "x-api-key": "k", "content-type": contentType, "x-model-provider": provider }, body: bytes });
+          await expectRefused(res);
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Secrets never leave: provider keys, virtual keys and the admin token appear in no response
+ * body, header or log line, even when a provider quotes the key back in its error.
+ */
+import { env } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/api/app";
+import { ADAPTERS } from "../../src/providers/index";
+import { GATEWAY, twoRequests } from "./support/gateway";
+import { useFakes } from "./support/upstream";
+
+useFakes();
+
+const WRONG = {
+  ANTHROPIC_API_KEY: "sk-ant-wrong-secret-000111222333",
+  OPENAI_API_KEY: "sk-proj-wrong-secret-444555666777",
+  GEMINI_API_KEY: "AIzaWrongSecret888999000111222333",
+  AWS_SECRET_ACCESS_KEY: "wrong/aws+secret/key/000999888777",
+};
+// Distinctive secrets are matched by any 8-character fragment (a masked quote is a leak too);
+// the test config's own keys ("test-anthropic-key") share words with every message, so they
+// are matched whole.
+const SECRETS = [...Object.values(WRONG), env.ADMIN_TOKEN];
+const WHOLE = [env.OPENAI_API_KEY, env.ANTHROPIC_API_KEY, env.GEMINI_API_KEY, env.AWS_SECRET_ACCESS_KEY] as string[];
+
+let logged: string[] = [];
+beforeEach(() => {
+  logged = [];
+  for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      logged.push(args.map((arg) => (arg instanceof Error ? `${arg.message} ${arg.stack}` : typeof arg === "string" ? arg : JSON.stringify(arg))).join(" "));
+    });
+  }
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** Every fragment of 8 characters of a secret: a masked or truncated quote is a leak too. */
+function leaks(text: string): string[] {
+  const found: string[] = [];
+  for (const secret of SECRETS) {
+    for (let i = 0; i + 8 <= secret.length; i++) {
+      const fragment = secret.slice(i, i + 8);
+      if (text.includes(fragment)) {
+        found.push(fragment);
+        break;
+      }
+    }
+  }
+  for (const secret of WHOLE) if (text.includes(secret)) found.push(secret);
+  return found;
+}
+
+async function everything(res: Response): Promise<string> {
+  return `${res.status} ${JSON.stringify([...res.headers])} ${await res.text()}`;
+}
+
+describe("secrets", () => {
+  it("keeps every wrong provider key out of errors and logs", async () => {
+    const app = createApp({ adapters: ADAPTERS });
+    const wrongEnv = { ...env, ...WRONG };
+    const seen: string[] = [];
+    for (const provider of ["anthropic", "openai", "gemini", "bedrock"]) {
+      const requests = provider === "openai" ? twoRequests("gpt-4o-mini") : provider === "gemini" ? twoRequests("gemini-1.5-flash") : twoRequests();
+      const res = await app.fetch(
+        new Request(`${GATEWAY}/anthropic/v1/messages/batches`, { method: "POST", headers: { "x-api-key": "k", "x-model-provider": provider, "content-type": "application/json" }, body: JSON.stringify({ requests }) }),
+        wrongEnv,
+      );
+      expect(res.status, provider).toBeGreaterThanOrEqual(400);
+      seen.push(await everything(res));
+      if (provider !== "bedrock") {
+        const form = new FormData();
+        form.append("file", new File(["x"], "x.txt", { type: "text/plain" }));
+        const upload = await app.fetch(new Request(`${GATEWAY}/anthropic/v1/files`, { method: "POST", headers: { "x-api-key": "k", "x-model-provider": provider }, body: form }), wrongEnv);
+        expect(upload.status, provider).toBeGreaterThanOrEqual(400);
+        seen.push(await everything(upload));
+      }
+    }
+    expect(leaks(seen.join("\n"))).toEqual([]);
+    expect(leaks(logged.join("\n"))).toEqual([]);
+  });
+
+  it("shows a virtual key only when it is created, and never the admin token", async () => {
+    const app = createApp({ adapters: ADAPTERS });
+    const admin = { authorization: `Bearer ${env.ADMIN_TOKEN}`, "content-type": "application/json" };
+    const created = await app.fetch(new Request(`${GATEWAY}/admin/keys`, { method: "POST", headers: admin, body: JSON.stringify({ name: "k" }) }), env);
+    const { key, id } = (await created.json()) as { key: string; id: string };
+    const seen: string[] = [];
+    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/admin/keys`, { headers: admin }), env)));
+    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/anthropic/v1/messages/batches`, { headers: { "x-api-key": key } }), env)));
+    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/anthropic/v1/messages/batches`, { headers: { "x-api-key": `${key}x` } }), env)));
+    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/admin/keys/${id}`, { method: "DELETE", headers: admin }), env)));
+    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/anthropic/v1/files`, { headers: { "x-api-key": key } }), env)));
+    const all = seen.join("\n") + logged.join("\n");
+    expect(all).not.toContain(key);
+    expect(leaks(all)).toEqual([]);
+  });
+});
