@@ -3,7 +3,7 @@
  * service does the rest.
  */
 import { Hono } from "hono";
-import { deleteFile, downloadFile, getFile, uploadFile } from "../core/files";
+import { deleteFile, downloadFile, getFile, requireFilesApi, uploadFile } from "../core/files";
 import { isGatewayId } from "../core/ids";
 import { assertProviderAllowed } from "../core/keys";
 import { GatewayError } from "../lib/errors";
@@ -23,7 +23,7 @@ files.post("/", async (c) => {
   const file = await uploadFile(c.var.gateway, c.var.owner, provider, {
     filename: part.filename,
     mimeType: part.contentType,
-    sizeBytes: null,
+    sizeBytes: part.sizeBytes,
     body: part.body,
   });
   return c.json(fileToWire(file));
@@ -33,6 +33,8 @@ files.post("/", async (c) => {
 // `last_id`, `has_more`, and the current SDKs' `page` token with `next_page`; every page
 // carries both, so each style walks every file exactly once.
 files.get("/", async (c) => {
+  // Listing one provider's files: a provider without a Files API answers as upload does.
+  if (c.var.provider) requireFilesApi(c.var.gateway, c.var.provider);
   const ids = requestedIds(new URL(c.req.url).searchParams);
   if (ids.length > 0) {
     if (ids.length > MAX_IDS) throw GatewayError.invalid(`ids: at most ${MAX_IDS} IDs per request`);

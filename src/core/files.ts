@@ -2,7 +2,7 @@
  * The files service: gateway file IDs, ownership, and the native file each one maps to.
  * It knows no provider's wire format.
  */
-import { GatewayError } from "../lib/errors";
+import { GatewayError, UpstreamError } from "../lib/errors";
 import { nowRfc3339 } from "../lib/time";
 import type { FileDownload, FilesAdapter, FileUpload, ProviderName, ResolvedFile, UpstreamFile } from "../providers/types";
 import type { FileRecord } from "../store/files";
@@ -87,8 +87,9 @@ export async function uploadFile(gateway: Gateway, owner: string, provider: Prov
 }
 
 /**
- * The caller's file. A file the provider is still processing is refreshed; one the provider
- * has expired (Gemini keeps files 48 hours) is forgotten and answers 404.
+ * The caller's file. A file the provider is still processing, or whose provider may drop it
+ * at any time (`refreshOnRead`), is refreshed; one the provider has expired (Gemini keeps
+ * files 48 hours) is forgotten and answers 404.
  *
  * @example
  * const file = await getFile(gateway, "owner", "file_01…");
@@ -100,8 +101,15 @@ export async function getFile(gateway: Gateway, owner: string, id: string): Prom
     await gateway.files.delete(file.id);
     throw GatewayError.notFound(`File not found: ${id}`);
   }
-  if (file.native.processing !== true) return file;
-  const upstream = await filesOf(gateway, file.provider).retrieve(gateway.upstream, resolved(file));
+  if (file.native.processing !== true && gateway.adapter(file.provider).files?.refreshOnRead !== true) return file;
+  let upstream: UpstreamFile;
+  try {
+    upstream = await filesOf(gateway, file.provider).retrieve(gateway.upstream, resolved(file));
+  } catch (error) {
+    // The adapter's own 404 means the file is gone upstream (an UpstreamError is a failed call).
+    if (error instanceof GatewayError && !(error instanceof UpstreamError) && error.status === 404) await gateway.files.delete(file.id);
+    throw error;
+  }
   const refreshed = withUpstream(file, upstream);
   await gateway.files.update(refreshed);
   return refreshed;

@@ -10,14 +10,16 @@ export interface UploadedFilePart {
   filename: string;
   contentType: string;
   body: ReadableStream<Uint8Array>;
+  /** Known when the whole file arrived within the prefetch; null for larger files. */
+  sizeBytes: number | null;
 }
 
 export interface UploadLimits {
   /** Largest file accepted, in bytes (a larger one errors the stream with 413). */
   maxFileBytes: number;
   /**
-   * Bytes of the file read before returning (default 1 MiB): a file that ends within them
-   * is known complete and well-formed before anything is sent upstream.
+   * Bytes of the file read before returning (default 8 MiB): a file that ends within them
+   * is known complete, well-formed and of known size before anything is sent upstream.
    */
   prefetchBytes?: number;
 }
@@ -83,7 +85,7 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
   if (part === null) throw GatewayError.invalid(`${field}: Field required (the multipart body has no file part named ${field})`);
   const found: { info: Multipart.PartInfo; chunks: Uint8Array[]; done: boolean } = part;
 
-  const prefetch = limits.prefetchBytes ?? 1024 * 1024;
+  const prefetch = limits.prefetchBytes ?? 8 * 1024 * 1024;
   const buffered = () => found.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
   while (!found.done && !failure && buffered() < prefetch && (await pump()));
   if (failure) throw failure;
@@ -111,6 +113,7 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
     filename: found.info.filename ?? "upload",
     contentType: found.info.contentType || "application/octet-stream",
     body,
+    sizeBytes: found.done ? buffered() : null,
   };
 }
 

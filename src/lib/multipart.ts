@@ -5,7 +5,14 @@
 
 export type MultipartField =
   | { name: string; value: string }
-  | { name: string; filename: string; contentType: string; body: ReadableStream<Uint8Array> };
+  | {
+      name: string;
+      filename: string;
+      contentType: string;
+      body: ReadableStream<Uint8Array>;
+      /** The file's exact size when known: then the whole body has a Content-Length. */
+      size?: number | null;
+    };
 
 export interface MultipartBody {
   body: ReadableStream<Uint8Array>;
@@ -25,22 +32,21 @@ export interface MultipartBody {
 export function multipartBody(fields: readonly MultipartField[]): MultipartBody {
   const boundary = `----batchbridge${crypto.randomUUID().replaceAll("-", "")}`;
   const encoder = new TextEncoder();
+  const heads = fields.map((field) =>
+    encoder.encode(
+      "value" in field
+        ? `--${boundary}\r\nContent-Disposition: form-data; name="${quote(field.name)}"\r\n\r\n${field.value}\r\n`
+        : `--${boundary}\r\nContent-Disposition: form-data; name="${quote(field.name)}"; filename="${quote(field.filename)}"\r\nContent-Type: ${field.contentType}\r\n\r\n`,
+    ),
+  );
+  const tail = encoder.encode(`--${boundary}--\r\n`);
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const pump = async () => {
     const writer = writable.getWriter();
     try {
-      for (const field of fields) {
-        if ("value" in field) {
-          await writer.write(
-            encoder.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(field.name)}"\r\n\r\n${field.value}\r\n`),
-          );
-          continue;
-        }
-        await writer.write(
-          encoder.encode(
-            `--${boundary}\r\nContent-Disposition: form-data; name="${quote(field.name)}"; filename="${quote(field.filename)}"\r\nContent-Type: ${field.contentType}\r\n\r\n`,
-          ),
-        );
+      for (const [index, field] of fields.entries()) {
+        await writer.write(heads[index]!);
+        if ("value" in field) continue;
         const reader = field.body.getReader();
         for (;;) {
           const { done, value } = await reader.read();
@@ -49,7 +55,7 @@ export function multipartBody(fields: readonly MultipartField[]): MultipartBody 
         }
         await writer.write(encoder.encode("\r\n"));
       }
-      await writer.write(encoder.encode(`--${boundary}--\r\n`));
+      await writer.write(tail);
       await writer.close();
     } catch (error) {
       // Not awaited: an abort waits for the write in flight, whose reader may be gone.
@@ -57,7 +63,21 @@ export function multipartBody(fields: readonly MultipartField[]): MultipartBody 
     }
   };
   void pump();
-  return { body: readable, contentType: `multipart/form-data; boundary=${boundary}` };
+  const contentType = `multipart/form-data; boundary=${boundary}`;
+  const length = knownLength(fields, heads, tail);
+  // With every size known the body gets a Content-Length instead of chunked encoding.
+  return { body: length === null ? readable : readable.pipeThrough(new FixedLengthStream(length)), contentType };
+}
+
+function knownLength(fields: readonly MultipartField[], heads: Uint8Array[], tail: Uint8Array): number | null {
+  let length = tail.byteLength;
+  for (const [index, field] of fields.entries()) {
+    length += heads[index]!.byteLength;
+    if ("value" in field) continue;
+    if (field.size === undefined || field.size === null) return null;
+    length += field.size + 2;
+  }
+  return length;
 }
 
 // Quotes and line breaks would end the header value early (RFC 7578 §2 escapes them).

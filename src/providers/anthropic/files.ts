@@ -18,7 +18,7 @@ import type { AnthropicFileMetadata } from "./wire";
 export const anthropicFiles: FilesAdapter = {
   async upload(ctx, upload) {
     const { body, contentType } = multipartBody([
-      { name: "file", filename: upload.filename, contentType: upload.mimeType, body: upload.body },
+      { name: "file", filename: upload.filename, contentType: upload.mimeType, body: upload.body, size: upload.sizeBytes },
     ]);
     const response = await anthropicFetch(ctx, {
       surface: "files",

@@ -104,13 +104,17 @@ export class SlotUpload {
     this.committed = true;
   }
 
-  /** Removes whatever exists of this file in S3 (best effort: never throws). */
+  /** Removes whatever exists of this file in S3 (best effort: never throws; a second call does nothing). */
   async discard(): Promise<void> {
     this.chunks = [];
     this.buffered = 0;
     await Promise.allSettled(this.inFlight);
-    if (this.uploadId !== null && !this.committed) await abortMultipartUpload(this.aws, this.bucket, this.key, this.uploadId).catch(() => {});
-    if (this.committed) await deleteObject(this.aws, this.bucket, this.key).catch(() => {});
+    const uploadId = this.uploadId;
+    const committed = this.committed;
+    this.uploadId = null;
+    this.committed = false;
+    if (uploadId !== null && !committed) await abortMultipartUpload(this.aws, this.bucket, this.key, uploadId).catch(() => {});
+    if (committed) await deleteObject(this.aws, this.bucket, this.key).catch(() => {});
   }
 
   private async sendPart(): Promise<void> {

@@ -24,7 +24,7 @@ export const openaiFiles: FilesAdapter = {
     // `purpose` first, so that a server reading the stream knows it before the file part.
     const { body, contentType } = multipartBody([
       { name: "purpose", value: "user_data" },
-      { name: "file", filename: upload.filename, contentType: upload.mimeType, body: upload.body },
+      { name: "file", filename: upload.filename, contentType: upload.mimeType, body: upload.body, size: upload.sizeBytes },
     ]);
     const response = await openaiFetch(ctx, config, "/files", {
       method: "POST",

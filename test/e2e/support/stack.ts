@@ -50,7 +50,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const anthropic = createFakeAnthropic({ apiKey: KEYS.anthropic });
   const openai = createFakeOpenAI({ apiKey: KEYS.openai });
   const gemini = createFakeGemini({ apiKey: KEYS.gemini });
-  const bedrock = createFakeBedrock({ accessKeyId: KEYS.awsAccessKeyId, secretAccessKey: KEYS.awsSecretAccessKey, region: KEYS.awsRegion });
+  // minRecordsPerJob matches BEDROCK_BATCH_MIN_RECORDS below (Bedrock's own quota, lowered as an account may).
+  const bedrock = createFakeBedrock({ accessKeyId: KEYS.awsAccessKeyId, secretAccessKey: KEYS.awsSecretAccessKey, region: KEYS.awsRegion, minRecordsPerJob: 2 });
   const fakes = {
     anthropic: await serve((r) => anthropic.fetch(r)),
     openai: await serve((r) => openai.fetch(r)),
@@ -65,6 +66,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     OPENAI_BASE_URL: `${fakes.openai}/v1`,
     GEMINI_API_KEY: KEYS.gemini,
     GEMINI_BASE_URL: fakes.gemini,
+    // Small enough that a ~100-request batch goes through a JSONL input file, large enough
+    // that the few-request batches stay inline.
+    GEMINI_BATCH_INLINE_MAX_BYTES: "65536",
     AWS_ACCESS_KEY_ID: KEYS.awsAccessKeyId,
     AWS_SECRET_ACCESS_KEY: KEYS.awsSecretAccessKey,
     AWS_REGION: KEYS.awsRegion,

@@ -28,7 +28,8 @@ export function useFakes(): Fakes {
     fakes.anthropic = createFakeAnthropic({ apiKey: "test-anthropic-key" });
     fakes.openai = createFakeOpenAI({ apiKey: "test-openai-key" });
     fakes.gemini = createFakeGemini({ apiKey: "test-gemini-key" });
-    fakes.bedrock = createFakeBedrock({ accessKeyId: "AKIDTESTBATCHBRIDGE", secretAccessKey: "test-aws-secret-key", region: "us-east-1" });
+    // minRecordsPerJob matches BEDROCK_BATCH_MIN_RECORDS in vitest.config.ts.
+    fakes.bedrock = createFakeBedrock({ accessKeyId: "AKIDTESTBATCHBRIDGE", secretAccessKey: "test-aws-secret-key", region: "us-east-1", minRecordsPerJob: 2 });
     const hosts: Record<string, (request: Request) => Promise<Response>> = {
       "anthropic.fake": (r) => fakes.anthropic.fetch(r),
       "openai.fake": (r) => fakes.openai.fetch(r),
