@@ -99,6 +99,11 @@ export interface FileDownload {
 }
 
 export interface FilesAdapter {
+  /**
+   * Files can vanish upstream before `expiresAt` says (Gemini expires them on its own): every
+   * metadata read asks `retrieve`, and a file gone upstream is forgotten.
+   */
+  refreshOnRead?: boolean;
   /** Streams `upload.body` upstream; never buffers the whole file. */
   upload(ctx: ProviderContext, upload: FileUpload): Promise<UpstreamFile>;
   /** Current metadata; throws `GatewayError` 404 when the file is gone upstream. */

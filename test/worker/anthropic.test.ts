@@ -91,7 +91,7 @@ describe("files", () => {
       const seen: string[] = [];
       let path: string | null = start;
       while (path) {
-        const page = await json<{ data: { id: string }[]; has_more: boolean; first_id: string; last_id: string; next_page: string | null }>(await call(path));
+        const page: { data: { id: string }[]; has_more: boolean; first_id: string; last_id: string; next_page: string | null } = await json(await call(path));
         seen.push(...page.data.map((f) => f.id));
         path = page.has_more || page.next_page ? next(page) : null;
       }
@@ -145,7 +145,7 @@ describe("files", () => {
 });
 
 describe("batches", () => {
-  async function create(requests = twoRequests(), headers: Record<string, string> = {}) {
+  async function create(requests: unknown[] = twoRequests(), headers: Record<string, string> = {}) {
     return json<{ id: string; processing_status: string; request_counts: Record<string, number>; results_url: string | null }>(
       await call("/anthropic/v1/messages/batches?beta=true", { method: "POST", body: { requests }, headers }),
     );

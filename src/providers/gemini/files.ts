@@ -15,6 +15,9 @@ import type { GeminiFile } from "./wire";
  * const file = await geminiFiles.upload(ctx, { filename: "a.pdf", mimeType: "application/pdf", sizeBytes: null, body });
  */
 export const geminiFiles: FilesAdapter = {
+  // Gemini deletes files 48 hours after upload, and says so only when asked.
+  refreshOnRead: true,
+
   async upload(ctx, upload): Promise<UpstreamFile> {
     const gemini = geminiClient(ctx);
     const session = await ResumableUpload.start(gemini, {
