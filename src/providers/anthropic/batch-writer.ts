@@ -13,8 +13,12 @@ import type { AnthropicMessageBatch } from "./wire";
 /** Every request goes to the one upstream batch. */
 export const ALL_REQUESTS = "all";
 
-/** Requests are written upstream in chunks of about this many characters: one write per request costs more than the JSON. */
-const CHUNK_CHARS = 64 * 1024;
+/**
+ * Requests are written upstream in chunks of about this many characters: one write per
+ * request costs more than the JSON. A batch that never fills one chunk is sent whole, with a
+ * Content-Length, rather than as a stream.
+ */
+const CHUNK_CHARS = 1024 * 1024;
 
 /**
  * Starts writing a Message Batch. Nothing is sent before the first request has been translated,
@@ -67,12 +71,7 @@ class MessageBatchWriter implements BatchWriter {
   async finish(): Promise<JobRef[]> {
     if (this.#count === 0) throw GatewayError.invalid("requests: at least one request is required");
     this.#pending += "]}";
-    await this.#flush();
-    const upload = this.#upload!;
-    // Closing waits for upstream to read the rest; an upstream that stopped reading has answered,
-    // and its answer (not the stream's state) says what happened.
-    await Promise.race([upload.writer.close().catch(() => {}), upload.response]);
-    const batch = await readUpstreamJson<AnthropicMessageBatch>(PROVIDER, await upload.response);
+    const batch = await readUpstreamJson<AnthropicMessageBatch>(PROVIDER, await (this.#upload ? this.#finishStream() : this.#sendWhole()));
     if (typeof batch?.id !== "string") {
       throw new UpstreamError(PROVIDER, 502, `unexpected message batch: ${JSON.stringify(batch).slice(0, 200)}`);
     }
@@ -80,6 +79,21 @@ class MessageBatchWriter implements BatchWriter {
     await this.#start.sink.record({ kind: "message_batch", nativeId: batch.id });
     if (this.#aborted) await this.#cancelCreated();
     return [{ slot: ALL_REQUESTS, nativeId: batch.id, model: this.#model ?? null, requestCount: this.#count, data: {} }];
+  }
+
+  async #finishStream(): Promise<Response> {
+    await this.#flush();
+    const upload = this.#upload!;
+    // Closing waits for upstream to read the rest; an upstream that stopped reading has answered,
+    // and its answer (not the stream's state) says what happened.
+    await Promise.race([upload.writer.close().catch(() => {}), upload.response]);
+    return upload.response;
+  }
+
+  #sendWhole(): Promise<Response> {
+    const body = this.#pending;
+    this.#pending = "";
+    return anthropicFetch(this.#ctx, { surface: "batches", method: "POST", path: "/v1/messages/batches", headers: { "content-type": "application/json" }, body });
   }
 
   async abort(reason: unknown): Promise<void> {

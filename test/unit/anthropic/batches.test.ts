@@ -166,11 +166,21 @@ describe("create", () => {
 
   it("abort mid-stream cancels the upload: no batch gets created", async () => {
     const writer = batches.begin(ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
-    for (let index = 0; index < 1000; index++) await writer.add(request(`r${index}`, "pad ".repeat(30)));
+    // Over the 1 MiB chunk, so the body is already streaming upstream.
+    for (let index = 0; index < 8000; index++) await writer.add(request(`r${index}`, "pad ".repeat(30)));
     expect(fake.calls.map(({ method, path }) => `${method} ${path}`)).toEqual(["POST /v1/messages/batches"]);
     await writer.abort(new Error("client went away"));
     const list = (await (await callFake(fake, "GET", "/v1/messages/batches")).json()) as { data: unknown[] };
     expect(list.data).toEqual([]);
+  });
+
+  it("sends a small batch whole, with a Content-Length, and nothing before finish", async () => {
+    const writer = batches.begin(ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
+    await writer.add(request("a", "hi"));
+    expect(fake.calls).toEqual([]);
+    await writer.finish();
+    const [create] = fake.calls;
+    expect(create?.body).toBe(JSON.stringify({ requests: [request("a", "hi")] }));
   });
 
   it("abort after the batch was created cancels it upstream", async () => {

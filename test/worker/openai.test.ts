@@ -1,0 +1,880 @@
+/**
+ * Every route with `x-model-provider: openai`, on real local D1, with the strict OpenAI fake
+ * as the upstream: what the client gets, and what OpenAI received.
+ *
+ * The fake moves a batch one state per GET (validating → in_progress with the first half of
+ * the requests run → finalizing with all run → completed), so a gateway batch ends on its
+ * third retrieve.
+ */
+import { env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/api/app";
+import { ADAPTERS } from "../../src/providers/index";
+import type { RecordedCall } from "../fakes/openai/index.ts";
+import { call, errorOf, GATEWAY, twoRequests } from "./support/gateway";
+import { useFakes } from "./support/upstream";
+
+const fakes = useFakes();
+const OPENAI = "openai";
+const KEY = "test-openai-key";
+
+interface WireFile {
+  id: string;
+  type: string;
+  filename: string;
+  mime_type: string;
+  size_bytes: number;
+  created_at: string;
+  downloadable: boolean;
+}
+
+interface WireBatch {
+  id: string;
+  processing_status: string;
+  request_counts: Record<string, number>;
+  ended_at: string | null;
+  created_at: string;
+  expires_at: string;
+  cancel_initiated_at: string | null;
+  results_url: string | null;
+}
+
+interface ResultLine {
+  custom_id: string;
+  result: { type: string; message?: Record<string, unknown>; error?: Record<string, unknown> };
+}
+
+async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as T;
+}
+
+async function upload(name: string, text: string, type = "text/plain", provider: string = OPENAI): Promise<WireFile> {
+  const form = new FormData();
+  form.append("file", new File([text], name, { type }));
+  return json<WireFile>(await call("/anthropic/v1/files", { method: "POST", body: form, provider }));
+}
+
+async function create(requests: unknown[]): Promise<WireBatch> {
+  return json<WireBatch>(await call("/anthropic/v1/messages/batches?beta=true", { method: "POST", body: { requests }, provider: OPENAI }));
+}
+
+async function retrieve(id: string): Promise<WireBatch> {
+  return json<WireBatch>(await call(`/anthropic/v1/messages/batches/${id}`));
+}
+
+async function pollToEnd(id: string): Promise<WireBatch> {
+  let batch = await retrieve(id);
+  for (let i = 0; i < 6 && batch.processing_status !== "ended"; i++) batch = await retrieve(id);
+  expect(batch.processing_status).toBe("ended");
+  return batch;
+}
+
+async function results(id: string): Promise<ResultLine[]> {
+  const res = await call(`/anthropic/v1/messages/batches/${id}/results`);
+  expect(res.status, await res.clone().text()).toBe(200);
+  expect(res.headers.get("content-type")).toBe("application/x-jsonl");
+  const lines = (await textOf(res)).trim().split("\n").map((line) => JSON.parse(line) as ResultLine);
+  return lines.sort((a, b) => a.custom_id.localeCompare(b.custom_id));
+}
+
+function request(customId: string, model: string, content: string, extra: Record<string, unknown> = {}) {
+  return { custom_id: customId, params: { model, max_tokens: 100, messages: [{ role: "user", content }], ...extra } };
+}
+
+/** A request straight to the fake (recorded in its calls like any other). */
+function fake(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${KEY}`);
+  return fakes.openai.fetch(new Request(`https://openai.fake${path}`, { ...init, method, headers }));
+}
+
+async function fakeFileText(nativeId: string): Promise<string> {
+  const res = await fake("GET", `/v1/files/${nativeId}/content`);
+  expect(res.status).toBe(200);
+  return textOf(res);
+}
+
+/** The body as UTF-8 (workerd warns when `.text()` reads a body whose type is not text). */
+async function textOf(res: Response): Promise<string> {
+  return new TextDecoder().decode(await res.arrayBuffer());
+}
+
+async function fakeBatches(): Promise<Record<string, any>[]> {
+  return ((await (await fake("GET", "/v1/batches?limit=100")).json()) as { data: Record<string, any>[] }).data;
+}
+
+function callsTo(method: string, path: string | RegExp): RecordedCall[] {
+  return fakes.openai.calls.filter((c) => c.method === method && (typeof path === "string" ? c.path === path : path.test(c.path)));
+}
+
+function chatLine(customId: string, body: Record<string, unknown>) {
+  return { custom_id: customId, method: "POST", url: "/v1/chat/completions", body };
+}
+
+function jsonl(text: string): unknown[] {
+  return text.trim().split("\n").map((line) => JSON.parse(line));
+}
+
+/** Wraps the fakes' stubbed fetch: `answer` may replace the fake's answer to one call. */
+function intercept(answer: (request: Request) => Response | null | Promise<Response | null>) {
+  const inner = globalThis.fetch;
+  vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+    const req = new Request(input, init);
+    const replaced = await answer(req.clone());
+    if (replaced) {
+      await req.body?.cancel();
+      return replaced;
+    }
+    return inner(req);
+  });
+}
+
+function openaiError(status: number, message: string, type = "invalid_request_error", code: string | null = null): Response {
+  return new Response(JSON.stringify({ error: { message, type, param: null, code } }), { status, headers: { "content-type": "application/json" } });
+}
+
+/** The app with `overrides` in its environment, for settings vitest.config.ts fixes. */
+function appFetch(path: string, init: { method?: string; body?: unknown; provider?: string }, overrides: Record<string, string | undefined>) {
+  const app = createApp({ adapters: ADAPTERS });
+  const headers: Record<string, string> = { "x-api-key": "k", "anthropic-version": "2023-06-01" };
+  if (init.provider) headers["x-model-provider"] = init.provider;
+  let body: BodyInit | undefined;
+  if (init.body instanceof FormData) body = init.body;
+  else if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers["content-type"] = "application/json";
+  }
+  return app.fetch(new Request(`${GATEWAY}${path}`, { method: init.method ?? "GET", headers, body }), { ...env, ...overrides });
+}
+
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
+describe("files on openai", () => {
+  it("uploads to OpenAI /v1/files with purpose user_data and answers Anthropic FileMetadata", async () => {
+    const res = await call("/anthropic/v1/files?beta=true", {
+      method: "POST",
+      provider: OPENAI,
+      body: (() => {
+        const form = new FormData();
+        form.append("file", new File(["This is a test file for Files API integration."], "test_upload.txt", { type: "text/plain" }));
+        return form;
+      })(),
+    });
+    const file = await json(res);
+    expect(file).toEqual({
+      id: expect.stringMatching(/^file_[0-9A-Z]{26}$/),
+      type: "file",
+      filename: "test_upload.txt",
+      mime_type: "text/plain",
+      size_bytes: 46,
+      size: 46,
+      created_at: expect.stringMatching(RFC3339),
+      downloadable: false,
+      expires_at: null,
+      scope: null,
+    });
+    expect(fakes.openai.calls).toHaveLength(1);
+    const [upstream] = fakes.openai.calls;
+    expect(upstream).toMatchObject({ method: "POST", path: "/v1/files" });
+    expect(upstream!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(upstream!.form).toEqual({
+      fields: { purpose: "user_data" },
+      files: [{ name: "file", filename: "test_upload.txt", contentType: "text/plain", size: 46 }],
+    });
+    // OpenAI holds the bytes, as a user_data file.
+    const stored = (await (await fake("GET", "/v1/files?purpose=user_data")).json()) as { data: { filename: string; bytes: number }[] };
+    expect(stored.data.map((f) => [f.filename, f.bytes])).toEqual([["test_upload.txt", 46]]);
+  });
+
+  it("retrieves metadata from D1 without asking OpenAI, whichever provider header the call carries", async () => {
+    const file = await upload("notes.md", "# Notes\nSome notes.", "text/markdown");
+    const before = fakes.openai.calls.length;
+    expect(await json(await call(`/anthropic/v1/files/${file.id}`))).toEqual(file);
+    expect(await json(await call(`/anthropic/v1/files/${file.id}?beta=true`, { provider: OPENAI }))).toEqual(file);
+    expect(fakes.openai.calls.length).toBe(before);
+  });
+
+  it("refuses to download an upload (OpenAI never serves user_data files) without asking OpenAI", async () => {
+    const file = await upload("a.txt", "hello");
+    const before = fakes.openai.calls.length;
+    const error = await errorOf(await call(`/anthropic/v1/files/${file.id}/content`, { provider: OPENAI }));
+    expect(error).toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+      message: `File ${file.id} is not downloadable: only files a provider generated (such as batch output) can be downloaded`,
+    });
+    expect(fakes.openai.calls.length).toBe(before);
+  });
+
+  it("deletes upstream, then locally", async () => {
+    const file = await upload("a.txt", "hello");
+    const [stored] = ((await (await fake("GET", "/v1/files")).json()) as { data: { id: string }[] }).data;
+    const deleted = await json(await call(`/anthropic/v1/files/${file.id}`, { method: "DELETE", provider: OPENAI }));
+    expect(deleted).toEqual({ id: file.id, type: "file_deleted" });
+    expect(callsTo("DELETE", `/v1/files/${stored!.id}`)).toHaveLength(1);
+    expect((await fake("GET", `/v1/files/${stored!.id}`)).status).toBe(404);
+    expect(await errorOf(await call(`/anthropic/v1/files/${file.id}`))).toMatchObject({ status: 404, type: "not_found_error", message: `File not found: ${file.id}` });
+    expect(await errorOf(await call(`/anthropic/v1/files/${file.id}`, { method: "DELETE" }))).toMatchObject({ status: 404, type: "not_found_error" });
+  });
+
+  it("deletes the record when OpenAI has already lost the file", async () => {
+    const file = await upload("a.txt", "hello");
+    const [stored] = ((await (await fake("GET", "/v1/files")).json()) as { data: { id: string }[] }).data;
+    expect((await fake("DELETE", `/v1/files/${stored!.id}`)).status).toBe(200);
+    expect(await json(await call(`/anthropic/v1/files/${file.id}`, { method: "DELETE" }))).toEqual({ id: file.id, type: "file_deleted" });
+    expect(await errorOf(await call(`/anthropic/v1/files/${file.id}`))).toMatchObject({ status: 404 });
+  });
+
+  it("lists from D1, newest first, only openai's files with the header, and pages", async () => {
+    const anthropicFile = await upload("a.txt", "anthropic", "text/plain", "anthropic");
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await upload(`o${i}.txt`, `openai ${i}`)).id);
+    const before = fakes.openai.calls.length;
+
+    const page1 = await json<{ data: WireFile[]; has_more: boolean; first_id: string; last_id: string; next_page: string | null }>(
+      await call("/anthropic/v1/files?limit=2", { provider: OPENAI }),
+    );
+    expect(page1.data.map((f) => f.id)).toEqual([ids[2], ids[1]]);
+    expect(page1).toMatchObject({ has_more: true, first_id: ids[2], last_id: ids[1] });
+    expect(page1.data[0]).toMatchObject({ filename: "o2.txt", mime_type: "text/plain", size_bytes: 8, downloadable: false });
+    const page2 = await json<{ data: WireFile[]; has_more: boolean; next_page: string | null }>(
+      await call(`/anthropic/v1/files?limit=2&page=${page1.next_page}`, { provider: OPENAI }),
+    );
+    expect(page2.data.map((f) => f.id)).toEqual([ids[0]]);
+    expect(page2).toMatchObject({ has_more: false, next_page: null });
+
+    const all = await json<{ data: WireFile[] }>(await call("/anthropic/v1/files"));
+    expect(all.data.map((f) => f.id)).toEqual([ids[2], ids[1], ids[0], anthropicFile.id]);
+    expect(fakes.openai.calls.length).toBe(before);
+  });
+
+  it("turns OpenAI's 401 into an authentication_error naming openai, without the key, and records nothing", async () => {
+    const wrongKey = "sk-proj-wrongwrongwrongwrong1234";
+    const form = new FormData();
+    form.append("file", new File(["x"], "x.txt", { type: "text/plain" }));
+    const error = await errorOf(await appFetch("/anthropic/v1/files", { method: "POST", body: form, provider: OPENAI }, { OPENAI_API_KEY: wrongKey }));
+    expect(error).toMatchObject({
+      status: 401,
+      type: "authentication_error",
+      message: "openai upstream error (HTTP 401): Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+    });
+    expect(error.message).not.toContain("sk-proj-");
+    expect(error.message).not.toContain("1234");
+    expect(fakes.openai.calls[0]?.headers.authorization).toBe(`Bearer ${wrongKey}`);
+    expect((await json<{ data: unknown[] }>(await call("/anthropic/v1/files"))).data).toEqual([]);
+  });
+
+  it("turns an OpenAI 503 on upload into an overloaded_error naming openai (an upload is never retried)", async () => {
+    intercept((req) => (req.method === "POST" && new URL(req.url).pathname === "/v1/files" ? openaiError(503, "The server is overloaded or not ready yet.", "server_error") : null));
+    const form = new FormData();
+    form.append("file", new File(["x"], "x.txt", { type: "text/plain" }));
+    const error = await errorOf(await call("/anthropic/v1/files", { method: "POST", body: form, provider: OPENAI }));
+    expect(error).toMatchObject({ status: 529, type: "overloaded_error", message: "openai upstream error (HTTP 503): The server is overloaded or not ready yet." });
+    expect((await json<{ data: unknown[] }>(await call("/anthropic/v1/files"))).data).toEqual([]);
+  });
+
+  it("says which secret to set when OPENAI_API_KEY is missing, without calling OpenAI", async () => {
+    const form = new FormData();
+    form.append("file", new File(["x"], "x.txt", { type: "text/plain" }));
+    const error = await errorOf(await appFetch("/anthropic/v1/files", { method: "POST", body: form, provider: OPENAI }, { OPENAI_API_KEY: undefined }));
+    expect(error).toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+      message: "Provider openai is not configured: set the OPENAI_API_KEY secret (`wrangler secret put OPENAI_API_KEY`, or .dev.vars locally)",
+    });
+    expect(fakes.openai.calls).toEqual([]);
+  });
+});
+
+describe("batch create on openai", () => {
+  it("writes one JSONL file of method/url/body lines (purpose batch) and one 24h /v1/batches job naming the gateway batch", async () => {
+    const requests = twoRequests("gpt-4o-mini");
+    const batch = await create(requests);
+    expect(batch).toEqual({
+      id: expect.stringMatching(/^msgbatch_[0-9A-Z]{26}$/),
+      type: "message_batch",
+      processing_status: "in_progress",
+      request_counts: { processing: 2, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
+      ended_at: null,
+      created_at: expect.stringMatching(RFC3339),
+      expires_at: expect.stringMatching(RFC3339),
+      archived_at: null,
+      cancel_initiated_at: null,
+      results_url: null,
+    });
+    expect(Date.parse(batch.expires_at) - Date.parse(batch.created_at)).toBe(24 * 3600 * 1000);
+
+    expect(fakes.openai.calls.map((c) => `${c.method} ${c.path}`)).toEqual(["POST /v1/files", "POST /v1/batches"]);
+    const [fileCall, batchCall] = fakes.openai.calls;
+    const expectedLines = [
+      chatLine("math-question", { model: "gpt-4o-mini", messages: [{ role: "user", content: "What is 15 * 7?" }], max_tokens: 100 }),
+      chatLine("geography-question", { model: "gpt-4o-mini", messages: [{ role: "user", content: "What is the largest ocean?" }], max_tokens: 100 }),
+    ];
+    const inputText = expectedLines.map((line) => `${JSON.stringify(line)}\n`).join("");
+    expect(fileCall!.form).toEqual({
+      fields: { purpose: "batch" },
+      files: [{ name: "file", filename: `batchbridge-${batch.id}-0.jsonl`, contentType: "application/jsonl", size: new TextEncoder().encode(inputText).byteLength }],
+    });
+    const [inputFile] = ((await (await fake("GET", "/v1/files?purpose=batch")).json()) as { data: { id: string }[] }).data;
+    expect(await fakeFileText(inputFile!.id)).toBe(inputText);
+    expect(batchCall!.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(batchCall!.body!)).toEqual({
+      input_file_id: inputFile!.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+      metadata: { batchbridge_batch_id: batch.id },
+    });
+  });
+
+  it("translates system, tools, tool_choice, stop_sequences, temperature, top_p and metadata.user_id into the line's body", async () => {
+    await create([
+      request("full", "gpt-4o", "Weather in Paris?", {
+        system: [{ type: "text", text: "Be brief." }],
+        temperature: 0.2,
+        top_p: 0.9,
+        stop_sequences: ["\n\nHuman:"],
+        metadata: { user_id: "user-42" },
+        tools: [{ name: "get_weather", description: "Weather for a city", input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }],
+        tool_choice: { type: "tool", name: "get_weather" },
+      }),
+      request("reasoning", "o3-mini", "Think.", { system: "Be careful." }),
+    ]);
+    const inputs = callsTo("POST", "/v1/batches").map((c) => (JSON.parse(c.body!) as { input_file_id: string }).input_file_id);
+    expect(inputs).toHaveLength(2);
+    const lines = [];
+    for (const id of inputs) lines.push(...jsonl(await fakeFileText(id)));
+    expect(lines).toEqual([
+      chatLine("full", {
+        model: "gpt-4o",
+        messages: [
+          { role: "system", content: [{ type: "text", text: "Be brief." }] },
+          { role: "user", content: "Weather in Paris?" },
+        ],
+        max_tokens: 100,
+        temperature: 0.2,
+        top_p: 0.9,
+        stop: ["\n\nHuman:"],
+        tools: [{ type: "function", function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }],
+        tool_choice: { type: "function", function: { name: "get_weather" } },
+        safety_identifier: "user-42",
+      }),
+      chatLine("reasoning", {
+        model: "o3-mini",
+        messages: [
+          { role: "developer", content: "Be careful." },
+          { role: "user", content: "Think." },
+        ],
+        max_completion_tokens: 100,
+      }),
+    ]);
+  });
+
+  it("groups by model: one input file and one job per model, each file holding that model's lines only", async () => {
+    const batch = await create([
+      request("mini-1", "gpt-4o-mini", "One"),
+      request("big-1", "gpt-4o", "Two"),
+      request("mini-2", "gpt-4o-mini", "Three"),
+    ]);
+    expect(batch.request_counts).toEqual({ processing: 3, succeeded: 0, errored: 0, canceled: 0, expired: 0 });
+    const jobs = callsTo("POST", "/v1/batches").map((c) => JSON.parse(c.body!) as { input_file_id: string; metadata: Record<string, string> });
+    expect(jobs).toHaveLength(2);
+    expect(callsTo("POST", "/v1/files").map((c) => c.form!.files[0]!.filename)).toEqual([`batchbridge-${batch.id}-0.jsonl`, `batchbridge-${batch.id}-1.jsonl`]);
+    const byFile = await Promise.all(jobs.map(async (job) => jsonl(await fakeFileText(job.input_file_id)) as { custom_id: string; body: { model: string } }[]));
+    // Jobs are created as files close (the least recently used first): their order is not part of the contract.
+    expect(byFile.map((lines) => lines.map((l) => [l.custom_id, l.body.model])).sort((a, b) => a.length - b.length)).toEqual([
+      [["big-1", "gpt-4o"]],
+      [["mini-1", "gpt-4o-mini"], ["mini-2", "gpt-4o-mini"]],
+    ]);
+    for (const job of jobs) expect(job.metadata).toEqual({ batchbridge_batch_id: batch.id });
+
+    const ended = await pollToEnd(batch.id);
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 3, errored: 0, canceled: 0, expired: 0 });
+    const lines = await results(batch.id);
+    expect(lines.map((l) => [l.custom_id, l.result.type, l.result.message?.model])).toEqual([
+      ["big-1", "succeeded", "gpt-4o"],
+      ["mini-1", "succeeded", "gpt-4o-mini"],
+      ["mini-2", "succeeded", "gpt-4o-mini"],
+    ]);
+  });
+
+  it("starts another file and job once OPENAI_BATCH_MAX_LINES is reached", async () => {
+    const res = await appFetch(
+      "/anthropic/v1/messages/batches",
+      { method: "POST", provider: OPENAI, body: { requests: [request("a", "gpt-4o-mini", "A"), request("b", "gpt-4o-mini", "B"), request("c", "gpt-4o-mini", "C")] } },
+      { OPENAI_BATCH_MAX_LINES: "2" },
+    );
+    const batch = await json<WireBatch>(res);
+    const jobs = callsTo("POST", "/v1/batches").map((c) => JSON.parse(c.body!) as { input_file_id: string });
+    expect(jobs).toHaveLength(2);
+    const split = await Promise.all(jobs.map(async (job) => (jsonl(await fakeFileText(job.input_file_id)) as { custom_id: string }[]).map((l) => l.custom_id)));
+    expect(split).toEqual([["a", "b"], ["c"]]);
+    const ended = await pollToEnd(batch.id);
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 3, errored: 0, canceled: 0, expired: 0 });
+    expect((await results(batch.id)).map((l) => l.custom_id)).toEqual(["a", "b", "c"]);
+  });
+
+  it("sends the native OpenAI file ID for a document naming a gateway file", async () => {
+    const file = await upload("report.pdf", "%PDF-1.4 fake", "application/pdf");
+    const [native] = ((await (await fake("GET", "/v1/files?purpose=user_data")).json()) as { data: { id: string }[] }).data;
+    const batch = await create([
+      {
+        custom_id: "with-file",
+        params: {
+          model: "gpt-4o-mini",
+          max_tokens: 50,
+          messages: [{ role: "user", content: [{ type: "text", text: "Summarise this file." }, { type: "document", source: { type: "file", file_id: file.id } }] }],
+        },
+      },
+    ]);
+    const [job] = callsTo("POST", "/v1/batches").map((c) => JSON.parse(c.body!) as { input_file_id: string });
+    expect(jsonl(await fakeFileText(job!.input_file_id))).toEqual([
+      chatLine("with-file", {
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: [{ type: "text", text: "Summarise this file." }, { type: "file", file: { file_id: native!.id } }] }],
+        max_tokens: 50,
+      }),
+    ]);
+    await pollToEnd(batch.id);
+    const [line] = await results(batch.id);
+    expect(line).toMatchObject({ custom_id: "with-file", result: { type: "succeeded", message: { content: [{ type: "text", text: "echo: Summarise this file." }] } } });
+  });
+
+  it("refuses a file uploaded for another provider, or unknown, before any upstream call", async () => {
+    const anthropicFile = await upload("a.pdf", "%PDF", "application/pdf", "anthropic");
+    const doc = (fileId: string) => [
+      { custom_id: "f", params: { model: "gpt-4o-mini", max_tokens: 5, messages: [{ role: "user", content: [{ type: "document", source: { type: "file", file_id: fileId } }] }] } },
+    ];
+    const other = await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests: doc(anthropicFile.id) } }));
+    expect(other).toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+      message: `requests.0.params.messages.0.content.0.source.file_id: file ${anthropicFile.id} lives on provider anthropic; a batch on openai can only use files uploaded with x-model-provider: openai`,
+    });
+    const unknown = await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests: doc("file_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD") } }));
+    expect(unknown).toMatchObject({ status: 400, message: "requests.0.params.messages.0.content.0.source.file_id: file not found: file_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD" });
+    expect(fakes.openai.calls).toEqual([]);
+  });
+
+  it.each([
+    ["top_k", { top_k: 5 }, "params.top_k: has no equivalent on provider openai; remove it or use provider anthropic"],
+    ["thinking", { thinking: { type: "enabled", budget_tokens: 1024 } }, "params.thinking: (extended thinking) has no equivalent on provider openai; remove it or use provider anthropic"],
+    ["service_tier", { service_tier: "auto" }, "params.service_tier: has no equivalent on provider openai; remove it or use provider anthropic"],
+    ["metadata keys but user_id", { metadata: { session: "s1" } }, "params.metadata.session: has no equivalent on provider openai; remove it or use provider anthropic"],
+  ])("refuses %s with a 400 naming the param and openai, before any upstream call", async (_, extra, message) => {
+    const error = await errorOf(
+      await call("/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests: [request("ok", "gpt-4o-mini", "fine"), request("bad", "gpt-4o-mini", "Hi", extra)] } }),
+    );
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error", message });
+    expect(fakes.openai.calls).toEqual([]);
+    expect((await json<{ data: unknown[] }>(await call("/anthropic/v1/messages/batches"))).data).toEqual([]);
+  });
+
+  it("rolls back on an OpenAI 429 at POST /v1/batches: the input file is deleted upstream and no batch is left", async () => {
+    const refused: { input_file_id: string }[] = [];
+    intercept(async (req) => {
+      if (req.method !== "POST" || new URL(req.url).pathname !== "/v1/batches") return null;
+      refused.push((await req.json()) as { input_file_id: string });
+      return openaiError(429, "You've exceeded the 2000 batch creations per hour limit.", "invalid_request_error", "rate_limit_exceeded");
+    });
+    const error = await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests: twoRequests("gpt-4o-mini") } }));
+    expect(error).toMatchObject({ status: 429, type: "rate_limit_error", message: "openai upstream error (HTTP 429): You've exceeded the 2000 batch creations per hour limit." });
+    expect(callsTo("POST", "/v1/files")).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    const [job] = refused;
+    // The writer's abort and the service's clean-up of recorded artifacts both delete it; the second finds it gone.
+    expect(new Set(callsTo("DELETE", /^\/v1\/files\//).map((c) => c.path))).toEqual(new Set([`/v1/files/${job!.input_file_id}`]));
+    expect(((await (await fake("GET", "/v1/files")).json()) as { data: unknown[] }).data).toEqual([]);
+    expect((await json<{ data: unknown[] }>(await call("/anthropic/v1/messages/batches"))).data).toEqual([]);
+  });
+
+  it("rolls back the first model's job when the second model's job fails", async () => {
+    let batchCreates = 0;
+    intercept((req) => {
+      if (req.method !== "POST" || new URL(req.url).pathname !== "/v1/batches") return null;
+      batchCreates++;
+      return batchCreates === 2 ? openaiError(500, "The server had an error while processing your request.", "server_error") : null;
+    });
+    const error = await errorOf(
+      await call("/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests: [request("a", "gpt-4o-mini", "A"), request("b", "gpt-4o", "B")] } }),
+    );
+    expect(error).toMatchObject({ status: 500, type: "api_error", message: "openai upstream error (HTTP 500): The server had an error while processing your request." });
+    const [first] = await fakeBatches();
+    expect(first?.status).toBe("cancelled");
+    expect(((await (await fake("GET", "/v1/files?purpose=batch")).json()) as { data: unknown[] }).data).toEqual([]);
+    expect((await json<{ data: unknown[] }>(await call("/anthropic/v1/messages/batches"))).data).toEqual([]);
+  });
+
+  it("streams a large body (over 4 MiB); a late param OpenAI cannot take cancels the jobs and deletes the files already created", async () => {
+    const padding = "x".repeat(2000);
+    const requests: unknown[] = Array.from({ length: 2500 }, (_, i) => request(`r${i}`, "gpt-4o-mini", `${i} ${padding}`));
+    requests.push(request("late", "gpt-4o-mini", "Hi", { top_k: 3 }));
+    const res = await appFetch("/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests } }, { OPENAI_BATCH_MAX_LINES: "1000" });
+    const error = await errorOf(res);
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error", message: "params.top_k: has no equivalent on provider openai; remove it or use provider anthropic" });
+    // Two files had filled up and become jobs before the bad request arrived.
+    const jobs = callsTo("POST", "/v1/batches");
+    expect(jobs).toHaveLength(2);
+    const natives = await fakeBatches();
+    expect(natives.map((n) => n.status)).toEqual(["cancelled", "cancelled"]);
+    expect(((await (await fake("GET", "/v1/files?purpose=batch")).json()) as { data: unknown[] }).data).toEqual([]);
+    expect((await json<{ data: unknown[] }>(await call("/anthropic/v1/messages/batches"))).data).toEqual([]);
+  });
+
+  it("says which secret to set when OPENAI_API_KEY is missing, without calling OpenAI", async () => {
+    const error = await errorOf(
+      await appFetch("/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests: twoRequests("gpt-4o-mini") } }, { OPENAI_API_KEY: undefined }),
+    );
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error" });
+    expect(error.message).toContain("OPENAI_API_KEY");
+    expect(fakes.openai.calls).toEqual([]);
+  });
+});
+
+describe("batch lifecycle on openai", () => {
+  it("merges OpenAI's states and counts while polling, then stops asking once ended", async () => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    const [native] = await fakeBatches();
+    const gets = () => callsTo("GET", `/v1/batches/${native!.id}`).length;
+
+    const running = await retrieve(batch.id); // OpenAI: in_progress, first request run
+    expect(running).toMatchObject({ processing_status: "in_progress", request_counts: { processing: 1, succeeded: 1, errored: 0, canceled: 0, expired: 0 }, ended_at: null, results_url: null });
+    const finalizing = await retrieve(batch.id); // OpenAI: finalizing, both run
+    expect(finalizing).toMatchObject({ processing_status: "in_progress", request_counts: { processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 0 } });
+    const ended = await retrieve(batch.id); // OpenAI: completed
+    expect(ended).toEqual({
+      ...batch,
+      processing_status: "ended",
+      request_counts: { processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 0 },
+      ended_at: expect.stringMatching(RFC3339),
+      results_url: `${GATEWAY}/anthropic/v1/messages/batches/${batch.id}/results`,
+    });
+    expect(gets()).toBe(3);
+    expect(await retrieve(batch.id)).toEqual(ended);
+    expect(gets()).toBe(3);
+  });
+
+  it("serves results as Anthropic messages: text, stop_reason, usage, model and an id", async () => {
+    const batch = await create([
+      request("plain", "gpt-4o-mini", "What is 15 * 7?"),
+      request("long", "gpt-4o-mini", "HIT_MAX_TOKENS now"),
+      request("tool", "gpt-4o-mini", "CALL_TOOL please", {
+        tools: [{ name: "get_weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }],
+      }),
+    ]);
+    await pollToEnd(batch.id);
+    const lines = await results(batch.id);
+    const usage = (input: number, output: number) => ({ input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output, service_tier: "batch" });
+    expect(lines).toEqual([
+      {
+        custom_id: "long",
+        result: {
+          type: "succeeded",
+          message: {
+            id: expect.stringMatching(/^msg_chatcmpl-/),
+            type: "message",
+            role: "assistant",
+            model: "gpt-4o-mini",
+            content: [{ type: "text", text: "echo: HIT_MAX_TOKENS now" }],
+            stop_reason: "max_tokens",
+            stop_sequence: null,
+            usage: usage(2, 3),
+          },
+        },
+      },
+      {
+        custom_id: "plain",
+        result: {
+          type: "succeeded",
+          message: {
+            id: expect.stringMatching(/^msg_chatcmpl-/),
+            type: "message",
+            role: "assistant",
+            model: "gpt-4o-mini",
+            content: [{ type: "text", text: "echo: What is 15 * 7?" }],
+            stop_reason: "end_turn",
+            stop_sequence: null,
+            usage: usage(5, 6),
+          },
+        },
+      },
+      {
+        custom_id: "tool",
+        result: {
+          type: "succeeded",
+          message: {
+            id: expect.stringMatching(/^msg_chatcmpl-/),
+            type: "message",
+            role: "assistant",
+            model: "gpt-4o-mini",
+            content: [{ type: "tool_use", id: expect.stringMatching(/^call_/), name: "get_weather", input: { city: "Paris" } }],
+            stop_reason: "tool_use",
+            stop_sequence: null,
+            usage: usage(2, 1),
+          },
+        },
+      },
+    ]);
+    const ids = lines.map((l) => l.result.message!.id);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it("reports a request OpenAI failed as errored, with the Anthropic error type for its status and counts that match", async () => {
+    const batch = await create([...twoRequests("gpt-4o-mini"), request("bad", "gpt-4o-mini", "FAIL_REQUEST please"), request("nomodel", "davinci-002", "Hi")]);
+    const ended = await pollToEnd(batch.id);
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 2, canceled: 0, expired: 0 });
+    const lines = await results(batch.id);
+    expect(lines.map((l) => l.custom_id)).toEqual(["bad", "geography-question", "math-question", "nomodel"]);
+    expect(lines[0]!.result).toEqual({
+      type: "errored",
+      error: {
+        type: "error",
+        error: { type: "invalid_request_error", message: "The simulated model failed this request, as FAIL_REQUEST asks." },
+        request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      },
+    });
+    expect(lines[3]!.result).toEqual({
+      type: "errored",
+      error: {
+        type: "error",
+        error: { type: "not_found_error", message: "The model `davinci-002` does not exist or you do not have access to it." },
+        request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      },
+    });
+    expect(lines[1]!.result.type).toBe("succeeded");
+    expect(lines[2]!.result.type).toBe("succeeded");
+  });
+
+  it("registers OpenAI's output and error files as downloadable gateway files of the batch's owner", async () => {
+    const batch = await create([request("good", "gpt-4o-mini", "Hello"), request("bad", "gpt-4o-mini", "FAIL_REQUEST")]);
+    await pollToEnd(batch.id);
+    const [native] = await fakeBatches();
+    expect(native).toMatchObject({ status: "completed", output_file_id: expect.any(String), error_file_id: expect.any(String) });
+
+    const listed = await json<{ data: WireFile[] }>(await call("/anthropic/v1/files", { provider: OPENAI }));
+    expect(listed.data).toHaveLength(2);
+    for (const file of listed.data) {
+      expect(file).toEqual({
+        id: expect.stringMatching(/^file_[0-9A-Z]{26}$/),
+        type: "file",
+        filename: expect.stringMatching(/\.jsonl$/),
+        mime_type: "application/jsonl",
+        size_bytes: expect.any(Number),
+        size: file.size_bytes,
+        created_at: expect.stringMatching(RFC3339),
+        downloadable: true,
+        expires_at: null,
+        scope: null,
+      });
+    }
+    const outputText = await fakeFileText(native!.output_file_id);
+    const errorText = await fakeFileText(native!.error_file_id);
+    const downloads: string[] = [];
+    for (const file of listed.data) {
+      const res = await call(`/anthropic/v1/files/${file.id}/content`, { provider: OPENAI });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/jsonl");
+      const text = await textOf(res);
+      expect(new TextEncoder().encode(text).byteLength).toBe(file.size_bytes);
+      downloads.push(text);
+    }
+    expect(downloads.sort()).toEqual([outputText, errorText].sort());
+    expect((jsonl(outputText) as { custom_id: string }[]).map((l) => l.custom_id)).toEqual(["good"]);
+    expect((jsonl(errorText) as { custom_id: string; response: { status_code: number } }[]).map((l) => [l.custom_id, l.response.status_code])).toEqual([["bad", 400]]);
+    // The download streamed OpenAI's own content route.
+    expect(callsTo("GET", `/v1/files/${native!.output_file_id}/content`).length).toBeGreaterThanOrEqual(2);
+    // A second retrieve does not register them twice.
+    await retrieve(batch.id);
+    expect((await json<{ data: WireFile[] }>(await call("/anthropic/v1/files", { provider: OPENAI }))).data).toHaveLength(2);
+  });
+
+  it("cancels every job: canceling at once, then ended with the unrun requests canceled", async () => {
+    const batch = await create([
+      request("a", "gpt-4o-mini", "A"),
+      request("b", "gpt-4o-mini", "B"),
+      request("c", "gpt-4o", "C"),
+      request("d", "gpt-4o", "D"),
+    ]);
+    const canceling = await json<WireBatch>(await call(`/anthropic/v1/messages/batches/${batch.id}/cancel?beta=true`, { method: "POST" }));
+    expect(canceling).toMatchObject({ id: batch.id, processing_status: "canceling", cancel_initiated_at: expect.stringMatching(RFC3339), results_url: null, ended_at: null });
+    const natives = await fakeBatches();
+    expect(natives).toHaveLength(2);
+    for (const native of natives) expect(callsTo("POST", `/v1/batches/${native.id}/cancel`)).toHaveLength(1);
+    expect(natives.map((n) => n.status)).toEqual(["cancelling", "cancelling"]);
+
+    const ended = await pollToEnd(batch.id);
+    // The cancel's own refresh let OpenAI run the first request of each job.
+    expect(ended).toMatchObject({
+      processing_status: "ended",
+      cancel_initiated_at: canceling.cancel_initiated_at,
+      request_counts: { processing: 0, succeeded: 2, errored: 0, canceled: 2, expired: 0 },
+      results_url: `${GATEWAY}/anthropic/v1/messages/batches/${batch.id}/results`,
+    });
+    const lines = await results(batch.id);
+    expect(lines.map((l) => [l.custom_id, l.result.type])).toEqual([
+      ["a", "succeeded"],
+      ["b", "canceled"],
+      ["c", "succeeded"],
+      ["d", "canceled"],
+    ]);
+    expect(lines[1]!.result).toEqual({ type: "canceled" });
+
+    // Cancelling an ended batch changes nothing and asks OpenAI nothing.
+    const before = fakes.openai.calls.length;
+    expect(await json(await call(`/anthropic/v1/messages/batches/${batch.id}/cancel`, { method: "POST" }))).toEqual(ended);
+    expect(fakes.openai.calls.length).toBe(before);
+  });
+
+  it("reports an OpenAI batch that expired: what ran succeeded, batch_expired lines become expired results", async () => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    await retrieve(batch.id); // OpenAI runs the first request
+    const [native] = await fakeBatches();
+    expect((await fakes.openai.fetch(new Request(`https://openai.fake/__fake/batches/${native!.id}/expire`, { method: "POST" }))).status).toBe(200);
+    const ended = await retrieve(batch.id);
+    expect(ended).toMatchObject({ processing_status: "ended", cancel_initiated_at: null, request_counts: { processing: 0, succeeded: 1, errored: 0, canceled: 0, expired: 1 } });
+    const lines = await results(batch.id);
+    expect(lines.map((l) => l.custom_id)).toEqual(["geography-question", "math-question"]);
+    expect(lines[0]!.result).toEqual({ type: "expired" });
+    expect(lines[1]!.result).toMatchObject({ type: "succeeded", message: { content: [{ type: "text", text: "echo: What is 15 * 7?" }] } });
+  });
+
+  it("ends an OpenAI batch that failed validation with every request errored, quoting OpenAI's validation errors", async () => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    // OpenAI answers the batch as failed, with its validation errors (the gateway's own lines are always valid).
+    intercept(async (req) => {
+      if (req.method !== "GET" || !new URL(req.url).pathname.startsWith("/v1/batches/")) return null;
+      const real = (await (await fakes.openai.fetch(req)).json()) as Record<string, unknown>;
+      const failed = {
+        ...real,
+        status: "failed",
+        failed_at: real.created_at,
+        request_counts: { total: 0, completed: 0, failed: 0 },
+        errors: { object: "list", data: [{ code: "invalid_value", message: "Invalid value for 'max_tokens'.", param: "body.max_tokens", line: 2 }] },
+      };
+      return new Response(JSON.stringify(failed), { headers: { "content-type": "application/json" } });
+    });
+    const ended = await retrieve(batch.id);
+    expect(ended).toMatchObject({ processing_status: "ended", ended_at: expect.stringMatching(RFC3339), request_counts: { processing: 0, succeeded: 0, errored: 2, canceled: 0, expired: 0 } });
+    const errored = {
+      type: "errored",
+      error: {
+        type: "error",
+        error: { type: "invalid_request_error", message: "openai failed the batch during input validation: line 2: Invalid value for 'max_tokens'. (invalid_value)" },
+        request_id: null,
+      },
+    };
+    expect(await results(batch.id)).toEqual([
+      { custom_id: "geography-question", result: errored },
+      { custom_id: "math-question", result: errored },
+    ]);
+  });
+
+  it("refuses results while processing, with Anthropic's 400", async () => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`));
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error" });
+    expect(error.message).toBe(`Message batch ${batch.id} has not finished processing (processing_status: in_progress); results are available once it has ended.`);
+  });
+
+  it("refuses delete while processing; once ended deletes the input, output and error files upstream and every record", async () => {
+    const batch = await create([request("good", "gpt-4o-mini", "Hello"), request("bad", "gpt-4o-mini", "FAIL_REQUEST")]);
+    const refused = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}`, { method: "DELETE" }));
+    expect(refused).toMatchObject({ status: 400, type: "invalid_request_error" });
+    expect(refused.message).toMatch(/still processing/);
+    await pollToEnd(batch.id);
+    const [native] = await fakeBatches();
+    const fileIds = [native!.input_file_id, native!.output_file_id, native!.error_file_id] as string[];
+    const outputs = await json<{ data: WireFile[] }>(await call("/anthropic/v1/files"));
+    expect(outputs.data).toHaveLength(2);
+
+    const deleted = await json(await call(`/anthropic/v1/messages/batches/${batch.id}`, { method: "DELETE", provider: OPENAI }));
+    expect(deleted).toEqual({ id: batch.id, type: "message_batch_deleted" });
+    expect(callsTo("DELETE", /^\/v1\/files\//).map((c) => c.path).sort()).toEqual(fileIds.map((id) => `/v1/files/${id}`).sort());
+    expect(callsTo("POST", /\/cancel$/)).toEqual([]);
+    for (const id of fileIds) expect((await fake("GET", `/v1/files/${id}`)).status).toBe(404);
+    expect(await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}`))).toMatchObject({ status: 404, type: "not_found_error", message: `Message batch not found: ${batch.id}` });
+    expect((await json<{ data: unknown[] }>(await call("/anthropic/v1/files"))).data).toEqual([]);
+    for (const file of outputs.data) expect(await errorOf(await call(`/anthropic/v1/files/${file.id}/content`))).toMatchObject({ status: 404 });
+  });
+
+  it("lists openai's batches newest first with the header, every provider's without it, and pages", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await create([request(`r${i}`, "gpt-4o-mini", "x")])).id);
+    const anthropicBatch = await json<WireBatch>(await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() } }));
+    const page1 = await json<{ data: WireBatch[]; has_more: boolean; first_id: string; last_id: string }>(
+      await call("/anthropic/v1/messages/batches?limit=2", { provider: OPENAI }),
+    );
+    expect(page1.data.map((b) => b.id)).toEqual([ids[2], ids[1]]);
+    expect(page1).toMatchObject({ has_more: true, first_id: ids[2], last_id: ids[1] });
+    const page2 = await json<{ data: WireBatch[]; has_more: boolean }>(await call(`/anthropic/v1/messages/batches?limit=2&after_id=${page1.last_id}`, { provider: OPENAI }));
+    expect(page2.data.map((b) => b.id)).toEqual([ids[0]]);
+    expect(page2.has_more).toBe(false);
+    const all = await json<{ data: WireBatch[] }>(await call("/anthropic/v1/messages/batches"));
+    expect(all.data.map((b) => b.id)).toEqual([anthropicBatch.id, ids[2], ids[1], ids[0]]);
+  });
+});
+
+describe("upstream errors on openai", () => {
+  it("turns a 5xx on retrieve (after retries) into an api_error naming openai, and leaves the batch usable", async () => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    let failures = 0;
+    intercept((req) => {
+      if (req.method !== "GET" || !new URL(req.url).pathname.startsWith("/v1/batches/") || failures >= 4) return null;
+      failures++;
+      return openaiError(500, "The server had an error while processing your request. Sorry about that!", "server_error");
+    });
+    const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}`));
+    expect(error).toMatchObject({ status: 500, type: "api_error", message: "openai upstream error (HTTP 500): The server had an error while processing your request. Sorry about that!" });
+    expect(failures).toBe(4);
+    expect(await retrieve(batch.id)).toMatchObject({ processing_status: "in_progress", request_counts: { processing: 1, succeeded: 1 } });
+  });
+
+  it("retries a transient 503 on retrieve and answers as if nothing happened", async () => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    let failures = 0;
+    intercept((req) => {
+      if (req.method !== "GET" || failures >= 1) return null;
+      failures++;
+      return openaiError(503, "Service Unavailable", "server_error");
+    });
+    expect(await retrieve(batch.id)).toMatchObject({ processing_status: "in_progress", request_counts: { processing: 1, succeeded: 1 } });
+    expect(failures).toBe(1);
+  });
+
+  it("turns OpenAI's 404 for a batch it no longer knows into a not_found_error naming openai", async () => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    fakes.openai.reset();
+    const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}`));
+    expect(error.status).toBe(404);
+    expect(error.type).toBe("not_found_error");
+    expect(error.message).toMatch(/^openai upstream error \(HTTP 404\): No batch found with id '/);
+  });
+
+  it("turns a malformed OpenAI answer into an api_error naming openai", async () => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    intercept((req) => (req.method === "GET" && new URL(req.url).pathname.startsWith("/v1/batches/") ? new Response("<html>gateway timeout</html>", { status: 200, headers: { "content-type": "text/html" } }) : null));
+    const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}`));
+    expect(error).toMatchObject({ status: 500, type: "api_error", message: "openai upstream error (HTTP 502): malformed response (not JSON): <html>gateway timeout</html>" });
+  });
+
+  it("turns a 429 on results into a rate_limit_error naming openai, before any line is sent", async () => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    await pollToEnd(batch.id);
+    intercept((req) => (new URL(req.url).pathname.endsWith("/content") ? openaiError(429, "Rate limit reached for requests", "requests", "rate_limit_exceeded") : null));
+    const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`));
+    expect(error).toMatchObject({ status: 429, type: "rate_limit_error", message: "openai upstream error (HTTP 429): Rate limit reached for requests" });
+  });
+
+  it("never lets the key into an error, even when OpenAI quotes it whole", async () => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    intercept((req) => (req.method === "GET" ? openaiError(401, `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com/account/api-keys.`, "invalid_request_error", "invalid_api_key") : null));
+    const res = await call(`/anthropic/v1/messages/batches/${batch.id}`);
+    const text = await res.clone().text();
+    expect(text).not.toContain(KEY);
+    expect(await errorOf(res)).toMatchObject({
+      status: 401,
+      type: "authentication_error",
+      message: "openai upstream error (HTTP 401): Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+    });
+  });
+});
