@@ -19,7 +19,7 @@ const messageParams = z.looseObject({
     .array(
       z.looseObject({
         role: z.enum(["user", "assistant"]),
-        content: z.union([z.string(), z.array(contentBlock)]),
+        content: z.union([z.string().min(1, "messages must have non-empty content"), z.array(contentBlock).min(1, "messages must have non-empty content")]),
       }),
     )
     .min(1),

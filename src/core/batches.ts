@@ -2,7 +2,7 @@
  * The batches service: gateway batch IDs, ownership, and the mapping of one gateway batch
  * to the upstream jobs that run it. It knows no provider's wire format.
  */
-import { GatewayError } from "../lib/errors";
+import { GatewayError, UpstreamError } from "../lib/errors";
 import { addHours, nowRfc3339 } from "../lib/time";
 import type { Artifact, BatchRequest, BatchResult, BatchResultLine, ProviderName, UpstreamFile } from "../providers/types";
 import type { BatchRecord, JobRecord } from "../store/batches";
@@ -47,7 +47,7 @@ export async function createBatch(
     let index = 0;
     for await (const request of source.requests()) {
       await files.resolve(request.params, `requests.${index}.params`);
-      adapter.batches.check(request, files.map);
+      withRequestPath(index, () => adapter.batches.check(request, files.map));
       index++;
     }
   }
@@ -80,7 +80,7 @@ export async function createBatch(
     let index = 0;
     for await (const request of source.requests()) {
       if (!source.replayable) await files.resolve(request.params, `requests.${index}.params`);
-      const slot = await writer.add(request);
+      const slot = await withRequestPathAsync(index, () => writer.add(request));
       await customIds.add(slot, request.custom_id);
       index++;
     }
@@ -271,4 +271,28 @@ export async function endedBatch(gateway: Gateway, owner: string, id: string): P
     throw GatewayError.invalid(`Message batch ${id} has not finished processing (processing_status: ${batch.state}); results are available once it has ended.`);
   }
   return batch;
+}
+
+/** A translator's refusal names `params.…`; in a batch it names the request too. */
+function withRequestPath<T>(index: number, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw namedRequest(error, index);
+  }
+}
+
+async function withRequestPathAsync<T>(index: number, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw namedRequest(error, index);
+  }
+}
+
+function namedRequest(error: unknown, index: number): unknown {
+  if (error instanceof GatewayError && !(error instanceof UpstreamError) && error.message.startsWith("params")) {
+    return new GatewayError(error.status, error.type, `requests.${index}.${error.message}`);
+  }
+  return error;
 }

@@ -42,6 +42,7 @@ function withUpstream(file: FileRecord, upstream: UpstreamFile): FileRecord {
     filename: upstream.filename || file.filename,
     mimeType: upstream.mimeType || file.mimeType,
     sizeBytes: upstream.sizeBytes,
+    createdAt: upstream.createdAt || file.createdAt,
     downloadable: upstream.downloadable,
     expiresAt: upstream.expiresAt,
     native: { ...upstream.native, processing: upstream.processing === true },

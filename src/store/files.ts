@@ -94,7 +94,7 @@ export class FileStore {
   async update(file: FileRecord): Promise<void> {
     await this.db
       .prepare(
-        `UPDATE files SET state = ?, native_id = ?, filename = ?, mime_type = ?, size_bytes = ?, downloadable = ?, expires_at = ?, native = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE files SET state = ?, native_id = ?, filename = ?, mime_type = ?, size_bytes = ?, downloadable = ?, created_at = ?, expires_at = ?, native = ?, updated_at = ? WHERE id = ?`,
       )
       .bind(
         file.state,
@@ -103,6 +103,7 @@ export class FileStore {
         file.mimeType,
         file.sizeBytes,
         file.downloadable ? 1 : 0,
+        file.createdAt,
         file.expiresAt,
         JSON.stringify(file.native),
         new Date().toISOString(),

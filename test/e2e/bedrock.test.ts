@@ -230,7 +230,7 @@ describe("batches on bedrock", () => {
       client.beta.messages.batches.create({ requests: requests.map((r) => ({ ...r, params: { ...r.params, metadata: { user_id: "u1" } } })) }),
     ).rejects.toMatchObject({
       status: 400,
-      error: { error: { type: "invalid_request_error", message: "params.metadata: is not accepted by the Anthropic request body on provider bedrock; remove it or use provider anthropic" } },
+      error: { error: { type: "invalid_request_error", message: "requests.0.params.metadata: is not accepted by the Anthropic request body on provider bedrock; remove it or use provider anthropic" } },
     });
     expect(await callsSince(start)).toEqual([]);
   });

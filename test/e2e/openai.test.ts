@@ -236,7 +236,7 @@ describe("batches on openai", () => {
       status: 400,
       error: {
         type: "error",
-        error: { type: "invalid_request_error", message: "params.top_k: has no equivalent on provider openai; remove it or use provider anthropic" },
+        error: { type: "invalid_request_error", message: "requests.1.params.top_k: has no equivalent on provider openai; remove it or use provider anthropic" },
       },
     });
     expect((await openaiCalls()).length).toBe(before);

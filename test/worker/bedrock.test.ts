@@ -398,16 +398,16 @@ describe("batches on bedrock: create", () => {
 
   it("refuses params and content Bedrock cannot take with a 400 naming the param and bedrock, and no upstream call", async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [ask("x", "hi", HAIKU, { metadata: { user_id: "u1" } }), "params.metadata: is not accepted by the Anthropic request body on provider bedrock; remove it or use provider anthropic"],
-      [ask("x", "hi", HAIKU, { service_tier: "auto" }), "params.service_tier: is not accepted by the Anthropic request body on provider bedrock; remove it or use provider anthropic"],
-      [ask("x", "hi", HAIKU, { mcp_servers: [{ type: "url", url: "https://mcp.example.com/sse", name: "m" }] }), "params.mcp_servers: needs Anthropic's MCP connector, which is not available on provider bedrock; remove it or use provider anthropic"],
+      [ask("x", "hi", HAIKU, { metadata: { user_id: "u1" } }), "requests.1.params.metadata: is not accepted by the Anthropic request body on provider bedrock; remove it or use provider anthropic"],
+      [ask("x", "hi", HAIKU, { service_tier: "auto" }), "requests.1.params.service_tier: is not accepted by the Anthropic request body on provider bedrock; remove it or use provider anthropic"],
+      [ask("x", "hi", HAIKU, { mcp_servers: [{ type: "url", url: "https://mcp.example.com/sse", name: "m" }] }), "requests.1.params.mcp_servers: needs Anthropic's MCP connector, which is not available on provider bedrock; remove it or use provider anthropic"],
       [
         ask("x", "hi", HAIKU, { tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 1 }] }),
-        "params.tools.0: (tool type web_search_20250305) is not available to batch jobs on provider bedrock; remove it or use provider anthropic",
+        "requests.1.params.tools.0: (tool type web_search_20250305) is not available to batch jobs on provider bedrock; remove it or use provider anthropic",
       ],
       [
         { custom_id: "x", params: { model: HAIKU, max_tokens: 10, messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url: "https://example.com/a.png" } }] }] } },
-        "params.messages.0.content.0.source: (a URL source) is not fetched, send the data as base64 on provider bedrock; remove it or use provider anthropic",
+        "requests.1.params.messages.0.content.0.source: (a URL source) is not fetched, send the data as base64 on provider bedrock; remove it or use provider anthropic",
       ],
       [
         ask("x", "hi", "meta.llama3-70b-instruct-v1:0"),

@@ -457,10 +457,10 @@ describe("batch create on openai", () => {
   });
 
   it.each([
-    ["top_k", { top_k: 5 }, "params.top_k: has no equivalent on provider openai; remove it or use provider anthropic"],
-    ["thinking", { thinking: { type: "enabled", budget_tokens: 1024 } }, "params.thinking: (extended thinking) has no equivalent on provider openai; remove it or use provider anthropic"],
-    ["service_tier", { service_tier: "auto" }, "params.service_tier: has no equivalent on provider openai; remove it or use provider anthropic"],
-    ["metadata keys but user_id", { metadata: { session: "s1" } }, "params.metadata.session: has no equivalent on provider openai; remove it or use provider anthropic"],
+    ["top_k", { top_k: 5 }, "requests.1.params.top_k: has no equivalent on provider openai; remove it or use provider anthropic"],
+    ["thinking", { thinking: { type: "enabled", budget_tokens: 1024 } }, "requests.1.params.thinking: (extended thinking) has no equivalent on provider openai; remove it or use provider anthropic"],
+    ["service_tier", { service_tier: "auto" }, "requests.1.params.service_tier: has no equivalent on provider openai; remove it or use provider anthropic"],
+    ["metadata keys but user_id", { metadata: { session: "s1" } }, "requests.1.params.metadata.session: has no equivalent on provider openai; remove it or use provider anthropic"],
   ])("refuses %s with a 400 naming the param and openai, before any upstream call", async (_, extra, message) => {
     const error = await errorOf(
       await call("/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests: [request("ok", "gpt-4o-mini", "fine"), request("bad", "gpt-4o-mini", "Hi", extra)] } }),
@@ -511,7 +511,7 @@ describe("batch create on openai", () => {
     requests.push(request("late", "gpt-4o-mini", "Hi", { top_k: 3 }));
     const res = await appFetch("/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests } }, { OPENAI_BATCH_MAX_LINES: "1000" });
     const error = await errorOf(res);
-    expect(error).toMatchObject({ status: 400, type: "invalid_request_error", message: "params.top_k: has no equivalent on provider openai; remove it or use provider anthropic" });
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error", message: "requests.2500.params.top_k: has no equivalent on provider openai; remove it or use provider anthropic" });
     // Two files had filled up and become jobs before the bad request arrived.
     const jobs = callsTo("POST", "/v1/batches");
     expect(jobs).toHaveLength(2);

@@ -47,7 +47,7 @@ export const openaiBatches: BatchesAdapter = {
       data.errorTally = { fileId: batch.error_file_id, ...tally };
     }
     const status: JobStatus = { ...jobStatusFrom(batch, job.requestCount, tally), data };
-    if (status.state === "ended") status.outputFiles = await outputFilesOf(ctx, config, batch);
+    if (status.state === "ended") status.outputFiles = await outputFilesOf(ctx, config, batch, job.slot);
     return status;
   },
 
@@ -120,12 +120,16 @@ function cachedTally(data: Record<string, unknown>, fileId: string): ErrorFileTa
 }
 
 // The output and error files, which the batch's owner may download.
-async function outputFilesOf(ctx: ProviderContext, config: OpenAIConfig, batch: OpenAIBatch): Promise<UpstreamFile[]> {
+// OpenAI names these files after its own batch ID; clients never see native IDs, so they are
+// named after the gateway batch and the job's slot instead.
+async function outputFilesOf(ctx: ProviderContext, config: OpenAIConfig, batch: OpenAIBatch, slot: string): Promise<UpstreamFile[]> {
   const files: UpstreamFile[] = [];
-  for (const fileId of [batch.output_file_id, batch.error_file_id]) {
+  const owner = batch.metadata?.batchbridge_batch_id ?? "batch";
+  const part = slot.replace(/[^A-Za-z0-9._-]+/g, "-");
+  for (const [kind, fileId] of [["output", batch.output_file_id], ["errors", batch.error_file_id]] as const) {
     if (!fileId) continue;
     const file = await openaiJson<OpenAIFile>(ctx, config, `/files/${encodeURIComponent(fileId)}`);
-    files.push(upstreamFileFrom(file, { mimeType: JSONL_MIME_TYPE }));
+    files.push(upstreamFileFrom(file, { filename: `${owner}_${part}_${kind}.jsonl`, mimeType: JSONL_MIME_TYPE }));
   }
   return files;
 }

@@ -246,7 +246,7 @@ describe("retrieve and results", () => {
       outputFiles: [
         {
           nativeId: outputFileId,
-          filename: `${job.nativeId}_output.jsonl`,
+          filename: `msgbatch_test_${job.slot.replace("#", "-")}_output.jsonl`,
           mimeType: "application/jsonl",
           sizeBytes: expect.any(Number),
           createdAt: "2024-04-24T23:06:40Z",
@@ -256,7 +256,7 @@ describe("retrieve and results", () => {
         },
         {
           nativeId: errorFileId,
-          filename: `${job.nativeId}_error.jsonl`,
+          filename: `msgbatch_test_${job.slot.replace("#", "-")}_errors.jsonl`,
           mimeType: "application/jsonl",
           sizeBytes: expect.any(Number),
           createdAt: "2024-04-24T23:06:40Z",
