@@ -67,7 +67,15 @@ export async function createBatch(
     archivedAt: null,
     idempotencyKey,
   };
-  await gateway.batches.insert(batch);
+  try {
+    await gateway.batches.insert(batch);
+  } catch (error) {
+    // Two creates with one Idempotency-Key at once: the unique index lets one through.
+    const winner = idempotencyKey ? await gateway.batches.getByIdempotencyKey(owner, idempotencyKey) : null;
+    if (winner) return winner;
+    if (idempotencyKey) throw new GatewayError(409, "conflict_error", "A batch with this Idempotency-Key is being created; retry in a moment.");
+    throw error;
+  }
 
   let artifactSeq = 0;
   const writer = adapter.batches.begin(gateway.upstream, {

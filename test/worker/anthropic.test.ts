@@ -281,6 +281,16 @@ describe("batches", () => {
     expect(fakes.anthropic.calls.filter((c) => c.method === "POST" && c.path === "/v1/messages/batches")).toHaveLength(1);
   });
 
+  it("lets only one of two simultaneous creates with one Idempotency-Key through", async () => {
+    const send = () => call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() }, headers: { "idempotency-key": "same" } });
+    const responses = await Promise.all([send(), send()]);
+    const statuses = responses.map((r) => r.status).sort();
+    expect([[200, 200], [200, 409]]).toContainEqual(statuses);
+    const conflict = responses.find((r) => r.status === 409);
+    if (conflict) expect(await errorOf(conflict)).toMatchObject({ type: "conflict_error" });
+    expect(fakes.anthropic.calls.filter((c) => c.method === "POST" && c.path === "/v1/messages/batches")).toHaveLength(1);
+  });
+
   it("turns an upstream 429 on create into a rate_limit_error naming anthropic, and leaves no batch behind", async () => {
     await fakes.anthropic.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify({ status: 429, message: "Number of request tokens has exceeded your rate limit" }) }));
     const error = await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() } }));
