@@ -4,13 +4,15 @@
  * upstream call); larger ones are parsed as a stream, at constant memory, by a streaming
  * JSON parser, and read once.
  */
-import { JSONParser } from "@streamparser/json";
+import { JSONParser, TokenType } from "@streamparser/json";
 import type { BatchSource } from "../core/batches";
 import { GatewayError } from "../lib/errors";
 import type { BatchRequest } from "../providers/types";
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, parseBatchRequest } from "./schemas";
 
 const REPLAYABLE_BYTES = 4 * 1024 * 1024;
+/** A streamed request is held whole until it ends; Anthropic's own per-request limit bounds it. */
+const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
 const tooLarge = () =>
   new GatewayError(413, "request_too_large", `Request too large: a message batch may be at most ${MAX_BATCH_BYTES} bytes (256 MB).`);
@@ -20,7 +22,9 @@ const tooLarge = () =>
  * const source = await batchSource(request.body);
  * await createBatch(gateway, owner, provider, source, null);
  */
-export async function batchSource(body: ReadableStream<Uint8Array> | null): Promise<BatchSource> {
+export async function batchSource(body: ReadableStream<Uint8Array> | null, declaredLength: number | null = null): Promise<BatchSource> {
+  // A declared length over the limit is refused before a byte is read.
+  if (declaredLength !== null && declaredLength > MAX_BATCH_BYTES) throw tooLarge();
   if (!body) throw GatewayError.invalid("requests: Field required");
   const reader = body.getReader();
   const head: Uint8Array[] = [];
@@ -87,10 +91,17 @@ function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<
       parser.onError = (error) => {
         failure ??= GatewayError.invalid(`The request body is not valid JSON (${error.message}).`);
       };
+      parser.onToken = topLevelKeysOnly((error) => (failure ??= error));
       let size = headSize;
+      let sinceLastRequest = 0;
       const feed = (chunk: Uint8Array) => {
+        const before = index;
         parser.write(chunk);
         if (failure) throw failure;
+        sinceLastRequest = index === before ? sinceLastRequest + chunk.byteLength : 0;
+        if (sinceLastRequest > MAX_REQUEST_BYTES) {
+          throw new GatewayError(413, "request_too_large", `requests.${index}: a single request may be at most ${MAX_REQUEST_BYTES} bytes (32 MB).`);
+        }
       };
       try {
         for (const chunk of head) {
@@ -115,6 +126,44 @@ function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<
         await reader.cancel().catch(() => {});
       }
     },
+  };
+}
+
+/**
+ * Watches the tokens of a streamed body for what the path filter cannot see: a body that is
+ * not an object, and top-level keys other than `requests`.
+ */
+function topLevelKeysOnly(fail: (error: GatewayError) => void): (token: { token: TokenType; value: unknown }) => void {
+  let depth = 0;
+  let expectKey = false;
+  let started = false;
+  return ({ token, value }) => {
+    if (!started) {
+      started = true;
+      if (token !== TokenType.LEFT_BRACE) fail(GatewayError.invalid("The request body must be a JSON object with a requests array."));
+    }
+    switch (token) {
+      case TokenType.LEFT_BRACE:
+        depth++;
+        if (depth === 1) expectKey = true;
+        break;
+      case TokenType.LEFT_BRACKET:
+        depth++;
+        break;
+      case TokenType.RIGHT_BRACE:
+      case TokenType.RIGHT_BRACKET:
+        depth--;
+        break;
+      case TokenType.COMMA:
+        if (depth === 1) expectKey = true;
+        break;
+      case TokenType.STRING:
+        if (depth === 1 && expectKey) {
+          expectKey = false;
+          if (value !== "requests") fail(GatewayError.invalid(`${String(value)}: Extra inputs are not permitted`));
+        }
+        break;
+    }
   };
 }
 

@@ -19,7 +19,8 @@ export const batches = new Hono<AppEnv>();
 batches.post("/", async (c) => {
   const provider = c.var.provider ?? "anthropic";
   assertProviderAllowed(c.var.caller, provider);
-  const source = withModelCheck(await batchSource(c.req.raw.body), c.var.caller);
+  const declared = Number(c.req.header("content-length"));
+  const source = withModelCheck(await batchSource(c.req.raw.body, Number.isFinite(declared) ? declared : null), c.var.caller);
   const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
   const batch = await createBatch(c.var.gateway, c.var.owner, provider, source, idempotencyKey);
   return c.json(batchToWire(batch, origin(c.req.url)));

@@ -3,7 +3,7 @@
  * service does the rest.
  */
 import { Hono } from "hono";
-import { deleteFile, downloadFile, getFile, requireFilesApi, uploadFile } from "../core/files";
+import { deleteFile, downloadFile, filesOf, getFile, requireFilesApi, uploadFile } from "../core/files";
 import { isGatewayId } from "../core/ids";
 import { assertProviderAllowed } from "../core/keys";
 import { GatewayError } from "../lib/errors";
@@ -19,14 +19,19 @@ const MAX_IDS = 100;
 files.post("/", async (c) => {
   const provider = c.var.provider ?? "anthropic";
   assertProviderAllowed(c.var.caller, provider);
+  filesOf(c.var.gateway, provider);
   const part = await readFilePart(c.req.raw, "file", { maxFileBytes: MAX_FILE_BYTES });
-  const file = await uploadFile(c.var.gateway, c.var.owner, provider, {
-    filename: part.filename,
-    mimeType: part.contentType,
-    sizeBytes: part.sizeBytes,
-    body: part.body,
-  });
-  return c.json(fileToWire(file));
+  try {
+    const file = await uploadFile(c.var.gateway, c.var.owner, provider, {
+      filename: part.filename,
+      mimeType: part.contentType,
+      sizeBytes: part.sizeBytes,
+      body: part.body,
+    });
+    return c.json(fileToWire(file));
+  } catch (error) {
+    throw part.failure() ?? error;
+  }
 });
 
 // Two generations of paging share this route: `before_id`/`after_id` with `first_id`,

@@ -22,7 +22,7 @@ export function fileIdsIn(params: MessageParams): { fileId: string; path: string
     }
     if (value === null || typeof value !== "object") return;
     const record = value as Record<string, unknown>;
-    if (record.type === "file" && typeof record.file_id === "string") {
+    if ((record.type === "file" || record.type === "container_upload") && typeof record.file_id === "string") {
       found.push({ fileId: record.file_id, path: `${path}.file_id` });
       return;
     }

@@ -25,7 +25,14 @@ export function requireFilesApi(gateway: Gateway, provider: ProviderName): Files
   return adapter.files;
 }
 
-function filesOf(gateway: Gateway, provider: ProviderName): FilesAdapter {
+/**
+ * The provider's Files API, once it is known to exist and be configured: checked before an
+ * upload's body is read, so a refused upload costs nothing.
+ *
+ * @example
+ * filesOf(gateway, "openai"); // throws 400 naming OPENAI_API_KEY when it is not set
+ */
+export function filesOf(gateway: Gateway, provider: ProviderName): FilesAdapter {
   const files = requireFilesApi(gateway, provider);
   gateway.adapter(provider).assertConfigured(gateway.upstream.env);
   return files;
@@ -138,6 +145,10 @@ export async function downloadFile(gateway: Gateway, owner: string, id: string):
 export async function deleteFile(gateway: Gateway, owner: string, id: string): Promise<void> {
   const file = await gateway.files.get(owner, id);
   if (!file) throw GatewayError.notFound(`File not found: ${id}`);
+  if (file.batchId) {
+    // The batch's results are read from it: it goes when the batch is deleted.
+    throw GatewayError.invalid(`File ${id} holds results of message batch ${file.batchId}; delete the batch to delete it.`);
+  }
   if (file.nativeId) await filesOf(gateway, file.provider).delete(gateway.upstream, resolved(file));
   await gateway.files.delete(file.id);
 }

@@ -39,24 +39,42 @@ export async function identify(store: KeyStore, cache: KeyCache | null, presente
   if (!(await anyKeys(store, cache))) return { owner: SHARED_OWNER, key: null };
   const hash = await sha256Hex(presented);
   const cacheKey = `vk:${hash}`;
-  const cached = await cache?.get(cacheKey);
+  const cached = await cacheGet(cache, cacheKey);
   let key: VirtualKey | null;
-  if (cached !== undefined && cached !== null) {
-    key = cached === "none" ? null : (JSON.parse(cached) as VirtualKey);
+  if (cached !== null) {
+    key = JSON.parse(cached) as VirtualKey;
   } else {
+    // Unknown keys are not cached: anyone could fill the cache (and its write quota) with them.
     key = await store.findActive(hash);
-    await cache?.put(cacheKey, key ? JSON.stringify(key) : "none", { expirationTtl: CACHE_SECONDS });
+    if (key) await cachePut(cache, cacheKey, JSON.stringify(key));
   }
   if (!key) throw new GatewayError(401, "authentication_error", "invalid x-api-key");
   return { owner: key.id, key };
 }
 
 async function anyKeys(store: KeyStore, cache: KeyCache | null): Promise<boolean> {
-  const cached = await cache?.get(ANY_KEYS);
+  const cached = await cacheGet(cache, ANY_KEYS);
   if (cached === "1" || cached === "0") return cached === "1";
-  const any = await store.anyActive();
-  await cache?.put(ANY_KEYS, any ? "1" : "0", { expirationTtl: CACHE_SECONDS });
+  const any = await store.anyCreated();
+  await cachePut(cache, ANY_KEYS, any ? "1" : "0");
   return any;
+}
+
+// The cache only saves D1 reads: when KV fails, auth goes on without it.
+async function cacheGet(cache: KeyCache | null, key: string): Promise<string | null> {
+  try {
+    return (await cache?.get(key)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function cachePut(cache: KeyCache | null, key: string, value: string): Promise<void> {
+  try {
+    await cache?.put(key, value, { expirationTtl: CACHE_SECONDS });
+  } catch {
+    // best effort, as above
+  }
 }
 
 /**
@@ -101,7 +119,7 @@ export async function createKey(store: KeyStore, cache: KeyCache | null, input: 
   const secret = randomToken("bbk_", 40);
   const key: VirtualKey = { id: `vkey_${nextUlid()}`, ...input, createdAt: new Date().toISOString(), revokedAt: null };
   await store.insert(key, await sha256Hex(secret));
-  await cache?.put(ANY_KEYS, "1", { expirationTtl: CACHE_SECONDS });
+  await cachePut(cache, ANY_KEYS, "1");
   return { key, secret };
 }
 
@@ -114,6 +132,5 @@ export async function createKey(store: KeyStore, cache: KeyCache | null, input: 
 export async function revokeKey(store: KeyStore, cache: KeyCache | null, id: string): Promise<void> {
   const hash = await store.revoke(id, new Date().toISOString());
   if (hash === null) throw GatewayError.notFound(`Virtual key not found: ${id}`);
-  await cache?.delete(`vk:${hash}`);
-  await cache?.delete(ANY_KEYS);
+  await cache?.delete(`vk:${hash}`).catch(() => {});
 }

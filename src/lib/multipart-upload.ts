@@ -12,6 +12,11 @@ export interface UploadedFilePart {
   body: ReadableStream<Uint8Array>;
   /** Known when the whole file arrived within the prefetch; null for larger files. */
   sizeBytes: number | null;
+  /**
+   * Why `body` failed, if it did (truncated, over the limit): the upstream call reading it
+   * then fails too, but this is the error the client should see.
+   */
+  failure(): GatewayError | null;
 }
 
 export interface UploadLimits {
@@ -114,6 +119,7 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
     contentType: found.info.contentType || "application/octet-stream",
     body,
     sizeBytes: found.done ? buffered() : null,
+    failure: () => failure,
   };
 }
 

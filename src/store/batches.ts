@@ -148,10 +148,20 @@ export class BatchStore {
       .run();
   }
 
+  /**
+   * Saves the batch. A refresh and a cancel may race: a cancel is never undone (its time is
+   * kept, and `canceling` does not go back to `in_progress`). A `failed` batch lets go of its
+   * Idempotency-Key, so that a retry can create the batch anew.
+   */
   async update(batch: BatchRecord): Promise<void> {
     await this.db
       .prepare(
-        `UPDATE batches SET state = ?, request_count = ?, processing = ?, succeeded = ?, errored = ?, canceled = ?, expired = ?, ended_at = ?, cancel_initiated_at = ?, archived_at = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE batches SET
+           state = CASE WHEN state = 'canceling' AND ?1 = 'in_progress' THEN 'canceling' ELSE ?1 END,
+           request_count = ?2, processing = ?3, succeeded = ?4, errored = ?5, canceled = ?6, expired = ?7, ended_at = ?8,
+           cancel_initiated_at = COALESCE(cancel_initiated_at, ?9), archived_at = ?10, updated_at = ?11,
+           idempotency_key = CASE WHEN ?1 = 'failed' THEN NULL ELSE idempotency_key END
+         WHERE id = ?12`,
       )
       .bind(
         batch.state,

@@ -64,11 +64,14 @@ function fromRow(row: FileRow): FileRecord {
 export class FileStore {
   constructor(private readonly db: D1Database) {}
 
-  /** Writes the record before anything is created upstream (state `creating`). */
+  /**
+   * Writes the record before anything is created upstream (state `creating`). A batch's
+   * output file is recorded once, however many refreshes race to record it.
+   */
   async insert(file: FileRecord): Promise<void> {
     await this.db
       .prepare(
-        `INSERT INTO files (id, owner, provider, state, native_id, filename, mime_type, size_bytes, downloadable, created_at, expires_at, native, batch_id, updated_at)
+        `INSERT OR IGNORE INTO files (id, owner, provider, state, native_id, filename, mime_type, size_bytes, downloadable, created_at, expires_at, native, batch_id, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
@@ -120,10 +123,10 @@ export class FileStore {
 
   async getMany(owner: string, ids: readonly string[]): Promise<FileRecord[]> {
     if (ids.length === 0) return [];
-    const marks = ids.map(() => "?").join(", ");
+    // One bound JSON array: D1 binds at most 100 parameters.
     const { results } = await this.db
-      .prepare(`SELECT * FROM files WHERE owner = ? AND state = 'ready' AND id IN (${marks}) ORDER BY id DESC`)
-      .bind(owner, ...ids)
+      .prepare(`SELECT * FROM files WHERE owner = ? AND state = 'ready' AND id IN (SELECT value FROM json_each(?)) ORDER BY id DESC`)
+      .bind(owner, JSON.stringify(ids))
       .all<FileRow>();
     return results.map(fromRow);
   }

@@ -52,8 +52,9 @@ export class KeyStore {
     return row ? fromRow(row) : null;
   }
 
-  async anyActive(): Promise<boolean> {
-    const row = await this.db.prepare(`SELECT 1 AS one FROM virtual_keys WHERE revoked_at IS NULL LIMIT 1`).first<{ one: number }>();
+  /** Whether any key was ever created: revoking every key must not reopen the gateway. */
+  async anyCreated(): Promise<boolean> {
+    const row = await this.db.prepare(`SELECT 1 AS one FROM virtual_keys LIMIT 1`).first<{ one: number }>();
     return row !== null;
   }
 

@@ -28,8 +28,8 @@ export async function cancelBatch(ctx: ProviderContext, nativeId: string): Promi
 
 /**
  * Deletes the batch; one already gone counts as deleted. Anthropic deletes only ended batches:
- * one still running is cancelled instead, the most that can be done now (it stops costing and
- * ends on its own).
+ * one still running is cancelled, and the call fails, so the gateway keeps its record and the
+ * reconciler deletes the batch once it has ended.
  *
  * @example
  * await deleteBatch(ctx, "msgbatch_013Zva2CMHLNnXjNJJKqJ2EF");
@@ -44,9 +44,10 @@ export async function deleteBatch(ctx: ProviderContext, nativeId: string): Promi
     if (error.upstreamStatus !== 400) throw error;
     // The 400's wording is not a stable contract: the batch's own state says whether it runs on.
     const batch = await retrieveBatch(ctx, nativeId);
-    if (batch.processing_status === "in_progress") await cancelBatch(ctx, nativeId).catch(() => {});
     // It may have ended in between: then it can be deleted now.
-    else if (batch.processing_status === "ended") await remove();
+    if (batch.processing_status === "ended") return remove();
+    if (batch.processing_status === "in_progress") await cancelBatch(ctx, nativeId);
+    throw error;
   }
 }
 

@@ -322,10 +322,10 @@ describe("deleteArtifact", () => {
     expect((await callFake(fake, "GET", `/v1/messages/batches/${jobs[0]!.nativeId}`)).status).toBe(404);
   });
 
-  it("cancels a batch that is still running, as Anthropic deletes only ended batches", async () => {
+  it("cancels a batch that is still running and fails, so the record stays for the reconciler", async () => {
     const { jobs, sink } = await create([request("a", "hi")]);
     fake.calls.length = 0;
-    await batches.deleteArtifact(ctx, sink.artifacts[0]!);
+    await expect(batches.deleteArtifact(ctx, sink.artifacts[0]!)).rejects.toMatchObject({ status: 400 });
     const id = jobs[0]!.nativeId;
     expect(fake.calls.map(({ method, path }) => `${method} ${path}`)).toEqual([
       `DELETE /v1/messages/batches/${id}`,
