@@ -11,6 +11,7 @@ import { CustomIdLog } from "./custom-id-log";
 import { FileResolver } from "./file-refs";
 import type { Gateway } from "./gateway";
 import { newBatchId, newFileId } from "./ids";
+import { inGatewayTerms, type IdPairs } from "./native-ids";
 
 /**
  * A create body's requests, each already validated against the Anthropic schema.
@@ -151,7 +152,7 @@ async function refresh(gateway: Gateway, batch: BatchRecord): Promise<BatchRecor
   const refreshed = await Promise.all(
     jobs.map(async (job): Promise<JobRecord> => {
       if (job.state === "ended") return job;
-      const status = await adapter.batches.retrieve(gateway.upstream, job);
+      const status = await inGatewayTerms(nativeIdsOf(batch, [job]), () => adapter.batches.retrieve(gateway.upstream, job));
       const next: JobRecord = {
         ...job,
         state: status.state,
@@ -203,7 +204,9 @@ export async function cancelBatch(gateway: Gateway, owner: string, id: string): 
   await gateway.batches.update(canceling);
   const adapter = gateway.adapter(batch.provider);
   const jobs = await gateway.batches.jobs(batch.id);
-  await Promise.all(jobs.filter((job) => job.state !== "ended").map((job) => adapter.batches.cancel(gateway.upstream, job)));
+  await inGatewayTerms(nativeIdsOf(batch, jobs), () =>
+    Promise.all(jobs.filter((job) => job.state !== "ended").map((job) => adapter.batches.cancel(gateway.upstream, job))),
+  );
   return canceling;
 }
 
@@ -220,15 +223,22 @@ export async function deleteBatch(gateway: Gateway, owner: string, id: string): 
     throw GatewayError.invalid(`Message batch ${id} is still processing (processing_status: ${batch.state}); cancel it and wait for it to end before deleting it.`);
   }
   const adapter = gateway.adapter(batch.provider);
-  for (const file of await gateway.files.listByBatch(batch.id)) {
-    if (file.nativeId && adapter.files) {
-      await adapter.files.delete(gateway.upstream, { gatewayId: file.id, nativeId: file.nativeId, filename: file.filename, mimeType: file.mimeType, native: file.native });
+  const outputs = await gateway.files.listByBatch(batch.id);
+  const artifacts = await gateway.batches.artifacts(batch.id);
+  const ids: IdPairs = [
+    ...nativeIdsOf(batch, await gateway.batches.jobs(batch.id)),
+    ...outputs.map((file) => [file.nativeId ?? "", file.id] as const),
+    ...artifacts.map((artifact) => [artifact.nativeId, batch.id] as const),
+  ];
+  await inGatewayTerms(ids, async () => {
+    for (const file of outputs) {
+      if (file.nativeId && adapter.files) {
+        await adapter.files.delete(gateway.upstream, { gatewayId: file.id, nativeId: file.nativeId, filename: file.filename, mimeType: file.mimeType, native: file.native });
+      }
+      await gateway.files.delete(file.id);
     }
-    await gateway.files.delete(file.id);
-  }
-  for (const artifact of await gateway.batches.artifacts(batch.id)) {
-    await adapter.batches.deleteArtifact(gateway.upstream, artifact);
-  }
+    for (const artifact of artifacts) await adapter.batches.deleteArtifact(gateway.upstream, artifact);
+  });
   await gateway.batches.delete(batch.id);
 }
 
@@ -244,11 +254,15 @@ export async function* batchResults(gateway: Gateway, batch: BatchRecord): Async
   const adapter = gateway.adapter(batch.provider);
   const jobs = await gateway.batches.jobs(batch.id);
   const seen = new Set<string>();
+  const ids = nativeIdsOf(batch, jobs);
   for (const job of jobs) {
-    for await (const line of adapter.batches.results(gateway.upstream, job)) {
-      if (seen.has(line.custom_id)) continue;
-      seen.add(line.custom_id);
-      yield line;
+    const lines = adapter.batches.results(gateway.upstream, job)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await inGatewayTerms(ids, () => lines.next());
+      if (next.done) break;
+      if (seen.has(next.value.custom_id)) continue;
+      seen.add(next.value.custom_id);
+      yield next.value;
     }
   }
   const fallback: BatchResult = batch.cancelInitiatedAt ? { type: "canceled" } : { type: "expired" };
@@ -303,4 +317,19 @@ function namedRequest(error: unknown, index: number): unknown {
     return new GatewayError(error.status, error.type, `requests.${index}.${error.message}`);
   }
   return error;
+}
+
+/**
+ * What a batch's jobs are called upstream (their IDs, and the file IDs and keys they keep),
+ * each standing for the gateway batch.
+ */
+function nativeIdsOf(batch: BatchRecord, jobs: readonly JobRecord[]): IdPairs {
+  const pairs: [string, string][] = [];
+  for (const job of jobs) {
+    pairs.push([job.nativeId, batch.id]);
+    for (const value of Object.values(job.data)) {
+      if (typeof value === "string" && value.length >= 8) pairs.push([value, batch.id]);
+    }
+  }
+  return pairs;
 }

@@ -8,6 +8,7 @@ import type { FileDownload, FilesAdapter, FileUpload, ProviderName, ResolvedFile
 import type { FileRecord } from "../store/files";
 import type { Gateway } from "./gateway";
 import { newFileId } from "./ids";
+import { inGatewayTerms } from "./native-ids";
 
 /**
  * The provider's Files API; a 400 for a provider that has none (Bedrock).
@@ -112,7 +113,7 @@ export async function getFile(gateway: Gateway, owner: string, id: string): Prom
   if (file.native.processing !== true && gateway.adapter(file.provider).files?.refreshOnRead !== true) return file;
   let upstream: UpstreamFile;
   try {
-    upstream = await filesOf(gateway, file.provider).retrieve(gateway.upstream, resolved(file));
+    upstream = await inGatewayTerms([[file.nativeId ?? "", file.id]], () => filesOf(gateway, file.provider).retrieve(gateway.upstream, resolved(file)));
   } catch (error) {
     // The adapter's own 404 means the file is gone upstream (an UpstreamError is a failed call).
     if (error instanceof GatewayError && !(error instanceof UpstreamError) && error.status === 404) await gateway.files.delete(file.id);
@@ -133,7 +134,7 @@ export async function getFile(gateway: Gateway, owner: string, id: string): Prom
 export async function downloadFile(gateway: Gateway, owner: string, id: string): Promise<FileDownload> {
   const file = await getFile(gateway, owner, id);
   if (!file.downloadable) throw GatewayError.notDownloadable(id);
-  return filesOf(gateway, file.provider).download(gateway.upstream, resolved(file));
+  return inGatewayTerms([[file.nativeId ?? "", file.id]], () => filesOf(gateway, file.provider).download(gateway.upstream, resolved(file)));
 }
 
 /**
@@ -149,6 +150,6 @@ export async function deleteFile(gateway: Gateway, owner: string, id: string): P
     // The batch's results are read from it: it goes when the batch is deleted.
     throw GatewayError.invalid(`File ${id} holds results of message batch ${file.batchId}; delete the batch to delete it.`);
   }
-  if (file.nativeId) await filesOf(gateway, file.provider).delete(gateway.upstream, resolved(file));
+  if (file.nativeId) await inGatewayTerms([[file.nativeId, file.id]], () => filesOf(gateway, file.provider).delete(gateway.upstream, resolved(file)));
   await gateway.files.delete(file.id);
 }
