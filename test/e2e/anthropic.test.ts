@@ -3,7 +3,8 @@
  */
 import { toFile } from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
-import { fakeCalls, gatewayClient, pollUntilEnded, resultsOf } from "./support/client";
+import { fakeCalls, gatewayClient, idsOf, pollUntilEnded, resultsOf } from "./support/client";
+import { twoRequests } from "./support/requests";
 
 const client = gatewayClient();
 
@@ -23,8 +24,7 @@ describe("files on anthropic", () => {
     });
     expect(uploaded.id).toMatch(/^file_[0-9A-Z]{26}$/);
 
-    const listed = [];
-    for await (const file of client.beta.files.list({ limit: 1 })) listed.push(file.id);
+    const listed = await idsOf(client.beta.files.list({ limit: 1 }));
     expect(listed).toContain(uploaded.id);
     expect(new Set(listed).size).toBe(listed.length);
 
@@ -48,10 +48,7 @@ describe("files on anthropic", () => {
 });
 
 describe("batches on anthropic", () => {
-  const requests = [
-    { custom_id: "math-question", params: { model: "claude-3-sonnet-20240229", max_tokens: 100, messages: [{ role: "user" as const, content: "What is 15 * 7?" }] } },
-    { custom_id: "geography-question", params: { model: "claude-3-sonnet-20240229", max_tokens: 100, messages: [{ role: "user" as const, content: "What is the largest ocean?" }] } },
-  ];
+  const requests = twoRequests("claude-3-sonnet-20240229");
 
   it("runs the seed's Anthropic batch workflow: create, poll, list, results, delete", async () => {
     const batch = await client.beta.messages.batches.create({ requests });
@@ -105,8 +102,7 @@ describe("batches on anthropic", () => {
 
   it("walks every batch exactly once when auto-paginating", async () => {
     for (let i = 0; i < 3; i++) await client.beta.messages.batches.create({ requests });
-    const seen: string[] = [];
-    for await (const batch of client.beta.messages.batches.list({ limit: 2 })) seen.push(batch.id);
+    const seen = await idsOf(client.beta.messages.batches.list({ limit: 2 }));
     expect(seen.length).toBeGreaterThanOrEqual(3);
     expect(new Set(seen).size).toBe(seen.length);
     expect([...seen].sort().reverse()).toEqual(seen);

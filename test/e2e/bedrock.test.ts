@@ -5,8 +5,10 @@
  * test looks only at the fake calls made after it started.
  */
 import { toFile } from "@anthropic-ai/sdk";
-import { describe, expect, inject, it } from "vitest";
-import { fakeCalls, gatewayClient, pollUntilEnded, resultsOf } from "./support/client";
+import { describe, expect, it } from "vitest";
+import type { RecordedCall } from "../fakes/bedrock/index.ts";
+import { fakeCalls, fakeUrl, gatewayClient, idsOf, pollUntilEnded, resultsOf } from "./support/client";
+import { textRequest, twoRequests } from "./support/requests";
 
 const client = gatewayClient("bedrock");
 const BUCKET = "batchbridge-test";
@@ -15,23 +17,11 @@ const MODEL = "claude-3-sonnet-20240229";
 const MODEL_ID = "anthropic.claude-3-sonnet-20240229-v1:0";
 const JOB_ARN = /^arn:aws:bedrock:us-east-1:123456789012:model-invocation-job\/([a-z0-9]{12})$/;
 
-interface FakeCall {
-  service: "bedrock" | "s3";
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  body?: string;
-}
-
-const requests = [
-  { custom_id: "math-question", params: { model: MODEL, max_tokens: 100, messages: [{ role: "user" as const, content: "What is 15 * 7?" }] } },
-  { custom_id: "geography-question", params: { model: MODEL, max_tokens: 100, messages: [{ role: "user" as const, content: "What is the largest ocean?" }] } },
-];
+const requests = twoRequests(MODEL);
 
 /** The calls the Bedrock fake received since `start`, with decoded paths. */
-async function callsSince(start: number): Promise<FakeCall[]> {
-  const calls = (await fakeCalls("bedrock")) as unknown as FakeCall[];
+async function callsSince(start: number): Promise<RecordedCall[]> {
+  const calls = await fakeCalls("bedrock");
   return calls.slice(start).map((call) => ({ ...call, path: decodeURIComponent(call.path) }));
 }
 
@@ -39,7 +29,7 @@ async function callCount(): Promise<number> {
   return (await fakeCalls("bedrock")).length;
 }
 
-function summary(calls: readonly FakeCall[]): string[] {
+function summary(calls: readonly RecordedCall[]): string[] {
   return calls.map((call) => {
     const query = new URLSearchParams(call.query).toString();
     return `${call.method} ${call.service} ${call.path}${query ? `?${query}` : ""}`;
@@ -47,7 +37,7 @@ function summary(calls: readonly FakeCall[]): string[] {
 }
 
 async function s3Objects(): Promise<{ bucket: string; key: string; size: number }[]> {
-  return (await (await fetch(`${inject("fakes").bedrock}/__fake/s3/objects`)).json()) as never;
+  return (await (await fetch(`${fakeUrl("bedrock")}/__fake/s3/objects`)).json()) as never;
 }
 
 function jsonlOf(items: typeof requests): string {
@@ -120,8 +110,7 @@ describe("batches on bedrock", () => {
     // Submitted → Validating → Scheduled → InProgress → Completed, then the manifest's counts.
     expect(summary(polls)).toEqual([...Array(4).fill(`GET bedrock /model-invocation-job/${jobArn}`), `GET s3 /${BUCKET}/${outputFolder}/manifest.json.out`]);
 
-    const listed = [];
-    for await (const item of client.beta.messages.batches.list({ limit: 2 })) listed.push(item.id);
+    const listed = await idsOf(client.beta.messages.batches.list({ limit: 2 }));
     expect(listed).toContain(batch.id);
     expect(new Set(listed).size).toBe(listed.length);
     const page = await client.beta.messages.batches.list({ limit: 20 });
@@ -164,7 +153,7 @@ describe("batches on bedrock", () => {
   it("reports each request as succeeded or errored, every custom_id once, also on the GA paths", async () => {
     const mixed = [
       ...requests,
-      { custom_id: "bad", params: { model: MODEL, max_tokens: 100, messages: [{ role: "user" as const, content: "FAIL_REQUEST please" }] } },
+      textRequest("bad", "FAIL_REQUEST please", MODEL),
     ];
     const batch = await client.messages.batches.create({ requests: mixed });
     let current = await client.messages.batches.retrieve(batch.id);

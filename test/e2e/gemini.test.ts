@@ -4,23 +4,19 @@
  * every e2e file, so everything is looked up by the IDs and names these tests created.
  */
 import { toFile } from "@anthropic-ai/sdk";
-import { describe, expect, inject, it } from "vitest";
-import { fakeCalls, gatewayClient, pollUntilEnded, resultsOf } from "./support/client";
+import { describe, expect, it } from "vitest";
+import type { RecordedCall } from "../fakes/gemini/index.ts";
+import { fakeCalls, fakeUrl, gatewayClient, idsOf, pollUntilEnded, resultsOf } from "./support/client";
+import { textRequest } from "./support/requests";
 import { KEYS } from "./support/stack";
 
 const client = gatewayClient("gemini");
 const FLASH = "gemini-1.5-flash";
 const PRO = "gemini-1.5-pro";
 
-type Call = Awaited<ReturnType<typeof fakeCalls>>[number];
-
-function fakeUrl(): string {
-  return inject("fakes").gemini;
-}
-
 /** Gemini's own view of a file (by display name), asked of the fake directly. */
 async function nativeFile(displayName: string): Promise<Record<string, string>> {
-  const res = await fetch(`${fakeUrl()}/v1beta/files?pageSize=100`, { headers: { "x-goog-api-key": KEYS.gemini } });
+  const res = await fetch(`${fakeUrl("gemini")}/v1beta/files?pageSize=100`, { headers: { "x-goog-api-key": KEYS.gemini } });
   const { files = [] } = (await res.json()) as { files?: Record<string, string>[] };
   const found = files.find((file) => file.displayName === displayName);
   if (!found) throw new Error(`Gemini has no file named ${displayName}`);
@@ -29,7 +25,7 @@ async function nativeFile(displayName: string): Promise<Record<string, string>> 
 
 /** Gemini's batch operations for one gateway batch (its display name carries the gateway ID). */
 async function nativeJobs(batchId: string): Promise<{ name: string; model: string; state: string }[]> {
-  const res = await fetch(`${fakeUrl()}/v1beta/batches?pageSize=1000`, { headers: { "x-goog-api-key": KEYS.gemini } });
+  const res = await fetch(`${fakeUrl("gemini")}/v1beta/batches?pageSize=1000`, { headers: { "x-goog-api-key": KEYS.gemini } });
   const { operations = [] } = (await res.json()) as { operations?: { name: string; metadata: { displayName: string; model: string; state: string } }[] };
   return operations
     .filter((op) => op.metadata.displayName === `batchbridge-${batchId}`)
@@ -37,8 +33,8 @@ async function nativeJobs(batchId: string): Promise<{ name: string; model: strin
 }
 
 /** The batchGenerateContent calls made for one gateway batch, by model. */
-async function createCalls(batchId: string): Promise<Map<string, Call>> {
-  const calls = new Map<string, Call>();
+async function createCalls(batchId: string): Promise<Map<string, RecordedCall>> {
+  const calls = new Map<string, RecordedCall>();
   for (const call of await fakeCalls("gemini")) {
     const model = call.path.match(/^\/v1beta\/models\/([^/:]+):batchGenerateContent$/)?.[1];
     if (call.method !== "POST" || !model || !call.body) continue;
@@ -51,14 +47,14 @@ async function createCalls(batchId: string): Promise<Map<string, Call>> {
 }
 
 function request(customId: string, text: string, model = FLASH) {
-  return { custom_id: customId, params: { model, max_tokens: 100, messages: [{ role: "user" as const, content: text }] } };
+  return textRequest(customId, text, model);
 }
 
 function nativeRequest(text: string, maxTokens = 100) {
   return { contents: [{ role: "user", parts: [{ text }] }], generationConfig: { maxOutputTokens: maxTokens } };
 }
 
-function inlineItems(call: Call | undefined): unknown[] {
+function inlineItems(call: RecordedCall | undefined): unknown[] {
   const body = JSON.parse(call!.body!) as { batch: { input_config: { requests: { requests: unknown[] } } } };
   return body.batch.input_config.requests.requests;
 }
@@ -107,8 +103,7 @@ describe("files on gemini", () => {
 
     expect(await client.beta.files.retrieveMetadata(uploaded.id)).toEqual(uploaded);
 
-    const listed: string[] = [];
-    for await (const file of client.beta.files.list({ limit: 1 })) listed.push(file.id);
+    const listed = await idsOf(client.beta.files.list({ limit: 1 }));
     expect(listed).toContain(uploaded.id);
     expect(new Set(listed).size).toBe(listed.length);
 
@@ -134,15 +129,14 @@ describe("files on gemini", () => {
     const name = `gemini-e2e-expiring-${Date.now()}.txt`;
     const uploaded = await client.beta.files.upload({ file: await toFile(Buffer.from("short-lived"), name, { type: "text/plain" }) });
     const native = await nativeFile(name);
-    const expired = await fetch(`${fakeUrl()}/__fake/${native.name}/expire`, { method: "POST" });
+    const expired = await fetch(`${fakeUrl("gemini")}/__fake/${native.name}/expire`, { method: "POST" });
     expect(expired.status).toBe(200);
 
     await expect(client.beta.files.retrieveMetadata(uploaded.id)).rejects.toMatchObject({
       status: 404,
       error: { type: "error", error: { type: "not_found_error", message: `File not found: ${uploaded.id}` } },
     });
-    const listed: string[] = [];
-    for await (const file of client.beta.files.list({ limit: 100 })) listed.push(file.id);
+    const listed = await idsOf(client.beta.files.list({ limit: 100 }));
     expect(listed).not.toContain(uploaded.id);
   });
 });
@@ -322,13 +316,13 @@ describe("batches on gemini", () => {
     expect(inlineItems(created.get(FLASH))).toEqual([
       {
         request: {
-          contents: [{ role: "user", parts: [{ text: "Summarise this file." }, { fileData: { mimeType: "application/pdf", fileUri: `${fakeUrl()}/v1beta/${native.name}` } }] }],
+          contents: [{ role: "user", parts: [{ text: "Summarise this file." }, { fileData: { mimeType: "application/pdf", fileUri: `${fakeUrl("gemini")}/v1beta/${native.name}` } }] }],
           generationConfig: { maxOutputTokens: 100 },
         },
         metadata: { key: "with-file" },
       },
     ]);
-    expect(native.uri).toBe(`${fakeUrl()}/v1beta/${native.name}`);
+    expect(native.uri).toBe(`${fakeUrl("gemini")}/v1beta/${native.name}`);
 
     await pollUntilEnded(client, batch.id);
     const [line] = await resultsOf(client, batch.id);

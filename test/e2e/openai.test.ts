@@ -7,8 +7,9 @@
  * of OpenAI batches) or a filename unique to the test.
  */
 import { toFile } from "@anthropic-ai/sdk";
-import { describe, expect, inject, it } from "vitest";
-import { fakeCalls, gatewayClient, pollUntilEnded, resultsOf } from "./support/client";
+import { describe, expect, it } from "vitest";
+import { fakeCalls, fakeUrl, gatewayClient, idsOf, pollUntilEnded, resultsOf } from "./support/client";
+import { textRequest } from "./support/requests";
 import { KEYS } from "./support/stack";
 
 const client = gatewayClient("openai");
@@ -29,17 +30,9 @@ interface ChatLine {
   body: { model: string; messages: { role: string; content: unknown }[]; max_tokens?: number };
 }
 
-type Call = Awaited<ReturnType<typeof fakeCalls>>[number] & {
-  form?: { fields: Record<string, string>; files: { name: string; filename: string; contentType: string; size: number }[] };
-};
-
 /** A call to the fake OpenAI itself, with its key (not through the gateway). */
 async function openai(path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${inject("fakes").openai}${path}`, { ...init, headers: { authorization: `Bearer ${KEYS.openai}` } });
-}
-
-async function openaiCalls(): Promise<Call[]> {
-  return (await fakeCalls("openai")) as Call[];
+  return fetch(`${fakeUrl("openai")}${path}`, { ...init, headers: { authorization: `Bearer ${KEYS.openai}` } });
 }
 
 /** The OpenAI batches the gateway created for one gateway batch. */
@@ -69,7 +62,7 @@ async function inputLines(batch: NativeBatch): Promise<ChatLine[]> {
 }
 
 function ask(customId: string, model: string, content: string) {
-  return { custom_id: customId, params: { model, max_tokens: 100, messages: [{ role: "user" as const, content }] } };
+  return textRequest(customId, content, model);
 }
 
 function unique(name: string): string {
@@ -78,10 +71,7 @@ function unique(name: string): string {
 
 describe("batches on openai", () => {
   it("runs the seed's Cross-Provider Batch Workflow (OpenAI via Anthropic SDK)", async () => {
-    const batchRequests = [
-      { custom_id: "openai-request-1", params: { model: "gpt-4o-mini", max_tokens: 100, messages: [{ role: "user" as const, content: "Explain AI in one sentence." }] } },
-      { custom_id: "openai-request-2", params: { model: "gpt-4o-mini", max_tokens: 100, messages: [{ role: "user" as const, content: "What is machine learning?" }] } },
-    ];
+    const batchRequests = [ask("openai-request-1", "gpt-4o-mini", "Explain AI in one sentence."), ask("openai-request-2", "gpt-4o-mini", "What is machine learning?")];
 
     // Step 1: create.
     let batch = await client.beta.messages.batches.create({ requests: batchRequests });
@@ -101,7 +91,7 @@ describe("batches on openai", () => {
       { custom_id: "openai-request-1", method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "Explain AI in one sentence." }], max_tokens: 100 } },
       { custom_id: "openai-request-2", method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "What is machine learning?" }], max_tokens: 100 } },
     ]);
-    const calls = await openaiCalls();
+    const calls = await fakeCalls("openai");
     const create = calls.filter((c) => c.method === "POST" && c.path === "/v1/batches" && JSON.parse(c.body ?? "{}").metadata?.batchbridge_batch_id === batch.id);
     expect(create).toHaveLength(1);
     expect(JSON.parse(create[0]!.body!)).toEqual({
@@ -211,7 +201,7 @@ describe("batches on openai", () => {
     expect(canceling.cancel_initiated_at).not.toBeNull();
     const [native] = await nativeBatchesOf(batch.id);
     expect(native!.status).toBe("cancelling");
-    expect((await openaiCalls()).filter((c) => c.method === "POST" && c.path === `/v1/batches/${native!.id}/cancel`)).toHaveLength(1);
+    expect((await fakeCalls("openai")).filter((c) => c.method === "POST" && c.path === `/v1/batches/${native!.id}/cancel`)).toHaveLength(1);
 
     const ended = await pollUntilEnded(client, batch.id);
     expect(ended.processing_status).toBe("ended");
@@ -228,7 +218,7 @@ describe("batches on openai", () => {
   });
 
   it("refuses a param OpenAI cannot take (top_k) with a 400 naming params.top_k and openai, before any upstream call", async () => {
-    const before = (await openaiCalls()).length;
+    const before = (await fakeCalls("openai")).length;
     // Messages' top_k, sent as a user of an SDK whose types no longer list it would send it.
     const withTopK = { ...ask("topk", "gpt-4o-mini", "Hi").params, top_k: 5 };
     const refused = client.beta.messages.batches.create({ requests: [ask("fine", "gpt-4o-mini", "Hi"), { custom_id: "topk", params: withTopK }] });
@@ -239,7 +229,7 @@ describe("batches on openai", () => {
         error: { type: "invalid_request_error", message: "requests.1.params.top_k: has no equivalent on provider openai; remove it or use provider anthropic" },
       },
     });
-    expect((await openaiCalls()).length).toBe(before);
+    expect((await fakeCalls("openai")).length).toBe(before);
   });
 });
 
@@ -261,7 +251,7 @@ describe("files on openai", () => {
       expires_at: null,
       scope: null,
     });
-    const uploadCalls = (await openaiCalls()).filter((c) => c.method === "POST" && c.path === "/v1/files" && c.form?.files[0]?.filename === filename);
+    const uploadCalls = (await fakeCalls("openai")).filter((c) => c.method === "POST" && c.path === "/v1/files" && c.form?.files[0]?.filename === filename);
     expect(uploadCalls).toHaveLength(1);
     expect(uploadCalls[0]!.form).toEqual({ fields: { purpose: "user_data" }, files: [{ name: "file", filename, contentType: "text/plain", size: 46 }] });
     expect(uploadCalls[0]!.headers.authorization).toBe(`Bearer ${KEYS.openai}`);
@@ -272,8 +262,7 @@ describe("files on openai", () => {
     const nativeId = stored[0]!.id;
     expect(stored[0]!.bytes).toBe(46);
 
-    const listed: string[] = [];
-    for await (const file of client.beta.files.list({ limit: 2 })) listed.push(file.id);
+    const listed = await idsOf(client.beta.files.list({ limit: 2 }));
     expect(listed).toContain(uploaded.id);
     expect(new Set(listed).size).toBe(listed.length);
 
@@ -283,10 +272,10 @@ describe("files on openai", () => {
       status: 400,
       error: { error: { type: "invalid_request_error", message: `File ${uploaded.id} is not downloadable: only files a provider generated (such as batch output) can be downloaded` } },
     });
-    expect((await openaiCalls()).filter((c) => c.path === `/v1/files/${nativeId}/content`)).toEqual([]);
+    expect((await fakeCalls("openai")).filter((c) => c.path === `/v1/files/${nativeId}/content`)).toEqual([]);
 
     expect(await client.beta.files.delete(uploaded.id)).toEqual({ id: uploaded.id, type: "file_deleted" });
-    expect((await openaiCalls()).filter((c) => c.method === "DELETE" && c.path === `/v1/files/${nativeId}`)).toHaveLength(1);
+    expect((await fakeCalls("openai")).filter((c) => c.method === "DELETE" && c.path === `/v1/files/${nativeId}`)).toHaveLength(1);
     expect((await openai(`/v1/files/${nativeId}`)).status).toBe(404);
     await expect(client.beta.files.retrieveMetadata(uploaded.id)).rejects.toMatchObject({ status: 404 });
   });
@@ -352,7 +341,7 @@ describe("files on openai", () => {
     expect(errorFile).toMatchObject({ type: "file", mime_type: "application/jsonl", downloadable: true, size_bytes: Buffer.byteLength(errorText) });
     expect(outputFile!.id).toMatch(/^file_[0-9A-Z]{26}$/);
     expect(await client.beta.files.retrieveMetadata(outputFile!.id)).toEqual(outputFile);
-    const calls = await openaiCalls();
+    const calls = await fakeCalls("openai");
     expect(calls.filter((c) => c.method === "GET" && c.path === `/v1/files/${native!.output_file_id}/content`).length).toBeGreaterThanOrEqual(2);
 
     // Deleting the batch removes them with it, here and upstream.

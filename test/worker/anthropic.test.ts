@@ -6,33 +6,21 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
 import { ADAPTERS } from "../../src/providers/index";
-import { call, errorOf, GATEWAY, twoRequests } from "./support/gateway";
-import { useFakes } from "./support/upstream";
+import { batchClient } from "./support/batches";
+import { fileForm, uploadFile } from "./support/files";
+import { call, errorOf, GATEWAY } from "./support/gateway";
+import { twoRequests } from "./support/requests";
+import { json } from "./support/responses";
+import { failNext, useFakes } from "./support/upstream";
 
 const fakes = useFakes();
-
-async function upload(name: string, text: string, type = "text/plain", provider?: string) {
-  const form = new FormData();
-  form.append("file", new File([text], name, { type }));
-  const res = await call("/anthropic/v1/files", { method: "POST", body: form, provider });
-  expect(res.status).toBe(200);
-  return (await res.json()) as { id: string; filename: string; size_bytes: number };
-}
-
-async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as T;
-}
+const { create } = batchClient();
 
 describe("files", () => {
   it("uploads as Anthropic FileMetadata with a gateway ID, streaming the part to Anthropic with the files beta", async () => {
     const res = await call("/anthropic/v1/files?beta=true", {
       method: "POST",
-      body: (() => {
-        const form = new FormData();
-        form.append("file", new File(["This is a test file for Files API integration."], "test_upload.txt", { type: "text/plain" }));
-        return form;
-      })(),
+      body: fileForm("test_upload.txt", "This is a test file for Files API integration."),
       headers: { "anthropic-beta": "pdfs-2024-09-25" },
     });
     const file = await json<Record<string, unknown>>(res);
@@ -57,7 +45,7 @@ describe("files", () => {
   });
 
   it("retrieves metadata and deletes upstream then locally", async () => {
-    const file = await upload("a.txt", "hello");
+    const file = await uploadFile("a.txt", "hello");
     const metadata = await json(await call(`/anthropic/v1/files/${file.id}`));
     expect(metadata).toMatchObject({ id: file.id, filename: "a.txt", size_bytes: 5 });
 
@@ -68,7 +56,7 @@ describe("files", () => {
   });
 
   it("answers Anthropic's error for downloading an uploaded file, without asking upstream", async () => {
-    const file = await upload("a.txt", "hello");
+    const file = await uploadFile("a.txt", "hello");
     const before = fakes.anthropic.calls.length;
     const error = await errorOf(await call(`/anthropic/v1/files/${file.id}/content`));
     expect(error).toMatchObject({ status: 400, type: "invalid_request_error", message: `File ${file.id} is not downloadable: only files a provider generated (such as batch output) can be downloaded` });
@@ -77,7 +65,7 @@ describe("files", () => {
 
   it("pages newest first with after_id, before_id and page tokens, each file exactly once", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await upload(`f${i}.txt`, `file ${i}`)).id);
+    for (let i = 0; i < 5; i++) ids.push((await uploadFile(`f${i}.txt`, `file ${i}`)).id);
     const newestFirst = [...ids].reverse();
 
     const first = await json<{ data: { id: string }[]; has_more: boolean; first_id: string; last_id: string; next_page: string | null }>(
@@ -112,8 +100,8 @@ describe("files", () => {
   });
 
   it("lists only the named provider's files with the header, and every provider's without it", async () => {
-    const mine = await upload("a.txt", "hello");
-    const openaiFile = await upload("b.txt", "hello", "text/plain", "openai");
+    const mine = await uploadFile("a.txt", "hello");
+    const openaiFile = await uploadFile("b.txt", "hello", { provider: "openai" });
     const anthropicOnly = await json<{ data: { id: string }[] }>(await call("/anthropic/v1/files", { provider: "anthropic" }));
     expect(anthropicOnly.data.map((f) => f.id)).toEqual([mine.id]);
     const all = await json<{ data: { id: string }[] }>(await call("/anthropic/v1/files"));
@@ -121,10 +109,8 @@ describe("files", () => {
   });
 
   it("turns an upstream failure into an Anthropic error naming the provider, and records nothing", async () => {
-    await fakes.anthropic.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify({ status: 529, message: "Overloaded" }) }));
-    const form = new FormData();
-    form.append("file", new File(["x"], "x.txt", { type: "text/plain" }));
-    const error = await errorOf(await call("/anthropic/v1/files", { method: "POST", body: form }));
+    await failNext(fakes.anthropic, { status: 529, message: "Overloaded" });
+    const error = await errorOf(await call("/anthropic/v1/files", { method: "POST", body: fileForm("x.txt", "x") }));
     expect(error).toMatchObject({ status: 529, type: "overloaded_error", message: "anthropic upstream error (HTTP 529): Overloaded" });
     const list = await json<{ data: unknown[] }>(await call("/anthropic/v1/files"));
     expect(list.data).toEqual([]);
@@ -145,12 +131,6 @@ describe("files", () => {
 });
 
 describe("batches", () => {
-  async function create(requests: unknown[] = twoRequests(), headers: Record<string, string> = {}) {
-    return json<{ id: string; processing_status: string; request_counts: Record<string, number>; results_url: string | null }>(
-      await call("/anthropic/v1/messages/batches?beta=true", { method: "POST", body: { requests }, headers }),
-    );
-  }
-
   it("creates one Anthropic batch with the requests forwarded, answering a MessageBatch with a gateway ID", async () => {
     const batch = await create();
     expect(batch).toEqual({
@@ -173,7 +153,7 @@ describe("batches", () => {
   });
 
   it("replaces gateway file IDs with Anthropic's own in forwarded requests", async () => {
-    const file = await upload("doc.txt", "some text");
+    const file = await uploadFile("doc.txt", "some text");
     const requests = [
       {
         custom_id: "with-file",
@@ -292,7 +272,7 @@ describe("batches", () => {
   });
 
   it("turns an upstream 429 on create into a rate_limit_error naming anthropic, and leaves no batch behind", async () => {
-    await fakes.anthropic.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify({ status: 429, message: "Number of request tokens has exceeded your rate limit" }) }));
+    await failNext(fakes.anthropic, { status: 429, message: "Number of request tokens has exceeded your rate limit" });
     const error = await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() } }));
     expect(error).toMatchObject({ status: 429, type: "rate_limit_error", message: "anthropic upstream error (HTTP 429): Number of request tokens has exceeded your rate limit" });
     const list = await json<{ data: unknown[] }>(await call("/anthropic/v1/messages/batches"));

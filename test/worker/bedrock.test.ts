@@ -5,11 +5,15 @@
  */
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../../src/api/app";
 import { BEDROCK_MODEL_IDS } from "../../src/providers/bedrock/models";
-import { ADAPTERS } from "../../src/providers/index";
 import { createFakeBedrock, type RecordedCall } from "../fakes/bedrock/index.ts";
-import { call, errorOf, GATEWAY } from "./support/gateway";
+import { BATCHES, batchClient, type ResultLine, type WireBatch } from "./support/batches";
+import { countRows } from "./support/db";
+import { echoResult } from "./support/echo";
+import { fileForm } from "./support/files";
+import { call, callWithEnv, errorOf, GATEWAY } from "./support/gateway";
+import { textRequest, twoRequests } from "./support/requests";
+import { bodyText, json, jsonLines } from "./support/responses";
 import { useFakes } from "./support/upstream";
 
 const fakes = useFakes();
@@ -20,7 +24,6 @@ const HAIKU = "claude-3-5-haiku-20241022";
 const HAIKU_ID = "anthropic.claude-3-5-haiku-20241022-v1:0";
 const SONNET_ID = "anthropic.claude-3-5-sonnet-20241022-v2:0";
 const JOB_ARN = /^arn:aws:bedrock:us-east-1:123456789012:model-invocation-job\/[a-z0-9]{12}$/;
-const BATCHES = "/anthropic/v1/messages/batches";
 
 /** Answers a request instead of the fake when it returns a Response (set per test). */
 let intercept: ((request: Request) => Response | undefined) | undefined;
@@ -47,60 +50,14 @@ function wrapFake(fake: ReturnType<typeof createFakeBedrock>): void {
   };
 }
 
-interface WireBatch {
-  id: string;
-  type: string;
-  processing_status: string;
-  request_counts: { processing: number; succeeded: number; errored: number; canceled: number; expired: number };
-  ended_at: string | null;
-  created_at: string;
-  expires_at: string;
-  archived_at: string | null;
-  cancel_initiated_at: string | null;
-  results_url: string | null;
-}
-
-interface ResultLine {
-  custom_id: string;
-  result: { type: string; message?: Record<string, unknown>; error?: { type: string; error: { type: string; message: string } } };
-}
-
 function ask(customId: string, text: string, model = HAIKU, extra: Record<string, unknown> = {}) {
-  return { custom_id: customId, params: { model, max_tokens: 100, messages: [{ role: "user", content: text }], ...extra } };
+  return textRequest(customId, text, model, extra);
 }
 
-const TWO = [ask("math-question", "What is 15 * 7?"), ask("geography-question", "What is the largest ocean?")];
+const TWO = twoRequests(HAIKU);
 
-async function json<T>(res: Response): Promise<T> {
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as T;
-}
-
-async function create(requests: unknown[] = TWO, headers: Record<string, string> = {}): Promise<WireBatch> {
-  return json<WireBatch>(await call(`${BATCHES}?beta=true`, { method: "POST", body: { requests }, provider: "bedrock", headers }));
-}
-
-async function retrieve(id: string): Promise<WireBatch> {
-  return json<WireBatch>(await call(`${BATCHES}/${id}`, { provider: "bedrock" }));
-}
-
-async function pollToEnd(id: string): Promise<WireBatch[]> {
-  const seen: WireBatch[] = [];
-  for (let i = 0; i < 10; i++) {
-    const batch = await retrieve(id);
-    seen.push(batch);
-    if (batch.processing_status === "ended") return seen;
-  }
-  throw new Error(`batch ${id} did not end`);
-}
-
-async function results(id: string): Promise<ResultLine[]> {
-  const res = await call(`${BATCHES}/${id}/results`, { provider: "bedrock" });
-  const text = new TextDecoder().decode(await res.arrayBuffer());
-  expect(res.status, text).toBe(200);
-  expect(res.headers.get("content-type")).toBe("application/x-jsonl");
-  return text.trim().split("\n").map((line) => JSON.parse(line) as ResultLine);
-}
+// Bedrock moves a job one state per read: Submitted → Validating → Scheduled → InProgress → Completed.
+const { create, retrieve, readsUntilEnded, pollUntilEnded, results } = batchClient({ provider: "bedrock", maxReads: 10 });
 
 /** The upstream calls, as `METHOD service path` with the path decoded (query appended). */
 function upstream(calls: readonly RecordedCall[] = fakes.bedrock.calls): string[] {
@@ -123,10 +80,6 @@ async function storedJobs(batchId: string): Promise<StoredJob[]> {
     .bind(batchId)
     .all<Omit<StoredJob, "data"> & { data: string }>();
   return rows.map((row) => ({ ...row, data: JSON.parse(row.data) as StoredJob["data"] }));
-}
-
-async function batchRows(): Promise<number> {
-  return (await env.DB.prepare("SELECT COUNT(*) AS n FROM batches").first<{ n: number }>())?.n ?? -1;
 }
 
 function inputLine(request: { custom_id: string; params: Record<string, unknown> }): string {
@@ -152,35 +105,12 @@ async function sha256(text: string): Promise<string> {
 }
 
 function succeeded(customId: string, text: string, model = HAIKU): ResultLine {
-  const answer = `echo: ${text}`;
-  const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
-  return {
-    custom_id: customId,
-    result: {
-      type: "succeeded",
-      message: {
-        id: expect.stringMatching(/^msg_bdrk_[0-9a-f]{24}$/),
-        type: "message",
-        role: "assistant",
-        model,
-        content: [{ type: "text", text: answer }],
-        stop_reason: "end_turn",
-        stop_sequence: null,
-        usage: { input_tokens: words(text), output_tokens: words(answer) },
-      },
-    },
-  };
+  return { custom_id: customId, result: echoResult(text, model, /^msg_bdrk_[0-9a-f]{24}$/) };
 }
 
-/** The Worker with a changed environment, called as SELF would be (same D1, same fakes). */
-async function callWith(overrides: Record<string, string | undefined>, path: string, body?: unknown): Promise<Response> {
-  const app = createApp({ adapters: ADAPTERS });
-  const headers: Record<string, string> = { "x-api-key": "k", "anthropic-version": "2023-06-01", "x-model-provider": "bedrock" };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  return app.fetch(
-    new Request(`${GATEWAY}${path}`, { method: body === undefined ? "GET" : "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) }),
-    { ...env, ...overrides },
-  );
+/** Creates a batch of `requests` on bedrock, through a Worker whose environment has `overrides`. */
+function createWith(overrides: Record<string, string | undefined>, requests: unknown[]): Promise<Response> {
+  return callWithEnv(overrides, BATCHES, { method: "POST", body: { requests }, provider: "bedrock" });
 }
 
 describe("files on bedrock", () => {
@@ -188,12 +118,10 @@ describe("files on bedrock", () => {
     "bedrock has no Files API, so the files routes are not available with x-model-provider: bedrock. Batches on bedrock take inline requests only.";
 
   it("refuses an upload with a 400 that says Bedrock has no Files API, without any upstream call or record", async () => {
-    const form = new FormData();
-    form.append("file", new File(["Some notes."], "notes.txt", { type: "text/plain" }));
-    const error = await errorOf(await call("/anthropic/v1/files?beta=true", { method: "POST", body: form, provider: "bedrock" }));
+    const error = await errorOf(await call("/anthropic/v1/files?beta=true", { method: "POST", body: fileForm("notes.txt", "Some notes."), provider: "bedrock" }));
     expect(error).toEqual({ status: 400, type: "invalid_request_error", message: NO_FILES, requestId: expect.stringMatching(/^req_/) });
     expect(fakes.bedrock.calls).toEqual([]);
-    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM files").first<{ n: number }>())?.n).toBe(0);
+    expect(await countRows("files")).toBe(0);
   });
 
   it("refuses a list of bedrock's files with the same 400 (also by ids), while a list without the header still works", async () => {
@@ -223,7 +151,7 @@ describe("files on bedrock", () => {
       message: "requests.0.params.messages.0.content.1.source.file_id: file not found: file_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD",
     });
     expect(fakes.bedrock.calls).toEqual([]);
-    expect(await batchRows()).toBe(0);
+    expect(await countRows("batches")).toBe(0);
   });
 });
 
@@ -308,7 +236,7 @@ describe("batches on bedrock: create", () => {
       [`${arn}#1`, arn, 2],
     ]);
 
-    const ended = (await pollToEnd(batch.id)).at(-1)!;
+    const ended = await pollUntilEnded(batch.id);
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 6, errored: 0, canceled: 0, expired: 0 });
     const lines = await results(batch.id);
     expect(lines.map((l) => l.custom_id).sort()).toEqual(["a1", "a2", "p1", "p2", "s1", "s2"]);
@@ -348,13 +276,13 @@ describe("batches on bedrock: create", () => {
     expect(mixed.message).toContain(`needs at least 2 requests per job (BEDROCK_BATCH_MIN_RECORDS=2), but this batch has 1 for model ${SONNET_ID}.`);
     expect(fakes.bedrock.calls).toEqual([]);
     expect(fakes.bedrock.objectKeys(BUCKET)).toEqual([]);
-    expect(await batchRows()).toBe(0);
+    expect(await countRows("batches")).toBe(0);
     expect(await json(await call(BATCHES, { provider: "bedrock" }))).toEqual({ data: [], first_id: null, last_id: null, has_more: false });
   });
 
   it("splits a model above BEDROCK_BATCH_MAX_RECORDS into several jobs, and names a remainder below the minimum", async () => {
     const four = [1, 2, 3, 4].map((n) => ask(`r${n}`, `question ${n}`));
-    const res = await callWith({ BEDROCK_BATCH_MAX_RECORDS: "2" }, BATCHES, { requests: four });
+    const res = await createWith({ BEDROCK_BATCH_MAX_RECORDS: "2" }, four);
     const batch = await json<WireBatch>(res);
     expect(batch.request_counts.processing).toBe(4);
     const keys = [1, 2].map((n) => `batches/${batch.id}/${n}-anthropic.claude-3-5-haiku-20241022-v1_0.jsonl`);
@@ -365,35 +293,35 @@ describe("batches on bedrock: create", () => {
     ]);
     expect(fakes.bedrock.readObject(BUCKET, keys[1]!)).toBe(`${inputLine(four[2]!)}\n${inputLine(four[3]!)}\n`);
     expect((await storedJobs(batch.id)).map((j) => j.slot)).toEqual([`${HAIKU_ID}#1`, `${HAIKU_ID}#2`]);
-    const ended = (await pollToEnd(batch.id)).at(-1)!;
+    const ended = await pollUntilEnded(batch.id);
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 4, errored: 0, canceled: 0, expired: 0 });
     expect((await results(batch.id)).map((l) => l.custom_id).sort()).toEqual(["r1", "r2", "r3", "r4"]);
 
     fakes.bedrock.calls.length = 0;
     const five = [...four, ask("r5", "question 5")];
-    const error = await errorOf(await callWith({ BEDROCK_BATCH_MAX_RECORDS: "2" }, BATCHES, { requests: five }));
+    const error = await errorOf(await createWith({ BEDROCK_BATCH_MAX_RECORDS: "2" }, five));
     expect(error).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(error.message).toContain(`but this batch has 1 for model ${HAIKU_ID} beyond the 2 per job of BEDROCK_BATCH_MAX_RECORDS.`);
     expect(fakes.bedrock.calls).toEqual([]);
   });
 
   it("says which variable to set when Bedrock is unconfigured, without any upstream call", async () => {
-    const error = await errorOf(await callWith({ BEDROCK_BATCH_ROLE_ARN: undefined }, BATCHES, { requests: TWO }));
+    const error = await errorOf(await createWith({ BEDROCK_BATCH_ROLE_ARN: undefined }, TWO));
     expect(error).toEqual({
       status: 400,
       type: "invalid_request_error",
       message: "Provider bedrock is not configured: set BEDROCK_BATCH_ROLE_ARN (Worker secrets or vars; the README's Bedrock section says what to create in AWS)",
       requestId: expect.stringMatching(/^req_/),
     });
-    const several = await errorOf(await callWith({ AWS_REGION: undefined, BEDROCK_BATCH_S3_URI: "" }, BATCHES, { requests: TWO }));
+    const several = await errorOf(await createWith({ AWS_REGION: undefined, BEDROCK_BATCH_S3_URI: "" }, TWO));
     expect(several.message).toBe(
       "Provider bedrock is not configured: set AWS_REGION, BEDROCK_BATCH_S3_URI (Worker secrets or vars; the README's Bedrock section says what to create in AWS)",
     );
-    const wrong = await errorOf(await callWith({ BEDROCK_BATCH_S3_URI: "https://bucket/prefix" }, BATCHES, { requests: TWO }));
+    const wrong = await errorOf(await createWith({ BEDROCK_BATCH_S3_URI: "https://bucket/prefix" }, TWO));
     expect(wrong).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(wrong.message).toMatch(/^Provider bedrock is misconfigured: BEDROCK_BATCH_S3_URI must look like s3:\/\/bucket\/prefix\//);
     expect(fakes.bedrock.calls).toEqual([]);
-    expect(await batchRows()).toBe(0);
+    expect(await countRows("batches")).toBe(0);
   });
 
   it("refuses params and content Bedrock cannot take with a 400 naming the param and bedrock, and no upstream call", async () => {
@@ -422,7 +350,7 @@ describe("batches on bedrock: create", () => {
     expect(unknown).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(unknown.message).toMatch(/^model: gpt-4o is not a model the gateway can map to Bedrock; use a Claude model name it knows/);
     expect(fakes.bedrock.calls).toEqual([]);
-    expect(await batchRows()).toBe(0);
+    expect(await countRows("batches")).toBe(0);
   });
 
   it("returns the same batch for a retried Idempotency-Key, creating the job once", async () => {
@@ -440,7 +368,7 @@ describe("batches on bedrock: status, results, list", () => {
     const arn = job!.native_id;
     fakes.bedrock.calls.length = 0;
 
-    const seen = await pollToEnd(batch.id);
+    const seen = await readsUntilEnded(batch.id);
     // Submitted → Validating → Scheduled → InProgress → Completed, one state per GetModelInvocationJob.
     expect(seen.map((b) => b.processing_status)).toEqual(["in_progress", "in_progress", "in_progress", "ended"]);
     for (const running of seen.slice(0, 3)) {
@@ -471,12 +399,12 @@ describe("batches on bedrock: status, results, list", () => {
     expect(lines.find((l) => l.custom_id === "geography-question")).toEqual(succeeded("geography-question", "What is the largest ocean?"));
     // Also on the GA path, without the provider header (the ID decides).
     const ga = await call(`${BATCHES}/${batch.id}/results`);
-    expect(new TextDecoder().decode(await ga.arrayBuffer()).trim().split("\n").map((line) => (JSON.parse(line) as ResultLine).custom_id).sort()).toEqual(["geography-question", "math-question"]);
+    expect((jsonLines(await bodyText(ga)) as ResultLine[]).map((line) => line.custom_id).sort()).toEqual(["geography-question", "math-question"]);
   });
 
   it("reports a record Bedrock failed as errored, with Bedrock's message, the rest succeeded", async () => {
     const batch = await create([...TWO, ask("bad", "FAIL_REQUEST please")]);
-    const ended = (await pollToEnd(batch.id)).at(-1)!;
+    const ended = await pollUntilEnded(batch.id);
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 1, canceled: 0, expired: 0 });
     const lines = await results(batch.id);
     expect(lines.map((l) => l.custom_id).sort()).toEqual(["bad", "geography-question", "math-question"]);
@@ -490,7 +418,7 @@ describe("batches on bedrock: status, results, list", () => {
     wrapFake(createFakeBedrock({ accessKeyId: "AKIDTESTBATCHBRIDGE", secretAccessKey: "test-aws-secret-key", region: "us-east-1", minRecordsPerJob: 3 }));
     const batch = await create();
     const [job] = await storedJobs(batch.id);
-    const ended = (await pollToEnd(batch.id)).at(-1)!;
+    const ended = await pollUntilEnded(batch.id);
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 0, errored: 2, canceled: 0, expired: 0 });
     const error = {
       type: "error",
@@ -507,7 +435,7 @@ describe("batches on bedrock: status, results, list", () => {
     const [job] = await storedJobs(batch.id);
     const expired = await fakes.bedrock.fetch(new Request(`https://bedrock.fake/__fake/batches/${encodeURIComponent(job!.native_id)}/expire`, { method: "POST" }));
     expect(expired.status).toBe(200);
-    const ended = (await pollToEnd(batch.id)).at(-1)!;
+    const ended = await pollUntilEnded(batch.id);
     expect(ended).toMatchObject({ processing_status: "ended", request_counts: { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 2 }, cancel_initiated_at: null });
     expect(await results(batch.id)).toEqual(TWO.map((r) => ({ custom_id: r.custom_id, result: { type: "expired" } })));
   });
@@ -550,7 +478,7 @@ describe("batches on bedrock: cancel and delete", () => {
     expect(fakes.bedrock.calls[1]?.headers.authorization).toMatch(/\/us-east-1\/bedrock\/aws4_request, /);
     expect(fakes.bedrock.peekJob(job!.native_id)).toMatchObject({ status: "Stopping" });
 
-    const ended = (await pollToEnd(batch.id)).at(-1)!;
+    const ended = await pollUntilEnded(batch.id);
     expect(ended).toMatchObject({
       processing_status: "ended",
       request_counts: { processing: 0, succeeded: 0, errored: 0, canceled: 2, expired: 0 },
@@ -570,7 +498,7 @@ describe("batches on bedrock: cancel and delete", () => {
     const canceling = await json<WireBatch>(await call(`${BATCHES}/${batch.id}/cancel`, { method: "POST", provider: "bedrock" }));
     expect(canceling.processing_status).toBe("canceling");
     expect(fakes.bedrock.peekJob(job!.native_id)).toMatchObject({ status: "Stopping" });
-    const ended = (await pollToEnd(batch.id)).at(-1)!;
+    const ended = await pollUntilEnded(batch.id);
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 0, canceled: 2, expired: 0 });
     const lines = await results(batch.id);
     expect(lines.map((l) => l.custom_id).sort()).toEqual(["r1", "r2", "r3", "r4"]);
@@ -580,7 +508,7 @@ describe("batches on bedrock: cancel and delete", () => {
 
   it("cancel of an ended batch changes nothing and asks Bedrock nothing", async () => {
     const batch = await create();
-    const ended = (await pollToEnd(batch.id)).at(-1)!;
+    const ended = await pollUntilEnded(batch.id);
     fakes.bedrock.calls.length = 0;
     expect(await json(await call(`${BATCHES}/${batch.id}/cancel`, { method: "POST", provider: "bedrock" }))).toEqual(ended);
     expect(fakes.bedrock.calls).toEqual([]);
@@ -600,7 +528,7 @@ describe("batches on bedrock: cancel and delete", () => {
       type: "invalid_request_error",
       message: `Message batch ${batch.id} is still processing (processing_status: in_progress); cancel it and wait for it to end before deleting it.`,
     });
-    await pollToEnd(batch.id);
+    await pollUntilEnded(batch.id);
     const [job] = await storedJobs(batch.id);
     const { inputKey, outputKey, manifestKey } = job!.data;
     expect(fakes.bedrock.objectKeys(BUCKET)).toEqual([inputKey, manifestKey, outputKey].sort());
@@ -619,14 +547,14 @@ describe("batches on bedrock: cancel and delete", () => {
     ]);
     expect(fakes.bedrock.objectKeys(BUCKET)).toEqual([]);
     expect(await errorOf(await call(`${BATCHES}/${batch.id}`, { provider: "bedrock" }))).toMatchObject({ status: 404, type: "not_found_error", message: `Message batch not found: ${batch.id}` });
-    expect(await batchRows()).toBe(0);
-    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM batch_artifacts").first<{ n: number }>())?.n).toBe(0);
+    expect(await countRows("batches")).toBe(0);
+    expect(await countRows("batch_artifacts")).toBe(0);
   });
 });
 
 describe("batches on bedrock: AWS errors become Anthropic errors naming bedrock", () => {
   it("a wrong secret: S3 refuses the signature, the client gets a 403 permission_error without the secret, nothing is left", async () => {
-    const res = await callWith({ AWS_SECRET_ACCESS_KEY: "not-the-secret" }, BATCHES, { requests: TWO });
+    const res = await createWith({ AWS_SECRET_ACCESS_KEY: "not-the-secret" }, TWO);
     const error = await errorOf(res);
     expect(error).toMatchObject({
       status: 403,
@@ -661,14 +589,14 @@ describe("batches on bedrock: AWS errors become Anthropic errors naming bedrock"
     expect(intercepted).toEqual(["POST bedrock /model-invocation-job"]);
     expect(upstream()).toEqual([`PUT s3 ${put.path}`, `DELETE s3 ${put.path}`, `DELETE s3 ${put.path}`]);
     expect(fakes.bedrock.objectKeys(BUCKET)).toEqual([]);
-    expect(await batchRows()).toBe(0);
+    expect(await countRows("batches")).toBe(0);
     expect(await json(await call(BATCHES, { provider: "bedrock" }))).toMatchObject({ data: [] });
   });
 
   it("a bucket that does not exist: S3's NoSuchBucket as a 404 naming bedrock", async () => {
-    const error = await errorOf(await callWith({ BEDROCK_BATCH_S3_URI: "s3://no-such-bucket/batches/" }, BATCHES, { requests: TWO }));
+    const error = await errorOf(await createWith({ BEDROCK_BATCH_S3_URI: "s3://no-such-bucket/batches/" }, TWO));
     expect(error).toMatchObject({ status: 404, type: "not_found_error", message: "bedrock upstream error (HTTP 404): NoSuchBucket: The specified bucket does not exist." });
-    expect(await batchRows()).toBe(0);
+    expect(await countRows("batches")).toBe(0);
   });
 
   it("an AccessDeniedException on GetModelInvocationJob: retrieve answers 403, the batch stays in progress and recovers", async () => {
@@ -687,20 +615,21 @@ describe("batches on bedrock: AWS errors become Anthropic errors naming bedrock"
       message: "bedrock upstream error (HTTP 403): AccessDeniedException: User is not authorized to perform: bedrock:GetModelInvocationJob",
     });
     intercept = undefined;
-    expect((await pollToEnd(batch.id)).at(-1)?.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 0 });
+    expect((await pollUntilEnded(batch.id)).request_counts).toEqual({ processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 0 });
   });
 
-  it("a job Bedrock no longer knows: a 404 naming bedrock and the job", async () => {
+  it("a job Bedrock no longer knows: a 404 naming bedrock and the batch, never the job's ARN", async () => {
     const batch = await create();
     const [job] = await storedJobs(batch.id);
     wrapFake(createFakeBedrock({ accessKeyId: "AKIDTESTBATCHBRIDGE", secretAccessKey: "test-aws-secret-key", region: "us-east-1", minRecordsPerJob: 2 }));
     const error = await errorOf(await call(`${BATCHES}/${batch.id}`, { provider: "bedrock" }));
-    expect(error).toMatchObject({ status: 404, type: "not_found_error", message: `bedrock upstream error (HTTP 404): batch inference job ${job!.native_id} no longer exists` });
+    expect(error).toMatchObject({ status: 404, type: "not_found_error", message: `bedrock upstream error (HTTP 404): batch inference job ${batch.id} no longer exists` });
+    expect(error.message).not.toContain(job!.native_id);
   });
 
   it("S3 failing while results are read: a 500 api_error naming bedrock, not a cut stream", async () => {
     const batch = await create();
-    await pollToEnd(batch.id);
+    await pollUntilEnded(batch.id);
     intercept = (request) =>
       request.method === "GET" && new URL(request.url).host === "s3.fake"
         ? new Response('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>', {

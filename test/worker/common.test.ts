@@ -3,7 +3,8 @@
  * routes, and validation. None of these may reach a provider: fetch throws if called.
  */
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { call, errorOf, twoRequests } from "./support/gateway";
+import { call, errorOf } from "./support/gateway";
+import { twoRequests } from "./support/requests";
 
 let upstreamCalls = 0;
 beforeEach(() => {
@@ -121,7 +122,56 @@ describe("batch create validation", () => {
       },
     });
     const res = await call("/anthropic/v1/messages/batches", { method: "POST", body, headers: { "content-type": "application/json" } });
+    // Whitespace counts against the request being read, so the per-request cap answers first.
+    expect(await errorOf(res)).toMatchObject({ status: 413, type: "request_too_large" });
+    expect(upstreamCalls).toBe(0);
+  }, 60_000);
+});
+
+describe("streamed batch bodies (over 4 MiB)", () => {
+  function streamed(parts: (string | { repeat: string; bytes: number })[]): ReadableStream<Uint8Array> {
+    const encoder = new TextEncoder();
+    const queue = [...parts];
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const part = queue[0];
+        if (part === undefined) return controller.close();
+        if (typeof part === "string") {
+          queue.shift();
+          return controller.enqueue(encoder.encode(part));
+        }
+        const size = Math.min(part.bytes, 1024 * 1024);
+        part.bytes -= size;
+        if (part.bytes === 0) queue.shift();
+        controller.enqueue(encoder.encode(part.repeat.repeat(size / part.repeat.length)));
+      },
+    });
+  }
+
+  it("refuses a declared Content-Length over 256 MB before reading the body", async () => {
+    const body = new ReadableStream<Uint8Array>({ pull: (controller) => controller.enqueue(new Uint8Array(1024)) });
+    const res = await call("/anthropic/v1/messages/batches", { method: "POST", body, headers: { "content-type": "application/json", "content-length": String(300 * 1024 * 1024) } });
     expect(await errorOf(res)).toMatchObject({ status: 413, type: "request_too_large", message: "Request too large: a message batch may be at most 268435456 bytes (256 MB)." });
+    expect(upstreamCalls).toBe(0);
+  });
+
+  it("refuses a top-level key other than requests, before any upstream call", async () => {
+    const body = streamed(['{"model":"x","requests":[', { repeat: " ", bytes: 5 * 1024 * 1024 }, "]}"]);
+    const error = await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", body, headers: { "content-type": "application/json" } }));
+    expect(error).toMatchObject({ status: 400, message: "model: Extra inputs are not permitted" });
+    expect(upstreamCalls).toBe(0);
+  });
+
+  it("refuses a body that is not an object", async () => {
+    const body = streamed(["[", { repeat: " ", bytes: 5 * 1024 * 1024 }, "]"]);
+    const error = await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", body, headers: { "content-type": "application/json" } }));
+    expect(error).toMatchObject({ status: 400, message: "The request body must be a JSON object with a requests array." });
+  });
+
+  it("refuses a single request over 32 MB with 413, without holding it", async () => {
+    const body = streamed(['{"requests":[{"custom_id":"a","params":{"model":"', { repeat: "m", bytes: 40 * 1024 * 1024 }, '"}}]}']);
+    const error = await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", body, headers: { "content-type": "application/json" } }));
+    expect(error).toMatchObject({ status: 413, type: "request_too_large", message: "requests.0: a single request may be at most 33554432 bytes (32 MB)." });
     expect(upstreamCalls).toBe(0);
   }, 60_000);
 });

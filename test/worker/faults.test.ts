@@ -10,8 +10,11 @@ import { createGateway } from "../../src/core/gateway";
 import { reconcile } from "../../src/core/reconcile";
 import { ADAPTERS } from "../../src/providers/index";
 import type { BatchRequest, ProviderName } from "../../src/providers/types";
-import { call, errorOf, twoRequests } from "./support/gateway";
-import { useFakes, type Fakes } from "./support/upstream";
+import { BATCHES, type WireBatch } from "./support/batches";
+import { countRows } from "./support/db";
+import { call, errorOf } from "./support/gateway";
+import { twoRequests } from "./support/requests";
+import { failNext, fakeUpstream, useFakes } from "./support/upstream";
 
 const fakes = useFakes();
 const HOUR = 3600_000;
@@ -25,20 +28,21 @@ function source(requests: BatchRequest[]): BatchSource {
   };
 }
 
-function route(fakes: Fakes): (request: Request) => Promise<Response> {
-  const hosts: Record<string, (request: Request) => Promise<Response>> = {
-    "anthropic.fake": (r) => fakes.anthropic.fetch(r),
-    "openai.fake": (r) => fakes.openai.fetch(r),
-    "gemini.fake": (r) => fakes.gemini.fetch(r),
-  };
-  return (request) => hosts[new URL(request.url).host]!(request);
+/** A gateway on the fakes, as the Worker builds one. */
+function plainGateway() {
+  return createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS });
+}
+
+/** Creates the seed's two-request batch on anthropic through the Worker (not asserting its status). */
+async function postBatch(): Promise<WireBatch> {
+  return (await (await call(BATCHES, { method: "POST", body: { requests: twoRequests() } })).json()) as WireBatch;
 }
 
 /** A gateway whose `crashAt`-th creating call (a POST that is not a cancel) never answers. */
 function crashingGateway(crashAt: number) {
   let creates = 0;
   const state = { crashed: false };
-  const upstream = route(fakes);
+  const upstream = fakeUpstream(fakes);
   const gateway = createGateway({
     db: env.DB,
     env,
@@ -71,8 +75,8 @@ async function openaiOrphans(): Promise<string[]> {
 
 describe("retries", () => {
   it("retries an idempotent call on 529 and 429, honouring retry-after", async () => {
-    const created = (await (await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() } })).json()) as { id: string };
-    await fakes.anthropic.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify({ status: 529, message: "Overloaded", times: 2 }) }));
+    const created = await postBatch();
+    await failNext(fakes.anthropic, { status: 529, message: "Overloaded", times: 2 });
     const res = await call(`/anthropic/v1/messages/batches/${created.id}`);
     expect(res.status).toBe(200);
     const gets = fakes.anthropic.calls.filter((c) => c.method === "GET" && c.path.startsWith("/v1/messages/batches/"));
@@ -80,8 +84,8 @@ describe("retries", () => {
   });
 
   it("gives up after the retries, with the provider's error", async () => {
-    const created = (await (await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() } })).json()) as { id: string };
-    await fakes.anthropic.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify({ status: 500, message: "Internal server error", times: 10 }) }));
+    const created = await postBatch();
+    await failNext(fakes.anthropic, { status: 500, message: "Internal server error", times: 10 });
     const error = await errorOf(await call(`/anthropic/v1/messages/batches/${created.id}`));
     expect(error).toMatchObject({ status: 500, type: "api_error", message: "anthropic upstream error (HTTP 500): Internal server error" });
     expect(fakes.anthropic.calls.filter((c) => c.method === "GET" && c.path.startsWith("/v1/messages/batches/"))).toHaveLength(4);
@@ -90,7 +94,7 @@ describe("retries", () => {
   });
 
   it("never retries a create (it is not idempotent)", async () => {
-    await fakes.anthropic.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify({ status: 529, message: "Overloaded" }) }));
+    await failNext(fakes.anthropic, { status: 529, message: "Overloaded" });
     expect((await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() } }))).status).toBe(529);
     expect(fakes.anthropic.calls.filter((c) => c.method === "POST")).toHaveLength(1);
   });
@@ -108,35 +112,34 @@ describe("a crash at every step of create, then the reconciler", () => {
     const pending = await env.DB.prepare("SELECT state FROM batches").all<{ state: string }>();
     expect(pending.results).toEqual([{ state: "creating" }]);
 
-    const clean = createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS });
-    const report = await reconcile(clean, Date.now() + HOUR);
+    const report = await reconcile(plainGateway(), Date.now() + HOUR);
     expect(report).toMatchObject({ batchesRolledBack: 1, batchesLeft: 0 });
     expect(await openaiOrphans()).toEqual([]);
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM batches").first<{ n: number }>())?.n).toBe(0);
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM batch_artifacts").first<{ n: number }>())?.n).toBe(0);
+    expect(await countRows("batches")).toBe(0);
+    expect(await countRows("batch_artifacts")).toBe(0);
   });
 
   it("anthropic, crash while the batch is being created: nothing upstream, record removed", async () => {
     const { gateway, state } = crashingGateway(1);
     void createBatch(gateway, "shared", "anthropic", source(twoRequests()), null).catch(() => {});
     await until(() => state.crashed);
-    const report = await reconcile(createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS }), Date.now() + HOUR);
+    const report = await reconcile(plainGateway(), Date.now() + HOUR);
     expect(report).toMatchObject({ batchesRolledBack: 1 });
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM batches").first<{ n: number }>())?.n).toBe(0);
+    expect(await countRows("batches")).toBe(0);
   });
 
   it("leaves a fresh create alone", async () => {
     const { gateway, state } = crashingGateway(1);
     void createBatch(gateway, "shared", "openai", source(mixed), null).catch(() => {});
     await until(() => state.crashed);
-    const report = await reconcile(createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS }), Date.now());
+    const report = await reconcile(plainGateway(), Date.now());
     expect(report).toEqual({ batchesRolledBack: 0, batchesLeft: 0, filesForgotten: 0 });
   });
 });
 
 describe("faults at poll, results and delete", () => {
   async function endedOpenAIBatch(provider: ProviderName = "openai") {
-    const gateway = createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS });
+    const gateway = plainGateway();
     const batch = await createBatch(gateway, "shared", provider, source(twoRequests("gpt-4o-mini")), null);
     let current = batch;
     for (let i = 0; i < 10 && current.state !== "ended"; i++) current = await getBatch(gateway, "shared", batch.id);
@@ -147,7 +150,7 @@ describe("faults at poll, results and delete", () => {
   it("a delete that fails midway keeps the record; the retry finishes it with zero orphans", async () => {
     const batch = await endedOpenAIBatch();
     let deletes = 0;
-    const upstream = route(fakes);
+    const upstream = fakeUpstream(fakes);
     const flaky = createGateway({
       db: env.DB,
       env: { ...env, UPSTREAM_RETRIES: "0" },
@@ -167,9 +170,9 @@ describe("faults at poll, results and delete", () => {
   });
 
   it("a results call whose upstream fails answers an Anthropic error, not a cut stream", async () => {
-    const batch = (await (await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() } })).json()) as { id: string };
+    const batch = await postBatch();
     for (let i = 0; i < 3; i++) await call(`/anthropic/v1/messages/batches/${batch.id}`);
-    await fakes.anthropic.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify({ status: 500, message: "results unavailable", times: 10 }) }));
+    await failNext(fakes.anthropic, { status: 500, message: "results unavailable", times: 10 });
     const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`));
     expect(error).toMatchObject({ status: 500, type: "api_error", message: "anthropic upstream error (HTTP 500): results unavailable" });
   });

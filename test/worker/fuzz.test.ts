@@ -4,7 +4,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { call, GATEWAY, twoRequests } from "./support/gateway";
+import { call, GATEWAY } from "./support/gateway";
+import { twoRequests } from "./support/requests";
 import { SELF } from "cloudflare:test";
 import { useFakes } from "./support/upstream";
 

@@ -4,11 +4,14 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/api/app";
-import { ADAPTERS } from "../../src/providers/index";
 import { createFakeGemini, type FakeGemini, type RecordedCall } from "../fakes/gemini/index.ts";
-import { call, errorOf, GATEWAY, type CallOptions } from "./support/gateway";
-import { useFakes } from "./support/upstream";
+import { batchClient, type ResultLine, type WireBatch } from "./support/batches";
+import { echoResult } from "./support/echo";
+import { fileForm, uploadFile, type WireFile } from "./support/files";
+import { call, callWithEnv, errorOf, GATEWAY, type CallOptions } from "./support/gateway";
+import { textRequest, twoRequests } from "./support/requests";
+import { json } from "./support/responses";
+import { callsMatching, useFakes } from "./support/upstream";
 
 const fakes = useFakes();
 
@@ -17,36 +20,7 @@ const FAKE = "https://gemini.fake";
 const FLASH = "gemini-1.5-flash";
 const PRO = "gemini-1.5-pro";
 
-interface WireBatch {
-  id: string;
-  type: string;
-  processing_status: string;
-  request_counts: { processing: number; succeeded: number; errored: number; canceled: number; expired: number };
-  ended_at: string | null;
-  created_at: string;
-  expires_at: string;
-  archived_at: string | null;
-  cancel_initiated_at: string | null;
-  results_url: string | null;
-}
-
-interface WireFile {
-  id: string;
-  type: string;
-  filename: string;
-  mime_type: string;
-  size_bytes: number;
-  size: number;
-  created_at: string;
-  downloadable: boolean;
-  expires_at: string | null;
-  scope: string | null;
-}
-
-interface ResultLine {
-  custom_id: string;
-  result: { type: string; message?: Record<string, unknown>; error?: Record<string, unknown> };
-}
+const { create, retrieve, pollUntilEnded, results } = batchClient({ provider: "gemini" });
 
 /** A call to the gateway on gemini. */
 function gemini(path: string, options: CallOptions = {}): Promise<Response> {
@@ -54,34 +28,12 @@ function gemini(path: string, options: CallOptions = {}): Promise<Response> {
 }
 
 /** The same call to a Worker whose environment has `vars` changed (settings a test needs). */
-async function geminiWith(vars: Record<string, string | undefined>, path: string, options: CallOptions = {}): Promise<Response> {
-  const headers = new Headers(options.headers);
-  headers.set("x-api-key", "any-key");
-  headers.set("anthropic-version", "2023-06-01");
-  headers.set("x-model-provider", "gemini");
-  let body: BodyInit | undefined;
-  if (options.body instanceof FormData || typeof options.body === "string") body = options.body;
-  else if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers.set("content-type", "application/json");
-  }
-  const app = createApp({ adapters: ADAPTERS });
-  return app.fetch(new Request(`${GATEWAY}${path}`, { method: options.method ?? "GET", headers, body }), { ...env, ...vars });
+function geminiWith(vars: Record<string, string | undefined>, path: string, options: CallOptions = {}): Promise<Response> {
+  return callWithEnv(vars, path, { provider: "gemini", ...options });
 }
 
-async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as T;
-}
-
-function form(name: string, content: string | Uint8Array, type = "text/plain"): FormData {
-  const data = new FormData();
-  data.append("file", new File([content], name, { type }));
-  return data;
-}
-
-async function upload(name: string, content: string | Uint8Array, type = "text/plain"): Promise<WireFile> {
-  return json<WireFile>(await gemini("/anthropic/v1/files", { method: "POST", body: form(name, content, type) }));
+function upload(name: string, content: string | Uint8Array, type = "text/plain"): Promise<WireFile> {
+  return uploadFile(name, content, { type, provider: "gemini" });
 }
 
 /** Gemini's own view of a file, asked of the fake directly (the call is left out of `calls`). */
@@ -108,7 +60,7 @@ async function nativeJobs(batchId: string): Promise<{ name: string; model: strin
 }
 
 function callsTo(method: string, path: string | RegExp): RecordedCall[] {
-  return fakes.gemini.calls.filter((c) => c.method === method && (typeof path === "string" ? c.path === path : path.test(c.path)));
+  return callsMatching(fakes.gemini.calls, method, path);
 }
 
 function summary(calls: RecordedCall[] = fakes.gemini.calls): string[] {
@@ -116,41 +68,11 @@ function summary(calls: RecordedCall[] = fakes.gemini.calls): string[] {
 }
 
 function request(customId: string, text: string, model = FLASH, extra: Record<string, unknown> = {}) {
-  return { custom_id: customId, params: { model, max_tokens: 100, messages: [{ role: "user", content: text }], ...extra } };
-}
-
-function seedRequests(model = FLASH) {
-  return [request("math-question", "What is 15 * 7?", model), request("geography-question", "What is the largest ocean?", model)];
+  return textRequest(customId, text, model, extra);
 }
 
 function nativeRequest(text: string, maxTokens = 100) {
   return { contents: [{ role: "user", parts: [{ text }] }], generationConfig: { maxOutputTokens: maxTokens } };
-}
-
-async function create(requests: unknown[], headers: Record<string, string> = {}): Promise<WireBatch> {
-  return json<WireBatch>(await gemini("/anthropic/v1/messages/batches?beta=true", { method: "POST", body: { requests }, headers }));
-}
-
-async function retrieve(id: string): Promise<WireBatch> {
-  return json<WireBatch>(await gemini(`/anthropic/v1/messages/batches/${id}`));
-}
-
-async function pollUntilEnded(id: string): Promise<WireBatch> {
-  let batch = await retrieve(id);
-  for (let i = 0; i < 6 && batch.processing_status !== "ended"; i++) batch = await retrieve(id);
-  expect(batch.processing_status).toBe("ended");
-  return batch;
-}
-
-async function results(id: string): Promise<ResultLine[]> {
-  const res = await gemini(`/anthropic/v1/messages/batches/${id}/results`);
-  expect(res.status).toBe(200);
-  expect(res.headers.get("content-type")).toBe("application/x-jsonl");
-  const text = new TextDecoder().decode(await res.arrayBuffer());
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as ResultLine);
 }
 
 function byId(lines: ResultLine[]): Record<string, ResultLine["result"]> {
@@ -164,27 +86,7 @@ function byId(lines: ResultLine[]): Record<string, ResultLine["result"]> {
 
 /** The succeeded result the fake's model gives for a one-text-turn request. */
 function echoed(text: string, model = FLASH) {
-  const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
-  const answer = `echo: ${text}`;
-  return {
-    type: "succeeded",
-    message: {
-      id: expect.stringMatching(/^msg_[a-z0-9]{8}-[a-z0-9]{12}$/),
-      type: "message",
-      role: "assistant",
-      model,
-      content: [{ type: "text", text: answer }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: {
-        input_tokens: words(text),
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
-        output_tokens: words(answer),
-        service_tier: "batch",
-      },
-    },
-  };
+  return echoResult(text, model, /^msg_[a-z0-9]{8}-[a-z0-9]{12}$/, { cache_creation_input_tokens: 0, cache_read_input_tokens: 0, service_tier: "batch" });
 }
 
 const ZERO = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
@@ -242,7 +144,7 @@ describe("files on gemini", () => {
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) % 251;
     const res = await geminiWith({ GEMINI_UPLOAD_CHUNK_BYTES: String(chunk) }, "/anthropic/v1/files", {
       method: "POST",
-      body: form("big.bin", bytes, "application/octet-stream"),
+      body: fileForm("big.bin", bytes, "application/octet-stream"),
     });
     const file = await json<WireFile>(res);
     expect(file).toMatchObject({ filename: "big.bin", mime_type: "application/octet-stream", size_bytes: bytes.byteLength, downloadable: false });
@@ -267,7 +169,7 @@ describe("files on gemini", () => {
   it("retrieves metadata (asking Gemini whether the file is still there) and lists the gemini files newest first", async () => {
     const first = await upload("a.txt", "hello");
     const second = await upload("b.pdf", "%PDF-1.4 fake", "application/pdf");
-    const other = await json<WireFile>(await call("/anthropic/v1/files", { method: "POST", body: form("c.txt", "x"), provider: "anthropic" }));
+    const other = await json<WireFile>(await call("/anthropic/v1/files", { method: "POST", body: fileForm("c.txt", "x"), provider: "anthropic" }));
     fakes.gemini.calls.length = 0;
 
     expect(await json(await gemini(`/anthropic/v1/files/${first.id}`))).toEqual(first);
@@ -368,7 +270,7 @@ describe("files on gemini", () => {
   });
 
   it("turns Gemini's answer to a wrong key into an authentication_error naming gemini, and records nothing", async () => {
-    const res = await geminiWith({ GEMINI_API_KEY: "wrong-key" }, "/anthropic/v1/files", { method: "POST", body: form("a.txt", "hello") });
+    const res = await geminiWith({ GEMINI_API_KEY: "wrong-key" }, "/anthropic/v1/files", { method: "POST", body: fileForm("a.txt", "hello") });
     expect(await errorOf(res)).toMatchObject({
       status: 401,
       type: "authentication_error",
@@ -379,7 +281,7 @@ describe("files on gemini", () => {
   });
 
   it("says to set GEMINI_API_KEY when it is missing, without calling Gemini", async () => {
-    const res = await geminiWith({ GEMINI_API_KEY: undefined }, "/anthropic/v1/files", { method: "POST", body: form("a.txt", "hello") });
+    const res = await geminiWith({ GEMINI_API_KEY: undefined }, "/anthropic/v1/files", { method: "POST", body: fileForm("a.txt", "hello") });
     expect(await errorOf(res)).toMatchObject({
       status: 400,
       type: "invalid_request_error",
@@ -391,7 +293,7 @@ describe("files on gemini", () => {
 
 describe("batches on gemini", () => {
   it("creates one inline batchGenerateContent job, the custom_id as each request's metadata key", async () => {
-    const batch = await create(seedRequests());
+    const batch = await create(twoRequests(FLASH));
     expect(batch).toEqual({
       id: expect.stringMatching(/^msgbatch_[0-9A-Z]{26}$/),
       type: "message_batch",
@@ -425,7 +327,7 @@ describe("batches on gemini", () => {
   });
 
   it("polls Gemini until the job has ended (PENDING, RUNNING, SUCCEEDED), then serves every result once, translated", async () => {
-    const batch = await create(seedRequests());
+    const batch = await create(twoRequests(FLASH));
     const [job] = await nativeJobs(batch.id);
     const first = await retrieve(batch.id);
     expect(first).toMatchObject({ processing_status: "in_progress", request_counts: { ...ZERO, processing: 2 }, results_url: null, ended_at: null });
@@ -525,7 +427,7 @@ describe("batches on gemini", () => {
   });
 
   it("reports a request Gemini failed as errored, with Google's status as the Anthropic error type", async () => {
-    const batch = await create([...seedRequests(), request("bad", "FAIL_REQUEST please")]);
+    const batch = await create([...twoRequests(FLASH), request("bad", "FAIL_REQUEST please")]);
     const ended = await pollUntilEnded(batch.id);
     expect(ended.request_counts).toEqual({ ...ZERO, succeeded: 2, errored: 1 });
     const got = byId(await results(batch.id));
@@ -624,7 +526,7 @@ describe("batches on gemini", () => {
   });
 
   it("refuses a file from another provider, or an unknown one, before calling Gemini", async () => {
-    const anthropicFile = await json<WireFile>(await call("/anthropic/v1/files", { method: "POST", body: form("a.txt", "x"), provider: "anthropic" }));
+    const anthropicFile = await json<WireFile>(await call("/anthropic/v1/files", { method: "POST", body: fileForm("a.txt", "x"), provider: "anthropic" }));
     const cite = (fileId: string) => ({
       custom_id: "doc",
       params: { model: FLASH, max_tokens: 10, messages: [{ role: "user", content: [{ type: "document", source: { type: "file", file_id: fileId } }] }] },
@@ -665,7 +567,7 @@ describe("batches on gemini", () => {
   });
 
   it("cancels: canceling (Gemini has no such state) until every job has ended, then canceled results", async () => {
-    const batch = await create([...seedRequests(FLASH), request("pro-1", "Slow", PRO)]);
+    const batch = await create([...twoRequests(FLASH), request("pro-1", "Slow", PRO)]);
     const jobs = await nativeJobs(batch.id);
     const pro = jobs.find((job) => job.model === `models/${PRO}`)!;
     // The pro job is slow to take the cancel: its reads repeat the last real answer while held.
@@ -694,13 +596,13 @@ describe("batches on gemini", () => {
   });
 
   it("reports an expired job's requests as expired, and a failed job's as errored with Gemini's error", async () => {
-    const expiring = await create(seedRequests());
+    const expiring = await create(twoRequests(FLASH));
     const [expiringJob] = await nativeJobs(expiring.id);
     await fakes.gemini.fetch(new Request(`${FAKE}/__fake/${expiringJob!.name}/expire`, { method: "POST" }));
     expect((await retrieve(expiring.id)).request_counts).toEqual({ ...ZERO, expired: 2 });
     expect(byId(await results(expiring.id))).toEqual({ "math-question": { type: "expired" }, "geography-question": { type: "expired" } });
 
-    const failing = await create(seedRequests());
+    const failing = await create(twoRequests(FLASH));
     const [failingJob] = await nativeJobs(failing.id);
     await fakes.gemini.fetch(new Request(`${FAKE}/__fake/${failingJob!.name}/fail`, { method: "POST" }));
     expect((await retrieve(failing.id)).request_counts).toEqual({ ...ZERO, errored: 2 });
@@ -710,11 +612,11 @@ describe("batches on gemini", () => {
 
   it("refuses results and delete while processing; once ended, deletes the Gemini job and the record", async () => {
     // The fake ends a job on its second read: each refusal gets a fresh batch.
-    const other = await create(seedRequests());
+    const other = await create(twoRequests(FLASH));
     const early = await errorOf(await gemini(`/anthropic/v1/messages/batches/${other.id}/results`));
     expect(early).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(early.message).toBe(`Message batch ${other.id} has not finished processing (processing_status: in_progress); results are available once it has ended.`);
-    const batch = await create(seedRequests());
+    const batch = await create(twoRequests(FLASH));
     const refused = await errorOf(await gemini(`/anthropic/v1/messages/batches/${batch.id}`, { method: "DELETE" }));
     expect(refused).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(refused.message).toBe(`Message batch ${batch.id} is still processing (processing_status: in_progress); cancel it and wait for it to end before deleting it.`);
@@ -730,8 +632,8 @@ describe("batches on gemini", () => {
 
   it("lists gemini batches newest first, paging with after_id and before_id, without asking Gemini", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await create(seedRequests())).id);
-    const anthropicBatch = await json<WireBatch>(await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: seedRequests("claude-3-5-haiku-20241022") } }));
+    for (let i = 0; i < 3; i++) ids.push((await create(twoRequests(FLASH))).id);
+    const anthropicBatch = await json<WireBatch>(await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests("claude-3-5-haiku-20241022") } }));
     const calls = fakes.gemini.calls.length;
     const newestFirst = [...ids].reverse();
     const first = await json<{ data: WireBatch[]; has_more: boolean; first_id: string; last_id: string }>(await gemini("/anthropic/v1/messages/batches?limit=2"));
@@ -749,8 +651,8 @@ describe("batches on gemini", () => {
   });
 
   it("returns the same batch for a retried Idempotency-Key, creating one job", async () => {
-    const first = await create(seedRequests(), { "idempotency-key": "gemini-retry-1" });
-    const again = await create(seedRequests(), { "idempotency-key": "gemini-retry-1" });
+    const first = await create(twoRequests(FLASH), { "idempotency-key": "gemini-retry-1" });
+    const again = await create(twoRequests(FLASH), { "idempotency-key": "gemini-retry-1" });
     expect(again.id).toBe(first.id);
     expect(callsTo("POST", /:batchGenerateContent$/)).toHaveLength(1);
   });
@@ -775,17 +677,17 @@ describe("batches on gemini", () => {
   });
 
   it("turns a wrong key into an authentication_error naming gemini on create and on retrieve", async () => {
-    const error = await errorOf(await geminiWith({ GEMINI_API_KEY: "wrong-key" }, "/anthropic/v1/messages/batches", { method: "POST", body: { requests: seedRequests() } }));
+    const error = await errorOf(await geminiWith({ GEMINI_API_KEY: "wrong-key" }, "/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests(FLASH) } }));
     expect(error).toMatchObject({ status: 401, type: "authentication_error", message: "gemini upstream error (HTTP 401): API key not valid. Please pass a valid API key." });
     expect((await json<{ data: unknown[] }>(await gemini("/anthropic/v1/messages/batches"))).data).toEqual([]);
 
-    const batch = await create(seedRequests());
+    const batch = await create(twoRequests(FLASH));
     const retrieveError = await errorOf(await geminiWith({ GEMINI_API_KEY: "wrong-key" }, `/anthropic/v1/messages/batches/${batch.id}`));
     expect(retrieveError).toMatchObject({ status: 401, type: "authentication_error", message: "gemini upstream error (HTTP 401): API key not valid. Please pass a valid API key." });
   });
 
   it("says to set GEMINI_API_KEY when it is missing, without calling Gemini", async () => {
-    const res = await geminiWith({ GEMINI_API_KEY: undefined }, "/anthropic/v1/messages/batches", { method: "POST", body: { requests: seedRequests() } });
+    const res = await geminiWith({ GEMINI_API_KEY: undefined }, "/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests(FLASH) } });
     expect(await errorOf(res)).toMatchObject({ status: 400, message: "Provider gemini is not configured: set the GEMINI_API_KEY secret (a Gemini API key)" });
     expect(fakes.gemini.calls).toEqual([]);
   });

@@ -6,80 +6,34 @@
  * the requests run → finalizing with all run → completed), so a gateway batch ends on its
  * third retrieve.
  */
-import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { createApp } from "../../src/api/app";
-import { ADAPTERS } from "../../src/providers/index";
-import type { RecordedCall } from "../fakes/openai/index.ts";
-import { call, errorOf, GATEWAY, twoRequests } from "./support/gateway";
-import { useFakes } from "./support/upstream";
+import { batchClient, byCustomId, type ResultLine, type WireBatch } from "./support/batches";
+import { countRows } from "./support/db";
+import { fileForm, uploadFile, type WireFile } from "./support/files";
+import { call, callWithEnv, errorOf, GATEWAY } from "./support/gateway";
+import { textRequest, twoRequests } from "./support/requests";
+import { bodyText, json, jsonLines } from "./support/responses";
+import { callsMatching, useFakes } from "./support/upstream";
 
 const fakes = useFakes();
 const OPENAI = "openai";
 const KEY = "test-openai-key";
 
-interface WireFile {
-  id: string;
-  type: string;
-  filename: string;
-  mime_type: string;
-  size_bytes: number;
-  created_at: string;
-  downloadable: boolean;
-}
+// Retrieves and results name the batch by its ID alone, without the provider header.
+const batches = batchClient({ provider: OPENAI, headerOnReads: false });
+const { create, retrieve, pollUntilEnded } = batches;
 
-interface WireBatch {
-  id: string;
-  processing_status: string;
-  request_counts: Record<string, number>;
-  ended_at: string | null;
-  created_at: string;
-  expires_at: string;
-  cancel_initiated_at: string | null;
-  results_url: string | null;
-}
-
-interface ResultLine {
-  custom_id: string;
-  result: { type: string; message?: Record<string, unknown>; error?: Record<string, unknown> };
-}
-
-async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as T;
-}
-
-async function upload(name: string, text: string, type = "text/plain", provider: string = OPENAI): Promise<WireFile> {
-  const form = new FormData();
-  form.append("file", new File([text], name, { type }));
-  return json<WireFile>(await call("/anthropic/v1/files", { method: "POST", body: form, provider }));
-}
-
-async function create(requests: unknown[]): Promise<WireBatch> {
-  return json<WireBatch>(await call("/anthropic/v1/messages/batches?beta=true", { method: "POST", body: { requests }, provider: OPENAI }));
-}
-
-async function retrieve(id: string): Promise<WireBatch> {
-  return json<WireBatch>(await call(`/anthropic/v1/messages/batches/${id}`));
-}
-
-async function pollToEnd(id: string): Promise<WireBatch> {
-  let batch = await retrieve(id);
-  for (let i = 0; i < 6 && batch.processing_status !== "ended"; i++) batch = await retrieve(id);
-  expect(batch.processing_status).toBe("ended");
-  return batch;
-}
-
+/** The batch's results, ordered by custom_id. */
 async function results(id: string): Promise<ResultLine[]> {
-  const res = await call(`/anthropic/v1/messages/batches/${id}/results`);
-  expect(res.status, await res.clone().text()).toBe(200);
-  expect(res.headers.get("content-type")).toBe("application/x-jsonl");
-  const lines = (await textOf(res)).trim().split("\n").map((line) => JSON.parse(line) as ResultLine);
-  return lines.sort((a, b) => a.custom_id.localeCompare(b.custom_id));
+  return (await batches.results(id)).sort(byCustomId);
+}
+
+function upload(name: string, text: string, type = "text/plain", provider: string = OPENAI): Promise<WireFile> {
+  return uploadFile(name, text, { type, provider });
 }
 
 function request(customId: string, model: string, content: string, extra: Record<string, unknown> = {}) {
-  return { custom_id: customId, params: { model, max_tokens: 100, messages: [{ role: "user", content }], ...extra } };
+  return textRequest(customId, content, model, extra);
 }
 
 /** A request straight to the fake (recorded in its calls like any other). */
@@ -92,28 +46,19 @@ function fake(method: string, path: string, init: RequestInit = {}): Promise<Res
 async function fakeFileText(nativeId: string): Promise<string> {
   const res = await fake("GET", `/v1/files/${nativeId}/content`);
   expect(res.status).toBe(200);
-  return textOf(res);
-}
-
-/** The body as UTF-8 (workerd warns when `.text()` reads a body whose type is not text). */
-async function textOf(res: Response): Promise<string> {
-  return new TextDecoder().decode(await res.arrayBuffer());
+  return bodyText(res);
 }
 
 async function fakeBatches(): Promise<Record<string, any>[]> {
   return ((await (await fake("GET", "/v1/batches?limit=100")).json()) as { data: Record<string, any>[] }).data;
 }
 
-function callsTo(method: string, path: string | RegExp): RecordedCall[] {
-  return fakes.openai.calls.filter((c) => c.method === method && (typeof path === "string" ? c.path === path : path.test(c.path)));
+function callsTo(method: string, path: string | RegExp) {
+  return callsMatching(fakes.openai.calls, method, path);
 }
 
 function chatLine(customId: string, body: Record<string, unknown>) {
   return { custom_id: customId, method: "POST", url: "/v1/chat/completions", body };
-}
-
-function jsonl(text: string): unknown[] {
-  return text.trim().split("\n").map((line) => JSON.parse(line));
 }
 
 /** Wraps the fakes' stubbed fetch: `answer` may replace the fake's answer to one call. */
@@ -134,20 +79,6 @@ function openaiError(status: number, message: string, type = "invalid_request_er
   return new Response(JSON.stringify({ error: { message, type, param: null, code } }), { status, headers: { "content-type": "application/json" } });
 }
 
-/** The app with `overrides` in its environment, for settings vitest.config.ts fixes. */
-function appFetch(path: string, init: { method?: string; body?: unknown; provider?: string }, overrides: Record<string, string | undefined>) {
-  const app = createApp({ adapters: ADAPTERS });
-  const headers: Record<string, string> = { "x-api-key": "k", "anthropic-version": "2023-06-01" };
-  if (init.provider) headers["x-model-provider"] = init.provider;
-  let body: BodyInit | undefined;
-  if (init.body instanceof FormData) body = init.body;
-  else if (init.body !== undefined) {
-    body = JSON.stringify(init.body);
-    headers["content-type"] = "application/json";
-  }
-  return app.fetch(new Request(`${GATEWAY}${path}`, { method: init.method ?? "GET", headers, body }), { ...env, ...overrides });
-}
-
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 describe("files on openai", () => {
@@ -155,11 +86,7 @@ describe("files on openai", () => {
     const res = await call("/anthropic/v1/files?beta=true", {
       method: "POST",
       provider: OPENAI,
-      body: (() => {
-        const form = new FormData();
-        form.append("file", new File(["This is a test file for Files API integration."], "test_upload.txt", { type: "text/plain" }));
-        return form;
-      })(),
+      body: fileForm("test_upload.txt", "This is a test file for Files API integration."),
     });
     const file = await json(res);
     expect(file).toEqual({
@@ -251,9 +178,7 @@ describe("files on openai", () => {
 
   it("turns OpenAI's 401 into an authentication_error naming openai, without the key, and records nothing", async () => {
     const wrongKey = "sk-proj-wrongwrongwrongwrong1234";
-    const form = new FormData();
-    form.append("file", new File(["x"], "x.txt", { type: "text/plain" }));
-    const error = await errorOf(await appFetch("/anthropic/v1/files", { method: "POST", body: form, provider: OPENAI }, { OPENAI_API_KEY: wrongKey }));
+    const error = await errorOf(await callWithEnv({ OPENAI_API_KEY: wrongKey }, "/anthropic/v1/files", { method: "POST", body: fileForm("x.txt", "x"), provider: OPENAI }));
     expect(error).toMatchObject({
       status: 401,
       type: "authentication_error",
@@ -267,17 +192,13 @@ describe("files on openai", () => {
 
   it("turns an OpenAI 503 on upload into an overloaded_error naming openai (an upload is never retried)", async () => {
     intercept((req) => (req.method === "POST" && new URL(req.url).pathname === "/v1/files" ? openaiError(503, "The server is overloaded or not ready yet.", "server_error") : null));
-    const form = new FormData();
-    form.append("file", new File(["x"], "x.txt", { type: "text/plain" }));
-    const error = await errorOf(await call("/anthropic/v1/files", { method: "POST", body: form, provider: OPENAI }));
+    const error = await errorOf(await call("/anthropic/v1/files", { method: "POST", body: fileForm("x.txt", "x"), provider: OPENAI }));
     expect(error).toMatchObject({ status: 529, type: "overloaded_error", message: "openai upstream error (HTTP 503): The server is overloaded or not ready yet." });
     expect((await json<{ data: unknown[] }>(await call("/anthropic/v1/files"))).data).toEqual([]);
   });
 
   it("says which secret to set when OPENAI_API_KEY is missing, without calling OpenAI", async () => {
-    const form = new FormData();
-    form.append("file", new File(["x"], "x.txt", { type: "text/plain" }));
-    const error = await errorOf(await appFetch("/anthropic/v1/files", { method: "POST", body: form, provider: OPENAI }, { OPENAI_API_KEY: undefined }));
+    const error = await errorOf(await callWithEnv({ OPENAI_API_KEY: undefined }, "/anthropic/v1/files", { method: "POST", body: fileForm("x.txt", "x"), provider: OPENAI }));
     expect(error).toMatchObject({
       status: 400,
       type: "invalid_request_error",
@@ -343,7 +264,7 @@ describe("batch create on openai", () => {
     const inputs = callsTo("POST", "/v1/batches").map((c) => (JSON.parse(c.body!) as { input_file_id: string }).input_file_id);
     expect(inputs).toHaveLength(2);
     const lines = [];
-    for (const id of inputs) lines.push(...jsonl(await fakeFileText(id)));
+    for (const id of inputs) lines.push(...jsonLines(await fakeFileText(id)));
     expect(lines).toEqual([
       chatLine("full", {
         model: "gpt-4o",
@@ -380,15 +301,15 @@ describe("batch create on openai", () => {
     const jobs = callsTo("POST", "/v1/batches").map((c) => JSON.parse(c.body!) as { input_file_id: string; metadata: Record<string, string> });
     expect(jobs).toHaveLength(2);
     expect(callsTo("POST", "/v1/files").map((c) => c.form!.files[0]!.filename)).toEqual([`batchbridge-${batch.id}-0.jsonl`, `batchbridge-${batch.id}-1.jsonl`]);
-    const byFile = await Promise.all(jobs.map(async (job) => jsonl(await fakeFileText(job.input_file_id)) as { custom_id: string; body: { model: string } }[]));
-    // Jobs are created as files close (the least recently used first): their order is not part of the contract.
+    const byFile = await Promise.all(jobs.map(async (job) => jsonLines(await fakeFileText(job.input_file_id)) as { custom_id: string; body: { model: string } }[]));
+    // Files are sent at the end, in the order their models first came: that order is not part of the contract.
     expect(byFile.map((lines) => lines.map((l) => [l.custom_id, l.body.model])).sort((a, b) => a.length - b.length)).toEqual([
       [["big-1", "gpt-4o"]],
       [["mini-1", "gpt-4o-mini"], ["mini-2", "gpt-4o-mini"]],
     ]);
     for (const job of jobs) expect(job.metadata).toEqual({ batchbridge_batch_id: batch.id });
 
-    const ended = await pollToEnd(batch.id);
+    const ended = await pollUntilEnded(batch.id);
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 3, errored: 0, canceled: 0, expired: 0 });
     const lines = await results(batch.id);
     expect(lines.map((l) => [l.custom_id, l.result.type, l.result.message?.model])).toEqual([
@@ -398,18 +319,35 @@ describe("batch create on openai", () => {
     ]);
   });
 
+  it("round-robin over 5 models (an eval running each prompt on every model): 20 requests make 5 files and 5 jobs, not 20", async () => {
+    const models = ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "o3-mini"];
+    const requests = Array.from({ length: 20 }, (_, i) => request(`p${Math.floor(i / 5)}-${models[i % 5]}`.replaceAll(".", "_"), models[i % 5]!, `Prompt ${Math.floor(i / 5)}`));
+    const batch = await create(requests);
+    expect(batch.request_counts.processing).toBe(20);
+    expect(fakes.openai.calls.map((c) => `${c.method} ${c.path}`)).toEqual(models.flatMap(() => ["POST /v1/files", "POST /v1/batches"]));
+    const jobs = callsTo("POST", "/v1/batches").map((c) => JSON.parse(c.body!) as { input_file_id: string });
+    for (const [index, job] of jobs.entries()) {
+      const lines = jsonLines(await fakeFileText(job.input_file_id)) as { custom_id: string; body: { model: string } }[];
+      expect(lines.map((l) => [l.custom_id, l.body.model])).toEqual(requests.filter((_, i) => i % 5 === index).map((r) => [r.custom_id, models[index]]));
+    }
+    expect(await countRows("batch_jobs")).toBe(5);
+    const ended = await pollUntilEnded(batch.id);
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 20, errored: 0, canceled: 0, expired: 0 });
+    expect((await results(batch.id)).map((l) => l.custom_id)).toEqual(requests.map((r) => r.custom_id).sort((a, b) => a.localeCompare(b)));
+  });
+
   it("starts another file and job once OPENAI_BATCH_MAX_LINES is reached", async () => {
-    const res = await appFetch(
+    const res = await callWithEnv(
+      { OPENAI_BATCH_MAX_LINES: "2" },
       "/anthropic/v1/messages/batches",
       { method: "POST", provider: OPENAI, body: { requests: [request("a", "gpt-4o-mini", "A"), request("b", "gpt-4o-mini", "B"), request("c", "gpt-4o-mini", "C")] } },
-      { OPENAI_BATCH_MAX_LINES: "2" },
     );
     const batch = await json<WireBatch>(res);
     const jobs = callsTo("POST", "/v1/batches").map((c) => JSON.parse(c.body!) as { input_file_id: string });
     expect(jobs).toHaveLength(2);
-    const split = await Promise.all(jobs.map(async (job) => (jsonl(await fakeFileText(job.input_file_id)) as { custom_id: string }[]).map((l) => l.custom_id)));
+    const split = await Promise.all(jobs.map(async (job) => (jsonLines(await fakeFileText(job.input_file_id)) as { custom_id: string }[]).map((l) => l.custom_id)));
     expect(split).toEqual([["a", "b"], ["c"]]);
-    const ended = await pollToEnd(batch.id);
+    const ended = await pollUntilEnded(batch.id);
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 3, errored: 0, canceled: 0, expired: 0 });
     expect((await results(batch.id)).map((l) => l.custom_id)).toEqual(["a", "b", "c"]);
   });
@@ -428,14 +366,14 @@ describe("batch create on openai", () => {
       },
     ]);
     const [job] = callsTo("POST", "/v1/batches").map((c) => JSON.parse(c.body!) as { input_file_id: string });
-    expect(jsonl(await fakeFileText(job!.input_file_id))).toEqual([
+    expect(jsonLines(await fakeFileText(job!.input_file_id))).toEqual([
       chatLine("with-file", {
         model: "gpt-4o-mini",
         messages: [{ role: "user", content: [{ type: "text", text: "Summarise this file." }, { type: "file", file: { file_id: native!.id } }] }],
         max_tokens: 50,
       }),
     ]);
-    await pollToEnd(batch.id);
+    await pollUntilEnded(batch.id);
     const [line] = await results(batch.id);
     expect(line).toMatchObject({ custom_id: "with-file", result: { type: "succeeded", message: { content: [{ type: "text", text: "echo: Summarise this file." }] } } });
   });
@@ -509,7 +447,7 @@ describe("batch create on openai", () => {
     const padding = "x".repeat(2000);
     const requests: unknown[] = Array.from({ length: 2500 }, (_, i) => request(`r${i}`, "gpt-4o-mini", `${i} ${padding}`));
     requests.push(request("late", "gpt-4o-mini", "Hi", { top_k: 3 }));
-    const res = await appFetch("/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests } }, { OPENAI_BATCH_MAX_LINES: "1000" });
+    const res = await callWithEnv({ OPENAI_BATCH_MAX_LINES: "1000" }, "/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests } });
     const error = await errorOf(res);
     expect(error).toMatchObject({ status: 400, type: "invalid_request_error", message: "requests.2500.params.top_k: has no equivalent on provider openai; remove it or use provider anthropic" });
     // Two files had filled up and become jobs before the bad request arrived.
@@ -523,7 +461,7 @@ describe("batch create on openai", () => {
 
   it("says which secret to set when OPENAI_API_KEY is missing, without calling OpenAI", async () => {
     const error = await errorOf(
-      await appFetch("/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests: twoRequests("gpt-4o-mini") } }, { OPENAI_API_KEY: undefined }),
+      await callWithEnv({ OPENAI_API_KEY: undefined }, "/anthropic/v1/messages/batches", { method: "POST", provider: OPENAI, body: { requests: twoRequests("gpt-4o-mini") } }),
     );
     expect(error).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(error.message).toContain("OPENAI_API_KEY");
@@ -562,7 +500,7 @@ describe("batch lifecycle on openai", () => {
         tools: [{ name: "get_weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }],
       }),
     ]);
-    await pollToEnd(batch.id);
+    await pollUntilEnded(batch.id);
     const lines = await results(batch.id);
     const usage = (input: number, output: number) => ({ input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output, service_tier: "batch" });
     expect(lines).toEqual([
@@ -621,7 +559,7 @@ describe("batch lifecycle on openai", () => {
 
   it("reports a request OpenAI failed as errored, with the Anthropic error type for its status and counts that match", async () => {
     const batch = await create([...twoRequests("gpt-4o-mini"), request("bad", "gpt-4o-mini", "FAIL_REQUEST please"), request("nomodel", "davinci-002", "Hi")]);
-    const ended = await pollToEnd(batch.id);
+    const ended = await pollUntilEnded(batch.id);
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 2, canceled: 0, expired: 0 });
     const lines = await results(batch.id);
     expect(lines.map((l) => l.custom_id)).toEqual(["bad", "geography-question", "math-question", "nomodel"]);
@@ -647,7 +585,7 @@ describe("batch lifecycle on openai", () => {
 
   it("registers OpenAI's output and error files as downloadable gateway files of the batch's owner", async () => {
     const batch = await create([request("good", "gpt-4o-mini", "Hello"), request("bad", "gpt-4o-mini", "FAIL_REQUEST")]);
-    await pollToEnd(batch.id);
+    await pollUntilEnded(batch.id);
     const [native] = await fakeBatches();
     expect(native).toMatchObject({ status: "completed", output_file_id: expect.any(String), error_file_id: expect.any(String) });
 
@@ -674,13 +612,13 @@ describe("batch lifecycle on openai", () => {
       const res = await call(`/anthropic/v1/files/${file.id}/content`, { provider: OPENAI });
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toBe("application/jsonl");
-      const text = await textOf(res);
+      const text = await bodyText(res);
       expect(new TextEncoder().encode(text).byteLength).toBe(file.size_bytes);
       downloads.push(text);
     }
     expect(downloads.sort()).toEqual([outputText, errorText].sort());
-    expect((jsonl(outputText) as { custom_id: string }[]).map((l) => l.custom_id)).toEqual(["good"]);
-    expect((jsonl(errorText) as { custom_id: string; response: { status_code: number } }[]).map((l) => [l.custom_id, l.response.status_code])).toEqual([["bad", 400]]);
+    expect((jsonLines(outputText) as { custom_id: string }[]).map((l) => l.custom_id)).toEqual(["good"]);
+    expect((jsonLines(errorText) as { custom_id: string; response: { status_code: number } }[]).map((l) => [l.custom_id, l.response.status_code])).toEqual([["bad", 400]]);
     // The download streamed OpenAI's own content route.
     expect(callsTo("GET", `/v1/files/${native!.output_file_id}/content`).length).toBeGreaterThanOrEqual(2);
     // A second retrieve does not register them twice.
@@ -702,7 +640,7 @@ describe("batch lifecycle on openai", () => {
     for (const native of natives) expect(callsTo("POST", `/v1/batches/${native.id}/cancel`)).toHaveLength(1);
     expect(natives.map((n) => n.status)).toEqual(["cancelling", "cancelling"]);
 
-    const ended = await pollToEnd(batch.id);
+    const ended = await pollUntilEnded(batch.id);
     // The cancel's own refresh let OpenAI run the first request of each job.
     expect(ended).toMatchObject({
       processing_status: "ended",
@@ -781,7 +719,7 @@ describe("batch lifecycle on openai", () => {
     const refused = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}`, { method: "DELETE" }));
     expect(refused).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(refused.message).toMatch(/still processing/);
-    await pollToEnd(batch.id);
+    await pollUntilEnded(batch.id);
     const [native] = await fakeBatches();
     const fileIds = [native!.input_file_id, native!.output_file_id, native!.error_file_id] as string[];
     const outputs = await json<{ data: WireFile[] }>(await call("/anthropic/v1/files"));
@@ -859,7 +797,7 @@ describe("upstream errors on openai", () => {
 
   it("turns a 429 on results into a rate_limit_error naming openai, before any line is sent", async () => {
     const batch = await create(twoRequests("gpt-4o-mini"));
-    await pollToEnd(batch.id);
+    await pollUntilEnded(batch.id);
     intercept((req) => (new URL(req.url).pathname.endsWith("/content") ? openaiError(429, "Rate limit reached for requests", "requests", "rate_limit_exceeded") : null));
     const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`));
     expect(error).toMatchObject({ status: 429, type: "rate_limit_error", message: "openai upstream error (HTTP 429): Rate limit reached for requests" });

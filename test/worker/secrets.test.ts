@@ -6,7 +6,8 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/api/app";
 import { ADAPTERS } from "../../src/providers/index";
-import { GATEWAY, twoRequests } from "./support/gateway";
+import { GATEWAY } from "./support/gateway";
+import { twoRequests } from "./support/requests";
 import { useFakes } from "./support/upstream";
 
 useFakes();

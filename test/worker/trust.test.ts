@@ -5,30 +5,29 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
 import { ADAPTERS } from "../../src/providers/index";
-import { call, errorOf, GATEWAY, twoRequests } from "./support/gateway";
+import { BATCHES, type WireBatch } from "./support/batches";
+import { fileForm, uploadFile } from "./support/files";
+import { call, errorOf, GATEWAY } from "./support/gateway";
+import { twoRequests } from "./support/requests";
+import { json } from "./support/responses";
 import { useFakes } from "./support/upstream";
 
 const fakes = useFakes();
 const ADMIN = { authorization: "Bearer test-admin-token" };
 
 async function newKey(body: Record<string, unknown>) {
-  const res = await call("/admin/keys", { method: "POST", body, key: null, headers: ADMIN });
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as { id: string; name: string; providers: string[] | null; models: string[] | null; created_at: string; key: string };
+  return json<{ id: string; name: string; providers: string[] | null; models: string[] | null; created_at: string; key: string }>(
+    await call("/admin/keys", { method: "POST", body, key: null, headers: ADMIN }),
+  );
 }
 
-async function upload(key: string, provider?: string) {
-  const form = new FormData();
-  form.append("file", new File(["secret of " + key], "mine.txt", { type: "text/plain" }));
-  const res = await call("/anthropic/v1/files", { method: "POST", body: form, key, provider });
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as { id: string };
+/** A file only `key` may see. */
+function upload(key: string) {
+  return uploadFile("mine.txt", "secret of " + key, { key });
 }
 
 async function createBatch(key: string) {
-  const res = await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests: twoRequests() }, key });
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as { id: string };
+  return json<WireBatch>(await call(BATCHES, { method: "POST", body: { requests: twoRequests() }, key }));
 }
 
 describe("admin API", () => {
@@ -97,9 +96,7 @@ describe("virtual keys", () => {
       await call("/anthropic/v1/messages/batches", { method: "POST", provider: "openai", key, body: { requests: [twoRequests("gpt-4o-mini")[0], twoRequests("gpt-4o")[1]] } }),
     );
     expect(model).toMatchObject({ status: 403, type: "permission_error", message: "requests.1.params.model: this API key may not use model gpt-4o (allowed: gpt-4o-mini)." });
-    const form = new FormData();
-    form.append("file", new File(["x"], "x.txt", { type: "text/plain" }));
-    expect(await errorOf(await call("/anthropic/v1/files", { method: "POST", body: form, key, provider: "gemini" }))).toMatchObject({ status: 403 });
+    expect(await errorOf(await call("/anthropic/v1/files", { method: "POST", body: fileForm("x.txt", "x"), key, provider: "gemini" }))).toMatchObject({ status: 403 });
     expect(fakes.anthropic.calls).toEqual([]);
     expect(fakes.openai.calls).toEqual([]);
     expect(fakes.gemini.calls).toEqual([]);

@@ -23,6 +23,16 @@ import {
 const JOB_ARN = /^arn:aws:bedrock:us-east-1:123456789012:model-invocation-job\/([a-z0-9]{12})$/;
 const FOLDER = `batches/${BATCH_ID}`;
 
+/** One request for each outcome of the fake's model: an answer, a failure, a tool call, a max_tokens stop. */
+function everyOutcome() {
+  return [
+    request("ok1", "claude-3-haiku-20240307", "hello there"),
+    request("fail", "claude-3-haiku-20240307", "please FAIL_REQUEST"),
+    request("tool", "claude-3-haiku-20240307", "CALL_TOOL now", { tools: [{ name: "get_weather", input_schema: { type: "object" } }] }),
+    request("long", "claude-3-haiku-20240307", "HIT_MAX_TOKENS"),
+  ];
+}
+
 function jobId(arn: string): string {
   return JOB_ARN.exec(arn)?.[1] ?? "";
 }
@@ -206,12 +216,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
 describe("bedrock adapter: lifecycle and results", () => {
   it("polls a job through Bedrock's states to the end and reads its manifest once ended", async () => {
     const h = harness();
-    const requests = [
-      request("ok1", "claude-3-haiku-20240307", "hello there"),
-      request("fail", "claude-3-haiku-20240307", "please FAIL_REQUEST"),
-      request("tool", "claude-3-haiku-20240307", "CALL_TOOL now", { tools: [{ name: "get_weather", input_schema: { type: "object" } }] }),
-      request("long", "claude-3-haiku-20240307", "HIT_MAX_TOKENS"),
-    ];
+    const requests = everyOutcome();
     const { jobs } = await createBatch(h, requests);
     const job = jobs[0]!;
     const before = h.fake.calls.length;
@@ -238,12 +243,7 @@ describe("bedrock adapter: lifecycle and results", () => {
 
   it("streams every custom_id exactly once, translated", async () => {
     const h = harness();
-    const requests = [
-      request("ok1", "claude-3-haiku-20240307", "hello there"),
-      request("fail", "claude-3-haiku-20240307", "please FAIL_REQUEST"),
-      request("tool", "claude-3-haiku-20240307", "CALL_TOOL now", { tools: [{ name: "get_weather", input_schema: { type: "object" } }] }),
-      request("long", "claude-3-haiku-20240307", "HIT_MAX_TOKENS"),
-    ];
+    const requests = everyOutcome();
     const { jobs } = await createBatch(h, requests);
     await pollToEnd(h, jobs[0]!);
     const lines = await allResults(h, jobs[0]!);

@@ -1,7 +1,9 @@
 /**
  * Calls to the gateway Worker as a client makes them, on real local D1.
  */
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
+import { createApp } from "../../../src/api/app";
+import { ADAPTERS } from "../../../src/providers/index";
 
 export const GATEWAY = "http://gateway.test";
 
@@ -18,6 +20,23 @@ export interface CallOptions {
  * const res = await call("/anthropic/v1/messages/batches", { method: "POST", body: { requests } });
  */
 export async function call(path: string, options: CallOptions = {}): Promise<Response> {
+  return SELF.fetch(`${GATEWAY}${path}`, clientInit(options));
+}
+
+/**
+ * The same call to the Worker with `overrides` in its environment (same D1, same fakes), for
+ * settings vitest.config.ts fixes; `undefined` removes a setting.
+ *
+ * @example
+ * const res = await callWithEnv({ OPENAI_API_KEY: undefined }, "/anthropic/v1/files", { method: "POST", body: form, provider: "openai" });
+ */
+export async function callWithEnv(overrides: Record<string, string | undefined>, path: string, options: CallOptions = {}): Promise<Response> {
+  const app = createApp({ adapters: ADAPTERS });
+  return app.fetch(new Request(`${GATEWAY}${path}`, clientInit(options)), { ...env, ...overrides });
+}
+
+/** The request a client sends: its key, anthropic-version, the provider header, a JSON or raw body. */
+function clientInit(options: CallOptions): RequestInit {
   const headers = new Headers(options.headers);
   if (options.key !== null) headers.set("x-api-key", options.key ?? "any-key");
   headers.set("anthropic-version", "2023-06-01");
@@ -28,24 +47,17 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
     body = JSON.stringify(options.body);
     headers.set("content-type", "application/json");
   }
-  return SELF.fetch(`${GATEWAY}${path}`, { method: options.method ?? "GET", headers, body });
+  return { method: options.method ?? "GET", headers, body };
 }
 
 /**
  * The Anthropic error body a response must carry.
  *
  * @example
- * await expectError(res, 404, "not_found_error", /File not found/);
+ * expect(await errorOf(res)).toMatchObject({ status: 404, type: "not_found_error" });
  */
 export async function errorOf(response: Response): Promise<{ status: number; type: string; message: string; requestId: string | null }> {
   const body = (await response.json()) as { type: string; error: { type: string; message: string }; request_id: string };
   if (body.type !== "error") throw new Error(`not an Anthropic error body: ${JSON.stringify(body)}`);
   return { status: response.status, type: body.error.type, message: body.error.message, requestId: response.headers.get("request-id") };
-}
-
-export function twoRequests(model = "claude-3-5-haiku-20241022") {
-  return [
-    { custom_id: "math-question", params: { model, max_tokens: 100, messages: [{ role: "user", content: "What is 15 * 7?" }] } },
-    { custom_id: "geography-question", params: { model, max_tokens: 100, messages: [{ role: "user", content: "What is the largest ocean?" }] } },
-  ];
 }

@@ -30,22 +30,54 @@ export function useFakes(): Fakes {
     fakes.gemini = createFakeGemini({ apiKey: "test-gemini-key" });
     // minRecordsPerJob matches BEDROCK_BATCH_MIN_RECORDS in vitest.config.ts.
     fakes.bedrock = createFakeBedrock({ accessKeyId: "AKIDTESTBATCHBRIDGE", secretAccessKey: "test-aws-secret-key", region: "us-east-1", minRecordsPerJob: 2 });
-    const hosts: Record<string, (request: Request) => Promise<Response>> = {
-      "anthropic.fake": (r) => fakes.anthropic.fetch(r),
-      "openai.fake": (r) => fakes.openai.fetch(r),
-      "gemini.fake": (r) => fakes.gemini.fetch(r),
-      "bedrock.fake": (r) => fakes.bedrock.fetch(r),
-      "s3.fake": (r) => fakes.bedrock.fetch(r),
-    };
-    vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = new Request(input, init);
-      const handler = hosts[new URL(request.url).host];
-      if (!handler) throw new Error(`unexpected upstream call in a test: ${request.method} ${request.url}`);
-      return handler(request);
-    });
+    const upstream = fakeUpstream(fakes);
+    vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => upstream(new Request(input, init)));
   });
   afterEach(() => {
     vi.unstubAllGlobals();
   });
   return fakes;
+}
+
+/**
+ * A fetch handler that sends each fake host of vitest.config.ts to its fake in `fakes` (as the
+ * fakes are then, so a test may swap one); any other host fails.
+ *
+ * @example
+ * const gateway = createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS, fetch: (input, init) => fakeUpstream(fakes)(new Request(input, init)) });
+ */
+export function fakeUpstream(fakes: Fakes): (request: Request) => Promise<Response> {
+  const hosts: Record<string, (request: Request) => Promise<Response>> = {
+    "anthropic.fake": (r) => fakes.anthropic.fetch(r),
+    "openai.fake": (r) => fakes.openai.fetch(r),
+    "gemini.fake": (r) => fakes.gemini.fetch(r),
+    "bedrock.fake": (r) => fakes.bedrock.fetch(r),
+    "s3.fake": (r) => fakes.bedrock.fetch(r),
+  };
+  return async (request) => {
+    const handler = hosts[new URL(request.url).host];
+    if (!handler) throw new Error(`unexpected upstream call in a test: ${request.method} ${request.url}`);
+    return handler(request);
+  };
+}
+
+/**
+ * Makes the Anthropic fake answer its next `times` calls (default 1) with this failure, through
+ * its `/__fake/fail-next` control route.
+ *
+ * @example
+ * await failNext(fakes.anthropic, { status: 529, message: "Overloaded", times: 2 });
+ */
+export async function failNext(fake: Fakes["anthropic"], failure: { status: number; message: string; times?: number }): Promise<void> {
+  await fake.fetch(new Request("https://anthropic.fake/__fake/fail-next", { method: "POST", body: JSON.stringify(failure) }));
+}
+
+/**
+ * The calls a fake recorded with this method and this path (or a path matching it).
+ *
+ * @example
+ * expect(callsMatching(fakes.openai.calls, "DELETE", /^\/v1\/files\//)).toHaveLength(1);
+ */
+export function callsMatching<C extends { method: string; path: string }>(calls: readonly C[], method: string, path: string | RegExp): C[] {
+  return calls.filter((c) => c.method === method && (typeof path === "string" ? c.path === path : path.test(c.path)));
 }
