@@ -11,7 +11,7 @@ import { CustomIdLog } from "./custom-id-log";
 import { FileResolver } from "./file-refs";
 import type { Gateway } from "./gateway";
 import { newBatchId, newFileId } from "./ids";
-import { inGatewayTerms, type IdPairs } from "./native-ids";
+import { inGatewayTerms, inGatewayTermsError, type IdPairs } from "./native-ids";
 
 /**
  * A create body's requests, each already validated against the Anthropic schema.
@@ -161,13 +161,14 @@ async function refresh(gateway: Gateway, batch: BatchRecord): Promise<BatchRecor
         data: status.data ?? job.data,
         unrun: status.unrun ?? null,
       };
-      await gateway.batches.updateJob(next);
+      // A poll that learns nothing new writes nothing.
+      if (JSON.stringify(next) !== JSON.stringify(job)) await gateway.batches.updateJob(next);
       for (const file of status.outputFiles ?? []) await registerOutputFile(gateway, batch, file);
       return next;
     }),
   );
   const merged = mergeJobs(batch, refreshed, nowRfc3339());
-  await gateway.batches.update(merged);
+  if (JSON.stringify(merged) !== JSON.stringify(batch)) await gateway.batches.update(merged);
   return merged;
 }
 
@@ -254,15 +255,15 @@ export async function* batchResults(gateway: Gateway, batch: BatchRecord): Async
   const adapter = gateway.adapter(batch.provider);
   const jobs = await gateway.batches.jobs(batch.id);
   const seen = new Set<string>();
-  const ids = nativeIdsOf(batch, jobs);
   for (const job of jobs) {
-    const lines = adapter.batches.results(gateway.upstream, job)[Symbol.asyncIterator]();
-    for (;;) {
-      const next = await inGatewayTerms(ids, () => lines.next());
-      if (next.done) break;
-      if (seen.has(next.value.custom_id)) continue;
-      seen.add(next.value.custom_id);
-      yield next.value;
+    try {
+      for await (const line of adapter.batches.results(gateway.upstream, job)) {
+        if (seen.has(line.custom_id)) continue;
+        seen.add(line.custom_id);
+        yield line;
+      }
+    } catch (error) {
+      throw inGatewayTermsError(error, nativeIdsOf(batch, jobs));
     }
   }
   const fallback: BatchResult = batch.cancelInitiatedAt ? { type: "canceled" } : { type: "expired" };

@@ -17,11 +17,17 @@ export async function inGatewayTerms<T>(pairs: IdPairs, work: () => Promise<T>):
   try {
     return await work();
   } catch (error) {
-    throw translated(error, pairs);
+    throw inGatewayTermsError(error, pairs);
   }
 }
 
-function translated(error: unknown, pairs: IdPairs): unknown {
+/**
+ * The same error, naming gateway IDs instead of native ones.
+ *
+ * @example
+ * catch (error) { throw inGatewayTermsError(error, pairs); }
+ */
+export function inGatewayTermsError(error: unknown, pairs: IdPairs): unknown {
   if (!(error instanceof GatewayError)) return error;
   let message = error.message;
   for (const [native, gateway] of pairs) {
