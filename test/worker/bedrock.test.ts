@@ -305,6 +305,25 @@ describe("batches on bedrock: create", () => {
     expect(fakes.bedrock.calls).toEqual([]);
   });
 
+  it("refuses a 9th distinct Bedrock model with a 400 naming the limit and bedrock, leaving nothing upstream or recorded", async () => {
+    const models = [HAIKU, SONNET_ID, ...Array.from({ length: 6 }, (_, i) => `anthropic.claude-test-${i}-v1:0`), "us.anthropic.claude-3-haiku-20240307-v1:0"];
+    const requests = models.flatMap((model, m) => [1, 2].map((n) => ask(`m${m}-${n}`, "hi", model)));
+    const error = await errorOf(await call(BATCHES, { method: "POST", body: { requests }, provider: "bedrock" }));
+    expect(error).toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+      message:
+        "requests.16.params.model: us.anthropic.claude-3-haiku-20240307-v1:0 would be Bedrock model number 9 of this batch, but provider bedrock takes at most 8 distinct models per batch " +
+        "(each model's input file is gathered in memory while the batch is created). Send the requests of the other models in another batch.",
+    });
+    expect(fakes.bedrock.calls).toEqual([]);
+    expect(await countRows("batches")).toBe(0);
+    // The first 8 alone make a batch: one job per model.
+    const batch = await create(requests.slice(0, 16));
+    expect(batch.request_counts.processing).toBe(16);
+    expect((await storedJobs(batch.id)).map((j) => j.slot)).toEqual(models.slice(0, 8).map((model) => `${model === HAIKU ? HAIKU_ID : model}#1`));
+  });
+
   it("says which variable to set when Bedrock is unconfigured, without any upstream call", async () => {
     const error = await errorOf(await createWith({ BEDROCK_BATCH_ROLE_ARN: undefined }, TWO));
     expect(error).toEqual({

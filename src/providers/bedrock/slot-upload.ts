@@ -56,7 +56,7 @@ export class SlotUpload {
   private partsSent = 0;
   private readonly inFlight: Promise<unknown>[] = [];
   private failure: unknown = null;
-  private sealed = false;
+  private isSealed = false;
   private committed = false;
 
   constructor(options: SlotUploadOptions) {
@@ -73,6 +73,16 @@ export class SlotUpload {
     return s3Uri(this.bucket, this.key);
   }
 
+  /** Whether the file takes no more records. */
+  get sealed(): boolean {
+    return this.isSealed;
+  }
+
+  /** Bytes gathered in memory and not sent yet. */
+  get heldBytes(): number {
+    return this.buffered;
+  }
+
   /** Adds one JSONL line (with its newline); sends a part when 5 MiB have gathered. */
   async append(line: Uint8Array, requestedModel: string): Promise<void> {
     if (this.failure) throw this.failure;
@@ -85,13 +95,14 @@ export class SlotUpload {
 
   /** No more records: a multipart file sends what is left as its last part now, freeing it. */
   async seal(): Promise<void> {
-    if (this.sealed) return;
-    this.sealed = true;
+    if (this.isSealed) return;
+    this.isSealed = true;
     if (this.uploadId !== null && this.buffered > 0) await this.sendPart();
   }
 
-  /** Makes the object exist in S3: one PUT, or completing the multipart upload. */
+  /** Makes the object exist in S3: one PUT, or completing the multipart upload. A second call does nothing. */
   async commit(): Promise<void> {
+    if (this.committed) return;
     await this.seal();
     await Promise.all(this.inFlight);
     if (this.failure) throw this.failure;

@@ -8,6 +8,15 @@
  * job). A file below `BEDROCK_BATCH_MIN_RECORDS` would fail Bedrock's validation after the
  * job was created, so `finish` refuses the batch first, before any job exists (and removes
  * the S3 objects written so far).
+ *
+ * Memory is bounded whatever the client sends. A file gathers up to 5 MiB before it sends a
+ * part (S3's minimum part size), and a model's open file cannot send less without ending early,
+ * so the number of open files is what must be bounded: a batch may use at most
+ * `MAX_MODELS_PER_BATCH` (8) distinct Bedrock models, and a 9th is refused from `add` with a 400
+ * before anything is sent for it (8 × 5 MiB = 40 MiB). Files closed at
+ * `BEDROCK_BATCH_MAX_RECORDS` that never reached 5 MiB wait for `finish` to be written in one
+ * PUT, unless together they hold more than `SEALED_BYTES_MAX` (8 MiB): then the largest are
+ * written at once. At most 4 parts are in flight (`CONCURRENT_UPLOADS`).
  */
 import { GatewayError } from "../../lib/errors";
 import type { BatchRequest, BatchStart, BatchWriter, JobRef, ProviderContext } from "../types";
@@ -22,6 +31,16 @@ import { toBedrockRecord } from "./translate-request";
 
 /** How many files may be sending parts, or be committed, at once. */
 const CONCURRENT_UPLOADS = 4;
+
+/**
+ * Distinct Bedrock models (model IDs, profile IDs or ARNs) one batch may use. Each has an open
+ * input file holding up to 5 MiB until it sends a part or the batch is finished; 8 keep that
+ * to 40 MiB of a Worker's 128 MB.
+ */
+export const MAX_MODELS_PER_BATCH = 8;
+
+/** Bytes that files closed at `BEDROCK_BATCH_MAX_RECORDS` may hold, together, until `finish`. */
+export const SEALED_BYTES_MAX = 8 * 1024 * 1024;
 
 /** What the gateway keeps for a Bedrock job (`JobRef.data`). */
 export interface BedrockJobData {
@@ -62,9 +81,16 @@ export class BedrockBatchWriter implements BatchWriter {
   async add(request: BatchRequest): Promise<string> {
     const modelId = bedrockModelId(request.params.model);
     const line = this.encoder.encode(`${JSON.stringify(toBedrockRecord(request))}\n`);
+    if (!this.filesPerModel.has(modelId) && this.filesPerModel.size >= MAX_MODELS_PER_BATCH) {
+      throw GatewayError.invalid(
+        `params.model: ${request.params.model} would be Bedrock model number ${this.filesPerModel.size + 1} of this batch, but provider bedrock takes at most ${MAX_MODELS_PER_BATCH} distinct models per batch ` +
+          "(each model's input file is gathered in memory while the batch is created). Send the requests of the other models in another batch.",
+      );
+    }
     let file = this.openFiles.get(modelId);
     if (file && file.count >= this.config.maxRecords) {
       await file.seal();
+      await this.keepSealedFilesBounded();
       file = undefined;
     }
     file ??= this.openFile(modelId);
@@ -108,6 +134,18 @@ export class BedrockBatchWriter implements BatchWriter {
     this.files.push(file);
     this.openFiles.set(modelId, file);
     return file;
+  }
+
+  // Sealed files that are still held in memory (below 5 MiB, so not multipart) are written now,
+  // the largest first, once they hold more than SEALED_BYTES_MAX together.
+  private async keepSealedFilesBounded(): Promise<void> {
+    const held = this.files.filter((file) => file.sealed && file.heldBytes > 0).sort((a, b) => b.heldBytes - a.heldBytes);
+    let total = held.reduce((sum, file) => sum + file.heldBytes, 0);
+    for (const file of held) {
+      if (total <= SEALED_BYTES_MAX) return;
+      total -= file.heldBytes;
+      await file.commit();
+    }
   }
 
   private refuseSmallFiles(): void {

@@ -1,6 +1,9 @@
 /**
- * One batch input file, uploaded to `POST /files` (purpose `batch`) while its lines are still
- * being written: the request body is a stream, so the file is never held in memory.
+ * Batch input files for `POST /files` (purpose `batch`), two ways:
+ * - `uploadWholeBatchInput` sends a file held in memory in one body of known length (it has a
+ *   Content-Length);
+ * - `BatchInputUpload` uploads a file while its lines are still being written: the request body
+ *   is a stream, so the file is never held in memory.
  */
 import { UpstreamError } from "../../lib/errors";
 import { multipartBody } from "../../lib/multipart";
@@ -11,30 +14,69 @@ import type { OpenAIConfig } from "./config";
 import { JSONL_MIME_TYPE } from "./file-metadata";
 import type { OpenAIFile } from "./wire";
 
+const encoder = new TextEncoder();
+
+/**
+ * Uploads a whole batch input file, `lines` (each with its newline, `size` bytes in all), as
+ * one multipart body built in memory. `lines` is emptied as it is copied, so that the copy and
+ * the lines are not both kept.
+ *
+ * @example
+ * const file = await uploadWholeBatchInput(ctx, config, "batchbridge-msgbatch_01-0.jsonl", lines, size);
+ */
+export async function uploadWholeBatchInput(
+  ctx: ProviderContext,
+  config: OpenAIConfig,
+  filename: string,
+  lines: Uint8Array[],
+  size: number,
+): Promise<OpenAIFile> {
+  const boundary = `----batchbridge${crypto.randomUUID().replaceAll("-", "")}`;
+  const head = encoder.encode(
+    `--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quote(filename)}"\r\nContent-Type: ${JSONL_MIME_TYPE}\r\n\r\n`,
+  );
+  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
+  const body = new Uint8Array(head.byteLength + size + tail.byteLength);
+  body.set(head, 0);
+  let offset = head.byteLength;
+  for (const line of lines.splice(0)) {
+    body.set(line, offset);
+    offset += line.byteLength;
+  }
+  if (offset !== head.byteLength + size) throw new Error(`batch input file ${filename}: ${offset - head.byteLength} bytes, expected ${size}`);
+  body.set(tail, offset);
+  const response = await openaiFetch(ctx, config, "/files", {
+    method: "POST",
+    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+    body,
+  });
+  return readUpstreamJson<OpenAIFile>(PROVIDER, response);
+}
+
+// Quotes and line breaks would end the header value early (RFC 7578 §2 escapes them).
+function quote(value: string): string {
+  return value.replaceAll('"', "%22").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+}
+
 /** Lines are sent in chunks of about this size: one stream write per line costs more than the line. */
 const CHUNK_BYTES = 64 * 1024;
 
 /**
- * A streaming upload of JSONL lines.
+ * A streaming upload of JSONL lines. The caller keeps to OpenAI's per-file limits.
  *
  * @example
- * const upload = new BatchInputUpload(ctx, config, "batchbridge-msgbatch_01-gpt-4o-0.jsonl");
- * if (upload.fits(line.byteLength)) await upload.append(line);
+ * const upload = new BatchInputUpload(ctx, config, "batchbridge-msgbatch_01-0.jsonl");
+ * await upload.append(line);
  * const file = await upload.finish(); // the OpenAI File
  */
 export class BatchInputUpload {
-  /** Lines appended so far. */
-  lines = 0;
-  /** Bytes appended so far. */
-  bytes = 0;
-  private readonly config: OpenAIConfig;
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   private readonly response: Promise<Response>;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
 
   constructor(ctx: ProviderContext, config: OpenAIConfig, filename: string) {
-    this.config = config;
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     this.writer = writable.getWriter();
     const { body, contentType } = multipartBody([
@@ -46,21 +88,10 @@ export class BatchInputUpload {
     this.response.catch(() => {});
   }
 
-  /**
-   * Whether one more line of `lineBytes` stays within OpenAI's per-file limits. An empty
-   * file takes any line, so that a line larger than the byte limit still goes somewhere.
-   */
-  fits(lineBytes: number): boolean {
-    if (this.lines === 0) return true;
-    return this.lines + 1 <= this.config.batchMaxLines && this.bytes + lineBytes <= this.config.batchMaxBytes;
-  }
-
   /** Appends one encoded line (with its newline). */
   async append(line: Uint8Array): Promise<void> {
     this.pending.push(line);
     this.pendingBytes += line.byteLength;
-    this.lines += 1;
-    this.bytes += line.byteLength;
     if (this.pendingBytes >= CHUNK_BYTES) await this.flush();
   }
 

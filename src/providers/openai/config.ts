@@ -11,6 +11,15 @@ export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 export const OPENAI_BATCH_MAX_LINES = 50_000;
 export const OPENAI_BATCH_MAX_BYTES = 200 * 1024 * 1024;
 
+/**
+ * Bytes of batch input lines the batch writer holds in memory, across all models, before it
+ * starts streaming uploads (`OPENAI_BATCH_BUFFER_BYTES`). A batch that fits is sent at
+ * `finish`, one file per model, each with a Content-Length.
+ */
+export const OPENAI_BATCH_BUFFER_BYTES = 8 * 1024 * 1024;
+/** The most `OPENAI_BATCH_BUFFER_BYTES` may be raised to: a Worker has 128 MB in all. */
+export const OPENAI_BATCH_BUFFER_BYTES_MAX = 32 * 1024 * 1024;
+
 export interface OpenAIConfig {
   apiKey: string;
   /** Without a trailing slash, e.g. `https://api.openai.com/v1`. */
@@ -19,6 +28,8 @@ export interface OpenAIConfig {
   batchMaxLines: number;
   /** Bytes per batch input file before a new file is started. */
   batchMaxBytes: number;
+  /** Bytes of lines held in memory across all models before uploads start streaming. */
+  batchBufferBytes: number;
 }
 
 /**
@@ -48,13 +59,15 @@ export function openaiConfig(env: ProviderEnv): OpenAIConfig {
     baseUrl: (env.OPENAI_BASE_URL || DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, ""),
     batchMaxLines: positiveInteger(env.OPENAI_BATCH_MAX_LINES, "OPENAI_BATCH_MAX_LINES", OPENAI_BATCH_MAX_LINES),
     batchMaxBytes: positiveInteger(env.OPENAI_BATCH_MAX_BYTES, "OPENAI_BATCH_MAX_BYTES", OPENAI_BATCH_MAX_BYTES),
+    batchBufferBytes: positiveInteger(env.OPENAI_BATCH_BUFFER_BYTES, "OPENAI_BATCH_BUFFER_BYTES", OPENAI_BATCH_BUFFER_BYTES_MAX, OPENAI_BATCH_BUFFER_BYTES),
   };
 }
 
 // Lowering a limit is useful (tests, smaller files); raising it past OpenAI's own would only
-// make OpenAI fail the batch later, so the limits are capped at OpenAI's.
-function positiveInteger(value: string | undefined, name: string, max: number): number {
-  if (value === undefined || value === "") return max;
+// make OpenAI fail the batch later, so the limits are capped at OpenAI's (and the buffer at
+// what a Worker's memory allows).
+function positiveInteger(value: string | undefined, name: string, max: number, fallback = max): number {
+  if (value === undefined || value === "") return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) {
     throw GatewayError.invalid(`${name} must be a positive integer, got ${JSON.stringify(value)}`);

@@ -157,6 +157,31 @@ describe("bedrock adapter: create", () => {
     await expect(writer.add(bad)).rejects.toThrow("params.metadata");
     expect(h.fake.calls).toEqual([]);
   });
+  it("refuses a 9th distinct Bedrock model from add with a 400 naming the limit and bedrock, before anything is sent", async () => {
+    const h = harness();
+    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
+    // Two names of one Bedrock model count once: these are 8 models.
+    const eight = ["claude-3-haiku-20240307", HAIKU, SONNET, ...Array.from({ length: 6 }, (_, i) => `anthropic.claude-test-${i}-v1:0`)];
+    for (const [index, model] of eight.entries()) {
+      for (const copy of [1, 2]) await writer.add(request(`m${index}-${copy}`, model, "hi"));
+    }
+    const error = await writer.add(request("ninth", "us.anthropic.claude-3-haiku-20240307-v1:0", "hi")).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).toBody()).toEqual({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message:
+          "params.model: us.anthropic.claude-3-haiku-20240307-v1:0 would be Bedrock model number 9 of this batch, but provider bedrock takes at most 8 distinct models per batch " +
+          "(each model's input file is gathered in memory while the batch is created). Send the requests of the other models in another batch.",
+      },
+    });
+    // The 8 models still take requests.
+    await expect(writer.add(request("more", SONNET, "hi"))).resolves.toBe(`${SONNET}#1`);
+    expect(h.fake.calls).toEqual([]);
+    expect(h.artifacts).toEqual([]);
+    await writer.abort(error);
+  });
 });
 
 describe("bedrock adapter: multipart upload of large input", () => {
@@ -201,6 +226,41 @@ describe("bedrock adapter: multipart upload of large input", () => {
     expect(h.fake.objectKeys(BUCKET)).toEqual([]);
     expect(h.fake.calls.at(-1)).toMatchObject({ service: "s3", method: "DELETE", query: { uploadId: expect.any(String) } });
     expect(h.fake.calls.some((call) => call.service === "bedrock")).toBe(false);
+  });
+
+  it("writes files closed at BEDROCK_BATCH_MAX_RECORDS early once together they hold over 8 MiB", async () => {
+    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "1", BEDROCK_BATCH_MAX_RECORDS: "2" }, { minRecordsPerJob: 1, maxRecordsPerJob: 2 });
+    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
+    const requests = Array.from({ length: 40 }, (_, index) => request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`)));
+    const sent = () => h.fake.calls.reduce((sum, call) => sum + (call.service === "s3" && call.method === "PUT" ? (call.bodyBytes ?? 0) : 0), 0);
+    let added = 0;
+    let mostHeld = 0;
+    for (const item of requests) {
+      await writer.add(item);
+      added += new TextEncoder().encode(`${expectedLine(item)}\n`).byteLength;
+      mostHeld = Math.max(mostHeld, added - sent());
+    }
+    // 20 files of about 540 KB: held until finish, they would be 10.8 MB.
+    expect(added).toBeGreaterThan(10_000_000);
+    expect(mostHeld).toBeLessThanOrEqual(8 * 1024 * 1024 + 2 * 600_000);
+    expect(h.fake.calls.filter((call) => call.service === "s3" && call.method === "PUT").length).toBeGreaterThan(0);
+    expect(h.fake.calls.some((call) => call.service === "bedrock")).toBe(false);
+
+    const jobs = await writer.finish();
+    expect(jobs).toHaveLength(20);
+    for (const [index, job] of jobs.entries()) {
+      expect(job.slot).toBe(`${HAIKU}#${index + 1}`);
+      expect(h.fake.readObject(BUCKET, job.data.inputKey as string)).toBe(
+        requests
+          .slice(2 * index, 2 * index + 2)
+          .map((item) => `${expectedLine(item)}\n`)
+          .join(""),
+      );
+    }
+    // Each object was written once.
+    const puts = h.fake.calls.filter((call) => call.service === "s3" && call.method === "PUT").map((call) => call.path);
+    expect(new Set(puts).size).toBe(20);
+    expect(puts).toHaveLength(20);
   });
 
   it("abort removes what add had started", async () => {

@@ -4,6 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { openaiAdapter } from "../../../src/providers/openai";
+import { openaiConfig } from "../../../src/providers/openai/config";
 import type { Artifact, BatchRequest, BatchResultLine, JobRef, ProviderContext, ResolvedFile } from "../../../src/providers/types";
 import type { FakeOpenAI } from "../../fakes/openai/index.ts";
 import { BASE, KEY, NOW, bodyText, chatLine, contextFor, createBatchFrom, newFake, send, uploadFile } from "./support";
@@ -52,6 +53,72 @@ function jsonl(lines: unknown[]): string {
   return lines.map((line) => `${JSON.stringify(line)}\n`).join("");
 }
 
+function byteLength(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
+}
+
+/** The batch input line the writer makes of a plain text `request(…)`. */
+function chatInputLine(item: BatchRequest): string {
+  const { model, messages, max_tokens } = item.params;
+  return jsonl([{ custom_id: item.custom_id, method: "POST", url: "/v1/chat/completions", body: { model, messages, max_tokens } }]);
+}
+
+/**
+ * A context on the fake that records how each `POST /v1/files` body was sent (whole bytes, so
+ * with a Content-Length, or a stream), how many streaming uploads were open at once, and how
+ * many body bytes reached the fake.
+ */
+function recordingUploads(env: Record<string, string> = {}) {
+  const base = contextFor(fake, env);
+  const bodies: ("bytes" | "stream")[] = [];
+  const stats = { open: 0, mostOpen: 0, received: 0 };
+  const count = () =>
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        stats.received += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+  const ctx: ProviderContext = {
+    ...base,
+    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (init?.method !== "POST" || url.pathname !== "/v1/files") return base.fetch(input, init);
+      if (init.body instanceof ReadableStream) {
+        bodies.push("stream");
+        stats.mostOpen = Math.max(stats.mostOpen, ++stats.open);
+        try {
+          return await base.fetch(input, { ...init, body: init.body.pipeThrough(count()), duplex: "half" } as RequestInit);
+        } finally {
+          stats.open -= 1;
+        }
+      }
+      expect(init.body).toBeInstanceOf(Uint8Array);
+      bodies.push("bytes");
+      stats.received += (init.body as Uint8Array).byteLength;
+      return base.fetch(input, init);
+    }) as typeof fetch,
+  };
+  return { ctx, bodies, stats };
+}
+
+/** Each job's input file holds exactly the requests whose slot is the job's, for its model only. */
+async function expectFilesHoldTheirRequests(jobs: JobRef[], requests: BatchRequest[], slots: string[]): Promise<void> {
+  const slotOf = new Map<string, string>();
+  for (const job of jobs) {
+    const lines = (await fileText(job.data.inputFileId as string)).split("\n").filter((line) => line.length > 0);
+    expect(lines).toHaveLength(job.requestCount);
+    expect(new Set(jobs.map((other) => other.slot)).size).toBe(jobs.length);
+    for (const text of lines) {
+      const line = JSON.parse(text) as { custom_id: string; body: { model: string } };
+      expect(line.body.model).toBe(job.model);
+      expect(slotOf.has(line.custom_id)).toBe(false);
+      slotOf.set(line.custom_id, job.slot);
+    }
+  }
+  expect(requests.map((item) => slotOf.get(item.custom_id))).toStrictEqual(slots);
+}
+
 describe("check", () => {
   it("runs the translation without any I/O", () => {
     expect(() => batches.check(request("a", "gpt-4o", "x", { top_k: 3 }), new Map())).toThrow("params.top_k: has no equivalent on provider openai");
@@ -61,18 +128,24 @@ describe("check", () => {
 });
 
 describe("create", () => {
-  it("streams one JSONL file per model to POST /files and creates one batch per file", async () => {
-    const ctx = contextFor(fake);
-    const { slots, jobs } = await write(ctx, [
+  it("buffers a small batch and, at finish, sends one JSONL file per model, whole, and creates one batch per file", async () => {
+    const { ctx, bodies } = recordingUploads();
+    const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    const slots: string[] = [];
+    for (const item of [
       request("a", "gpt-4o-mini", "Hello"),
       request("b", "gpt-4o", "Hi", { system: "Be brief.", max_tokens: 50 }),
       request("c", "gpt-4o-mini", "FAIL_REQUEST please"),
-    ]);
+    ]) {
+      slots.push(await writer.add(item));
+    }
+    expect(fake.calls).toStrictEqual([]);
+    const jobs = await writer.finish();
     expect(slots).toStrictEqual(["gpt-4o-mini#0", "gpt-4o#0", "gpt-4o-mini#0"]);
     expect(fake.calls.map((call) => `${call.method} ${call.path}`)).toStrictEqual([
       "POST /v1/files",
-      "POST /v1/files",
       "POST /v1/batches",
+      "POST /v1/files",
       "POST /v1/batches",
     ]);
 
@@ -93,21 +166,24 @@ describe("create", () => {
       fields: { purpose: "batch" },
       files: [{ name: "file", filename: "batchbridge-msgbatch_test-0.jsonl", contentType: "application/jsonl", size: bytes(miniLines) }],
     });
-    expect(fake.calls[1]?.form).toStrictEqual({
+    expect(fake.calls[2]?.form).toStrictEqual({
       fields: { purpose: "batch" },
       files: [{ name: "file", filename: "batchbridge-msgbatch_test-1.jsonl", contentType: "application/jsonl", size: bytes(fourOLines) }],
     });
 
-    // finish closes the least recently used file first: gpt-4o.
-    const [fourO, mini] = jobs;
+    // Whole bodies, each with a known length (a Content-Length), not streams.
+    expect(bodies).toStrictEqual(["bytes", "bytes"]);
+
+    // finish sends the files in the order their models first came.
+    const [mini, fourO] = jobs;
     expect(jobs).toStrictEqual([
-      { slot: "gpt-4o#0", nativeId: fourO!.nativeId, model: "gpt-4o", requestCount: 1, data: { inputFileId: fourO!.data.inputFileId } },
       { slot: "gpt-4o-mini#0", nativeId: mini!.nativeId, model: "gpt-4o-mini", requestCount: 2, data: { inputFileId: mini!.data.inputFileId } },
+      { slot: "gpt-4o#0", nativeId: fourO!.nativeId, model: "gpt-4o", requestCount: 1, data: { inputFileId: fourO!.data.inputFileId } },
     ]);
     expect(await fileText(mini!.data.inputFileId as string)).toBe(miniLines);
     expect(await fileText(fourO!.data.inputFileId as string)).toBe(fourOLines);
-    for (const [index, job] of [fourO!, mini!].entries()) {
-      const call = fake.calls[2 + index]!;
+    for (const [index, job] of [mini!, fourO!].entries()) {
+      const call = fake.calls[1 + 2 * index]!;
       expect(call.headers).toStrictEqual({ authorization: `Bearer ${KEY}`, "content-type": "application/json" });
       expect(JSON.parse(call.body!)).toStrictEqual({
         input_file_id: job.data.inputFileId,
@@ -117,10 +193,10 @@ describe("create", () => {
       });
     }
     expect(artifacts).toStrictEqual([
-      { kind: "file", nativeId: fourO!.data.inputFileId },
-      { kind: "batch", nativeId: fourO!.nativeId, data: { inputFileId: fourO!.data.inputFileId } },
       { kind: "file", nativeId: mini!.data.inputFileId },
       { kind: "batch", nativeId: mini!.nativeId, data: { inputFileId: mini!.data.inputFileId } },
+      { kind: "file", nativeId: fourO!.data.inputFileId },
+      { kind: "batch", nativeId: fourO!.nativeId, data: { inputFileId: fourO!.data.inputFileId } },
     ]);
   });
 
@@ -153,37 +229,130 @@ describe("create", () => {
     expect(jobs.reduce((sum, job) => sum + job.requestCount, 0)).toBe(4);
   });
 
-  it("keeps at most 4 uploads open: a 5th model closes the least recently used file first", async () => {
-    let open = 0;
-    let mostOpen = 0;
-    const ctx: ProviderContext = {
-      ...contextFor(fake),
-      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
-        const upstream = new Request(input, init);
-        const upload = upstream.method === "POST" && new URL(upstream.url).pathname === "/v1/files";
-        if (upload) mostOpen = Math.max(mostOpen, ++open);
-        try {
-          return await fake.fetch(upstream);
-        } finally {
-          if (upload) open -= 1;
-        }
-      }) as typeof fetch,
-    };
+  it("20 requests round-robin over 5 models: 5 files and 5 jobs, each file holding exactly its model's lines, nothing sent before finish", async () => {
+    const { ctx, bodies } = recordingUploads();
     const models = ["gpt-4o-1", "gpt-4o-2", "gpt-4o-3", "gpt-4o-4", "gpt-4o-5"];
-    const { slots, jobs } = await write(ctx, [...models, "gpt-4o-1"].map((model, i) => request(`r${i}`, model, "x")));
-    expect(mostOpen).toBe(4);
-    expect(slots).toStrictEqual(["gpt-4o-1#0", "gpt-4o-2#0", "gpt-4o-3#0", "gpt-4o-4#0", "gpt-4o-5#0", "gpt-4o-1#1"]);
-    expect(fake.calls.map((call) => `${call.method} ${call.path}`).slice(0, 8)).toStrictEqual([
+    const requests = Array.from({ length: 20 }, (_, i) => request(`r${i}`, models[i % 5]!, `prompt ${Math.floor(i / 5)}`));
+    const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    const slots: string[] = [];
+    for (const item of requests) slots.push(await writer.add(item));
+    expect(fake.calls).toStrictEqual([]);
+    const jobs = await writer.finish();
+
+    expect(slots).toStrictEqual(requests.map((item) => `${item.params.model}#0`));
+    expect(fake.calls.map((call) => `${call.method} ${call.path}`)).toStrictEqual(models.flatMap(() => ["POST /v1/files", "POST /v1/batches"]));
+    expect(bodies).toStrictEqual(models.map(() => "bytes"));
+    expect(jobs.map((job) => [job.slot, job.model, job.requestCount])).toStrictEqual(models.map((model) => [`${model}#0`, model, 4]));
+    for (const [index, job] of jobs.entries()) {
+      const expected = requests
+        .filter((item) => item.params.model === models[index])
+        .map(chatInputLine)
+        .join("");
+      expect(fake.calls[2 * index]?.form).toStrictEqual({
+        fields: { purpose: "batch" },
+        files: [{ name: "file", filename: `batchbridge-msgbatch_test-${index}.jsonl`, contentType: "application/jsonl", size: byteLength(expected) }],
+      });
+      expect(await fileText(job.data.inputFileId as string)).toBe(expected);
+      expect(JSON.parse(fake.calls[2 * index + 1]!.body!).input_file_id).toBe(job.data.inputFileId);
+    }
+    expect(artifacts.map((artifact) => artifact.kind)).toStrictEqual(models.flatMap(() => ["file", "batch"]));
+  });
+
+  it("past the buffer budget moves the largest buffer to a streaming upload; at most 4 are open, and a 5th finishes the least recently written", async () => {
+    // Each line costs about 5.3 KB: a model's second line takes the buffers past the 8 KiB budget.
+    const { ctx, bodies, stats } = recordingUploads({ OPENAI_BATCH_BUFFER_BYTES: "8192" });
+    const models = ["gpt-4o-1", "gpt-4o-2", "gpt-4o-3", "gpt-4o-4", "gpt-4o-5"];
+    const order = [...models.flatMap((model) => [model, model]), "gpt-4o-1"];
+    const requests = order.map((model, i) => request(`r${i}`, model, `${i} ${"x".repeat(5000)}`));
+    const { slots, jobs } = await write(ctx, requests);
+
+    expect(stats.mostOpen).toBe(4);
+    expect(slots).toStrictEqual([...models.flatMap((model) => [`${model}#0`, `${model}#0`]), "gpt-4o-1#1"]);
+    expect(fake.calls.map((call) => `${call.method} ${call.path}`)).toStrictEqual([
+      "POST /v1/files", // gpt-4o-1 moves to an upload at its second line, then 2, 3 and 4
       "POST /v1/files",
       "POST /v1/files",
       "POST /v1/files",
+      "POST /v1/batches", // gpt-4o-1's file is finished before gpt-4o-5 gets an upload
       "POST /v1/files",
-      "POST /v1/batches", // gpt-4o-1 closes before gpt-4o-5 opens
-      "POST /v1/files",
-      "POST /v1/batches", // gpt-4o-2 closes before gpt-4o-1 opens again
-      "POST /v1/files",
+      "POST /v1/batches", // finish: the open uploads of 2, 3, 4 and 5
+      "POST /v1/batches",
+      "POST /v1/batches",
+      "POST /v1/batches",
+      "POST /v1/files", // gpt-4o-1's third line, buffered: sent whole
+      "POST /v1/batches",
     ]);
-    expect(jobs.map((job) => job.slot)).toStrictEqual(["gpt-4o-1#0", "gpt-4o-2#0", "gpt-4o-3#0", "gpt-4o-4#0", "gpt-4o-5#0", "gpt-4o-1#1"]);
+    expect(bodies).toStrictEqual(["stream", "stream", "stream", "stream", "stream", "bytes"]);
+    expect(jobs.map((job) => [job.slot, job.requestCount])).toStrictEqual([
+      ["gpt-4o-1#0", 2],
+      ["gpt-4o-2#0", 2],
+      ["gpt-4o-3#0", 2],
+      ["gpt-4o-4#0", 2],
+      ["gpt-4o-5#0", 2],
+      ["gpt-4o-1#1", 1],
+    ]);
+    for (const job of jobs) {
+      const expected = requests.filter((_, i) => slots[i] === job.slot).map(chatInputLine).join("");
+      expect(await fileText(job.data.inputFileId as string)).toBe(expected);
+    }
+  });
+
+  it("keeps a large batch over several models within a small budget (OPENAI_BATCH_BUFFER_BYTES): few files, each holding only its model's lines", async () => {
+    const budget = 64 * 1024;
+    const { ctx, bodies, stats } = recordingUploads({ OPENAI_BATCH_BUFFER_BYTES: String(budget) });
+    const models = Array.from({ length: 6 }, (_, i) => `gpt-4o-${i}`);
+    const requests = Array.from({ length: 2400 }, (_, i) => request(`r${i}`, models[i % models.length]!, `${i} ${"y".repeat(2000)}`));
+    const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    const slots: string[] = [];
+    let added = 0;
+    let mostHeld = 0;
+    for (const item of requests) {
+      slots.push(await writer.add(item));
+      added += byteLength(chatInputLine(item));
+      mostHeld = Math.max(mostHeld, added - stats.received);
+    }
+    const sentBeforeFinish = fake.calls.filter((call) => call.form).map((call) => call.form!.files[0]!.size);
+    const jobs = await writer.finish();
+
+    // About 5 MB went through a writer that held at most the budget and, per open upload, a
+    // chunk on its way (64 KiB; the streams between the writer and the fake may hold another).
+    expect(added).toBeGreaterThan(5_000_000);
+    expect(mostHeld).toBeLessThan(budget + 4 * 2 * 64 * 1024);
+    expect(stats.mostOpen).toBe(4);
+    expect(bodies).toContain("stream");
+    // Every file finished early held at least an eighth of the budget.
+    expect(sentBeforeFinish.length).toBeGreaterThan(0);
+    for (const size of sentBeforeFinish) expect(size).toBeGreaterThanOrEqual(budget / 8);
+    expect(jobs.length).toBeLessThan(requests.length / 10);
+    await expectFilesHoldTheirRequests(jobs, requests, slots);
+  });
+
+  it("with more than 8 models past the budget, sends the largest buffer whole when it holds less than an eighth of the budget", async () => {
+    const budget = 16 * 1024;
+    const { ctx, bodies, stats } = recordingUploads({ OPENAI_BATCH_BUFFER_BYTES: String(budget) });
+    const models = Array.from({ length: 20 }, (_, i) => `gpt-4o-${i}`);
+    const requests = Array.from({ length: 400 }, (_, i) => request(`r${i}`, models[i % models.length]!, `${i} ${"z".repeat(500)}`));
+    const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    const slots: string[] = [];
+    let added = 0;
+    let mostHeld = 0;
+    for (const item of requests) {
+      slots.push(await writer.add(item));
+      added += byteLength(chatInputLine(item));
+      mostHeld = Math.max(mostHeld, added - stats.received);
+    }
+    const early = fake.calls.filter((call) => call.form).map((call, i) => [bodies[i], call.form!.files[0]!.size] as const);
+    const jobs = await writer.finish();
+
+    expect(mostHeld).toBeLessThan(budget + 4 * 2 * 64 * 1024);
+    expect(stats.mostOpen).toBeLessThanOrEqual(4);
+    // 20 buffers share 16 KiB: the largest, under its 2 KiB eighth, went whole…
+    const whole = early.filter(([kind]) => kind === "bytes");
+    expect(whole.length).toBeGreaterThan(0);
+    for (const [, size] of whole) expect(size).toBeLessThan(budget / 8);
+    // …while a buffer that reached the eighth got an upload.
+    for (const [kind, size] of early) if (kind === "stream") expect(size).toBeGreaterThanOrEqual(budget / 8);
+    await expectFilesHoldTheirRequests(jobs, requests, slots);
   });
 
   it("sends a gateway file as the OpenAI file it maps to", async () => {
@@ -451,10 +620,12 @@ describe("deleteArtifact and abort", () => {
   });
 
   it("abort stops the open upload, cancels created batches and deletes created files", async () => {
-    const ctx = contextFor(fake, { OPENAI_BATCH_MAX_LINES: "1" });
+    // One line per file, and a budget so small that every line moves to a streaming upload.
+    const ctx = contextFor(fake, { OPENAI_BATCH_MAX_LINES: "1", OPENAI_BATCH_BUFFER_BYTES: "100" });
     const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files: new Map() });
     await writer.add(request("a", "gpt-4o-mini", "x"));
     await writer.add(request("b", "gpt-4o-mini", "y")); // closes the first file: file and batch created
+    expect(fake.calls.map((call) => `${call.method} ${call.path}`)).toStrictEqual(["POST /v1/files", "POST /v1/batches", "POST /v1/files"]);
     expect(artifacts.map((artifact) => artifact.kind)).toStrictEqual(["file", "batch"]);
     const [file, batch] = artifacts;
     const before = fake.calls.length;
@@ -467,6 +638,16 @@ describe("deleteArtifact and abort", () => {
     const listed = (await (await send(fake, "GET", "/v1/files")).json()) as { data: unknown[] };
     expect(listed.data).toStrictEqual([]);
     expect((await (await send(fake, "GET", "/v1/batches")).json()) as Record<string, unknown>).toMatchObject({ data: [{ status: "cancelling" }] });
+  });
+});
+
+describe("settings", () => {
+  it("OPENAI_BATCH_BUFFER_BYTES: 8 MiB by default, at most 32 MiB, a positive integer", () => {
+    const env = { OPENAI_API_KEY: KEY };
+    expect(openaiConfig(env).batchBufferBytes).toBe(8 * 1024 * 1024);
+    expect(openaiConfig({ ...env, OPENAI_BATCH_BUFFER_BYTES: "65536" }).batchBufferBytes).toBe(65536);
+    expect(openaiConfig({ ...env, OPENAI_BATCH_BUFFER_BYTES: String(1024 ** 3) }).batchBufferBytes).toBe(32 * 1024 * 1024);
+    expect(() => openaiConfig({ ...env, OPENAI_BATCH_BUFFER_BYTES: "8MB" })).toThrow('OPENAI_BATCH_BUFFER_BYTES must be a positive integer, got "8MB"');
   });
 });
 
