@@ -141,14 +141,13 @@ async function deleteArtifacts(gateway: Gateway, provider: ProviderName, artifac
  * const batch = await getBatch(gateway, "owner", "msgbatch_01…");
  */
 export async function getBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
-  const batch = await gateway.batches.get(owner, id);
-  if (!batch) throw GatewayError.notFound(`Message batch not found: ${id}`);
-  return batch.state === "ended" ? batch : refresh(gateway, batch);
+  const found = await gateway.batches.getWithJobs(owner, id);
+  if (!found) throw GatewayError.notFound(`Message batch not found: ${id}`);
+  return found.batch.state === "ended" ? found.batch : refresh(gateway, found.batch, found.jobs);
 }
 
-async function refresh(gateway: Gateway, batch: BatchRecord): Promise<BatchRecord> {
+async function refresh(gateway: Gateway, batch: BatchRecord, jobs: readonly JobRecord[]): Promise<BatchRecord> {
   const adapter = gateway.adapter(batch.provider);
-  const jobs = await gateway.batches.jobs(batch.id);
   const refreshed = await Promise.all(
     jobs.map(async (job): Promise<JobRecord> => {
       if (job.state === "ended") return job;

@@ -186,6 +186,17 @@ export class BatchStore {
     return row ? batchFromRow(row) : null;
   }
 
+  /** The caller's visible batch and its jobs, in one D1 round trip. */
+  async getWithJobs(owner: string, id: string): Promise<{ batch: BatchRecord; jobs: JobRecord[] } | null> {
+    const [batches, jobs] = await this.db.batch([
+      this.db.prepare(`SELECT * FROM batches WHERE id = ? AND owner = ? AND ${VISIBLE}`).bind(id, owner),
+      this.db.prepare(`SELECT * FROM batch_jobs WHERE batch_id = ? ORDER BY seq`).bind(id),
+    ]);
+    const row = (batches?.results as BatchRow[] | undefined)?.[0];
+    if (!row) return null;
+    return { batch: batchFromRow(row), jobs: ((jobs?.results ?? []) as JobRow[]).map(jobFromRow) };
+  }
+
   async getByIdempotencyKey(owner: string, key: string): Promise<BatchRecord | null> {
     const row = await this.db
       .prepare(`SELECT * FROM batches WHERE owner = ? AND idempotency_key = ? AND ${VISIBLE}`)
