@@ -1,0 +1,180 @@
+/**
+ * Resident memory of the workerd processes, sampled every 50 ms from a worker thread (so that
+ * a busy client on the main thread cannot delay the samples), and what the samples say.
+ */
+import { Worker } from "node:worker_threads";
+import { connectInspector } from "./inspector.ts";
+
+export interface Sample {
+  /** Date.now() of the sample. */
+  t: number;
+  /** VmRSS of each process, bytes (0 once it has exited). */
+  rss: number[];
+}
+
+const THREAD = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { readFileSync } = require("node:fs");
+const rss = (pid) => {
+  try {
+    const match = /^VmRSS:\\s+(\\d+)\\s+kB/m.exec(readFileSync("/proc/" + pid + "/status", "utf8"));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch { return 0; }
+};
+let samples = [];
+const take = () => samples.push({ t: Date.now(), rss: workerData.pids.map(rss) });
+take();
+const timer = setInterval(take, workerData.intervalMs);
+parentPort.on("message", (message) => {
+  if (message === "flush") { parentPort.postMessage(samples); samples = []; }
+  if (message === "stop") { clearInterval(timer); take(); parentPort.postMessage(samples); samples = []; parentPort.close(); }
+});
+`;
+
+/**
+ * @example
+ * const sampler = new RssSampler(gateway.workerd);
+ * await sleep(2000);            // idle
+ * const from = Date.now(); await runCase(); const to = Date.now();
+ * const samples = await sampler.stop();
+ * summarize(samples, idleOf(samples, from), from, to);
+ */
+export class RssSampler {
+  readonly #worker: Worker;
+  readonly #samples: Sample[] = [];
+
+  constructor(pids: readonly number[], intervalMs = 50) {
+    this.#worker = new Worker(THREAD, { eval: true, workerData: { pids: [...pids], intervalMs } });
+    this.#worker.on("message", (batch: Sample[]) => this.#samples.push(...batch));
+    this.#worker.unref();
+  }
+
+  async stop(): Promise<Sample[]> {
+    const done = new Promise<void>((resolve) => this.#worker.once("exit", () => resolve()));
+    this.#worker.postMessage("stop");
+    await done;
+    return this.#samples.sort((a, b) => a.t - b.t);
+  }
+}
+
+export interface MemoryFigures {
+  /** Idle RSS of all workerd processes together, MB. */
+  idleMB: number;
+  /** Highest RSS of all workerd processes together during the window, MB. */
+  peakMB: number;
+  peakAboveIdleMB: number;
+  /** The Worker's own process (the last workerd started): idle, peak and peak above idle, MB. */
+  worker: { idleMB: number; peakMB: number; peakAboveIdleMB: number };
+  /** Highest total in the second half of the window minus highest total in the first half, MB. */
+  growthSecondHalfMB: number;
+  samples: number;
+  /** A workerd process was gone during the window (the figures are then meaningless). */
+  processLost: boolean;
+  /**
+   * The Worker's V8 isolate, through its inspector: heap in use plus ArrayBuffer backing stores,
+   * idle before the case, at its highest during the case (sampled every 100 ms), and after a
+   * forced full collection at the end; kept = after that collection minus idle.
+   */
+  heap: { idleMB: number; peakMB: number; peakAboveIdleMB: number; afterGcMB: number; retainedMB: number } | null;
+}
+
+const MB = 1024 * 1024;
+const total = (sample: Sample) => sample.rss.reduce((sum, value) => sum + value, 0);
+const last = (sample: Sample) => sample.rss[sample.rss.length - 1] ?? 0;
+
+/** Median RSS (total, and the Worker's process) over the second before `before`. */
+export function idleOf(samples: readonly Sample[], before: number): { total: number; worker: number } {
+  const quiet = samples.filter((sample) => sample.t <= before && sample.t >= before - 1_000);
+  const pick = quiet.length > 0 ? quiet : samples.slice(0, 1);
+  return { total: median(pick.map(total)), worker: median(pick.map(last)) };
+}
+
+export function summarize(samples: readonly Sample[], idle: { total: number; worker: number }, from: number, to: number): Omit<MemoryFigures, "heap"> {
+  const window = samples.filter((sample) => sample.t >= from && sample.t <= to);
+  const mid = from + (to - from) / 2;
+  const max = (list: readonly Sample[], pick: (sample: Sample) => number) => list.reduce((best, sample) => Math.max(best, pick(sample)), 0);
+  const first = window.filter((sample) => sample.t <= mid);
+  const second = window.filter((sample) => sample.t > mid);
+  const peak = max(window, total);
+  const workerPeak = max(window, last);
+  return {
+    idleMB: round(idle.total / MB),
+    peakMB: round(peak / MB),
+    peakAboveIdleMB: round((peak - idle.total) / MB),
+    worker: { idleMB: round(idle.worker / MB), peakMB: round(workerPeak / MB), peakAboveIdleMB: round((workerPeak - idle.worker) / MB) },
+    growthSecondHalfMB: second.length > 0 && first.length > 0 ? round((max(second, total) - max(first, total)) / MB) : 0,
+    samples: window.length,
+    processLost: window.some((sample) => sample.rss.some((value) => value === 0)),
+  };
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** What a case's memory watch needs of the gateway. */
+export interface Watched {
+  workerd: number[];
+  inspectorPort: number | null;
+}
+
+/**
+ * RSS sampling plus the isolate's heap, around one case: reads the idle heap and waits 2 s of
+ * idle before returning; `finish` stops both, then forces a full collection (after the last RSS
+ * sample) to see what the Worker still keeps.
+ *
+ * @example
+ * const watch = await watchMemory(gateway);
+ * const from = Date.now(); await runCase(); const to = Date.now();
+ * const memory = await watch.finish(from, to);
+ */
+export async function watchMemory(worker: Watched): Promise<{ finish(from: number, to: number): Promise<MemoryFigures> }> {
+  const inspector = worker.inspectorPort === null ? null : await connectInspector(worker.inspectorPort).catch(() => null);
+  const heapNow = async () => {
+    const usage = (await inspector!.heapUsage()) as { usedSize: number; backingStorageSize?: number };
+    return usage.usedSize + (usage.backingStorageSize ?? 0);
+  };
+  // No forced collection before the case: V8 writes a heap snapshot to collect on demand, and
+  // that leaves RSS some hundred MB higher, which would hide the case's own growth. The idle
+  // heap of a freshly started gateway holds little garbage.
+  const heapIdle = inspector ? await heapNow() : 0;
+  const sampler = new RssSampler(worker.workerd);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  let heapPeak = heapIdle;
+  let polling = inspector !== null;
+  const poll = (async () => {
+    while (polling) {
+      heapPeak = Math.max(heapPeak, await heapNow().catch(() => 0));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return {
+    async finish(from, to) {
+      polling = false;
+      await poll;
+      const samples = await sampler.stop();
+      const figures = summarize(samples, idleOf(samples, from), from, to);
+      if (!inspector) return { ...figures, heap: null };
+      try {
+        await inspector.collectGarbage();
+        const after = await heapNow();
+        return {
+          ...figures,
+          heap: {
+            idleMB: round(heapIdle / MB),
+            peakMB: round(heapPeak / MB),
+            peakAboveIdleMB: round((heapPeak - heapIdle) / MB),
+            afterGcMB: round(after / MB),
+            retainedMB: round((after - heapIdle) / MB),
+          },
+        };
+      } finally {
+        inspector.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,371 @@
+/**
+ * `npm run bench`: starts the provider fakes and the gateway under `wrangler dev`, runs every
+ * case of issue 7, prints the tables (Markdown) and writes bench/results/latest.json.
+ *
+ * Cases, each on a freshly started gateway:
+ * - bundle:   the deployed Worker's size, gzip, and what each dependency costs;
+ * - overhead: batch retrieve and files list, gateway against a bare pass-through Worker and the fake;
+ * - batches:  create, then results, on anthropic, openai and gemini, at two sizes;
+ * - files:    a large upload and download, at two sizes.
+ * A case that fails is recorded with its error and the run goes on; the exit code says so.
+ *
+ * Options (environment): BENCH_QUICK=1 runs small sizes only (a smoke run, not for the README);
+ * BENCH_VERBOSE=1 prints wrangler's output.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
+import { batchCase, type CreateFigures, type ResultsFigures } from "./cases/batches.ts";
+import { bundleCase, type BundleFigures } from "./cases/bundle.ts";
+import { fileCase, type TransferFigures } from "./cases/files.ts";
+import { overheadCase, type OverheadRow } from "./cases/overhead.ts";
+import type { BatchProvider } from "./lib/bodies.ts";
+import { FAKE_BOUND_PCT } from "./lib/cpu.ts";
+import type { MemoryFigures } from "./lib/memory.ts";
+import { buildGateway, removeStateDirs, ROOT, startFakes, type Fakes } from "./lib/stack.ts";
+import { killStarted } from "./lib/workers.ts";
+
+const QUICK = process.env.BENCH_QUICK === "1";
+const PROVIDERS: readonly BatchProvider[] = ["anthropic", "openai", "gemini"];
+/** Requests per batch: small and large (both take Gemini's JSONL-file path: its inline bodies stop at 4 MiB by default). */
+const BATCH_SIZES = QUICK ? [2_000, 8_000] : [25_000, 100_000];
+/** File sizes in bytes: small and large (500 MB, under the 500 MiB limit). */
+const FILE_SIZES = QUICK ? [10_000_000, 40_000_000] : [125_000_000, 500_000_000];
+
+interface Failure {
+  case: string;
+  error: string;
+}
+
+interface Report {
+  startedAt: string;
+  minutes: number;
+  quick: boolean;
+  machine: { cores: number; memoryGB: number; node: string; wrangler: string; workerd: string; commit: string; dirtyFiles: number };
+  /** 1-minute load average before and after each case (the machine may be shared). */
+  load: Record<string, [number, number]>;
+  bundle: BundleFigures | null;
+  overhead: OverheadRow[];
+  create: CreateFigures[];
+  results: ResultsFigures[];
+  files: TransferFigures[];
+  targets: { name: string; met: boolean | null; detail: string }[];
+  failures: Failure[];
+}
+
+const started = Date.now();
+const report: Report = {
+  startedAt: new Date(started).toISOString(),
+  minutes: 0,
+  quick: QUICK,
+  machine: machine(),
+  load: {},
+  bundle: null,
+  overhead: [],
+  create: [],
+  results: [],
+  files: [],
+  targets: [],
+  failures: [],
+};
+
+let fakes: Fakes | undefined;
+const cleanUp = () => {
+  killStarted();
+  fakes?.stop();
+  removeStateDirs();
+};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    cleanUp();
+    process.exit(130);
+  });
+}
+process.on("exit", () => {
+  killStarted();
+  fakes?.stop();
+});
+
+async function run(name: string, body: () => Promise<void> | void): Promise<void> {
+  const before = loadavg()[0]!;
+  const begin = Date.now();
+  process.stderr.write(`bench: ${name}…`);
+  try {
+    await body();
+    process.stderr.write(` ${((Date.now() - begin) / 1000).toFixed(0)} s\n`);
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    report.failures.push({ case: name, error: message.slice(0, 4_000) });
+    process.stderr.write(` FAILED\n${message}\n`);
+  }
+  report.load[name] = [round(before), round(loadavg()[0]!)];
+}
+
+try {
+  await run("bundle", () => {
+    report.bundle = bundleCase();
+  });
+  const config = buildGateway();
+  fakes = await startFakes();
+  const fakesNow = fakes;
+  await run("overhead", async () => {
+    report.overhead = await overheadCase(fakesNow, config);
+  });
+  for (const provider of PROVIDERS) {
+    for (const [index, size] of BATCH_SIZES.entries()) {
+      await run(`batch ${provider} ${size}`, async () => {
+        const { create, results } = await batchCase(fakesNow, config, provider, size, index === BATCH_SIZES.length - 1 ? 2 : 1);
+        report.create.push(create);
+        report.results.push(results);
+      });
+    }
+  }
+  for (const [index, size] of FILE_SIZES.entries()) {
+    await run(`file ${size / 1e6} MB`, async () => {
+      report.files.push(...(await fileCase(fakesNow, config, size, index === FILE_SIZES.length - 1)));
+    });
+  }
+} finally {
+  cleanUp();
+}
+
+report.minutes = round((Date.now() - started) / 60_000);
+report.targets = targets(report);
+const markdown = render(report);
+process.stdout.write(`${markdown}\n`);
+
+const dir = join(ROOT, "bench/results");
+mkdirSync(dir, { recursive: true });
+const file = QUICK ? "quick.json" : "latest.json";
+writeFileSync(join(dir, `${file}.tmp`), `${JSON.stringify(report, null, 2)}\n`);
+renameSync(join(dir, `${file}.tmp`), join(dir, file));
+writeFileSync(join(dir, QUICK ? "quick.md" : "latest.md"), `${markdown}\n`);
+process.stderr.write(`bench: wrote bench/results/${file} in ${report.minutes} min\n`);
+if (report.failures.length > 0) process.exitCode = 1;
+
+// ─── targets ────────────────────────────────────────────────────────────────────────────────
+
+function targets(r: Report): Report["targets"] {
+  const list: Report["targets"] = [];
+  const [small, large] = [BATCH_SIZES[0]!, BATCH_SIZES[BATCH_SIZES.length - 1]!];
+  const memoryTargets = (name: string, smallMemory: MemoryFigures | undefined, largeMemory: MemoryFigures | undefined) => {
+    if (!smallMemory || !largeMemory) {
+      list.push({ name: `${name}: memory`, met: null, detail: "not measured (the case failed)" });
+      return;
+    }
+    const growth = largeMemory.growthSecondHalfMB;
+    list.push({ name: `${name}: growth in the second half of the large case < 5 MB`, met: growth < 5, detail: `${growth} MB` });
+    const ratio = largeMemory.peakAboveIdleMB / Math.max(smallMemory.peakAboveIdleMB, 0.1);
+    list.push({
+      name: `${name}: large peak within 20% of small peak (above idle)`,
+      met: ratio <= 1.2,
+      detail: `${largeMemory.peakAboveIdleMB} MB vs ${smallMemory.peakAboveIdleMB} MB (×${round(ratio, 2)}); absolute ${largeMemory.peakMB} vs ${smallMemory.peakMB} MB`,
+    });
+    list.push({
+      name: `${name}: Worker process peak above idle < 128 MB`,
+      met: largeMemory.worker.peakAboveIdleMB < 128,
+      detail: `${largeMemory.worker.peakAboveIdleMB} MB above an idle ${largeMemory.worker.idleMB} MB`,
+    });
+  };
+  for (const provider of PROVIDERS) {
+    const find = <T extends { provider: string; requests: number }>(rows: T[], requests: number) =>
+      rows.find((row) => row.provider === provider && row.requests === requests);
+    memoryTargets(`create ${provider}`, find(r.create, small)?.memory, find(r.create, large)?.memory);
+    memoryTargets(`results ${provider}`, find(r.results, small)?.memory, find(r.results, large)?.memory);
+    const results = find(r.results, large);
+    list.push({
+      name: `results ${provider}: translated ≥ 80% of parse-only`,
+      met: results?.translatedVsParse != null ? results.translatedVsParse >= 0.8 : null,
+      detail:
+        results?.parseOnly && results.translatedVsParse !== null
+          ? `${results.translated.mbPerSecond} vs ${results.parseOnly.mbPerSecond} MB/s (${Math.round(results.translatedVsParse * 100)}%)${results.fakeBound ? "; the fake was the bottleneck" : ""}`
+          : "not measured",
+    });
+  }
+  for (const direction of ["upload", "download"] as const) {
+    const rows = r.files.filter((row) => row.direction === direction);
+    memoryTargets(`file ${direction}`, rows[0]?.memory, rows[rows.length - 1]?.memory);
+  }
+  for (const operation of ["batch retrieve", "files list"] as const) {
+    const row = r.overhead.find((entry) => entry.operation === operation && entry.clients === 1);
+    list.push({
+      name: `overhead ${operation}: p50 ≤ 1 ms over the pass-through at 1 client`,
+      met: row ? row.overheadP50 <= 1 : null,
+      detail: row ? `${row.overheadP50} ms (${row.targets.gateway.p50} vs ${row.targets.passthrough.p50} ms)` : "not measured",
+    });
+  }
+  list.push({
+    name: "bundle well under 1 MB",
+    met: r.bundle ? r.bundle.kb < 1024 : null,
+    detail: r.bundle ? `${r.bundle.kb} KiB (gzip ${r.bundle.gzipKb} KiB; minified ${r.bundle.minifiedKb} KiB)` : "not measured",
+  });
+  return list;
+}
+
+// ─── tables ─────────────────────────────────────────────────────────────────────────────────
+
+function render(r: Report): string {
+  const out: string[] = [];
+  const table = (head: string[], rows: (string | number)[][]) => {
+    out.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
+    for (const row of rows) out.push(`| ${row.join(" | ")} |`);
+    out.push("");
+  };
+  const mem = (m: MemoryFigures) => `${m.peakAboveIdleMB} / ${m.worker.peakAboveIdleMB}`;
+  const heap = (m: MemoryFigures) => (m.heap ? `${m.heap.peakAboveIdleMB} / ${m.heap.retainedMB}` : "—");
+  const lost = (m: MemoryFigures) => (m.processLost ? " (workerd restarted: void)" : "");
+  const cpu = (c: { fakesPct: number; workerdPct: number; clientPct: number }) => `${c.fakesPct} / ${c.workerdPct} / ${c.clientPct}`;
+  const note = (fakeBound: boolean) => (fakeBound ? "fake-bound" : "");
+
+  out.push(
+    `## Benchmarks${r.quick ? " (quick run: small sizes, not for the README)" : ""}`,
+    "",
+    `${r.startedAt.slice(0, 16).replace("T", " ")} UTC, commit ${r.machine.commit}${r.machine.dirtyFiles ? ` + ${r.machine.dirtyFiles} changed files` : ""}; ` +
+      `${r.machine.cores} cores, ${r.machine.memoryGB} GB, Node ${r.machine.node}, wrangler ${r.machine.wrangler}, workerd ${r.machine.workerd}; ${r.minutes} min. ` +
+      `RSS is the resident memory (VmRSS) of the workerd processes \`wrangler dev\` starts, sampled every 50 ms, in MB above their idle level: all workerd processes / the Worker's own process; ` +
+      `"growth 2nd half" is the highest RSS in the second half of the case minus the highest in the first. ` +
+      `Heap is the Worker's V8 heap plus ArrayBuffer backing stores, read through its inspector: highest during the case (sampled every 100 ms) / kept after a forced full collection at the end, both above the idle heap before the case (MB). ` +
+      `CPU is percent of one core: fakes / workerd / client. "fake-bound": the fake used ≥ ${FAKE_BOUND_PCT}% of its core, or the gateway reached 80% of the rate the fake serves at directly.`,
+    "",
+  );
+
+  if (r.overhead.length > 0) {
+    out.push("### Overhead (ms; Anthropic fake upstream)", "");
+    table(
+      ["call", "clients", "fake p50 / p99", "pass-through p50 / p99", "gateway p50 / p99", "gateway − pass-through p50", "req/s fake / pass-through / gateway", "CPU"],
+      r.overhead.map((row) => [
+        row.operation === "health" ? "GET /health (no auth, no D1; pass-through: its own /health)" : row.operation === "one D1 query" ? "one D1 query (bench route; vs pass-through /health)" : row.operation,
+        row.clients,
+        row.targets.fake.count > 0 ? `${row.targets.fake.p50} / ${row.targets.fake.p99}` : "",
+        `${row.targets.passthrough.p50} / ${row.targets.passthrough.p99}`,
+        `${row.targets.gateway.p50} / ${row.targets.gateway.p99}`,
+        row.overheadP50,
+        row.clients > 1 ? `${row.targets.fake.requestsPerSecond} / ${row.targets.passthrough.requestsPerSecond} / ${row.targets.gateway.requestsPerSecond}` : "",
+        (row.targets.fake.count > 0 ? cpu(row.cpu) : "") + (Object.values(row.targets).some((t) => t.errors > 0) ? `; errors ${Object.values(row.targets).map((t) => t.errors).join("/")}` : ""),
+      ]),
+    );
+  }
+
+  if (r.create.length > 0) {
+    out.push("### Batch create (one POST of the whole body)", "");
+    table(
+      ["provider", "requests", "body MB", "upstream jobs", "seconds", "MB/s", "RSS peak above idle", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
+      r.create.map((row) => [
+        row.provider,
+        row.requests.toLocaleString("en"),
+        row.bodyMB,
+        row.jobs,
+        row.seconds,
+        row.mbPerSecond,
+        mem(row.memory) + lost(row.memory),
+        row.memory.growthSecondHalfMB,
+        heap(row.memory),
+        cpu(row.cpu),
+        note(row.fakeBound),
+      ]),
+    );
+  }
+
+  if (r.results.length > 0) {
+    out.push("### Batch results (MB/s of upstream bytes; the same bytes in every column)", "");
+    table(
+      ["provider", "lines", "upstream MB", "translated", "parse-only", "translated / parse-only", "raw pass-through", "fake direct", "jsonl.ts round trip", "RSS peak above idle", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
+      r.results.map((row) => [
+        row.provider,
+        row.requests.toLocaleString("en"),
+        row.upstreamMB,
+        `${row.translated.mbPerSecond} (${row.translated.seconds} s)`,
+        row.parseOnly ? `${row.parseOnly.mbPerSecond} (${row.parseOnly.seconds} s)` : "—",
+        row.translatedVsParse !== null ? `${Math.round(row.translatedVsParse * 100)}%` : "—",
+        row.raw?.mbPerSecond ?? "—",
+        row.fakeDirect?.mbPerSecond ?? "—",
+        row.libraryRoundTrip?.mbPerSecond ?? "—",
+        mem(row.memory) + lost(row.memory),
+        row.memory.growthSecondHalfMB,
+        heap(row.memory),
+        cpu(row.cpu),
+        note(row.fakeBound),
+      ]),
+    );
+  }
+
+  if (r.files.length > 0) {
+    out.push("### Files (Anthropic fake upstream)", "");
+    table(
+      ["transfer", "MB", "seconds", "MB/s", "fake direct MB/s", "RSS peak above idle", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
+      r.files.map((row) => [
+        row.direction,
+        row.sizeMB,
+        row.seconds,
+        row.mbPerSecond,
+        row.fakeDirectMBPerSecond ?? "",
+        mem(row.memory) + lost(row.memory),
+        row.memory.growthSecondHalfMB,
+        heap(row.memory),
+        cpu(row.cpu),
+        note(row.fakeBound),
+      ]),
+    );
+  }
+
+  if (r.bundle) {
+    const b = r.bundle;
+    out.push(
+      "### Bundle (`wrangler deploy --dry-run`)",
+      "",
+      `${b.kb} KiB as deployed (gzip ${b.gzipKb} KiB); minified ${b.minifiedKb} KiB (gzip ${b.minifiedGzipKb} KiB). By input, unminified:`,
+      "",
+    );
+    table(
+      ["part", "KiB", "share"],
+      b.parts.filter((part) => part.kb >= 1).map((part) => [part.name, part.kb, `${part.share}%`]),
+    );
+  }
+
+  out.push("### Targets", "");
+  table(
+    ["target", "met", "measured"],
+    r.targets.map((target) => [target.name, target.met === null ? "—" : target.met ? "yes" : "**no**", target.detail]),
+  );
+  const loads = Object.entries(r.load).map(([name, [before, after]]) => `${name} ${before}→${after}`);
+  out.push(`Load average (1 min) before→after each case: ${loads.join("; ")}.`, "");
+  if (r.failures.length > 0) {
+    out.push("### Failures", "");
+    for (const failure of r.failures) out.push(`- ${failure.case}: ${failure.error.split("\n")[0]}`);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+// ─── helpers ────────────────────────────────────────────────────────────────────────────────
+
+function machine(): Report["machine"] {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync("git", ["--no-optional-locks", ...args], { cwd: ROOT, encoding: "utf8" }).trim();
+    } catch {
+      return "";
+    }
+  };
+  const version = (name: string) => {
+    try {
+      return (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+    } catch {
+      return "?";
+    }
+  };
+  return {
+    cores: availableParallelism(),
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+    node: process.versions.node,
+    wrangler: version("wrangler"),
+    workerd: version("workerd"),
+    commit: git("rev-parse", "--short", "HEAD") || "?",
+    dirtyFiles: git("status", "--porcelain").split("\n").filter(Boolean).length,
+  };
+}
+
+function round(value: number, digits = 1): number {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
+}

@@ -1,0 +1,208 @@
+/**
+ * The gateway as `npm run bench` runs it: the deployed Worker (src/index.ts's default export,
+ * untouched, with wrangler.toml's bindings) plus bench-only routes under /__bench/ that run in
+ * the same Worker (same isolate, same workerd), so that the results case compares like with like:
+ *
+ * - GET  /__bench/raw?provider=P&path=…[&path=…]    the upstream bytes of each path, in turn,
+ *                                                   passed through untouched;
+ * - GET  /__bench/parse?provider=P&path=…[&path=…]  the same bytes split into lines, each line
+ *                                                   JSON.parse'd and dropped (the floor for any
+ *                                                   translator that reads every line);
+ * - GET  /__bench/roundtrip?provider=P&path=…       the same lines through src/lib/jsonl.ts alone
+ *                                                   (parsed, re-serialised), no adapter;
+ * - GET  /__bench/custom-ids?batch=ID               the service's read-back of a batch's custom_ids
+ *                                                   from D1 (part of every results call);
+ * - GET  /__bench/d1                                one D1 round trip (`SELECT 1`), for the overhead case;
+ * - GET  /__bench/jobs?batch=ID                     the upstream jobs the gateway recorded for a
+ *                                                   batch (where the raw and parse passes read);
+ * - POST /__bench/files                             records an upstream file as a downloadable
+ *                                                   gateway file of the caller (for the 500 MB
+ *                                                   download, seeded in the Anthropic fake).
+ *
+ * Plain JavaScript on purpose: tsconfig.node.json type-checks bench/ with Node's types, and
+ * the gateway's sources only type-check with the Workers types (tsconfig.json).
+ * Never deployed: wrangler.toml's main is src/index.ts; bench/lib/stack.ts builds this entry
+ * with a copy of wrangler.toml whose main points here.
+ */
+import { Hono } from "hono";
+import { auth } from "../../src/api/middleware/auth";
+import { newFileId } from "../../src/core/ids";
+import { readJsonLines, toJsonLines } from "../../src/lib/jsonl";
+import { multipartBody } from "../../src/lib/multipart";
+import { readFilePart } from "../../src/lib/multipart-upload";
+import { BatchStore } from "../../src/store/batches";
+import { FileStore } from "../../src/store/files";
+import gateway from "../../src/index";
+
+/** Base URL and auth headers of each provider, from the same variables the adapters read. */
+function upstream(env, provider, path) {
+  switch (provider) {
+    case "anthropic":
+      return { url: `${env.ANTHROPIC_BASE_URL}${path}`, headers: { "x-api-key": env.ANTHROPIC_API_KEY, "anthropic-version": "2023-06-01" } };
+    case "openai":
+      return { url: `${env.OPENAI_BASE_URL}${path}`, headers: { authorization: `Bearer ${env.OPENAI_API_KEY}` } };
+    case "gemini":
+      return { url: `${env.GEMINI_BASE_URL}${path}`, headers: { "x-goog-api-key": env.GEMINI_API_KEY } };
+    default:
+      throw new Error(`no upstream for ${provider}`);
+  }
+}
+
+async function open(env, provider, path) {
+  const { url, headers } = upstream(env, provider, path);
+  const response = await fetch(url, { headers });
+  if (!response.ok || !response.body) throw new Error(`upstream ${url} answered ${response.status}`);
+  return response.body;
+}
+
+function targets(c) {
+  const url = new URL(c.req.url);
+  return { provider: url.searchParams.get("provider") ?? "", paths: url.searchParams.getAll("path") };
+}
+
+const bench = new Hono();
+
+bench.get("/__bench/raw", async (c) => {
+  const { provider, paths } = targets(c);
+  const headers = { "content-type": "application/x-jsonl" };
+  const first = await open(c.env, provider, paths[0]);
+  // One upstream body is handed to the runtime as is, as any proxy would; several are piped in
+  // turn through the runtime's native identity stream.
+  if (paths.length === 1) return new Response(first, { headers });
+  const { readable, writable } = new IdentityTransformStream();
+  const pump = async () => {
+    let body = first;
+    for (let index = 0; ; index++) {
+      await body.pipeTo(writable, { preventClose: true });
+      if (index + 1 >= paths.length) break;
+      body = await open(c.env, provider, paths[index + 1]);
+    }
+    await writable.close();
+  };
+  pump().catch((error) => writable.abort(error).catch(() => {}));
+  return new Response(readable, { headers });
+});
+
+bench.get("/__bench/parse", async (c) => {
+  const { provider, paths } = targets(c);
+  let lines = 0;
+  let bytes = 0;
+  for (const path of paths) {
+    const reader = (await open(c.env, provider, path)).getReader();
+    const decoder = new TextDecoder();
+    let pending = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      const text = pending + decoder.decode(value, { stream: true });
+      let start = 0;
+      let newline = text.indexOf("\n", start);
+      while (newline !== -1) {
+        if (newline > start) {
+          JSON.parse(text.slice(start, newline));
+          lines++;
+        }
+        start = newline + 1;
+        newline = text.indexOf("\n", start);
+      }
+      pending = text.slice(start);
+    }
+    pending += decoder.decode();
+    if (pending.trim().length > 0) {
+      JSON.parse(pending);
+      lines++;
+    }
+  }
+  return c.json({ lines, bytes });
+});
+
+// The library's own JSONL round trip (src/lib/jsonl.ts: readJsonLines into toJsonLines), with
+// no adapter and no service between: what the line plumbing alone costs.
+bench.get("/__bench/roundtrip", async (c) => {
+  const { provider, paths } = targets(c);
+  const env = c.env;
+  async function* values() {
+    for (const path of paths) yield* readJsonLines(await open(env, provider, path));
+  }
+  return new Response(toJsonLines(values()), { headers: { "content-type": "application/x-jsonl" } });
+});
+
+// The service's second pass over a batch's results: every recorded custom_id, read back from D1
+// a chunk at a time (src/store/batches.ts customIds), to name the requests no job mentioned.
+bench.get("/__bench/custom-ids", async (c) => {
+  const store = new BatchStore(c.env.DB);
+  const batchId = c.req.query("batch") ?? "";
+  let ids = 0;
+  let chunks = 0;
+  const slots = new Set((await store.jobs(batchId)).map((job) => job.slot));
+  for (const slot of slots) {
+    for await (const chunk of store.customIds(batchId, slot)) {
+      ids += chunk.length;
+      chunks++;
+    }
+  }
+  return c.json({ ids, chunks });
+});
+
+// Upload stages apart, to tell where an upload's time and memory go: the request body drained
+// (stage=body), its file part parsed out by src/lib/multipart-upload.ts and drained
+// (stage=part), or also re-encoded by src/lib/multipart.ts as the adapters do (stage=encode).
+bench.post("/__bench/upload", async (c) => {
+  const stage = c.req.query("stage") ?? "part";
+  let stream;
+  if (stage === "body") stream = c.req.raw.body;
+  else {
+    const part = await readFilePart(c.req.raw, "file", { maxFileBytes: 500 * 1024 * 1024 });
+    stream = stage === "part" ? part.body : multipartBody([{ name: "file", filename: part.filename, contentType: part.contentType, body: part.body }]).body;
+  }
+  const reader = stream.getReader();
+  let bytes = 0;
+  let chunks = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    chunks++;
+  }
+  return c.json({ bytes, chunks });
+});
+
+// One D1 round trip (`SELECT 1`) from the Worker: the unit the gateway's per-call overhead is
+// made of under `wrangler dev` (local D1 lives in another service of the runtime).
+bench.get("/__bench/d1", async (c) => {
+  await c.env.DB.prepare("SELECT 1").first();
+  return c.json({ ok: true });
+});
+
+bench.get("/__bench/jobs", async (c) => c.json(await new BatchStore(c.env.DB).jobs(c.req.query("batch") ?? "")));
+
+bench.post("/__bench/files", auth(), async (c) => {
+  const body = await c.req.json();
+  const now = new Date().toISOString();
+  const record = {
+    id: newFileId(),
+    owner: c.get("owner"),
+    provider: body.provider,
+    state: "ready",
+    nativeId: body.nativeId,
+    filename: body.filename,
+    mimeType: body.mimeType,
+    sizeBytes: body.sizeBytes,
+    downloadable: true,
+    createdAt: now,
+    expiresAt: null,
+    native: {},
+    batchId: null,
+  };
+  await new FileStore(c.env.DB).insert(record);
+  return c.json({ id: record.id });
+});
+
+export default {
+  ...gateway,
+  fetch(request, env, ctx) {
+    const { pathname } = new URL(request.url);
+    return pathname.startsWith("/__bench/") ? bench.fetch(request, env, ctx) : gateway.fetch(request, env, ctx);
+  },
+};
