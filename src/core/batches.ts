@@ -9,6 +9,7 @@ import type { BatchRecord, JobRecord } from "../store/batches";
 import { mergeJobs, ZERO_COUNTS } from "./batch-state";
 import { CustomIdLog } from "./custom-id-log";
 import { FileResolver } from "./file-refs";
+import { resolvedFile } from "./files";
 import type { Gateway } from "./gateway";
 import { newBatchId, newFileId } from "./ids";
 import { inGatewayTerms, inGatewayTermsError, type IdPairs } from "./native-ids";
@@ -171,8 +172,8 @@ async function refresh(gateway: Gateway, batch: BatchRecord, jobs: readonly JobR
   return merged;
 }
 
+// Recorded once per (batch, native file): the insert ignores a file already recorded.
 async function registerOutputFile(gateway: Gateway, batch: BatchRecord, file: UpstreamFile): Promise<void> {
-  if (await gateway.files.findByNative(batch.id, file.nativeId)) return;
   await gateway.files.insert({
     id: newFileId(),
     owner: batch.owner,
@@ -233,7 +234,7 @@ export async function deleteBatch(gateway: Gateway, owner: string, id: string): 
   await inGatewayTerms(ids, async () => {
     for (const file of outputs) {
       if (file.nativeId && adapter.files) {
-        await adapter.files.delete(gateway.upstream, { gatewayId: file.id, nativeId: file.nativeId, filename: file.filename, mimeType: file.mimeType, native: file.native });
+        await adapter.files.delete(gateway.upstream, resolvedFile(file));
       }
       await gateway.files.delete(file.id);
     }

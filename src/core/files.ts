@@ -39,7 +39,13 @@ export function filesOf(gateway: Gateway, provider: ProviderName): FilesAdapter 
   return files;
 }
 
-function resolved(file: FileRecord): ResolvedFile {
+/**
+ * A file record as adapters see it.
+ *
+ * @example
+ * await adapter.files.delete(ctx, resolvedFile(record));
+ */
+export function resolvedFile(file: FileRecord): ResolvedFile {
   return { gatewayId: file.id, nativeId: file.nativeId ?? "", filename: file.filename, mimeType: file.mimeType, native: file.native };
 }
 
@@ -113,7 +119,7 @@ export async function getFile(gateway: Gateway, owner: string, id: string): Prom
   if (file.native.processing !== true && gateway.adapter(file.provider).files?.refreshOnRead !== true) return file;
   let upstream: UpstreamFile;
   try {
-    upstream = await inGatewayTerms([[file.nativeId ?? "", file.id]], () => filesOf(gateway, file.provider).retrieve(gateway.upstream, resolved(file)));
+    upstream = await inGatewayTerms([[file.nativeId ?? "", file.id]], () => filesOf(gateway, file.provider).retrieve(gateway.upstream, resolvedFile(file)));
   } catch (error) {
     // The adapter's own 404 means the file is gone upstream (an UpstreamError is a failed call).
     if (error instanceof GatewayError && !(error instanceof UpstreamError) && error.status === 404) await gateway.files.delete(file.id);
@@ -134,7 +140,7 @@ export async function getFile(gateway: Gateway, owner: string, id: string): Prom
 export async function downloadFile(gateway: Gateway, owner: string, id: string): Promise<FileDownload> {
   const file = await getFile(gateway, owner, id);
   if (!file.downloadable) throw GatewayError.notDownloadable(id);
-  return inGatewayTerms([[file.nativeId ?? "", file.id]], () => filesOf(gateway, file.provider).download(gateway.upstream, resolved(file)));
+  return inGatewayTerms([[file.nativeId ?? "", file.id]], () => filesOf(gateway, file.provider).download(gateway.upstream, resolvedFile(file)));
 }
 
 /**
@@ -150,6 +156,6 @@ export async function deleteFile(gateway: Gateway, owner: string, id: string): P
     // The batch's results are read from it: it goes when the batch is deleted.
     throw GatewayError.invalid(`File ${id} holds results of message batch ${file.batchId}; delete the batch to delete it.`);
   }
-  if (file.nativeId) await inGatewayTerms([[file.nativeId, file.id]], () => filesOf(gateway, file.provider).delete(gateway.upstream, resolved(file)));
+  if (file.nativeId) await inGatewayTerms([[file.nativeId, file.id]], () => filesOf(gateway, file.provider).delete(gateway.upstream, resolvedFile(file)));
   await gateway.files.delete(file.id);
 }

@@ -146,11 +146,6 @@ export class FileStore {
     return results.map(fromRow);
   }
 
-  async findByNative(batchId: string, nativeId: string): Promise<FileRecord | null> {
-    const row = await this.db.prepare(`SELECT * FROM files WHERE batch_id = ? AND native_id = ?`).bind(batchId, nativeId).first<FileRow>();
-    return row ? fromRow(row) : null;
-  }
-
   /** Files left `creating` (a crash mid-upload) before `before`. */
   async unfinished(before: string, limit: number): Promise<FileRecord[]> {
     const { results } = await this.db

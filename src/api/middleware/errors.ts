@@ -14,7 +14,7 @@ import { newRequestId } from "./request-id";
 
 export function errorResponse(c: Context<AppEnv>, status: number, type: AnthropicErrorType, message: string): Response {
   const requestId = c.get("requestId") ?? newRequestId();
-  return new Response(JSON.stringify({ type: "error", error: { type, message }, request_id: requestId }), {
+  return new Response(JSON.stringify({ ...new GatewayError(status, type, message).toBody(), request_id: requestId }), {
     status,
     headers: { "content-type": "application/json", "request-id": requestId },
   });
