@@ -2,9 +2,11 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 /**
- * Two projects: `worker` runs unit and worker tests inside workerd with a real local D1
- * (migrations applied by test/worker/setup.ts); `e2e` runs in Node, starts the fakes and
- * `wrangler dev`, and drives the gateway with the official Anthropic SDK.
+ * Three projects: `worker` runs unit and worker tests inside workerd with a real local D1
+ * (migrations applied by test/worker/setup.ts); `contract` runs in Node and drives each
+ * provider fake, served over HTTP, with that provider's official SDK (a fake the SDK cannot
+ * use is wrong); `e2e` runs in Node, starts the fakes and `wrangler dev`, and drives the
+ * gateway with the official Anthropic SDK.
  */
 export default defineConfig({
   test: {
@@ -42,6 +44,14 @@ export default defineConfig({
           name: "worker",
           include: ["test/unit/**/*.test.ts", "test/worker/**/*.test.ts"],
           setupFiles: ["./test/worker/setup.ts"],
+        },
+      },
+      {
+        test: {
+          name: "contract",
+          include: ["test/contract/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
         },
       },
       {
