@@ -1,13 +1,16 @@
 /**
  * A strict fake of the S3 object operations Bedrock batch inference needs, path-style
- * (`/<bucket>/<key>`): PutObject, GetObject, HeadObject, DeleteObject and the multipart upload
- * calls (CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload).
+ * (`/<bucket>/<key>`): PutObject, GetObject, HeadObject, DeleteObject, ListObjectsV2 (s3-list.ts)
+ * and the multipart upload calls (CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
+ * AbortMultipartUpload).
  * Everything else answers 501 NotImplemented: the fake does not pretend to support it.
  *
  * Behaviour and wording follow the S3 API reference (docs.aws.amazon.com/AmazonS3/latest/API/):
  * - every SigV4 request must carry `x-amz-content-sha256` (a hex SHA-256 of the body, or
  *   `UNSIGNED-PAYLOAD`), and a hex value must match the body (XAmzContentSHA256Mismatch);
- *   `STREAMING-…` (aws-chunked) bodies are not simulated;
+ *   of the `STREAMING-…` (aws-chunked) bodies only `STREAMING-UNSIGNED-PAYLOAD-TRAILER`, what
+ *   `@aws-sdk/client-s3` sends for a streamed body, is simulated (s3-payload.ts);
+ * - an `x-amz-checksum-crc32` header or trailer must match the payload (BadDigest);
  * - DeleteObject answers 204 whether or not the key exists;
  * - parts are numbered 1..10000; every part but the last must be at least 5 MiB, checked at
  *   CompleteMultipartUpload (EntityTooSmall), whose parts must be listed in ascending order
@@ -16,6 +19,8 @@
  *   ETags are opaque to clients).
  */
 import { s3Error, s3SignatureError, xmlEscape } from "./errors.ts";
+import { listObjectsV2 } from "./s3-list.ts";
+import { checkChecksums, checksumHeaders, decodeUnsignedTrailerBody, UNSIGNED_TRAILER } from "./s3-payload.ts";
 import { sha256Hex, verifySigV4 } from "./sigv4.ts";
 import { putStoredObject, type MultipartUpload, type ObjectStore, type StoredObject } from "./store.ts";
 import type { FakeAccount } from "./types.ts";
@@ -51,9 +56,10 @@ export async function handleS3Request(request: S3Request, store: ObjectStore, ac
   if (!bucketName) return notImplemented("ListBuckets");
   const bucket = store.buckets.get(bucketName);
   if (!bucket) return s3Error(404, "NoSuchBucket", "The specified bucket does not exist.", { BucketName: bucketName });
-  if (!key) return notImplemented("bucket-level operations");
-
   const query = request.url.searchParams;
+  if (!key && request.method === "GET" && query.get("list-type") === "2") return listObjectsV2(bucketName, bucket, query);
+  if (!key) return notImplemented("bucket-level operations other than ListObjectsV2");
+
   const route = { store, bucket: bucketName, key, request };
   switch (request.method) {
     case "PUT":
@@ -93,10 +99,11 @@ async function checkAuthentication(request: S3Request, account: FakeAccount): Pr
   if (!request.headers.has("authorization")) return s3Error(403, "AccessDenied", "Access Denied");
   const contentSha = request.headers.get("x-amz-content-sha256");
   if (contentSha === null) return s3Error(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
-  if (contentSha.startsWith("STREAMING-")) {
+  const streaming = contentSha === UNSIGNED_TRAILER;
+  if (contentSha.startsWith("STREAMING-") && !streaming) {
     return s3Error(501, "NotImplemented", "A header you provided implies functionality that is not implemented", { Header: "x-amz-content-sha256" });
   }
-  if (contentSha !== "UNSIGNED-PAYLOAD" && !/^[0-9a-f]{64}$/.test(contentSha)) {
+  if (contentSha !== "UNSIGNED-PAYLOAD" && !streaming && !/^[0-9a-f]{64}$/.test(contentSha)) {
     return s3Error(400, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.", {
       ArgumentName: "x-amz-content-sha256",
       ArgumentValue: contentSha,
@@ -105,7 +112,7 @@ async function checkAuthentication(request: S3Request, account: FakeAccount): Pr
   const failure = await verifySigV4({ method: request.method, url: request.url, headers: request.headers, payloadHash: contentSha }, "s3", account);
   if (failure) return s3SignatureError(failure, account.region);
 
-  if (contentSha !== "UNSIGNED-PAYLOAD") {
+  if (contentSha !== "UNSIGNED-PAYLOAD" && !streaming) {
     const computed = await sha256Hex(request.body);
     if (computed !== contentSha) {
       return s3Error(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", {
@@ -119,10 +126,19 @@ async function checkAuthentication(request: S3Request, account: FakeAccount): Pr
     return s3Error(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header");
   }
   // S3 needs the size up front: a chunked PUT without aws-chunked encoding is refused.
-  if (request.method === "PUT" && declaredLength === null && request.headers.get("transfer-encoding")?.includes("chunked")) {
+  if (request.method === "PUT" && declaredLength === null && !streaming && request.headers.get("transfer-encoding")?.includes("chunked")) {
     return s3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
   }
-  return null;
+  // PutObject and UploadPart carry the object's bytes, which their checksums cover.
+  const query = request.url.searchParams;
+  const isUpload = request.method === "PUT" && (!hasSubresource(query) || (query.has("uploadId") && query.has("partNumber")));
+  if (streaming) {
+    const decoded = decodeUnsignedTrailerBody(request.headers, request.body, isUpload);
+    if (decoded instanceof Response) return decoded;
+    request.body = decoded;
+    return null;
+  }
+  return isUpload ? checkChecksums(checksumHeaders(request.headers), request.body) : null;
 }
 
 async function putObject({ store, bucket, key, request }: Route): Promise<Response> {
