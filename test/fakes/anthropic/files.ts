@@ -21,7 +21,7 @@
 import { ApiError, json } from "./http.ts";
 import type { IdSource } from "./ids.ts";
 import { boundaryOf, readParts, type PartInfo } from "./multipart.ts";
-import { pageOf } from "./paging.ts";
+import { cursorPageOf, pageOf } from "./paging.ts";
 
 export interface StoredFile {
   id: string;
@@ -43,7 +43,8 @@ const EXTENSIONS: Record<string, string> = {
 export interface FileStore {
   get(id: string): StoredFile | undefined;
   upload(request: Request): Promise<{ response: Response; parts: PartInfo[] }>;
-  list(query: URLSearchParams): Response;
+  /** `beta`: the request sent the files beta, and gets the beta page shape. */
+  list(query: URLSearchParams, beta: boolean): Response;
   metadata(id: string): Response;
   content(id: string): Response;
   remove(id: string): Response;
@@ -91,8 +92,9 @@ export function createFileStore(ids: IdSource, now: () => Date): FileStore {
       return { response: json(file), parts };
     },
 
-    list(query) {
-      return json(pageOf([...files.values()].reverse(), query, (file) => file.id));
+    list(query, beta) {
+      const newestFirst = [...files.values()].reverse();
+      return json(beta ? pageOf(newestFirst, query, (file) => file.id) : cursorPageOf(newestFirst, query, (file) => file.id));
     },
 
     metadata: (id) => json(found(id)),

@@ -10,8 +10,10 @@
  *    widely) and a known version;
  * 3. `anthropic-beta` values must be known betas (see betas.ts);
  * 4. the route must exist (404 "Not Found") and take the method (405);
- * 5. Files routes need the `files-api-2025-04-14` beta (400; the API's wording is not published,
- *    so chosen). `?beta=true`, which the SDK adds to beta paths, is accepted everywhere.
+ * 5. Files routes take the generally available form (no beta header, as the current SDKs send
+ *    it) and the beta form (`files-api-2025-04-14`); they differ in the list page's shape (see
+ *    paging.ts; docs/sources/anthropic.md § Files API GA shapes). `?beta=true`, which the SDK
+ *    adds to beta paths, is accepted everywhere.
  * Every answer has a `request-id` header, and every error body its `request_id`.
  *
  * Control routes (not Anthropic's):
@@ -55,7 +57,8 @@ export interface FakeAnthropic {
   reset(): void;
 }
 
-const VERSIONS = new Set(["2023-06-01", "2023-01-01"]);
+// 2026-10-21 is what @anthropic-ai/sdk 1.x sends (docs/sources/anthropic.md § API version 2026-10-21).
+const VERSIONS = new Set(["2023-06-01", "2023-01-01", "2026-10-21"]);
 const TYPE_OF_STATUS: Record<number, ErrorType> = {
   400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
   413: "request_too_large", 429: "rate_limit_error", 500: "api_error", 529: "overloaded_error",
@@ -71,7 +74,6 @@ interface InjectedFailure {
 
 type Route = {
   pattern: RegExp;
-  files: boolean;
   methods: Record<string, (request: Request, url: URL, id: string, call: RecordedCall) => Promise<Response> | Response>;
 };
 
@@ -93,9 +95,8 @@ export function createFakeAnthropic(options: FakeAnthropicOptions): FakeAnthropi
   const routes: Route[] = [
     {
       pattern: /^\/v1\/files$/,
-      files: true,
       methods: {
-        GET: (_request, url) => files.list(url.searchParams),
+        GET: (request, url) => files.list(url.searchParams, betasOf(request.headers).has(FILES_BETA)),
         POST: async (request, _url, _id, call) => {
           const { response, parts } = await files.upload(request);
           call.multipart = parts.map(({ name, filename, contentType, size }) => ({ name, filename, contentType, size }));
@@ -104,11 +105,10 @@ export function createFakeAnthropic(options: FakeAnthropicOptions): FakeAnthropi
         },
       },
     },
-    { pattern: /^\/v1\/files\/([^/]+)$/, files: true, methods: { GET: (_r, _u, id) => files.metadata(id), DELETE: (_r, _u, id) => files.remove(id) } },
-    { pattern: /^\/v1\/files\/([^/]+)\/content$/, files: true, methods: { GET: (_r, _u, id) => files.content(id) } },
+    { pattern: /^\/v1\/files\/([^/]+)$/, methods: { GET: (_r, _u, id) => files.metadata(id), DELETE: (_r, _u, id) => files.remove(id) } },
+    { pattern: /^\/v1\/files\/([^/]+)\/content$/, methods: { GET: (_r, _u, id) => files.content(id) } },
     {
       pattern: /^\/v1\/messages\/batches$/,
-      files: false,
       methods: {
         GET: (_request, url) => batches.list(url.searchParams, url.origin),
         POST: (request, url, _id, call) =>
@@ -120,11 +120,10 @@ export function createFakeAnthropic(options: FakeAnthropicOptions): FakeAnthropi
     },
     {
       pattern: /^\/v1\/messages\/batches\/([^/]+)$/,
-      files: false,
       methods: { GET: (_r, url, id) => batches.retrieve(id, url.origin), DELETE: (_r, _u, id) => batches.remove(id) },
     },
-    { pattern: /^\/v1\/messages\/batches\/([^/]+)\/cancel$/, files: false, methods: { POST: (_r, url, id) => batches.cancel(id, url.origin) } },
-    { pattern: /^\/v1\/messages\/batches\/([^/]+)\/results$/, files: false, methods: { GET: (_r, _u, id) => batches.results(id) } },
+    { pattern: /^\/v1\/messages\/batches\/([^/]+)\/cancel$/, methods: { POST: (_r, url, id) => batches.cancel(id, url.origin) } },
+    { pattern: /^\/v1\/messages\/batches\/([^/]+)\/results$/, methods: { GET: (_r, _u, id) => batches.results(id) } },
   ];
 
   const authenticate = (headers: Headers): void => {
@@ -147,15 +146,12 @@ export function createFakeAnthropic(options: FakeAnthropicOptions): FakeAnthropi
   const serve = async (request: Request, url: URL, call: RecordedCall): Promise<Response> => {
     authenticate(request.headers);
     checkVersion(request.headers);
-    const betas = betasOf(request.headers);
+    betasOf(request.headers);
     for (const route of routes) {
       const match = route.pattern.exec(url.pathname);
       if (!match) continue;
       const handler = route.methods[request.method];
       if (!handler) throw new ApiError(405, "invalid_request_error", "Method Not Allowed");
-      if (route.files && !betas.has(FILES_BETA)) {
-        throw ApiError.invalid(`The Files API is in beta: add the header "anthropic-beta: ${FILES_BETA}"`);
-      }
       return handler(request, url, match[1] ? decodeURIComponent(match[1]) : "", call);
     }
     throw ApiError.notFound("Not Found");

@@ -50,6 +50,32 @@ export function pageOf<T>(newestFirst: readonly T[], query: URLSearchParams, idO
   };
 }
 
+/**
+ * One page in the shape of the generally available Files API (what a request without the
+ * `files-api-2025-04-14` beta gets): `limit`, an opaque `page` token and `ids` filter in,
+ * `{data, next_page}` out. See docs/sources/anthropic.md § Files API GA shapes.
+ * Chosen (not published): the token's form, and a 400 for a token the fake did not issue.
+ *
+ * @example
+ * cursorPageOf([c, b, a], new URLSearchParams("limit=2"), (x) => x.id) // { data: [c, b], next_page: "<token>" }
+ */
+export function cursorPageOf<T>(newestFirst: readonly T[], query: URLSearchParams, idOf: (item: T) => string): { data: T[]; next_page: string | null } {
+  const limit = limitOf(query.get("limit"));
+  const ids = new Set([...query.getAll("ids"), ...query.getAll("ids[]")].flatMap((value) => value.split(",")).filter(Boolean));
+  const items = ids.size > 0 ? newestFirst.filter((item) => ids.has(idOf(item))) : newestFirst;
+  const token = query.get("page");
+  let start = 0;
+  if (token !== null) {
+    const afterId = token.startsWith("page_") ? token.slice("page_".length) : null;
+    const index = afterId === null ? -1 : items.findIndex((item) => idOf(item) === afterId);
+    if (index < 0) throw ApiError.invalid(`page: Invalid page token: ${token}`);
+    start = index + 1;
+  }
+  const data = items.slice(start, start + limit);
+  const last = data[data.length - 1];
+  return { data, next_page: start + limit < items.length && last !== undefined ? `page_${idOf(last)}` : null };
+}
+
 function indexAfter<T>(items: readonly T[], id: string, idOf: (item: T) => string): number {
   const index = items.findIndex((item) => idOf(item) === id);
   return index < 0 ? -1 : index + 1;

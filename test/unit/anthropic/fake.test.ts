@@ -72,10 +72,12 @@ describe("auth and headers", () => {
     });
   });
 
-  it("requires the files beta on files routes only", async () => {
-    const files = await callFake(fake, "GET", "/v1/files");
-    expect(await errorOf(files)).toEqual({ status: 400, type: "invalid_request_error", message: 'The Files API is in beta: add the header "anthropic-beta: files-api-2025-04-14"' });
-    expect((await callFake(fake, "GET", "/v1/files?beta=true", { headers: FILES })).status).toBe(200);
+  it("serves files routes with and without the files beta (the Files API is GA), and the beta page shape only with it", async () => {
+    const ga = await callFake(fake, "GET", "/v1/files");
+    expect(ga.status).toBe(200);
+    expect(await ga.json()).toEqual({ data: [], next_page: null });
+    const beta = await callFake(fake, "GET", "/v1/files?beta=true", { headers: FILES });
+    expect(await beta.json()).toEqual({ data: [], first_id: null, last_id: null, has_more: false });
     expect((await callFake(fake, "GET", "/v1/messages/batches?beta=true")).status).toBe(200);
   });
 
@@ -152,6 +154,24 @@ describe("files", () => {
     ]) {
       expect((await errorOf(await callFake(fake, "GET", `/v1/files?${query}`, { headers: FILES }))).message).toBe(message);
     }
+  });
+
+  it("lists in the GA shape without the files beta: a page token, ids, and next_page", async () => {
+    for (const name of ["1.txt", "2.txt", "3.txt"]) await upload(name, "text/plain", name);
+    const list = async (query: string) => {
+      const response = await callFake(fake, "GET", `/v1/files?${query}`);
+      const page = (await response.json()) as { data: Array<{ filename: string }>; next_page: string | null };
+      expect(Object.keys(page).sort()).toEqual(["data", "next_page"]);
+      return page;
+    };
+    const first = await list("limit=2");
+    expect(first.data.map((file) => file.filename)).toEqual(["3.txt", "2.txt"]);
+    expect(first.next_page).toEqual(expect.any(String));
+    const second = await list(`limit=2&page=${first.next_page}`);
+    expect(second).toMatchObject({ data: [{ filename: "1.txt" }], next_page: null });
+    const picked = await list("ids[]=file_011111111111111111111112&ids[]=file_011111111111111111111114");
+    expect(picked.data.map((file) => file.filename)).toEqual(["3.txt", "1.txt"]);
+    expect((await errorOf(await callFake(fake, "GET", "/v1/files?page=bogus"))).message).toBe("page: Invalid page token: bogus");
   });
 
   it("refuses to download an uploaded file with file_not_downloadable", async () => {
