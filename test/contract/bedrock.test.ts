@@ -258,6 +258,11 @@ describe("the fake Bedrock control plane, through the official @aws-sdk/client-b
     expect(all.map((job) => job.jobArn).sort()).toEqual([...arns].sort());
     expect(second.nextToken).toBeUndefined();
     expect(all.every((job) => job.status === "Submitted" && job.submitTime instanceof Date)).toBe(true);
+
+    const since = await client.send(new ListModelInvocationJobsCommand({ nameContains: "contract-list-", statusEquals: "Submitted", submitTimeAfter: new Date(Date.now() - 60_000), sortBy: "CreationTime" }));
+    expect(since.invocationJobSummaries?.map((job) => job.jobArn).sort()).toEqual([...arns].sort());
+    const future = await client.send(new ListModelInvocationJobsCommand({ nameContains: "contract-list-", submitTimeAfter: new Date(Date.now() + 60_000) }));
+    expect(future.invocationJobSummaries ?? []).toEqual([]);
   });
 
   it("stops a job: Stopping, then Stopped", async () => {

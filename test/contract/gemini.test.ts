@@ -4,7 +4,7 @@
  * file and from inline requests, poll until they end, download the results file, list,
  * cancel, delete. A fake the SDK cannot use is wrong.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiError, GoogleGenAI, JobState, type BatchJob } from "@google/genai";
@@ -51,6 +51,15 @@ describe("the fake Gemini, through the official @google/genai SDK", () => {
     const listed: string[] = [];
     for await (const item of await ai.files.list({ config: { pageSize: 1 } })) listed.push(item.name!);
     expect(listed).toContain(file.name);
+  });
+
+  it("uploads a file from a path on disk", async () => {
+    const ai = client();
+    const path = join(downloads, "from-disk.jsonl");
+    writeFileSync(path, `${fileLine("disk", "from disk")}\n`);
+    const file = await ai.files.upload({ file: path, config: { mimeType: "application/jsonl", displayName: "from-disk" } });
+    expect(file).toMatchObject({ displayName: "from-disk", mimeType: "application/jsonl", sizeBytes: String(statSync(path).size), state: "ACTIVE" });
+    expect(Buffer.from(fake.fileContent(file.name!)!).toString("utf8")).toBe(readFileSync(path, "utf8"));
   });
 
   it("takes an upload larger than the SDK's 8 MiB chunk in several chunks, byte for byte", async () => {
