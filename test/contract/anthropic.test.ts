@@ -4,7 +4,7 @@
  * refusal for an uploaded file, delete) and Message Batches (create, retrieve until ended,
  * list, results, cancel, delete). A fake the SDK cannot use is wrong.
  */
-import Anthropic, { toFile } from "@anthropic-ai/sdk";
+import Anthropic, { APIError, toFile } from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
 import { createFakeAnthropic } from "../fakes/anthropic/index.ts";
 import { pollUntil, serveDuringSuite } from "./support/serve.ts";
@@ -36,8 +36,8 @@ describe("the fake Anthropic, through the official @anthropic-ai/sdk", () => {
 
     const refused = await anthropic.beta.files.download(uploaded.id).catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(Anthropic.FileNotDownloadableError);
-    expect((refused as Anthropic.APIError).status).toBe(400);
-    expect((refused as Anthropic.APIError).requestID).toMatch(/^req_/);
+    expect((refused as APIError).status).toBe(400);
+    expect((refused as APIError).requestID).toMatch(/^req_/);
 
     expect(await anthropic.beta.files.delete(uploaded.id)).toEqual({ id: uploaded.id, type: "file_deleted" });
     const gone = await anthropic.beta.files.retrieveMetadata(uploaded.id).catch((caught: unknown) => caught);
@@ -109,7 +109,7 @@ describe("the fake Anthropic, through the official @anthropic-ai/sdk", () => {
   it("answers a wrong key with the SDK's AuthenticationError", async () => {
     const error = await client("wrong-key").messages.batches.list().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
-    expect((error as Anthropic.APIError).error).toMatchObject({ type: "error", error: { type: "authentication_error" } });
+    expect((error as APIError).error).toMatchObject({ type: "error", error: { type: "authentication_error" } });
     // The SDK sends its key as a bearer token, with the API version it was built for.
     const sent = fake.calls[fake.calls.length - 1];
     expect(sent?.headers).toMatchObject({ authorization: "Bearer wrong-key", "anthropic-version": "2026-10-21" });

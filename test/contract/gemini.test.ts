@@ -123,7 +123,8 @@ describe("the fake Gemini, through the official @google/genai SDK", () => {
     expect(done.state).toBe(JobState.JOB_STATE_SUCCEEDED);
     const responses = done.dest?.inlinedResponses ?? [];
     expect(responses).toHaveLength(2);
-    // Real Gemini may drop the metadata and the order (docs/sources/gemini.md), so only the set is compared.
+    // Real Gemini may return inline responses without their metadata and out of order (the
+    // Gemini fake documents this in test/fakes/gemini/batches.ts), so only the set is compared.
     expect(responses.map((item) => item.response?.candidates?.[0]?.content?.parts?.[0]?.text).sort()).toEqual(["echo: inline one", "echo: inline two"]);
   });
 

@@ -117,7 +117,7 @@ function encodeToken(position: Position): string {
 
 function decodeToken(token: string): Position | null {
   try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(atob(token), (c) => c.charCodeAt(0)));
+    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(token), (c) => c.charCodeAt(0)));
     const kind = text[0];
     if (kind !== "P" && kind !== "K") return null;
     return { value: text.slice(1), commonPrefix: kind === "P" };
