@@ -400,7 +400,7 @@ describe("batches on bedrock: create", () => {
     });
     await pollUntilEnded(batch.id);
     const lines = await results(batch.id);
-    const e1 = lines.find((line) => line.custom_id === "e1") as { result: { type: string; message: { content: unknown[]; stop_reason: string } } };
+    const e1 = lines.find((line) => line.custom_id === "e1") as unknown as { result: { type: string; message: { content: unknown[]; stop_reason: string } } };
     expect(e1.result.type).toBe("succeeded");
     expect(e1.result.message.content).toEqual([{ type: "text", text: JSON.stringify({ city: "Paris is big", population: 0 }) }]);
     expect(e1.result.message.stop_reason).toBe("end_turn");
