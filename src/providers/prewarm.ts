@@ -1,9 +1,10 @@
 /**
  * `max_tokens: 0` is Anthropic's prompt-cache pre-warm: the prompt is cached and nothing is
  * generated (docs/sources/anthropic.md § max_tokens 0). The shared schema lets it through for
- * Anthropic to decide; no other provider has an equivalent (OpenAI and Bedrock refuse 0, Gemini
- * treats `maxOutputTokens: 0` as unset and would generate a full answer), so each refuses it at
- * create, naming itself.
+ * Anthropic to decide. No other provider documents a call that fills a cache without generating,
+ * and a 0 sent on as a token limit would at best fail every request upstream (or, read as
+ * "unset", generate a full answer), so each refuses it at create, naming itself
+ * (docs/sources/bedrock.md § max_tokens 0 for Bedrock).
  */
 import { GatewayError } from "../lib/errors";
 import type { BatchesAdapter, MessageParams, ProviderAdapter } from "./types";
