@@ -82,6 +82,7 @@ export function toModelInput(params: MessageParams, clientBetas: readonly string
       case "model":
         continue;
       // A batch record is answered whole: `stream: false` says nothing (true is refused).
+      // See docs/sources/bedrock.md § stream in a batch record.
       case "stream":
         if (value === false) continue;
         break;
@@ -105,7 +106,8 @@ export function toModelInput(params: MessageParams, clientBetas: readonly string
   return modelInput;
 }
 
-// Bedrock's Claude takes `metadata.user_id` and refuses any other key under `metadata`.
+// Bedrock's Claude takes `metadata.user_id` and refuses any other key under `metadata`
+// (see docs/sources/bedrock.md § metadata.user_id).
 function toMetadata(value: unknown): { user_id: unknown } | null {
   if (typeof value !== "object" || value === null) return null;
   for (const key of Object.keys(value)) {
@@ -116,7 +118,8 @@ function toMetadata(value: unknown): { user_id: unknown } | null {
 }
 
 // Structured outputs and effort ride in `output_config` on Claude 4.5 and later models only;
-// older ones refuse the key and every record would fail.
+// older ones refuse the key and every record would fail (see docs/sources/bedrock.md
+// § Structured outputs, § Effort).
 function checkOutputConfig(params: MessageParams, name: string): void {
   const modelId = bedrockModelId(params.model);
   if (NO_OUTPUT_CONFIG.test(modelId)) {
@@ -133,7 +136,7 @@ function checkOutputConfig(params: MessageParams, name: string): void {
 }
 
 // Bedrock documents `output_format` as deprecated in favour of `output_config.format`: the beta
-// form is sent as the GA one.
+// form is sent as the GA one (see docs/sources/bedrock.md § Structured outputs).
 function toOutputConfig(params: MessageParams): Record<string, unknown> {
   const outputConfig = typeof params.output_config === "object" && params.output_config !== null ? { ...(params.output_config as Record<string, unknown>) } : {};
   if (params.output_format !== undefined) outputConfig.format = params.output_format;
@@ -142,6 +145,7 @@ function toOutputConfig(params: MessageParams): Record<string, unknown> {
 
 function checkMessages(messages: unknown[]): void {
   messages.forEach((message, index) => {
+    // Bedrock's roles are user and assistant (see docs/sources/bedrock.md § Claude request body keys).
     if ((message as { role?: unknown } | null)?.role === "system") {
       throw GatewayError.unsupported(
         PROVIDER,
