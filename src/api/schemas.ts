@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { GatewayError } from "../lib/errors";
 import type { BatchRequest } from "../providers/types";
+import { withoutNullParams } from "./null-params";
 
 export const MAX_BATCH_REQUESTS = 100_000;
 export const MAX_BATCH_BYTES = 256 * 1024 * 1024;
@@ -12,13 +13,20 @@ export const MAX_FILE_BYTES = 500 * 1024 * 1024;
 const textBlock = z.looseObject({ type: z.literal("text"), text: z.string() });
 const contentBlock = z.looseObject({ type: z.string().min(1) });
 
+/**
+ * The Messages params every provider shares, as loose as Anthropic itself: `max_tokens: 0` (a
+ * prompt-cache pre-warm) and `system` turns are valid Anthropic (docs/sources/anthropic.md
+ * § max_tokens 0, § system messages), so the Anthropic provider lets Anthropic decide; every other
+ * provider's translator refuses what it cannot take, naming itself. Unknown params are kept for
+ * the same reason.
+ */
 const messageParams = z.looseObject({
   model: z.string().min(1),
-  max_tokens: z.number().int().min(1),
+  max_tokens: z.number().int().min(0),
   messages: z
     .array(
       z.looseObject({
-        role: z.enum(["user", "assistant"]),
+        role: z.enum(["user", "assistant", "system"]),
         content: z.union([z.string().min(1, "messages must have non-empty content"), z.array(contentBlock).min(1, "messages must have non-empty content")]),
       }),
     )
@@ -30,7 +38,8 @@ const messageParams = z.looseObject({
   stop_sequences: z.array(z.string()).optional(),
   stream: z.literal(false, { error: "streaming is not supported in message batches" }).optional(),
   metadata: z.looseObject({ user_id: z.string().nullable().optional() }).optional(),
-  tools: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
+  // Not every Anthropic tool has a name (an MCP toolset has `mcp_server_name`): translators check names.
+  tools: z.array(z.looseObject({})).optional(),
   tool_choice: z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]) }).optional(),
 });
 
@@ -49,7 +58,7 @@ export function parseBatchRequest(value: unknown, index: number): BatchRequest {
   if (depthOf(value) > MAX_DEPTH) {
     throw GatewayError.invalid(`requests.${index}: nested more than ${MAX_DEPTH} levels deep`);
   }
-  const result = batchRequest.safeParse(value);
+  const result = batchRequest.safeParse(withoutNullParams(value));
   if (!result.success) throw GatewayError.invalid(describeIssue(`requests.${index}`, result.error));
   return result.data as BatchRequest;
 }

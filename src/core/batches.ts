@@ -49,7 +49,7 @@ export async function createBatch(
     let index = 0;
     for await (const request of source.requests()) {
       await files.resolve(request.params, `requests.${index}.params`);
-      withRequestPath(index, () => adapter.batches.check(request, files.map));
+      withRequestPath(index, () => adapter.batches.check(request, files.map, gateway.upstream));
       index++;
     }
   }

@@ -8,11 +8,13 @@ import { anthropicAdapter } from "./anthropic/index";
 import { bedrockAdapter } from "./bedrock/index";
 import { geminiAdapter } from "./gemini/index";
 import { openaiAdapter } from "./openai/index";
+import { refusingPrewarm } from "./prewarm";
 import type { ProviderAdapter, ProviderName } from "./types";
 
 export const ADAPTERS: Readonly<Record<ProviderName, ProviderAdapter>> = {
   anthropic: anthropicAdapter,
-  openai: openaiAdapter,
-  gemini: geminiAdapter,
+  // Their translators take max_tokens 0 as a number; the shared wrapper refuses it first.
+  openai: refusingPrewarm(openaiAdapter),
+  gemini: refusingPrewarm(geminiAdapter),
   bedrock: bedrockAdapter,
 };

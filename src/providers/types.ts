@@ -16,7 +16,7 @@ export interface ProviderContext {
   env: ProviderEnv;
   /** `fetch` to use for every upstream call (tests and retries wrap it). */
   fetch: typeof fetch;
-  /** The `anthropic-beta` values the client sent, split on commas (only Anthropic forwards them). */
+  /** The `anthropic-beta` values the client sent, split on commas (Anthropic forwards them; Bedrock puts those it takes in each record). */
   clientBetas: readonly string[];
 }
 
@@ -190,9 +190,10 @@ export interface BatchesAdapter {
   /**
    * Checks and translates one request without any I/O; throws `GatewayError` 400 when the
    * provider cannot take it. The service runs it over small batches before any upstream
-   * call, so that a bad request never reaches upstream.
+   * call, so that a bad request never reaches upstream. `ctx` carries what the client sent
+   * beside the body (its `anthropic-beta` values; absent means none); `check` makes no call with it.
    */
-  check(request: BatchRequest, files: ReadonlyMap<string, ResolvedFile>): void;
+  check(request: BatchRequest, files: ReadonlyMap<string, ResolvedFile>, ctx?: ProviderContext): void;
   begin(ctx: ProviderContext, start: BatchStart): BatchWriter;
   retrieve(ctx: ProviderContext, job: JobRef): Promise<JobStatus>;
   cancel(ctx: ProviderContext, job: JobRef): Promise<void>;

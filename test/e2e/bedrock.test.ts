@@ -216,12 +216,51 @@ describe("batches on bedrock", () => {
   it("refuses a param Bedrock cannot take with a 400 naming it and bedrock, asking AWS nothing", async () => {
     const start = await callCount();
     await expect(
-      client.beta.messages.batches.create({ requests: requests.map((r) => ({ ...r, params: { ...r.params, metadata: { user_id: "u1" } } })) }),
+      client.beta.messages.batches.create({ requests: requests.map((r) => ({ ...r, params: { ...r.params, metadata: { user_id: "u1", tags: ["a"] } as never } })) }),
     ).rejects.toMatchObject({
       status: 400,
-      error: { error: { type: "invalid_request_error", message: "requests.0.params.metadata: is not accepted by the Anthropic request body on provider bedrock; remove it or use provider anthropic" } },
+      error: { error: { type: "invalid_request_error", message: "requests.0.params.metadata.tags: is not accepted (Bedrock's Claude takes only metadata.user_id) on provider bedrock; remove it or use provider anthropic" } },
+    });
+    await expect(client.beta.messages.batches.create({ requests, betas: ["extended-cache-ttl-2025-04-11"] })).rejects.toMatchObject({
+      status: 400,
+      error: { error: { type: "invalid_request_error", message: "anthropic-beta: value extended-cache-ttl-2025-04-11 is not a beta Bedrock takes on provider bedrock; remove it or use provider anthropic" } },
     });
     expect(await callsSince(start)).toEqual([]);
+  });
+
+  it("runs a structured extraction: the SDK's betas, metadata.user_id and output_format reach each record, and the JSON comes back as a text block", async () => {
+    const schema = { type: "object", properties: { city: { type: "string" }, population: { type: "integer" } }, required: ["city", "population"], additionalProperties: false };
+    const start = await callCount();
+    const batch = await client.beta.messages.batches.create({
+      betas: ["structured-outputs-2025-11-13", "effort-2025-11-24"],
+      requests: ["Paris", "Lyon"].map((city) => ({
+        custom_id: `city-${city}`,
+        params: {
+          model: "claude-opus-4-5-20251101",
+          max_tokens: 200,
+          messages: [{ role: "user" as const, content: city }],
+          metadata: { user_id: "user-7" },
+          output_format: { type: "json_schema" as const, schema },
+          output_config: { effort: "medium" as const },
+        },
+      })),
+    });
+    const put = (await callsSince(start)).find((call) => call.service === "s3" && call.method === "PUT");
+    expect(JSON.parse(put!.body!.split("\n")[0]!)).toEqual({
+      recordId: "city-Paris",
+      modelInput: {
+        anthropic_version: "bedrock-2023-05-31",
+        anthropic_beta: ["effort-2025-11-24"],
+        max_tokens: 200,
+        messages: [{ role: "user", content: "Paris" }],
+        metadata: { user_id: "user-7" },
+        output_config: { effort: "medium", format: { type: "json_schema", schema } },
+      },
+    });
+    await pollUntilEnded(client, batch.id);
+    const results = await resultsOf(client, batch.id);
+    const paris = results.find((line) => line.custom_id === "city-Paris");
+    expect(paris?.result).toMatchObject({ type: "succeeded", message: { content: [{ type: "text", text: '{"city":"Paris","population":0}' }], stop_reason: "end_turn" } });
   });
 });
 

@@ -152,6 +152,47 @@ describe("batches", () => {
     expect(upstream?.body ? JSON.parse(upstream.body) : null).toEqual({ requests: twoRequests() });
   });
 
+  it("forwards every Messages param unchanged (max_tokens 0 and system turns included) with the client's betas, and drops only null params", async () => {
+    // See docs/sources/anthropic.md § Messages params pass through, § max_tokens 0, § null values.
+    const params = {
+      model: "claude-opus-4-6",
+      max_tokens: 1024,
+      system: [{ type: "text", text: "Long shared prefix", cache_control: { type: "ephemeral" } }],
+      messages: [
+        { role: "user", content: "Extract the fields" },
+        { role: "system", content: "Answer in JSON only." },
+        { role: "user", content: "Invoice 42, 10 EUR" },
+      ],
+      output_config: { effort: "low", format: { type: "json_schema", schema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"], additionalProperties: false } } },
+      output_format: { type: "json_schema", schema: { type: "object" } },
+      context_management: { edits: [{ type: "clear_tool_uses_20250919" }] },
+      container: "container_011",
+      mcp_servers: [{ type: "url", url: "https://mcp.example.com/sse", name: "m" }],
+      tools: [{ type: "mcp_toolset", mcp_server_name: "m" }],
+      service_tier: "standard_only",
+      thinking: { type: "adaptive" },
+      metadata: { user_id: null },
+      inference_geo: "us",
+    };
+    // A prompt-cache pre-warm: max_tokens 0, which Anthropic takes without thinking or structured outputs.
+    const warm = { model: "claude-opus-4-6", max_tokens: 0, system: params.system, messages: [{ role: "user", content: "warm" }] };
+    const betas = "structured-outputs-2025-11-13, context-management-2025-06-27, mcp-client-2025-11-20";
+    const res = await call("/anthropic/v1/messages/batches", {
+      method: "POST",
+      body: {
+        requests: [
+          { custom_id: "all", params: { ...params, temperature: null, top_p: null, stop_sequences: null, speed: null } },
+          { custom_id: "warm", params: { ...warm, tools: null } },
+        ],
+      },
+      headers: { "anthropic-beta": betas },
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const upstream = fakes.anthropic.calls.find((c) => c.method === "POST" && c.path === "/v1/messages/batches");
+    expect(upstream?.headers["anthropic-beta"]).toBe("structured-outputs-2025-11-13,context-management-2025-06-27,mcp-client-2025-11-20");
+    expect(JSON.parse(upstream!.body!)).toEqual({ requests: [{ custom_id: "all", params }, { custom_id: "warm", params: warm }] });
+  });
+
   it("replaces gateway file IDs with Anthropic's own in forwarded requests", async () => {
     const file = await uploadFile("doc.txt", "some text");
     const requests = [

@@ -345,7 +345,8 @@ describe("batches on bedrock: create", () => {
 
   it("refuses params and content Bedrock cannot take with a 400 naming the param and bedrock, and no upstream call", async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [ask("x", "hi", HAIKU, { metadata: { user_id: "u1" } }), "requests.1.params.metadata: is not accepted by the Anthropic request body on provider bedrock; remove it or use provider anthropic"],
+      [ask("x", "hi", HAIKU, { metadata: { user_id: "u1", tags: ["t"] } }), "requests.1.params.metadata.tags: is not accepted (Bedrock's Claude takes only metadata.user_id) on provider bedrock; remove it or use provider anthropic"],
+      [ask("x", "hi", HAIKU, { output_config: { effort: "low" } }), "requests.1.params.output_config: (structured outputs, effort) is not taken by anthropic.claude-3-5-haiku-20241022-v1:0 on Bedrock, only by Claude Sonnet 4.5, Haiku 4.5, Opus 4.5 and later models on provider bedrock; remove it or use provider anthropic"],
       [ask("x", "hi", HAIKU, { service_tier: "auto" }), "requests.1.params.service_tier: is not accepted by the Anthropic request body on provider bedrock; remove it or use provider anthropic"],
       [ask("x", "hi", HAIKU, { mcp_servers: [{ type: "url", url: "https://mcp.example.com/sse", name: "m" }] }), "requests.1.params.mcp_servers: needs Anthropic's MCP connector, which is not available on provider bedrock; remove it or use provider anthropic"],
       [
@@ -370,6 +371,39 @@ describe("batches on bedrock: create", () => {
     expect(unknown.message).toMatch(/^model: gpt-4o is not a model the gateway can map to Bedrock; use a Claude model name it knows/);
     expect(fakes.bedrock.calls).toEqual([]);
     expect(await countRows("batches")).toBe(0);
+  });
+
+  it("refuses a beta Bedrock does not take with a 400 naming it, before any upstream call", async () => {
+    const error = await errorOf(await call(BATCHES, { method: "POST", body: { requests: TWO }, provider: "bedrock", headers: { "anthropic-beta": "context-1m-2025-08-07,extended-cache-ttl-2025-04-11" } }));
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error", message: "anthropic-beta: value extended-cache-ttl-2025-04-11 is not a beta Bedrock takes on provider bedrock; remove it or use provider anthropic" });
+    expect(fakes.bedrock.calls).toEqual([]);
+    expect(await countRows("batches")).toBe(0);
+  });
+
+  it("sends metadata.user_id, the client's betas and structured outputs with effort in each record, drops stream: false, and the JSON answer comes back as a text block", async () => {
+    const SONNET_45 = "claude-sonnet-4-5-20250929";
+    const schema = { type: "object", properties: { city: { type: "string" }, population: { type: "integer" } }, required: ["city", "population"], additionalProperties: false };
+    const extract = (id: string, text: string) =>
+      ask(id, text, SONNET_45, { stream: false, metadata: { user_id: "user-7" }, output_format: { type: "json_schema", schema }, output_config: { effort: "medium" }, temperature: null });
+    const batch = await create([extract("e1", "Paris is big"), extract("e2", "Lyon too")], { "anthropic-beta": "message-batches-2024-09-24,structured-outputs-2025-11-13,effort-2025-11-24" });
+    const put = fakes.bedrock.calls.find((c) => c.service === "s3" && c.method === "PUT");
+    expect(JSON.parse(put!.body!.split("\n")[0]!)).toEqual({
+      recordId: "e1",
+      modelInput: {
+        anthropic_version: "bedrock-2023-05-31",
+        anthropic_beta: ["effort-2025-11-24"],
+        max_tokens: 100,
+        messages: [{ role: "user", content: "Paris is big" }],
+        metadata: { user_id: "user-7" },
+        output_config: { effort: "medium", format: { type: "json_schema", schema } },
+      },
+    });
+    await pollUntilEnded(batch.id);
+    const lines = await results(batch.id);
+    const e1 = lines.find((line) => line.custom_id === "e1") as unknown as { result: { type: string; message: { content: unknown[]; stop_reason: string } } };
+    expect(e1.result.type).toBe("succeeded");
+    expect(e1.result.message.content).toEqual([{ type: "text", text: JSON.stringify({ city: "Paris is big", population: 0 }) }]);
+    expect(e1.result.message.stop_reason).toBe("end_turn");
   });
 
   it("returns the same batch for a retried Idempotency-Key, creating the job once", async () => {

@@ -85,7 +85,10 @@ describe("unknown and malformed IDs answer 404 without a lookup upstream", () =>
 
 describe("batch create validation", () => {
   const valid = twoRequests();
-  const withParams = (params: Record<string, unknown>) => [{ custom_id: "a", params: { ...valid[0]!.params, ...params } }];
+  const withParams = (params: Record<string, unknown>, model?: string) => [{ custom_id: "a", params: { ...valid[0]!.params, ...(model ? { model } : {}), ...params } }];
+  const systemTurn = { messages: [{ role: "user", content: "hi" }, { role: "system", content: "Answer in French." }, { role: "user", content: "Bonjour?" }] };
+  // The shared schema takes what Anthropic takes (max_tokens 0, system turns: see
+  // docs/sources/anthropic.md); every other provider refuses what it cannot take, naming itself.
   it.each([
     ["malformed JSON", "{\"requests\": [", 400, "The request body is not valid JSON."],
     ["no requests", {}, 400, "requests: Field required"],
@@ -95,16 +98,22 @@ describe("batch create validation", () => {
     ["a bad custom_id", { requests: [{ ...valid[0], custom_id: "has space" }] }, 400, "requests.0.custom_id: must be 1 to 64 characters of letters, digits, '_' or '-' (^[a-zA-Z0-9_-]{1,64}$)"],
     ["a 65-character custom_id", { requests: [{ ...valid[0], custom_id: "x".repeat(65) }] }, 400, "requests.0.custom_id: must be 1 to 64 characters of letters, digits, '_' or '-' (^[a-zA-Z0-9_-]{1,64}$)"],
     ["a duplicate custom_id", { requests: [valid[0], valid[0]] }, 400, 'requests.1.custom_id: duplicate custom_id "math-question"; each custom_id must be unique within the batch'],
-    ["max_tokens 0", { requests: withParams({ max_tokens: 0 }) }, 400, "requests.0.params.max_tokens: Too small: expected number to be >=1"],
+    ["max_tokens -1", { requests: withParams({ max_tokens: -1 }) }, 400, "requests.0.params.max_tokens: Too small: expected number to be >=0"],
+    ["max_tokens 0 on openai", { requests: withParams({ max_tokens: 0 }, "gpt-4o-mini") }, 400, "requests.0.params.max_tokens: is 0 (a prompt-cache pre-warm with no output), which has no equivalent on provider openai; remove it or use provider anthropic", "openai"],
+    ["max_tokens 0 on gemini", { requests: withParams({ max_tokens: 0 }, "gemini-2.5-flash") }, 400, "requests.0.params.max_tokens: is 0 (a prompt-cache pre-warm with no output), which has no equivalent on provider gemini; remove it or use provider anthropic", "gemini"],
+    ["max_tokens 0 on bedrock", { requests: withParams({ max_tokens: 0 }) }, 400, "requests.0.params.max_tokens: is 0 (a prompt-cache pre-warm with no output), which has no equivalent on provider bedrock; remove it or use provider anthropic", "bedrock"],
+    ["max_tokens null", { requests: withParams({ max_tokens: null }) }, 400, "requests.0.params.max_tokens: Invalid input: expected number, received null"],
     ["no model", { requests: [{ custom_id: "a", params: { max_tokens: 5, messages: [{ role: "user", content: "hi" }] } }] }, 400, "requests.0.params.model: Field required"],
     ["no messages", { requests: withParams({ messages: [] }) }, 400, "requests.0.params.messages: Too small: expected array to have >=1 items"],
-    ["a bad role", { requests: withParams({ messages: [{ role: "robot", content: "hi" }] }) }, 400, 'requests.0.params.messages.0.role: Invalid option: expected one of "user"|"assistant"'],
+    ["a bad role", { requests: withParams({ messages: [{ role: "robot", content: "hi" }] }) }, 400, 'requests.0.params.messages.0.role: Invalid option: expected one of "user"|"assistant"|"system"'],
+    ["a system message on gemini", { requests: withParams(systemTurn, "gemini-2.5-flash") }, 400, 'requests.0.params.messages.1.role: is "system"; Gemini has only user and model turns on provider gemini; remove it or use provider anthropic', "gemini"],
+    ["a system message on bedrock", { requests: withParams(systemTurn) }, 400, "requests.0.params.messages.1.role: is \"system\" (a mid-conversation system message), which Bedrock's Claude does not take (only user and assistant) on provider bedrock; remove it or use provider anthropic", "bedrock"],
     ["stream true", { requests: withParams({ stream: true }) }, 400, "requests.0.params.stream: streaming is not supported in message batches"],
     ["temperature above 1", { requests: withParams({ temperature: 1.5 }) }, 400, "requests.0.params.temperature: Too big: expected number to be <=1"],
     ["an extra field on a request", { requests: [{ ...valid[0], extra: 1 }] }, 400, "requests.0.extra: Extra inputs are not permitted"],
     ["an unknown file", { requests: withParams({ messages: [{ role: "user", content: [{ type: "document", source: { type: "file", file_id: "file_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD" } }] }] }) }, 400, "requests.0.params.messages.0.content.0.source.file_id: file not found: file_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD"],
-  ])("refuses %s", async (_name, body, status, message) => {
-    const error = await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", body }));
+  ] as [string, unknown, number, string, string?][])("refuses %s", async (_name, body, status, message, provider) => {
+    const error = await errorOf(await call("/anthropic/v1/messages/batches", { method: "POST", body, provider }));
     expect(error).toMatchObject({ status, type: "invalid_request_error", message });
     expect(upstreamCalls).toBe(0);
   });

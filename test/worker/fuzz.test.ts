@@ -45,7 +45,8 @@ const brokenBody = fc.oneof(
     else if (field === "params") request.params = value as never;
     else if (field === "role") params.messages[0]!.role = value;
     else if (field === "content") params.messages[0]!.content = typeof value === "string" ? 5 : value;
-    else if (field === "max_tokens") params.max_tokens = typeof value === "number" && Number.isInteger(value) && value >= 1 ? -1 : value;
+    // 0 is valid (Anthropic's prompt-cache pre-warm): only a negative integer is broken everywhere.
+    else if (field === "max_tokens") params.max_tokens = typeof value === "number" && Number.isInteger(value) && value >= 0 ? -1 : value;
     else (params as Record<string, unknown>)[field] = value;
     return JSON.stringify(body);
   }),

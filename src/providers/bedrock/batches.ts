@@ -25,9 +25,9 @@ import { BedrockBatchWriter } from "./writer";
  * const jobs = await writer.finish();
  */
 export const bedrockBatches: BatchesAdapter = {
-  check(request) {
+  check(request, _files, ctx) {
     bedrockModelId(request.params.model);
-    toBedrockRecord(request);
+    toBedrockRecord(request, ctx?.clientBetas ?? []);
   },
 
   begin(ctx, start) {

@@ -64,6 +64,7 @@ export class BedrockBatchWriter implements BatchWriter {
   private readonly config: BedrockConfig;
   private readonly aws: AwsCalls;
   private readonly start: BatchStart;
+  private readonly clientBetas: readonly string[];
   private readonly uploads = new Limiter(CONCURRENT_UPLOADS);
   private readonly encoder = new TextEncoder();
   /** The file currently taking each model's requests. */
@@ -76,11 +77,12 @@ export class BedrockBatchWriter implements BatchWriter {
     this.config = readBedrockConfig(ctx.env);
     this.aws = awsCalls(ctx, this.config);
     this.start = start;
+    this.clientBetas = ctx.clientBetas;
   }
 
   async add(request: BatchRequest): Promise<string> {
     const modelId = bedrockModelId(request.params.model);
-    const line = this.encoder.encode(`${JSON.stringify(toBedrockRecord(request))}\n`);
+    const line = this.encoder.encode(`${JSON.stringify(toBedrockRecord(request, this.clientBetas))}\n`);
     if (!this.filesPerModel.has(modelId) && this.filesPerModel.size >= MAX_MODELS_PER_BATCH) {
       throw GatewayError.invalid(
         `params.model: ${request.params.model} would be Bedrock model number ${this.filesPerModel.size + 1} of this batch, but provider bedrock takes at most ${MAX_MODELS_PER_BATCH} distinct models per batch ` +

@@ -67,7 +67,10 @@ function validateParams(params: Block, at: string, fileOf: FileLookup): void {
   if (typeof required(params.model, `${at}.model`) !== "string") throw ApiError.invalid(`${at}.model: Input should be a valid string`);
   const maxTokens = required(params.max_tokens, `${at}.max_tokens`);
   if (!Number.isInteger(maxTokens)) throw ApiError.invalid(`${at}.max_tokens: Input should be a valid integer`);
-  if ((maxTokens as number) < 1) throw ApiError.invalid(`${at}.max_tokens: Input should be greater than or equal to 1`);
+  // 0 is a prompt-cache pre-warm, valid but not with thinking or structured outputs
+  // (see docs/sources/anthropic.md § max_tokens 0, § max_tokens 0 with thinking or structured outputs).
+  if ((maxTokens as number) < 0) throw ApiError.invalid(`${at}.max_tokens: Input should be greater than or equal to 0`);
+  if (maxTokens === 0) refusePrewarmWith(params, `${at}.max_tokens`);
   const messages = required(params.messages, `${at}.messages`);
   if (!Array.isArray(messages)) throw ApiError.invalid(`${at}.messages: Input should be a valid list`);
   if (messages.length === 0) throw ApiError.invalid(`${at}.messages: List should have at least 1 item after validation, not 0`);
@@ -82,6 +85,13 @@ function validateParams(params: Block, at: string, fileOf: FileLookup): void {
     if (!Array.isArray(content)) throw ApiError.invalid(`${messageAt}.content: Input should be a valid string or list`);
     checkFiles(content, `${messageAt}.content`, fileOf);
   });
+}
+
+function refusePrewarmWith(params: Block, at: string): void {
+  const thinking = params.thinking as Block | null | undefined;
+  if (thinking && thinking.type !== "disabled") throw ApiError.invalid(`${at}: 0 (prompt cache pre-warming) cannot be used with thinking`);
+  const outputConfig = params.output_config as Block | null | undefined;
+  if (outputConfig?.format || params.output_format) throw ApiError.invalid(`${at}: 0 (prompt cache pre-warming) cannot be used with structured outputs`);
 }
 
 /** Every file a content list names must exist and suit its block (reference §1, "file type not matching the block → 400"). */

@@ -33,6 +33,8 @@ export function simulate(params: Params): Outcome {
   const userWords = wordsIn(userText);
   const inputTokens = texts.reduce((sum, text, index) => sum + (index === lastUser ? userWords : wordsIn(text)), 0);
   const model = String(params.model);
+  // max_tokens 0 pre-warms the prompt cache and generates nothing.
+  if (params.max_tokens === 0) return { type: "succeeded", model, content: [], stopReason: "max_tokens", inputTokens, outputTokens: 0 };
   const tools = Array.isArray(params.tools) ? (params.tools as Params[]) : [];
   if (userText.includes("CALL_TOOL") && tools.length > 0) {
     const input = { city: "Paris" };

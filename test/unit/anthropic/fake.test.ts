@@ -230,8 +230,9 @@ describe("batch create", () => {
     expect(await errorOf(response)).toEqual({ status: 400, type: "invalid_request_error", message: "requests: List should have at most 100000 items after validation, not 100001" });
   });
 
-  it("accepts the 2026 params, tools and mid-conversation system messages, and answers a MessageBatch", async () => {
+  it("accepts the 2026 params, tools, mid-conversation system messages and a max_tokens 0 pre-warm, and answers a MessageBatch", async () => {
     const batch = await createBatch([
+      request("warm", "prefix", { max_tokens: 0 }),
       request("a", [{ type: "text", text: "hello" }], { system: [{ type: "text", text: "be brief" }], temperature: 0.5, output_config: { effort: "low" }, tools: [{ name: "t", input_schema: { type: "object" } }] }),
       { custom_id: "b", params: { model: "claude-x", max_tokens: 1, messages: [{ role: "user", content: "a" }, { role: "system", content: "now French" }, { role: "user", content: "b" }] } },
     ]);
@@ -239,7 +240,7 @@ describe("batch create", () => {
       id: "msgbatch_011111111111111111111112",
       type: "message_batch",
       processing_status: "in_progress",
-      request_counts: { processing: 2, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
+      request_counts: { processing: 3, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
       ended_at: null,
       created_at: NOW,
       expires_at: "2026-01-02T00:00:00.000Z",

@@ -149,13 +149,32 @@ describe("bedrock adapter: create", () => {
 
   it("refuses what Bedrock cannot take from add, and check does the same without any I/O", async () => {
     const h = harness();
-    const bad = request("m", "claude-3-haiku-20240307", "x", { metadata: { user_id: "u" } });
-    expect(() => bedrockAdapter.batches.check(bad, new Map())).toThrow("params.metadata: is not accepted by the Anthropic request body on provider bedrock");
+    const bad = request("m", "claude-3-haiku-20240307", "x", { service_tier: "auto" });
+    expect(() => bedrockAdapter.batches.check(bad, new Map())).toThrow("params.service_tier: is not accepted by the Anthropic request body on provider bedrock");
     expect(() => bedrockAdapter.batches.check(request("m", "gpt-4o", "x"), new Map())).toThrow("model: gpt-4o is not a model the gateway can map to Bedrock");
     expect(() => bedrockAdapter.batches.check(request("ok", "claude-3-haiku-20240307", "x"), new Map())).not.toThrow();
     const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
-    await expect(writer.add(bad)).rejects.toThrow("params.metadata");
+    await expect(writer.add(bad)).rejects.toThrow("params.service_tier");
     expect(h.fake.calls).toEqual([]);
+  });
+
+  it("checks the client's betas from the context in check and add, and writes those Bedrock takes into every record", async () => {
+    const h = harness();
+    const ok = request("ok", "claude-3-haiku-20240307", "x");
+    const refused = "anthropic-beta: value extended-cache-ttl-2025-04-11 is not a beta Bedrock takes on provider bedrock; remove it or use provider anthropic";
+    expect(() => bedrockAdapter.batches.check(ok, new Map(), { ...h.ctx, clientBetas: ["extended-cache-ttl-2025-04-11"] })).toThrow(refused);
+    expect(() => bedrockAdapter.batches.check(ok, new Map(), { ...h.ctx, clientBetas: ["token-efficient-tools-2025-02-19"] })).not.toThrow();
+    const refusing = bedrockAdapter.batches.begin({ ...h.ctx, clientBetas: ["extended-cache-ttl-2025-04-11"] }, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+    await expect(refusing.add(ok)).rejects.toThrow(refused);
+    expect(h.fake.calls).toEqual([]);
+
+    const writer = bedrockAdapter.batches.begin({ ...h.ctx, clientBetas: ["message-batches-2024-09-24", "token-efficient-tools-2025-02-19"] }, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+    await writer.add(ok);
+    await writer.add(request("ok2", "claude-3-haiku-20240307", "y"));
+    await writer.finish();
+    const put = h.fake.calls.find((call) => call.service === "s3" && call.method === "PUT");
+    const records = put!.body!.trim().split("\n").map((line) => JSON.parse(line) as { modelInput: { anthropic_beta?: string[] } });
+    expect(records.map((record) => record.modelInput.anthropic_beta)).toEqual([["token-efficient-tools-2025-02-19"], ["token-efficient-tools-2025-02-19"]]);
   });
   it("refuses a 9th distinct Bedrock model from add with a 400 naming the limit and bedrock, before anything is sent", async () => {
     const h = harness();

@@ -17,6 +17,8 @@ import resultCases from "../../fixtures/bedrock/translate-result.json";
 
 interface Case<I, O> {
   name: string;
+  /** The client's `anthropic-beta` values (request cases). */
+  betas?: string[];
   input: I;
   expected?: O;
   error?: string;
@@ -45,7 +47,7 @@ function check<I, O>(testCase: Case<I, O>, run: (input: I) => unknown, errorStat
 
 describe("toBedrockRecord", () => {
   it.each(requestCases as Case<BatchRequest, unknown>[])("$name", (testCase) => {
-    check(testCase, toBedrockRecord);
+    check(testCase, (input) => toBedrockRecord(input, testCase.betas ?? []));
   });
 });
 
