@@ -7,7 +7,7 @@
 // says so in a banner, and points the gateway at them with --var settings. With any key set it
 // does nothing more than the two steps above.
 import { spawn, spawnSync } from "node:child_process";
-import { configuredProviderKeys, PROVIDER_KEYS } from "./provider-keys.mjs";
+import { configuredProviderKeys, PROVIDER_KEYS } from "./provider-keys.ts";
 
 const wrangler = process.platform === "win32" ? "wrangler.cmd" : "wrangler";
 const args = process.argv.slice(2);

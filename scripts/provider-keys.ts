@@ -6,7 +6,20 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
 /** One key per provider: any of them set means "use real providers". */
-export const PROVIDER_KEYS = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "AWS_ACCESS_KEY_ID"];
+export const PROVIDER_KEYS: readonly string[] = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "AWS_ACCESS_KEY_ID"];
+
+export interface ConfiguredKey {
+  name: string;
+  /** "environment", "--var", or the file it was read from. */
+  from: string;
+}
+
+export interface KeySources {
+  /** The arguments given to `wrangler dev`. */
+  args: readonly string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
 
 /**
  * The provider keys configured for `wrangler dev <args>`, each with where it was found.
@@ -14,12 +27,10 @@ export const PROVIDER_KEYS = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API
  * @example
  * configuredProviderKeys({ args: ["--var", "OPENAI_API_KEY:sk-1"], env: {}, cwd: process.cwd() });
  * // [{ name: "OPENAI_API_KEY", from: "--var" }]
- * @param {{ args: string[], env: Record<string, string | undefined>, cwd: string }} input
- * @returns {{ name: string, from: string }[]}
  */
-export function configuredProviderKeys({ args, env, cwd }) {
-  const found = [];
-  const add = (name, value, from) => {
+export function configuredProviderKeys({ args, env, cwd }: KeySources): ConfiguredKey[] {
+  const found: ConfiguredKey[] = [];
+  const add = (name: string, value: string | undefined, from: string): void => {
     if (PROVIDER_KEYS.includes(name) && typeof value === "string" && value.trim() !== "") found.push({ name, from });
   };
   for (const name of PROVIDER_KEYS) add(name, env[name], "environment");
@@ -37,10 +48,10 @@ export function configuredProviderKeys({ args, env, cwd }) {
 }
 
 // The files wrangler dev reads vars from (wrangler's getVarsForDev).
-function loadedFiles(args, env, dir, wranglerEnv) {
+function loadedFiles(args: readonly string[], env: KeySources["env"], dir: string, wranglerEnv: string | undefined): string[] {
   const envFiles = optionValues(args, ["--env-file"]);
   if (envFiles.length > 0) return envFiles.map((file) => resolve(dir, file)).filter(existsSync);
-  const devVars = [wranglerEnv ? `.dev.vars.${wranglerEnv}` : null, ".dev.vars"].filter(Boolean).map((file) => resolve(dir, file)).find(existsSync);
+  const devVars = [wranglerEnv ? `.dev.vars.${wranglerEnv}` : null, ".dev.vars"].filter((file): file is string => file !== null).map((file) => resolve(dir, file)).find(existsSync);
   if (devVars) return [devVars];
   if (env.CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV === "false") return [];
   const dotEnv = [".env", ".env.local", ...(wranglerEnv ? [`.env.${wranglerEnv}`, `.env.${wranglerEnv}.local`] : [])];
@@ -49,18 +60,18 @@ function loadedFiles(args, env, dir, wranglerEnv) {
 
 // The values of an option given as `--name value [value…]` (one value when `single`) or
 // `--name=value`, in order.
-function optionValues(args, names, single = false) {
-  const values = [];
+function optionValues(args: readonly string[], names: readonly string[], single = false): string[] {
+  const values: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+    const arg = args[i] as string;
     const inline = names.find((name) => arg.startsWith(`${name}=`));
     if (inline) {
       values.push(arg.slice(inline.length + 1));
       continue;
     }
     if (!names.includes(arg)) continue;
-    while (i + 1 < args.length && !args[i + 1].startsWith("-")) {
-      values.push(args[++i]);
+    while (i + 1 < args.length && !(args[i + 1] as string).startsWith("-")) {
+      values.push(args[++i] as string);
       if (single) break;
     }
   }
@@ -68,16 +79,16 @@ function optionValues(args, names, single = false) {
 }
 
 // `NAME=value` lines as dotenv reads them: `export ` prefixes, comments, quoted values.
-function parseDotenv(text) {
-  const vars = {};
+function parseDotenv(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
   for (const line of text.split(/\r?\n/)) {
     const match = /^\s*(?:export\s+)?([\w.-]+)\s*=\s*(.*)$/.exec(line);
     if (!match) continue;
-    let value = match[2].trim();
+    let value = (match[2] as string).trim();
     const quote = value[0];
     if ((quote === '"' || quote === "'" || quote === "`") && value.indexOf(quote, 1) > 0) value = value.slice(1, value.indexOf(quote, 1));
     else value = value.replace(/\s+#.*$/, "");
-    vars[match[1]] = value;
+    vars[match[1] as string] = value;
   }
   return vars;
 }
