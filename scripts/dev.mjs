@@ -27,13 +27,16 @@ const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local
 if (migrate.status !== 0) await exit(migrate.status ?? 1);
 
 const dev = spawn(wrangler, ["dev", ...args], { stdio: "inherit" });
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    dev.kill(signal);
-    // wrangler normally exits at once; never leave it (or the simulators) behind.
-    setTimeout(() => dev.kill("SIGKILL"), 5_000).unref();
-  });
-}
+const stop = (signal) => {
+  dev.kill(signal);
+  // wrangler normally exits at once; never leave it (or the simulators) behind.
+  setTimeout(() => dev.kill("SIGKILL"), 5_000).unref();
+};
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => stop(signal));
+// `npm run dev` runs this script under `sh -c`, which does not pass on the SIGTERM npm forwards
+// when it is stopped: a parent that has gone away means stop too.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && stop("SIGTERM"), 500).unref();
 dev.on("exit", (code, signal) => exit(code ?? (signal ? 1 : 0)));
 
 async function exit(code) {
