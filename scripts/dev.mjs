@@ -34,7 +34,8 @@ const stop = (signal) => {
 };
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => stop(signal));
 // `npm run dev` runs this script under `sh -c`, which does not pass on the SIGTERM npm forwards
-// when it is stopped: a parent that has gone away means stop too.
+// when it is stopped: a parent that has gone away means stop too (docs/sources/wrangler.md
+// § `npm run` under `sh -c` does not pass SIGTERM on).
 const parent = process.ppid;
 setInterval(() => process.ppid !== parent && stop("SIGTERM"), 500).unref();
 dev.on("exit", (code, signal) => exit(code ?? (signal ? 1 : 0)));

@@ -1,7 +1,10 @@
-// Which provider keys `npm run dev` would give the gateway: from the environment, from the
-// files wrangler dev loads (the same choice wrangler makes: `--env-file` files if given, else
-// `.dev.vars[.<env>]`, else `.env`, `.env.local`, `.env.<env>`, `.env.<env>.local`), or from
-// `--var NAME:VALUE` arguments. With none at all, dev.mjs starts the local simulators.
+/**
+ * Which provider keys `npm run dev` would give the gateway: from the environment, from the
+ * files wrangler dev loads (the same choice wrangler makes: `--env-file` files if given, else
+ * `.dev.vars[.<env>]`, else `.env`, `.env.local`, `.env.<env>`, `.env.<env>.local`), or from
+ * `--var NAME:VALUE` arguments. With none at all, dev.mjs starts the local simulators.
+ * See docs/sources/wrangler.md § Which files wrangler dev reads vars and secrets from.
+ */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
