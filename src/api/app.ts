@@ -28,7 +28,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.onError(onError);
   app.notFound(notFound);
 
-  app.get("/health", (c) => c.json({ status: "ok" }));
+  // `npm run dev` sets BATCHBRIDGE_SIMULATORS when it runs the gateway against local
+  // simulators (no provider key set), so that a client can tell it is not talking to providers.
+  app.get("/health", (c) => c.json(c.env.BATCHBRIDGE_SIMULATORS === "true" ? { status: "ok", simulators: true } : { status: "ok" }));
   app.route("/admin", admin);
 
   const api = new Hono<AppEnv>();

@@ -3,7 +3,7 @@
  * routes, and validation. None of these may reach a provider: fetch throws if called.
  */
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { call, errorOf } from "./support/gateway";
+import { call, callWithEnv, errorOf } from "./support/gateway";
 import { twoRequests } from "./support/requests";
 
 let upstreamCalls = 0;
@@ -22,6 +22,14 @@ describe("health and request IDs", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ok" });
     expect(res.headers.get("request-id")).toMatch(/^req_[1-9A-HJ-NP-Za-km-z]{24}$/);
+  });
+
+  it("says on /health when npm run dev runs it against the local simulators", async () => {
+    const res = await callWithEnv({ BATCHBRIDGE_SIMULATORS: "true" }, "/health", { key: null });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok", simulators: true });
+    const other = await callWithEnv({ BATCHBRIDGE_SIMULATORS: "false" }, "/health", { key: null });
+    expect(await other.json()).toEqual({ status: "ok" });
   });
 
   it("gives every error a request-id header matching its body", async () => {

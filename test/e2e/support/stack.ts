@@ -112,7 +112,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
+/**
+ * Waits until `url/health` answers 200, failing early when `child` exits.
+ *
+ * @example
+ * await waitForHealth(gatewayUrl, child, () => output);
+ */
+export async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`npm run dev exited with ${child.exitCode}:\n${output()}`);
@@ -127,7 +133,13 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`the gateway did not answer /health within 90 s:\n${output()}`);
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/**
+ * SIGTERM to a detached child's process group, SIGKILL after 5 s.
+ *
+ * @example
+ * await stopChild(child);
+ */
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   try {
@@ -146,7 +158,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timeout);
 }
 
-function freePort(): Promise<number> {
+/**
+ * A loopback port nothing listens on.
+ *
+ * @example
+ * const port = await freePort();
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
