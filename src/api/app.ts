@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { createGateway } from "../core/gateway";
+import { dashboard } from "../dashboard/routes";
 import type { ProviderAdapter, ProviderName } from "../providers/types";
 import { admin } from "./admin";
 import { batches } from "./batches";
@@ -32,6 +33,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   // simulators (no provider key set), so that a client can tell it is not talking to providers.
   app.get("/health", (c) => c.json(c.env.BATCHBRIDGE_SIMULATORS === "true" ? { status: "ok", simulators: true } : { status: "ok" }));
   app.route("/admin", admin);
+  app.route("/dashboard", dashboard(options.adapters));
 
   const api = new Hono<AppEnv>();
   api.use(auth());

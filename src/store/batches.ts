@@ -213,6 +213,32 @@ export class BatchStore {
     return { items: items.map(batchFromRow), hasMore };
   }
 
+  /** A page of visible batches of one owner, or of every owner (`owner` null: the operator's view). */
+  async listOf(owner: string | null, page: PageQuery): Promise<PageOf<BatchRecord>> {
+    const query = owner === null ? pageSql("batches", VISIBLE, [], page) : pageSql("batches", `owner = ? AND ${VISIBLE}`, [owner], page);
+    const { results } = await this.db.prepare(query.sql).bind(...query.values).all<BatchRow>();
+    const { items, hasMore } = toPage(results, page.limit, query.reversed);
+    return { items: items.map(batchFromRow), hasMore };
+  }
+
+  /** The owner of a visible batch, whoever it is, or null (the operator's view). */
+  async ownerOf(id: string): Promise<string | null> {
+    const row = await this.db.prepare(`SELECT owner FROM batches WHERE id = ? AND ${VISIBLE}`).bind(id).first<{ owner: string }>();
+    return row?.owner ?? null;
+  }
+
+  /** The distinct models of the given batches' jobs, where a job names one (one query for a page). */
+  async jobModels(batchIds: readonly string[]): Promise<Map<string, string[]>> {
+    const models = new Map<string, string[]>();
+    if (batchIds.length === 0) return models;
+    const { results } = await this.db
+      .prepare(`SELECT DISTINCT batch_id, model FROM batch_jobs WHERE model IS NOT NULL AND batch_id IN (SELECT value FROM json_each(?)) ORDER BY model`)
+      .bind(JSON.stringify(batchIds))
+      .all<{ batch_id: string; model: string }>();
+    for (const row of results) models.set(row.batch_id, [...(models.get(row.batch_id) ?? []), row.model]);
+    return models;
+  }
+
   async insertJob(batchId: string, seq: number, job: JobRef): Promise<void> {
     await this.db
       .prepare(

@@ -141,6 +141,15 @@ export class FileStore {
     return { items: items.map(fromRow), hasMore };
   }
 
+  /** A page of live files of one owner, or of every owner (`owner` null: the operator's view). */
+  async listOf(owner: string | null, page: PageQuery, now: string): Promise<PageOf<FileRecord>> {
+    const live = "state = 'ready' AND (expires_at IS NULL OR expires_at > ?)";
+    const query = owner === null ? pageSql("files", live, [now], page) : pageSql("files", `owner = ? AND ${live}`, [owner, now], page);
+    const { results } = await this.db.prepare(query.sql).bind(...query.values).all<FileRow>();
+    const { items, hasMore } = toPage(results, page.limit, query.reversed);
+    return { items: items.map(fromRow), hasMore };
+  }
+
   async listByBatch(batchId: string): Promise<FileRecord[]> {
     const { results } = await this.db.prepare(`SELECT * FROM files WHERE batch_id = ? ORDER BY id`).bind(batchId).all<FileRow>();
     return results.map(fromRow);

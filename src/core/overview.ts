@@ -1,0 +1,128 @@
+/**
+ * What the dashboard shows, scoped to its viewer: the admin sees every owner's batches and
+ * files, anyone else only their own, as the API shows them. Reads go through the batches and
+ * files services (a batch page refreshes a running batch as retrieve does); nothing here
+ * knows a provider, and no native ID leaves this module.
+ */
+import { GatewayError } from "../lib/errors";
+import type { BatchResultLine, RequestCounts } from "../providers/types";
+import type { BatchRecord, JobRecord } from "../store/batches";
+import type { FileRecord } from "../store/files";
+import type { PageOf } from "../store/pages";
+import { batchResults, cancelBatch, endedBatch, getBatch } from "./batches";
+import type { Gateway } from "./gateway";
+import { isGatewayId } from "./ids";
+import type { Viewer } from "./sessions";
+
+/** A batch as the batches page lists it. */
+export interface BatchSummary {
+  batch: BatchRecord;
+  /** The models its jobs name (empty when a job runs several models and names none). */
+  models: string[];
+}
+
+/** An upstream job as the batch page shows it: its place and state, never its native ID. */
+export interface JobView {
+  seq: number;
+  model: string | null;
+  requestCount: number;
+  state: JobRecord["state"];
+  counts: RequestCounts;
+  endedAt: string | null;
+}
+
+export interface BatchDetail {
+  batch: BatchRecord;
+  jobs: JobView[];
+  models: string[];
+}
+
+/**
+ * A page of the viewer's batches (every owner's for the admin), newest first.
+ *
+ * @example
+ * const page = await listBatchesFor(gateway, viewer, { limit: 20 });
+ */
+export async function listBatchesFor(gateway: Gateway, viewer: Viewer, page: { limit: number; afterId?: string }): Promise<PageOf<BatchSummary>> {
+  const batches = await gateway.batches.listOf(viewer.owner, page);
+  const models = await gateway.batches.jobModels(batches.items.map((batch) => batch.id));
+  return { items: batches.items.map((batch) => ({ batch, models: models.get(batch.id) ?? [] })), hasMore: batches.hasMore };
+}
+
+/**
+ * One of the viewer's batches, refreshed as retrieve refreshes it, with its jobs. 404 for a
+ * batch the viewer may not see, as the API answers.
+ *
+ * @example
+ * const { batch, jobs } = await batchDetailFor(gateway, viewer, "msgbatch_01…");
+ */
+export async function batchDetailFor(gateway: Gateway, viewer: Viewer, id: string): Promise<BatchDetail> {
+  const owner = await ownerFor(gateway, viewer, id);
+  const batch = await getBatch(gateway, owner, id);
+  const jobs = (await gateway.batches.jobs(batch.id)).map(
+    (job): JobView => ({ seq: job.seq, model: job.model, requestCount: job.requestCount, state: job.state, counts: job.counts, endedAt: job.endedAt }),
+  );
+  const models = [...new Set(jobs.flatMap((job) => (job.model ? [job.model] : [])))].sort();
+  return { batch, jobs, models };
+}
+
+/**
+ * The first `limit` errored results of an ended batch the viewer may see (none before it
+ * has ended, or when nothing errored). Reading stops at the `limit`-th.
+ *
+ * @example
+ * const errors = await firstErroredFor(gateway, viewer, batch, 5);
+ */
+export async function firstErroredFor(gateway: Gateway, viewer: Viewer, batch: BatchRecord, limit: number): Promise<BatchResultLine[]> {
+  if (batch.state !== "ended" || batch.counts.errored === 0) return [];
+  if (viewer.owner !== null && viewer.owner !== batch.owner) throw GatewayError.notFound(`Message batch not found: ${batch.id}`);
+  const found: BatchResultLine[] = [];
+  for await (const line of batchResults(gateway, batch)) {
+    if (line.result.type !== "errored") continue;
+    found.push(line);
+    if (found.length >= limit) break;
+  }
+  return found;
+}
+
+/**
+ * The results of one of the viewer's ended batches, every `custom_id` once (as the API's
+ * results route serves them); 400 while it runs, 404 for a batch the viewer may not see.
+ *
+ * @example
+ * for await (const line of await resultsFor(gateway, viewer, "msgbatch_01…")) …
+ */
+export async function resultsFor(gateway: Gateway, viewer: Viewer, id: string): Promise<AsyncGenerator<BatchResultLine>> {
+  const owner = await ownerFor(gateway, viewer, id);
+  const batch = await endedBatch(gateway, owner, id);
+  return batchResults(gateway, batch);
+}
+
+/**
+ * Cancels one of the viewer's batches, as the API's cancel does.
+ *
+ * @example
+ * await cancelFor(gateway, viewer, "msgbatch_01…");
+ */
+export async function cancelFor(gateway: Gateway, viewer: Viewer, id: string): Promise<BatchRecord> {
+  return cancelBatch(gateway, await ownerFor(gateway, viewer, id), id);
+}
+
+/**
+ * A page of the viewer's files (every owner's for the admin), newest first.
+ *
+ * @example
+ * const page = await listFilesFor(gateway, viewer, { limit: 50 });
+ */
+export async function listFilesFor(gateway: Gateway, viewer: Viewer, page: { limit: number; afterId?: string }): Promise<PageOf<FileRecord>> {
+  return gateway.files.listOf(viewer.owner, page, new Date().toISOString());
+}
+
+/** The owner under whom the viewer may read batch `id`: their own, or, for the admin, whoever's it is. */
+async function ownerFor(gateway: Gateway, viewer: Viewer, id: string): Promise<string> {
+  if (!isGatewayId(id, "msgbatch")) throw GatewayError.notFound(`Message batch not found: ${id}`);
+  if (viewer.owner !== null) return viewer.owner;
+  const owner = await gateway.batches.ownerOf(id);
+  if (owner === null) throw GatewayError.notFound(`Message batch not found: ${id}`);
+  return owner;
+}

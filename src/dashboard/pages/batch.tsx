@@ -1,0 +1,183 @@
+/**
+ * A batch: its facts, counts and progress, its upstream jobs (their place, model and state;
+ * never their native IDs), the first errored results, and the results download once ended.
+ */
+import type { FC } from "hono/jsx";
+import type { BatchDetail } from "../../core/overview";
+import type { Viewer } from "../../core/sessions";
+import type { BatchResultLine } from "../../providers/types";
+import { Csrf, processingStatus, Progress, Status, Time } from "../components";
+import { Layout, type LayoutProps } from "../layout";
+
+export interface BatchPageProps {
+  viewer: Viewer;
+  features: NonNullable<LayoutProps["features"]>;
+  detail: BatchDetail;
+  /** The first errored results, or the reason they could not be read. */
+  errored: BatchResultLine[] | { failure: string };
+  refreshSeconds: number;
+}
+
+/**
+ * @example
+ * <BatchPage viewer={viewer} features={features} detail={detail} errored={[]} refreshSeconds={3} />
+ */
+export const BatchPage: FC<BatchPageProps> = ({ viewer, features, detail, errored, refreshSeconds }) => {
+  const { batch, jobs, models } = detail;
+  const ended = batch.state === "ended";
+  return (
+    <Layout title={batch.id} viewer={viewer} section="batches" features={features}>
+      <h1 class="mono">{batch.id}</h1>
+      {ended ? null : (
+        <p class="muted" data-live={refreshSeconds}>
+          Refreshing every {refreshSeconds} s until the batch has ended.
+        </p>
+      )}
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>
+          <Status batch={batch} />
+        </dd>
+        <dt>Progress</dt>
+        <dd>
+          <Progress counts={batch.counts} total={batch.requestCount} />
+        </dd>
+        <dt>Provider</dt>
+        <dd>{batch.provider}</dd>
+        <dt>Models</dt>
+        <dd>{models.length ? models.join(", ") : <span class="muted">—</span>}</dd>
+        <dt>Requests</dt>
+        <dd>{batch.requestCount}</dd>
+        <dt>Created</dt>
+        <dd>
+          <Time at={batch.createdAt} />
+        </dd>
+        <dt>Ended</dt>
+        <dd>
+          <Time at={batch.endedAt} />
+        </dd>
+        <dt>Expires</dt>
+        <dd>
+          <Time at={batch.expiresAt} />
+        </dd>
+        {batch.cancelInitiatedAt ? (
+          <>
+            <dt>Cancel asked</dt>
+            <dd>
+              <Time at={batch.cancelInitiatedAt} />
+            </dd>
+          </>
+        ) : null}
+        {viewer.kind === "admin" ? (
+          <>
+            <dt>Owner</dt>
+            <dd class="mono">{batch.owner}</dd>
+          </>
+        ) : null}
+        <dt>Results</dt>
+        <dd>
+          {ended ? (
+            <a id="download-results" href={`/dashboard/batches/${batch.id}/results`} download={`${batch.id}_results.jsonl`}>
+              Download results (JSONL)
+            </a>
+          ) : (
+            <span class="muted">once the batch has ended</span>
+          )}
+        </dd>
+      </dl>
+
+      <h2>Request counts</h2>
+      <table id="counts">
+        <thead>
+          <tr>
+            <th class="num">processing</th>
+            <th class="num">succeeded</th>
+            <th class="num">errored</th>
+            <th class="num">canceled</th>
+            <th class="num">expired</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <td class="num">{batch.counts.processing}</td>
+            <td class="num">{batch.counts.succeeded}</td>
+            <td class="num">{batch.counts.errored}</td>
+            <td class="num">{batch.counts.canceled}</td>
+            <td class="num">{batch.counts.expired}</td>
+          </tr>
+        </tbody>
+      </table>
+
+      <h2>Upstream jobs</h2>
+      <p class="muted">How {batch.provider} runs this batch: one row per job it was split into.</p>
+      <table id="jobs">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Model</th>
+            <th class="num">Requests</th>
+            <th>State</th>
+            <th>Progress</th>
+            <th>Ended</th>
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((job) => (
+            <tr>
+              <td>{job.seq + 1}</td>
+              <td>{job.model ?? <span class="muted">several</span>}</td>
+              <td class="num">{job.requestCount}</td>
+              <td>{job.state}</td>
+              <td>
+                <Progress counts={job.counts} total={job.requestCount} />
+              </td>
+              <td>
+                <Time at={job.endedAt} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      {ended && batch.counts.errored > 0 ? (
+        <>
+          <h2>First errored results</h2>
+          {"failure" in errored ? (
+            <p class="error">The results could not be read: {errored.failure}</p>
+          ) : (
+            <table id="errored">
+              <thead>
+                <tr>
+                  <th>custom_id</th>
+                  <th>Error type</th>
+                  <th>Message</th>
+                </tr>
+              </thead>
+              <tbody>
+                {errored.map((line) => {
+                  const error = line.result.type === "errored" ? line.result.error.error : { type: "", message: "" };
+                  return (
+                    <tr>
+                      <td class="mono custom-id">{line.custom_id}</td>
+                      <td class="mono">{error.type}</td>
+                      <td>{error.message}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
+        </>
+      ) : null}
+
+      {!ended && processingStatus(batch) === "in_progress" ? (
+        <form method="post" action={`/dashboard/batches/${batch.id}/cancel`} class="card">
+          <Csrf token={viewer.csrf} />
+          <button class="danger" type="submit">
+            Cancel this batch
+          </button>
+        </form>
+      ) : null}
+    </Layout>
+  );
+};

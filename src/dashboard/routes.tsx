@@ -1,0 +1,247 @@
+/**
+ * `/dashboard`: the operator's and the tenants' web view, server-rendered with Hono's JSX.
+ * A route layer like src/api: it signs people in, checks every form's CSRF token, and asks
+ * the services in src/core for what to show, scoped to who is signed in.
+ */
+import { Hono, type Context } from "hono";
+import { html } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+import { createGateway } from "../core/gateway";
+import { createKeyNamed, listKeys, revokeKeyById } from "../core/key-admin";
+import type { KeyCache } from "../core/keys";
+import { batchDetailFor, cancelFor, firstErroredFor, listBatchesFor, listFilesFor, resultsFor } from "../core/overview";
+import { closeSession, csrfMatches, openSession, resumeSession, type SessionDeps, type Viewer } from "../core/sessions";
+import { GatewayError } from "../lib/errors";
+import { toJsonLines } from "../lib/jsonl";
+import { randomToken, secretsEqual } from "../lib/crypto";
+import { PROVIDER_NAMES, type ProviderAdapter, type ProviderName } from "../providers/types";
+import { LIVE_SCRIPT, STYLESHEET } from "./assets";
+import type { DashboardEnv } from "./env";
+import type { LayoutProps } from "./layout";
+import { BatchPage } from "./pages/batch";
+import { BatchesPage } from "./pages/batches";
+import { FilesPage } from "./pages/files";
+import { KeysPage } from "./pages/keys";
+import { MessagePage } from "./pages/message";
+import { SignInPage } from "./pages/sign-in";
+import { clearSessionCookie, sessionCookie, setSessionCookie, setSignInCookie, signInCookie } from "./session-cookie";
+
+/** Seconds between refreshes of a page while something on it runs. */
+export const REFRESH_SECONDS = 3;
+const PAGE_SIZE = 25;
+const FIRST_ERRORED = 5;
+
+/** Scripts and styles from this origin only, nothing inline; no framing; forms post here only. */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * @example
+ * app.route("/dashboard", dashboard(ADAPTERS));
+ */
+export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapter>>): Hono<DashboardEnv> {
+  const app = new Hono<DashboardEnv>();
+
+  app.use(async (c, next) => {
+    await next();
+    c.res.headers.set("content-security-policy", CONTENT_SECURITY_POLICY);
+    c.res.headers.set("x-content-type-options", "nosniff");
+    c.res.headers.set("referrer-policy", "same-origin");
+    if (!c.req.path.startsWith("/dashboard/assets/")) c.res.headers.set("cache-control", "no-store");
+  });
+  app.onError((error, c) => errorPage(c, error));
+  app.notFound((c) => c.html(page(<MessagePage viewer={c.get("viewer") ?? null} title="Not found" message={`Not found: ${c.req.path}`} />), 404));
+
+  app.get("/assets/app.css", (c) => c.body(STYLESHEET, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=300" }));
+  app.get("/assets/live.js", (c) => c.body(LIVE_SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }));
+
+  // Every POST comes from this origin's own pages: a browser sends Origin with every POST.
+  app.use(async (c, next) => {
+    if (c.req.method === "POST") {
+      const origin = c.req.header("origin");
+      if (origin !== undefined && origin !== new URL(c.req.url).origin) throw new GatewayError(403, "permission_error", "This form was posted from another site.");
+    }
+    await next();
+  });
+
+  app.get("/sign-in", async (c) => {
+    const viewer = await resumeSession(deps(c), sessionCookie(c) ?? "");
+    if (viewer) return c.redirect("/dashboard", 303);
+    return signInForm(c, null, 200);
+  });
+
+  app.post("/sign-in", async (c) => {
+    const form = await c.req.parseBody();
+    const expected = signInCookie(c);
+    if (!expected || typeof form.csrf !== "string" || !(await secretsEqual(form.csrf, expected))) {
+      return signInForm(c, "The sign-in form had expired; please try again.", 403);
+    }
+    try {
+      const { id } = await openSession(deps(c), typeof form.key === "string" ? form.key : "");
+      setSessionCookie(c, id);
+      return c.redirect("/dashboard", 303);
+    } catch (error) {
+      if (error instanceof GatewayError && error.status === 401) return signInForm(c, "That is neither the admin token nor a key this gateway accepts.", 401);
+      throw error;
+    }
+  });
+
+  // Everything below needs a session; every form of a session carries its CSRF token.
+  app.use(async (c, next) => {
+    const viewer = await resumeSession(deps(c), sessionCookie(c) ?? "");
+    if (!viewer) {
+      clearSessionCookie(c);
+      if (c.req.method === "GET") return c.redirect("/dashboard/sign-in", 303);
+      throw new GatewayError(401, "authentication_error", "Your session has ended; sign in again.");
+    }
+    c.set("viewer", viewer);
+    if (c.req.method === "POST") {
+      const form = await c.req.parseBody();
+      if (!(await csrfMatches(viewer, form.csrf))) throw new GatewayError(403, "permission_error", "This form is not from your session (CSRF token missing or wrong); reload the page and try again.");
+    }
+    c.set("gateway", createGateway({ db: c.env.DB, env: c.env, clientBetas: [], adapters }));
+    await next();
+  });
+
+  app.post("/sign-out", async (c) => {
+    await closeSession(deps(c), sessionCookie(c) ?? "");
+    clearSessionCookie(c);
+    return c.redirect("/dashboard/sign-in", 303);
+  });
+
+  app.get("/", async (c) => {
+    const viewer = c.var.viewer;
+    const result = await listBatchesFor(c.var.gateway, viewer, pageOf(c, "msgbatch"));
+    const next = result.hasMore ? (result.items.at(-1)?.batch.id ?? null) : null;
+    return c.html(
+      page(<BatchesPage viewer={viewer} features={features(c)} batches={result.items} costs={null} next={next} refreshSeconds={REFRESH_SECONDS} />),
+    );
+  });
+
+  app.get("/batches/:id", async (c) => {
+    const viewer = c.var.viewer;
+    const detail = await batchDetailFor(c.var.gateway, viewer, c.req.param("id"));
+    let errored: Awaited<ReturnType<typeof firstErroredFor>> | { failure: string };
+    try {
+      errored = await firstErroredFor(c.var.gateway, viewer, detail.batch, FIRST_ERRORED);
+    } catch (error) {
+      errored = { failure: error instanceof GatewayError ? error.message : "internal error" };
+    }
+    return c.html(page(<BatchPage viewer={viewer} features={features(c)} detail={detail} errored={errored} refreshSeconds={REFRESH_SECONDS} />));
+  });
+
+  app.post("/batches/:id/cancel", async (c) => {
+    const batch = await cancelFor(c.var.gateway, c.var.viewer, c.req.param("id"));
+    return c.redirect(`/dashboard/batches/${batch.id}`, 303);
+  });
+
+  app.get("/batches/:id/results", async (c) => {
+    const id = c.req.param("id");
+    const lines = await resultsFor(c.var.gateway, c.var.viewer, id);
+    // The first line is read before answering, so that an upstream failure is an error page
+    // rather than a download cut short.
+    const first = await lines.next();
+    async function* all() {
+      if (!first.done) yield first.value;
+      yield* lines;
+    }
+    return new Response(toJsonLines(all()), {
+      headers: { "content-type": "application/x-jsonl", "content-disposition": `attachment; filename="${id}_results.jsonl"` },
+    });
+  });
+
+  app.get("/files", async (c) => {
+    const viewer = c.var.viewer;
+    const result = await listFilesFor(c.var.gateway, viewer, pageOf(c, "file"));
+    const next = result.hasMore ? (result.items.at(-1)?.id ?? null) : null;
+    return c.html(page(<FilesPage viewer={viewer} features={features(c)} files={result.items} next={next} />));
+  });
+
+  app.get("/keys", async (c) => {
+    const viewer = adminOnly(c);
+    return c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} created={null} error={null} />));
+  });
+
+  app.post("/keys", async (c) => {
+    const viewer = adminOnly(c);
+    const form = await c.req.parseBody();
+    const input = newKeyInput(form);
+    if ("error" in input) {
+      return c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} created={null} error={input.error} />), 400);
+    }
+    const created = await createKeyNamed(c.env.DB, cache(c), input);
+    return c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} created={created} error={null} />));
+  });
+
+  app.post("/keys/:id/revoke", async (c) => {
+    adminOnly(c);
+    await revokeKeyById(c.env.DB, cache(c), c.req.param("id"));
+    return c.redirect("/dashboard/keys", 303);
+  });
+
+  return app;
+}
+
+/** A rendered page, with its doctype. */
+function page(body: HtmlEscapedString | Promise<HtmlEscapedString>) {
+  return html`<!doctype html>${body}`;
+}
+
+function deps(c: Context<DashboardEnv>): SessionDeps {
+  return { db: c.env.DB, kv: cache(c), env: c.env };
+}
+
+function cache(c: Context<DashboardEnv>): KeyCache | null {
+  return (c.env.AUTH_CACHE as KeyCache | undefined) ?? null;
+}
+
+/** Which optional pages this gateway has data for. */
+function features(_c: Context<DashboardEnv>): NonNullable<LayoutProps["features"]> {
+  return { deliveries: false, usage: false };
+}
+
+function adminOnly(c: Context<DashboardEnv>): Viewer {
+  const viewer = c.var.viewer;
+  if (viewer.kind !== "admin") throw new GatewayError(403, "permission_error", "Only the admin token can manage keys.");
+  return viewer;
+}
+
+/** The page after `?after=<id>` (an ID of this kind, or the first page). */
+function pageOf(c: Context<DashboardEnv>, kind: "msgbatch" | "file"): { limit: number; afterId?: string } {
+  const after = c.req.query("after");
+  return after && new RegExp(`^${kind}_[0-9A-Z]{26}$`).test(after) ? { limit: PAGE_SIZE, afterId: after } : { limit: PAGE_SIZE };
+}
+
+function signInForm(c: Context<DashboardEnv>, error: string | null, status: 200 | 401 | 403): Response | Promise<Response> {
+  const token = randomToken("", 32);
+  setSignInCookie(c, token);
+  return c.html(page(<SignInPage token={token} error={error} />), status);
+}
+
+/** The create-key form's fields, checked as the admin API checks its body. */
+function newKeyInput(form: Record<string, unknown>): { name: string; providers: ProviderName[] | null; models: string[] | null } | { error: string } {
+  const name = typeof form.name === "string" ? form.name.trim() : "";
+  if (!name || name.length > 200) return { error: "name: between 1 and 200 characters" };
+  const list = (value: unknown) =>
+    typeof value === "string"
+      ? value
+          .split(",")
+          .map((item) => item.trim())
+          .filter(Boolean)
+      : [];
+  const providers = list(form.providers);
+  const unknown = providers.find((provider) => !(PROVIDER_NAMES as readonly string[]).includes(provider));
+  if (unknown !== undefined) return { error: `providers: ${unknown} is not one of ${PROVIDER_NAMES.join(", ")}` };
+  const models = list(form.models);
+  if (models.some((model) => model.length > 200)) return { error: "models: each at most 200 characters" };
+  return { name, providers: providers.length ? (providers as ProviderName[]) : null, models: models.length ? models : null };
+}
+
+function errorPage(c: Context<DashboardEnv>, error: Error): Response | Promise<Response> {
+  const known = error instanceof GatewayError;
+  if (!known) console.error(`unexpected ${error.name} on ${c.req.method} ${c.req.path}`);
+  const status = known ? error.status : 500;
+  const title = status === 404 ? "Not found" : status === 403 ? "Not allowed" : status === 401 ? "Signed out" : "Something went wrong";
+  const message = known ? error.message : "Internal server error";
+  return c.html(page(<MessagePage viewer={c.get("viewer") ?? null} title={title} message={message} />), status as 400);
+}
