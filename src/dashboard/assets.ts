@@ -28,7 +28,7 @@ a { color:var(--accent); }
 .status.ended { color:var(--ok); border-color:var(--ok); }
 .status.in_progress, .status.canceling { color:var(--warn); border-color:var(--warn); }
 .progress { display:flex; align-items:center; gap:.5rem; white-space:nowrap; }
-.progress svg { border:1px solid var(--line); border-radius:2px; background:#eef0f3; }
+.progress svg { box-sizing:content-box; border:1px solid var(--line); border-radius:2px; background:#eef0f3; }
 .seg-succeeded { fill:var(--ok); } .seg-errored { fill:var(--err); } .seg-canceled { fill:var(--gray); } .seg-expired { fill:var(--warn); }
 dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.3rem 1rem; background:#fff; border:1px solid var(--line); padding:.8rem 1rem; margin:0; }
 dl.facts dt { color:var(--muted); } dl.facts dd { margin:0; }
