@@ -54,6 +54,16 @@ function nativeRequest(text: string, maxTokens = 100) {
   return { contents: [{ role: "user", parts: [{ text }] }], generationConfig: { maxOutputTokens: maxTokens } };
 }
 
+/** The `{key, request}` lines of the JSONL input file the gateway uploaded for one model of a batch. */
+async function fileLines(batchId: string, model: string): Promise<unknown[]> {
+  const inputName = `batchbridge-${batchId}-${model}.jsonl`;
+  const calls = await fakeCalls("gemini");
+  const startIndex = calls.findIndex((c) => c.path === "/upload/v1beta/files" && c.body?.includes(inputName));
+  expect(startIndex, `an upload of ${inputName}`).toBeGreaterThanOrEqual(0);
+  const finalize = calls.slice(startIndex + 1).find((c) => c.query.upload_id !== undefined && c.headers["x-goog-upload-command"] === "upload, finalize");
+  return finalize!.body!.trimEnd().split("\n").map((line) => JSON.parse(line) as unknown);
+}
+
 function inlineItems(call: RecordedCall | undefined): unknown[] {
   const body = JSON.parse(call!.body!) as { batch: { input_config: { requests: { requests: unknown[] } } } };
   return body.batch.input_config.requests.requests;
@@ -158,9 +168,12 @@ describe("batches on gemini", () => {
     const created = await createCalls(batch.id);
     expect([...created.keys()]).toEqual([FLASH]);
     expect(created.get(FLASH)!.headers["x-goog-api-key"]).toBe(KEYS.gemini);
-    expect(inlineItems(created.get(FLASH))).toEqual([
-      { request: nativeRequest("Explain AI in one sentence."), metadata: { key: "gemini-request-1" } },
-      { request: nativeRequest("What is machine learning?"), metadata: { key: "gemini-request-2" } },
+    // More than one request goes as a JSONL input file: inline responses carry no key.
+    const input = await nativeFile(`batchbridge-${batch.id}-${FLASH}.jsonl`);
+    expect(JSON.parse(created.get(FLASH)!.body!)).toEqual({ batch: { display_name: `batchbridge-${batch.id}`, input_config: { file_name: input.name } } });
+    expect(await fileLines(batch.id, FLASH)).toEqual([
+      { key: "gemini-request-1", request: nativeRequest("Explain AI in one sentence.") },
+      { key: "gemini-request-2", request: nativeRequest("What is machine learning?") },
     ]);
 
     const ended = await pollUntilEnded(client, batch.id);
@@ -192,15 +205,15 @@ describe("batches on gemini", () => {
     await expect(client.beta.messages.batches.retrieve(batch.id)).rejects.toMatchObject({ status: 404 });
   });
 
-  it("runs a batch mixing two Gemini models as two batchGenerateContent jobs, one per model URL", async () => {
+  it("runs a batch mixing two Gemini models as two batchGenerateContent jobs, one per model URL (a file for two requests, inline for one)", async () => {
     const batch = await client.beta.messages.batches.create({
       requests: [request("mix-flash-1", "Hello flash"), request("mix-pro-1", "Hello pro", PRO), request("mix-flash-2", "Bye flash")],
     });
     const created = await createCalls(batch.id);
     expect([...created.keys()].sort()).toEqual([FLASH, PRO]);
-    expect(inlineItems(created.get(FLASH))).toEqual([
-      { request: nativeRequest("Hello flash"), metadata: { key: "mix-flash-1" } },
-      { request: nativeRequest("Bye flash"), metadata: { key: "mix-flash-2" } },
+    expect(await fileLines(batch.id, FLASH)).toEqual([
+      { key: "mix-flash-1", request: nativeRequest("Hello flash") },
+      { key: "mix-flash-2", request: nativeRequest("Bye flash") },
     ]);
     expect(inlineItems(created.get(PRO))).toEqual([{ request: nativeRequest("Hello pro"), metadata: { key: "mix-pro-1" } }]);
     expect((await nativeJobs(batch.id)).map((job) => job.model).sort()).toEqual([`models/${FLASH}`, `models/${PRO}`]);
@@ -213,7 +226,7 @@ describe("batches on gemini", () => {
     expect(models).toEqual({ "mix-flash-1": FLASH, "mix-flash-2": FLASH, "mix-pro-1": PRO });
   });
 
-  it("sends a large batch (100 requests, over the inline limit) as an uploaded JSONL input file, and reads its responses file", async () => {
+  it("sends a large batch (100 requests) as an uploaded JSONL input file, and reads its responses file", async () => {
     const padding = "lorem ipsum ".repeat(60);
     const requests = Array.from({ length: 100 }, (_, i) => request(`big-${String(i).padStart(3, "0")}`, `Question ${i}: ${padding}`));
     const batch = await client.beta.messages.batches.create({ requests });
@@ -264,6 +277,24 @@ describe("batches on gemini", () => {
       },
     });
     expect(results.filter((r) => r.result.type === "succeeded").map((r) => r.custom_id).sort()).toEqual(["fine-1", "fine-2"]);
+  });
+
+  it("reports a request whose result Gemini never returned as errored, the others succeeded", async () => {
+    const batch = await client.beta.messages.batches.create({
+      requests: [request("kept-1", "What is 15 * 7?"), request("lost", "LOSE_RESULT please"), request("kept-2", "What is the largest ocean?")],
+    });
+    await pollUntilEnded(client, batch.id);
+    const results = await resultsOf(client, batch.id);
+    expect(results.map((r) => r.custom_id).sort()).toEqual(["kept-1", "kept-2", "lost"]);
+    expect(results.find((r) => r.custom_id === "lost")?.result).toEqual({
+      type: "errored",
+      error: {
+        type: "error",
+        error: { type: "api_error", message: "gemini upstream error: the batch ended without a result for this request (Gemini returned no line with its key)" },
+        request_id: null,
+      },
+    });
+    expect(results.filter((r) => r.result.type === "succeeded").map((r) => r.custom_id).sort()).toEqual(["kept-1", "kept-2"]);
   });
 
   it("cancels a batch: canceling until its job has ended, then canceled results", async () => {

@@ -289,10 +289,11 @@ describe("fake gemini: batchGenerateContent validation", () => {
     ))).json()) as { name: string };
     await call(`/v1beta/${created.name}`);
     const done = (await (await call(`/v1beta/${created.name}`)).json()) as { metadata: { output: { inlinedResponses: { inlinedResponses: unknown[] } } } };
+    // Inline responses come back without their metadata and out of request order (reversed here).
     expect(done.metadata.output.inlinedResponses.inlinedResponses).toStrictEqual([
-      { error: { code: 3, message: "Please use a valid role: user, model." }, metadata: { key: "k0" } },
-      { error: { code: 3, message: "* GenerateContentRequest.contents[0].parts[0].data: required oneof field 'data' must have one initialized field\n" }, metadata: { key: "k1" } },
-      { response: expect.objectContaining({ candidates: [{ content: { role: "model", parts: [{ text: "echo: role defaults to user" }] }, finishReason: "STOP", index: 0 }] }), metadata: { key: "k2" } },
+      { response: expect.objectContaining({ candidates: [{ content: { role: "model", parts: [{ text: "echo: role defaults to user" }] }, finishReason: "STOP", index: 0 }] }) },
+      { error: { code: 3, message: "* GenerateContentRequest.contents[0].parts[0].data: required oneof field 'data' must have one initialized field\n" } },
+      { error: { code: 3, message: "Please use a valid role: user, model." } },
     ]);
   });
 
@@ -305,8 +306,8 @@ describe("fake gemini: batchGenerateContent validation", () => {
     await call(`/v1beta/${created.name}`);
     const done = (await (await call(`/v1beta/${created.name}`)).json()) as { metadata: { output: { inlinedResponses: { inlinedResponses: Array<{ error: { message: string } }> } } } };
     expect(done.metadata.output.inlinedResponses.inlinedResponses.map((item) => item.error.message)).toStrictEqual([
-      "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties: should be non-empty for OBJECT type\n",
       "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties[tags].items: missing field.\n",
+      "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties: should be non-empty for OBJECT type\n",
     ]);
   });
 });
@@ -337,7 +338,7 @@ describe("fake gemini: batch lifecycle", () => {
     expect(done.metadata!.state).toBe("BATCH_STATE_SUCCEEDED");
     expect(done.metadata!.batchStats).toStrictEqual({ requestCount: "2", successfulRequestCount: "1", failedRequestCount: "1" });
     expect(done.response).toStrictEqual({ "@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput", ...(done.metadata!.output as object) });
-    const [ok, failed] = (done.metadata!.output as { inlinedResponses: { inlinedResponses: Array<Record<string, unknown>> } }).inlinedResponses.inlinedResponses;
+    const [failed, ok] = (done.metadata!.output as { inlinedResponses: { inlinedResponses: Array<Record<string, unknown>> } }).inlinedResponses.inlinedResponses;
     expect(ok).toStrictEqual({
       response: {
         candidates: [{ content: { role: "model", parts: [{ text: "echo: hello" }] }, finishReason: "STOP", index: 0 }],
@@ -345,9 +346,8 @@ describe("fake gemini: batch lifecycle", () => {
         modelVersion: "gemini-2.5-flash",
         responseId: expect.any(String),
       },
-      metadata: { key: "k0" },
     });
-    expect(failed).toStrictEqual({ error: { code: 3, message: "Simulated failure: the request asked for FAIL_REQUEST." }, metadata: { key: "k1" } });
+    expect(failed).toStrictEqual({ error: { code: 3, message: "Simulated failure: the request asked for FAIL_REQUEST." } });
   });
 
   it("cancel answers {} and the next GET shows CANCELLED; cancelling an ended batch fails", async () => {
@@ -392,10 +392,11 @@ describe("fake gemini: batch lifecycle", () => {
     expect(meta).toMatchObject({ source: "GENERATED", mimeType: "application/jsonl", downloadUri: `${BASE}/download/v1beta/${responsesFile}:download?alt=media` });
     for (const path of [`/v1beta/${responsesFile}:download?alt=media`, `/download/v1beta/${responsesFile}:download?alt=media`]) {
       const lines = (await (await call(path)).text()).trim().split("\n").map((line) => JSON.parse(line));
+      // Not in input order (reversed here): lines are matched by key.
       expect(lines.map((line) => [line.key, Object.keys(line).filter((k) => k !== "key")])).toStrictEqual([
-        ["a", ["response"]],
-        ["b", ["error"]],
         [undefined, ["error"]],
+        ["b", ["error"]],
+        ["a", ["response"]],
       ]);
       expect(lines[1].error.message).toBe("Invalid JSON payload received. Unknown name \"bogus\" at 'request': Cannot find field.");
     }
