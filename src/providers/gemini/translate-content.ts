@@ -4,6 +4,7 @@
  */
 import { GatewayError } from "../../lib/errors";
 import type { ResolvedFile } from "../types";
+import { FOREIGN_THOUGHT_SIGNATURE, readSignedToolUseId, requiresThoughtSignatures } from "./thought-signatures";
 import type { GeminiContent, GeminiPart } from "./wire";
 
 const PROVIDER = "gemini";
@@ -12,15 +13,16 @@ type Block = Record<string, unknown>;
 
 /**
  * `messages` as `contents`: `assistant` becomes `model`, consecutive turns of one role are
- * merged (Anthropic merges them too), and each block becomes one part.
+ * merged (Anthropic merges them too), and each block becomes one part. `model` decides what
+ * the function calls carry (thought signatures on Gemini 3).
  *
  * @example
- * toGeminiContents([{ role: "user", content: "Hi" }], new Map(), "params.messages")
+ * toGeminiContents([{ role: "user", content: "Hi" }], new Map(), "params.messages", "gemini-2.5-flash")
  * // [{ role: "user", parts: [{ text: "Hi" }] }]
  */
-export function toGeminiContents(messages: unknown, files: ReadonlyMap<string, ResolvedFile>, path: string): GeminiContent[] {
+export function toGeminiContents(messages: unknown, files: ReadonlyMap<string, ResolvedFile>, path: string, model: string): GeminiContent[] {
   if (!Array.isArray(messages) || messages.length === 0) throw GatewayError.invalid(`${path}: must be a non-empty array`);
-  const toolNames = new Map<string, string>();
+  const toolNames = new Map<string, ToolCall>();
   const contents: GeminiContent[] = [];
   messages.forEach((message, index) => {
     const at = `${path}.${index}`;
@@ -37,7 +39,20 @@ export function toGeminiContents(messages: unknown, files: ReadonlyMap<string, R
     // Anthropic continues a final assistant turn (prefill); Gemini answers it with a new turn.
     throw GatewayError.unsupported(PROVIDER, `${path}.${messages.length - 1}`, "is a final assistant turn (prefill), which has no equivalent");
   }
+  if (requiresThoughtSignatures(model)) signForeignCalls(contents);
   return contents;
+}
+
+// Gemini 3 validates the first function call of each step (model turn): one that came without
+// a signature (from another model, or built by hand) gets the value Google documents for it.
+// Later calls of the same turn go without, as Gemini returns parallel calls. See
+// docs/sources/gemini.md § The signature for a function call from elsewhere.
+function signForeignCalls(contents: GeminiContent[]): void {
+  for (const content of contents) {
+    if (content.role !== "model") continue;
+    const first = content.parts.find((part) => part.functionCall !== undefined);
+    if (first && !first.thoughtSignature) first.thoughtSignature = FOREIGN_THOUGHT_SIGNATURE;
+  }
 }
 
 /**
@@ -62,11 +77,18 @@ export function toGeminiSystem(system: unknown, path: string): GeminiContent | u
   };
 }
 
+/** What a `tool_result` needs of its `tool_use`. */
+interface ToolCall {
+  name: string;
+  /** The id Gemini knows the call by (the `tool_use` id without the signature it may carry). */
+  callId: string;
+}
+
 interface PartContext {
   at: string;
   files: ReadonlyMap<string, ResolvedFile>;
-  /** Names of the tool calls seen so far, by `tool_use` id, for `tool_result` blocks. */
-  toolNames: Map<string, string>;
+  /** The tool calls seen so far, by `tool_use` id, for `tool_result` blocks. */
+  toolNames: Map<string, ToolCall>;
 }
 
 function toPart(block: Block, context: PartContext): GeminiPart {
@@ -170,8 +192,13 @@ function toolUsePart(block: Block, context: PartContext): GeminiPart {
   onlyKeys(block, at, ["type", "id", "name", "input", "cache_control"]);
   if (typeof block.id !== "string" || typeof block.name !== "string") throw GatewayError.invalid(`${at}: tool_use needs id and name`);
   if (block.input !== undefined && !isRecord(block.input)) throw GatewayError.invalid(`${at}.input: must be an object`);
-  context.toolNames.set(block.id, block.name);
-  return { functionCall: { id: block.id, name: block.name, args: (block.input as Record<string, unknown> | undefined) ?? {} } };
+  // A call Gemini made carries its thought signature in the id (thought-signatures.ts).
+  const signed = readSignedToolUseId(block.id);
+  const callId = signed?.callId ?? block.id;
+  context.toolNames.set(block.id, { name: block.name, callId });
+  const part: GeminiPart = { functionCall: { id: callId, name: block.name, args: (block.input as Record<string, unknown> | undefined) ?? {} } };
+  if (signed) part.thoughtSignature = signed.signature;
+  return part;
 }
 
 // Gemini reads a function response's "output" key as the result and "error" as a failure
@@ -181,10 +208,10 @@ function toolResultPart(block: Block, context: PartContext): GeminiPart {
   onlyKeys(block, at, ["type", "tool_use_id", "content", "is_error", "cache_control"]);
   const id = block.tool_use_id;
   if (typeof id !== "string") throw GatewayError.invalid(`${at}.tool_use_id: must be a string`);
-  const name = context.toolNames.get(id);
-  if (name === undefined) throw GatewayError.invalid(`${at}.tool_use_id: no earlier tool_use block has id ${JSON.stringify(id)}`);
+  const call = context.toolNames.get(id);
+  if (call === undefined) throw GatewayError.invalid(`${at}.tool_use_id: no earlier tool_use block has id ${JSON.stringify(id)}`);
   const text = toolResultText(block.content, `${at}.content`);
-  return { functionResponse: { id, name, response: block.is_error === true ? { error: text } : { output: text } } };
+  return { functionResponse: { id: call.callId, name: call.name, response: block.is_error === true ? { error: text } : { output: text } } };
 }
 
 function toolResultText(content: unknown, at: string): string {

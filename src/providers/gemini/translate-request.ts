@@ -46,7 +46,7 @@ export function toGenerateContentRequest(params: MessageParams, files: ReadonlyM
   if (params.stream === true) throw GatewayError.invalid("params.stream: batch requests cannot stream");
   checkMetadata(params.metadata);
 
-  const request: GenerateContentRequest = { contents: toGeminiContents(params.messages, files, "params.messages") };
+  const request: GenerateContentRequest = { contents: toGeminiContents(params.messages, files, "params.messages", params.model) };
   const system = toGeminiSystem(params.system, "params.system");
   if (system) request.systemInstruction = system;
 

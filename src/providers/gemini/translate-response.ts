@@ -4,6 +4,7 @@
  */
 import type { BatchResult } from "../types";
 import { erroredBody } from "./google-error";
+import { signedToolUseId } from "./thought-signatures";
 import type { GeminiBatchResultLine, GeminiPart, GeminiUsage, GenerateContentResponse } from "./wire";
 
 /** Where new IDs come from (random in the adapter, counters in tests). */
@@ -78,9 +79,13 @@ function toBlock(part: GeminiPart, ids: IdSource): Record<string, unknown> | und
     return { type: "text", text: part.text };
   }
   if (part.functionCall) {
+    const callId = part.functionCall.id || ids.toolUse();
+    // Gemini 3 needs the signature back with the call: it travels in the id, which clients send
+    // back unchanged (thought-signatures.ts).
+    const signature = part.thoughtSignature;
     return {
       type: "tool_use",
-      id: part.functionCall.id || ids.toolUse(),
+      id: signature ? signedToolUseId({ callId, signature }) : callId,
       name: part.functionCall.name,
       input: part.functionCall.args ?? {},
     };

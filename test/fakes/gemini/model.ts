@@ -8,6 +8,11 @@
  * - every part needs one data field: "required oneof field 'data' must have one initialized field";
  * - an OBJECT parameter schema needs properties: "should be non-empty for OBJECT type";
  * - an ARRAY schema needs items: "items: missing field.".
+ * - Gemini 3 models refuse a current turn whose first function call of a step comes back
+ *   without its `thoughtSignature`: "Function call `<name>` in the `<index>.` content block is
+ *   missing a `thought_signature`." (see docs/sources/gemini.md § Gemini 3 requires the
+ *   thought signature of each function call); they return a signature with each step's first
+ *   function call.
  * In a batch these come back as the request's error (code 3), as reported for batch outputs
  * carrying "Please use a valid role: user, model." with status code 3.
  */
@@ -33,7 +38,7 @@ const INVALID_ARGUMENT = 3;
  * // { response: { candidates: [{ content: { role: "model", parts: [{ text: "echo: hi" }] }, finishReason: "STOP", index: 0 }], … } }
  */
 export function answer(request: Record<string, unknown>, model: string, responseId: string): Outcome {
-  const problem = semanticProblem(request);
+  const problem = semanticProblem(request) ?? signatureProblem(request, model);
   if (problem) return { error: { code: INVALID_ARGUMENT, message: problem } };
 
   const contents = field(request, "contents") as Array<Record<string, unknown>>;
@@ -49,6 +54,7 @@ export function answer(request: Record<string, unknown>, model: string, response
   if (userText.includes("CALL_TOOL") && declarations.length > 0) {
     const name = String(field(declarations[0], "name"));
     parts = [{ functionCall: { name, args: { city: "Paris" } } }];
+    if (isGemini3(model)) parts[0]!.thoughtSignature = btoa(`fake-signature:${responseId}`);
     answerText = "";
   } else {
     answerText = `echo: ${userText}`;
@@ -93,6 +99,34 @@ function semanticProblem(request: Record<string, unknown>): string | undefined {
       if (typeof field(declaration, "name") !== "string") return `* GenerateContentRequest.${at}.name: Function name is required\n`;
       const problem = schemaProblem(field(declaration, "parameters"), `${at}.parameters`);
       if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+function isGemini3(model: string): boolean {
+  const major = /^gemini-(\d+)/.exec(model);
+  return major !== null && Number(major[1]) >= 3;
+}
+
+// The current turn starts at the last user content with something other than function
+// responses; in it, the first function call of every model content needs its signature.
+function signatureProblem(request: Record<string, unknown>, model: string): string | undefined {
+  if (!isGemini3(model)) return undefined;
+  const contents = field(request, "contents") as Array<Record<string, unknown>>;
+  let start = 0;
+  contents.forEach((content, index) => {
+    const parts = field(content, "parts") as unknown[];
+    const role = field(content, "role") ?? "user";
+    if (role === "user" && parts.some((part) => field(part, "function_response") === undefined)) start = index;
+  });
+  for (let index = start; index < contents.length; index++) {
+    const content = contents[index]!;
+    if (field(content, "role") !== "model") continue;
+    const first = (field(content, "parts") as unknown[]).find((part) => field(part, "function_call") !== undefined);
+    if (first !== undefined && !field(first, "thought_signature")) {
+      const name = String(field(field(first, "function_call"), "name"));
+      return `Function call \`${name}\` in the \`${index}.\` content block is missing a \`thought_signature\`.`;
     }
   }
   return undefined;

@@ -474,3 +474,38 @@ describe("gemini batches: cancel, expiry, failure, delete", () => {
     ]);
   });
 });
+
+describe("gemini batches: Gemini 3 tool loops", () => {
+  it("a tool_use Gemini 3 returned goes back with its thought signature, and Gemini 3 runs the next step", async () => {
+    const h = harness();
+    const model = "gemini-3-flash-preview";
+    const first = await create(h, [request("step-1", model, "CALL_TOOL for Paris", { tools: [weatherTool] })]);
+    const { status } = await pollToEnd(h, first.jobs[0]!);
+    const [line] = await collect(batches.results(h.ctx, { ...first.jobs[0]!, data: status.data! }));
+    const message = (line!.result as unknown as { message: { content: Array<Record<string, unknown>> } }).message;
+    const toolUse = message.content[0]!;
+    expect(toolUse).toMatchObject({ type: "tool_use", id: expect.stringMatching(/^toolu_gs_[A-Za-z0-9_-]+$/), name: "get_weather" });
+
+    // The client sends the history back as it got it (a JSON round trip, as an SDK does).
+    const history = JSON.parse(JSON.stringify(message.content)) as unknown[];
+    const next = await create(h, [
+      request("step-2", model, "unused", {
+        tools: [weatherTool],
+        messages: [
+          { role: "user", content: "CALL_TOOL for Paris" },
+          { role: "assistant", content: history },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "18C" }] },
+        ],
+      }),
+    ]);
+    const sent = JSON.parse(h.fake.calls.at(-1)!.body!).batch.input_config.requests.requests[0].request;
+    expect(sent.contents[1].parts[0]).toStrictEqual({
+      functionCall: { id: expect.stringMatching(/^toolu_[A-Za-z0-9]{24}$/), name: "get_weather", args: { city: "Paris" } },
+      thoughtSignature: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/),
+    });
+    expect(sent.contents[2].parts[0].functionResponse.id).toBe(sent.contents[1].parts[0].functionCall.id);
+    const done = await pollToEnd(h, next.jobs[0]!);
+    const [answer] = await collect(batches.results(h.ctx, { ...next.jobs[0]!, data: done.status.data! }));
+    expect(answer!.result.type).toBe("succeeded");
+  });
+});

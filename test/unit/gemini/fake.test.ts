@@ -410,3 +410,46 @@ describe("fake gemini: batch lifecycle", () => {
     expect(model.status).toBe(404);
   });
 });
+
+/** What one request comes to when it runs, alone in an inline batch on `model`. */
+async function outcomeOf(request: unknown, model = "gemini-2.5-flash"): Promise<{ response?: Record<string, unknown>; error?: { code: number; message: string } }> {
+  const { call, createBatch, inline } = setup();
+  const created = await createBatch(inline(request), model);
+  const { name } = (await created.json()) as { name: string; error?: unknown };
+  if (!name) throw new Error(`create failed: ${JSON.stringify(await created.clone().text())}`);
+  await call(`/v1beta/${name}`);
+  const done = (await (await call(`/v1beta/${name}`)).json()) as { metadata: { output: { inlinedResponses: { inlinedResponses: Array<Record<string, never>> } } } };
+  return done.metadata.output.inlinedResponses.inlinedResponses[0]!;
+}
+
+describe("fake gemini: what Gemini checks when a request runs", () => {
+  const weather = { functionDeclarations: [{ name: "get_weather", parameters: { type: "OBJECT", properties: { city: { type: "STRING" } } } }] };
+  const loop = (call: Record<string, unknown>) => ({
+    contents: [
+      { role: "user", parts: [{ text: "Weather?" }] },
+      { role: "model", parts: [call] },
+      { role: "user", parts: [{ functionResponse: { name: "get_weather", response: { output: "15C" } } }] },
+    ],
+    tools: [weather],
+  });
+
+  it("Gemini 3 refuses a function call of the current turn sent back without its thought signature, with Google's message", async () => {
+    const unsigned = await outcomeOf(loop({ functionCall: { name: "get_weather", args: { city: "Paris" } } }), "gemini-3-pro-preview");
+    expect(unsigned).toStrictEqual({ error: { code: 3, message: "Function call `get_weather` in the `1.` content block is missing a `thought_signature`." } });
+    const signed = await outcomeOf(loop({ functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: "c2lnLUE=" }), "gemini-3-pro-preview");
+    expect(signed.response).toBeDefined();
+    const skipped = await outcomeOf(loop({ functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: "skip_thought_signature_validator" }), "gemini-3-pro-preview");
+    expect(skipped.response).toBeDefined();
+    // Earlier turns are not validated, and Gemini 2.5 validates none.
+    const earlier = loop({ functionCall: { name: "get_weather", args: { city: "Paris" } } });
+    earlier.contents.push({ role: "model", parts: [{ text: "15C" }] }, { role: "user", parts: [{ text: "Thanks" }] });
+    expect((await outcomeOf(earlier, "gemini-3-pro-preview")).response).toBeDefined();
+    expect((await outcomeOf(loop({ functionCall: { name: "get_weather", args: { city: "Paris" } } }), "gemini-2.5-flash")).response).toBeDefined();
+  });
+
+  it("Gemini 3 returns a thought signature with its function call", async () => {
+    const outcome = await outcomeOf({ contents: [{ role: "user", parts: [{ text: "CALL_TOOL" }] }], tools: [weather] }, "gemini-3-flash-preview");
+    const parts = (outcome.response as { candidates: Array<{ content: { parts: Array<Record<string, unknown>> } }> }).candidates[0]!.content.parts;
+    expect(parts).toStrictEqual([{ functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) }]);
+  });
+});
