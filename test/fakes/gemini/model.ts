@@ -7,7 +7,10 @@
  * - roles must be user or model: "Please use a valid role: user, model.";
  * - every part needs one data field: "required oneof field 'data' must have one initialized field";
  * - an OBJECT parameter schema needs properties: "should be non-empty for OBJECT type";
- * - an ARRAY schema needs items: "items: missing field.".
+ * - an ARRAY schema needs items: "items: missing field.";
+ * - a STRING takes only the formats 'enum' and 'date-time': "format: only 'enum' and 'date-time'
+ *   are supported for STRING type" (see docs/sources/gemini.md § Gemini's function schema takes
+ *   few formats).
  * - Gemini 3 models refuse a current turn whose first function call of a step comes back
  *   without its `thoughtSignature`: "Function call `<name>` in the `<index>.` content block is
  *   missing a `thought_signature`." (see docs/sources/gemini.md § Gemini 3 requires the
@@ -140,6 +143,10 @@ function schemaProblem(schema: unknown, at: string): string | undefined {
     return `* GenerateContentRequest.${at}.properties: should be non-empty for OBJECT type\n`;
   }
   if (type === "ARRAY" && field(schema, "items") === undefined) return `* GenerateContentRequest.${at}.items: missing field.\n`;
+  const format = field(schema, "format");
+  if (type === "STRING" && format !== undefined && format !== "enum" && format !== "date-time") {
+    return `* GenerateContentRequest.${at}.format: only 'enum' and 'date-time' are supported for STRING type\n`;
+  }
   for (const [name, property] of Object.entries(properties ?? {})) {
     const problem = schemaProblem(property, `${at}.properties[${name}]`);
     if (problem) return problem;

@@ -453,3 +453,16 @@ describe("fake gemini: what Gemini checks when a request runs", () => {
     expect(parts).toStrictEqual([{ functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) }]);
   });
 });
+
+describe("fake gemini: tool schemas", () => {
+  it("refuses a STRING format other than enum and date-time, with Google's message", async () => {
+    const declare = (format: string) => ({
+      contents: [{ role: "user", parts: [{ text: "hi" }] }],
+      tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "OBJECT", properties: { links: { type: "ARRAY", items: { type: "OBJECT", properties: { url: { type: "STRING", format } } } } } } }] }],
+    });
+    expect(await outcomeOf(declare("uri"))).toStrictEqual({
+      error: { code: 3, message: "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties[links].items.properties[url].format: only 'enum' and 'date-time' are supported for STRING type\n" },
+    });
+    expect((await outcomeOf(declare("date-time"))).response).toBeDefined();
+  });
+});
