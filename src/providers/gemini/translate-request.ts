@@ -6,6 +6,7 @@
 import { GatewayError } from "../../lib/errors";
 import type { MessageParams, ResolvedFile } from "../types";
 import { toGeminiContents, toGeminiSystem } from "./translate-content";
+import { toThinkingConfig } from "./thinking";
 import { toGeminiParameters } from "./translate-schema";
 import type { GeminiFunctionDeclaration, GenerateContentRequest } from "./wire";
 
@@ -27,6 +28,8 @@ const TRANSLATED = new Set([
   "tools",
   "tool_choice",
   "thinking",
+  "output_config",
+  "output_format",
   "metadata",
   "stream",
 ]);
@@ -74,38 +77,75 @@ function generationConfig(params: MessageParams): NonNullable<GenerateContentReq
     }
     if (stops.length > 0) config.stopSequences = stops as string[];
   }
-  const thinking = thinkingConfig(params.thinking);
+  const output = outputConfig(params.output_config);
+  const format = outputFormat(params.output_format, output.format);
+  if (format) {
+    // Anthropic's structured outputs answer one text block holding the JSON; so does Gemini
+    // with a JSON MIME type, constrained by responseJsonSchema (full JSON Schema, unlike the
+    // tools' OpenAPI subset). See docs/sources/gemini.md § Structured outputs.
+    config.responseMimeType = "application/json";
+    config.responseJsonSchema = format.schema;
+  }
+  const thinking = toThinkingConfig(checkedThinking(params.thinking), output.effort, params.model);
   if (thinking) config.thinkingConfig = thinking;
   return config;
+}
+
+/** `output_config`: `format` (structured outputs) and `effort`. */
+function outputConfig(value: unknown): { format?: unknown; effort?: unknown } {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) throw GatewayError.invalid("params.output_config: must be an object");
+  for (const key of Object.keys(value)) {
+    if (!["format", "effort"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.output_config.${key}`);
+  }
+  return { format: value.format ?? undefined, effort: value.effort ?? undefined };
+}
+
+/** The JSON schema of `output_config.format`, or of the earlier beta `output_format`. */
+function outputFormat(beta: unknown, format: unknown): { schema: Record<string, unknown> } | undefined {
+  if (beta !== undefined && beta !== null && format !== undefined) {
+    throw GatewayError.invalid("params.output_format: cannot be given with output_config.format; use output_config.format");
+  }
+  if (beta !== undefined && beta !== null) return jsonSchemaFormat(beta, "params.output_format");
+  if (format !== undefined) return jsonSchemaFormat(format, "params.output_config.format");
+  return undefined;
+}
+
+function jsonSchemaFormat(value: unknown, at: string): { schema: Record<string, unknown> } {
+  if (!isRecord(value)) throw GatewayError.invalid(`${at}: must be an object`);
+  for (const key of Object.keys(value)) {
+    if (!["type", "schema"].includes(key)) throw GatewayError.unsupported(PROVIDER, `${at}.${key}`);
+  }
+  if (value.type !== "json_schema") throw GatewayError.unsupported(PROVIDER, `${at}.type`, `is ${JSON.stringify(value.type)}, which has no equivalent`);
+  if (!isRecord(value.schema)) throw GatewayError.invalid(`${at}.schema: must be a JSON Schema object`);
+  return { schema: value.schema };
 }
 
 // Anthropic's budget_tokens and Gemini's thinkingBudget are both a cap on the tokens spent
 // thinking ("sets an upper limit on the number of tokens the model can use for its internal
 // thinking process", ai.google.dev thinking guide); includeThoughts returns "thought
-// summaries", which is what Claude 4 returns as `thinking` blocks. "adaptive" is Gemini's
-// dynamic thinking, thinkingBudget -1 ("the model decides"). "disabled" is the default on both
-// (no thinking blocks), so nothing is sent. A budget outside a model's range (e.g. 128–32768
-// on 2.5 Pro) is Gemini's to refuse, per request.
-function thinkingConfig(thinking: unknown): { thinkingBudget: number; includeThoughts: boolean } | undefined {
+// summaries", which is what Claude 4 returns as `thinking` blocks. A budget outside a model's
+// range (e.g. 128–32768 on 2.5 Pro) is Gemini's to refuse, per request. What each type becomes
+// on each model is thinking.ts's.
+function checkedThinking(thinking: unknown): Record<string, unknown> | undefined {
   if (thinking === undefined || thinking === null) return undefined;
   if (!isRecord(thinking)) throw GatewayError.invalid("params.thinking: must be an object");
   for (const key of Object.keys(thinking)) {
     if (!["type", "budget_tokens", "display"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.thinking.${key}`);
   }
-  if (thinking.display !== undefined && thinking.display !== "summarized") {
+  if (thinking.display !== undefined && thinking.display !== null && thinking.display !== "summarized") {
     throw GatewayError.unsupported(PROVIDER, "params.thinking.display", `is ${JSON.stringify(thinking.display)}; Gemini returns thought summaries only`);
   }
   switch (thinking.type) {
     case "disabled":
-      return undefined;
     case "adaptive":
-      return { thinkingBudget: -1, includeThoughts: true };
+      return thinking;
     case "enabled": {
       const budget = thinking.budget_tokens;
       if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 1) {
         throw GatewayError.invalid("params.thinking.budget_tokens: must be a positive integer");
       }
-      return { thinkingBudget: budget, includeThoughts: true };
+      return thinking;
     }
     default:
       throw GatewayError.unsupported(PROVIDER, "params.thinking.type", `is ${JSON.stringify(thinking.type)}, which has no equivalent`);

@@ -509,3 +509,36 @@ describe("gemini batches: Gemini 3 tool loops", () => {
     expect(answer!.result.type).toBe("succeeded");
   });
 });
+
+describe("gemini batches: thinking, effort and structured outputs", () => {
+  it("refuses thinking off on a model that cannot turn it off before any call, and sends budget 0 where it can", async () => {
+    expect(() => batches.check(request("x", "gemini-2.5-pro", "hi", { thinking: { type: "disabled" } }), new Map())).toThrow(
+      'params.thinking.type: is "disabled", but gemini-2.5-pro cannot turn thinking off on provider gemini',
+    );
+    const h = harness();
+    const { jobs } = await create(h, [request("off", "gemini-2.5-flash", "hi", { thinking: { type: "disabled" } })]);
+    const sent = JSON.parse(h.fake.calls.at(-1)!.body!).batch.input_config.requests.requests[0].request;
+    expect(sent.generationConfig).toStrictEqual({ maxOutputTokens: 64, thinkingConfig: { thinkingBudget: 0 } });
+    const { status } = await pollToEnd(h, jobs[0]!);
+    const [line] = await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }));
+    expect(line!.result.type).toBe("succeeded");
+  });
+
+  it("answers structured outputs as one text block of JSON, and effort as Gemini 3's thinking level", async () => {
+    const h = harness();
+    const schema = { type: "object", properties: { echo: { type: "string" } }, required: ["echo"], additionalProperties: false };
+    const { jobs } = await create(h, [
+      request("json", "gemini-3-flash-preview", "hi", { output_config: { format: { type: "json_schema", schema }, effort: "low" } }),
+    ]);
+    const sent = JSON.parse(h.fake.calls.at(-1)!.body!).batch.input_config.requests.requests[0].request;
+    expect(sent.generationConfig).toStrictEqual({
+      maxOutputTokens: 64,
+      responseMimeType: "application/json",
+      responseJsonSchema: schema,
+      thinkingConfig: { thinkingLevel: "low" },
+    });
+    const { status } = await pollToEnd(h, jobs[0]!);
+    const [line] = await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }));
+    expect((line!.result as unknown as { message: { content: unknown } }).message.content).toStrictEqual([{ type: "text", text: '{"echo":"hi"}' }]);
+  });
+});

@@ -466,3 +466,41 @@ describe("fake gemini: tool schemas", () => {
     expect((await outcomeOf(declare("date-time"))).response).toBeDefined();
   });
 });
+
+describe("fake gemini: thinking and structured output", () => {
+  const ask = (generationConfig: Record<string, unknown>, text = "hello") => ({ contents: [{ role: "user", parts: [{ text }] }], generationConfig });
+  const usage = (outcome: { response?: Record<string, unknown> }) => (outcome.response as { usageMetadata: Record<string, number> }).usageMetadata;
+  const parts = (outcome: { response?: Record<string, unknown> }) =>
+    (outcome.response as { candidates: Array<{ content: { parts: unknown[] } }> }).candidates[0]!.content.parts;
+
+  it("refuses what a model cannot take, with Google's messages", async () => {
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingBudget: 0 } }), "gemini-2.5-pro")).error).toStrictEqual({
+      code: 3,
+      message: "Budget 0 is invalid. This model only works in thinking mode.",
+    });
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingBudget: 0 } }), "gemini-3-flash-preview")).error?.message).toBe("Budget 0 is invalid. This model only works in thinking mode.");
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingLevel: "low" } }), "gemini-2.5-flash")).error?.message).toBe("Thinking level is not supported for this model.");
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingLevel: "medium" } }), "gemini-3-pro-preview")).error?.message).toBe("Thinking level medium is not supported for this model.");
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingLevel: "low", thinkingBudget: 128 } }), "gemini-3-pro-preview")).error).toBeDefined();
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingBudget: 0 } }), "gemini-2.5-flash")).response).toBeDefined();
+  });
+
+  it("reports thought tokens when the model thinks, and thought summaries with includeThoughts", async () => {
+    const summarised = await outcomeOf(ask({ thinkingConfig: { thinkingLevel: "low", includeThoughts: true } }), "gemini-3-flash-preview");
+    expect(parts(summarised)).toStrictEqual([{ text: "Thinking about: hello", thought: true }, { text: "echo: hello" }]);
+    expect(usage(summarised)).toStrictEqual({ promptTokenCount: 1, candidatesTokenCount: 2, thoughtsTokenCount: 7, totalTokenCount: 10 });
+    expect(usage(await outcomeOf(ask({ thinkingConfig: { thinkingBudget: 0 } }), "gemini-2.5-flash"))).toStrictEqual({ promptTokenCount: 1, candidatesTokenCount: 2, totalTokenCount: 3 });
+  });
+
+  it("answers JSON for responseMimeType application/json", async () => {
+    const outcome = await outcomeOf(ask({ responseMimeType: "application/json", responseJsonSchema: { type: "object" } }));
+    expect(parts(outcome)).toStrictEqual([{ text: '{"echo":"hello"}' }]);
+  });
+
+  it("ends a function call it could not form with MALFORMED_FUNCTION_CALL and no content", async () => {
+    const outcome = await outcomeOf(ask({}, "MALFORMED_CALL"));
+    expect((outcome.response as { candidates: unknown[] }).candidates).toStrictEqual([
+      { finishReason: "MALFORMED_FUNCTION_CALL", finishMessage: expect.stringMatching(/^Malformed function call: /), index: 0 },
+    ]);
+  });
+});
