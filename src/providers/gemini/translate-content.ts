@@ -28,9 +28,11 @@ export function toGeminiContents(messages: unknown, files: ReadonlyMap<string, R
     const at = `${path}.${index}`;
     if (!isRecord(message)) throw GatewayError.invalid(`${at}: must be an object`);
     const role = roleOf(message.role, `${at}.role`);
-    const parts = blocksOf(message.content, `${at}.content`).map((block, blockIndex) =>
-      toPart(block, { at: `${at}.content.${blockIndex}`, files, toolNames }),
-    );
+    const parts = blocksOf(message.content, `${at}.content`)
+      .map((block, blockIndex) => toPart(block, { at: `${at}.content.${blockIndex}`, files, toolNames, role }))
+      .filter((part): part is GeminiPart => part !== undefined);
+    // A turn of dropped thinking only: Gemini refuses a content without parts.
+    if (parts.length === 0) return;
     const last = contents[contents.length - 1];
     if (last && last.role === role) last.parts.push(...parts);
     else contents.push({ role, parts });
@@ -89,9 +91,10 @@ interface PartContext {
   files: ReadonlyMap<string, ResolvedFile>;
   /** The tool calls seen so far, by `tool_use` id, for `tool_result` blocks. */
   toolNames: Map<string, ToolCall>;
+  role: "user" | "model";
 }
 
-function toPart(block: Block, context: PartContext): GeminiPart {
+function toPart(block: Block, context: PartContext): GeminiPart | undefined {
   const { at } = context;
   switch (block.type) {
     case "text":
@@ -105,9 +108,32 @@ function toPart(block: Block, context: PartContext): GeminiPart {
       return toolUsePart(block, context);
     case "tool_result":
       return toolResultPart(block, context);
+    case "thinking":
+    case "redacted_thinking":
+      return thinkingPart(block, context);
     default:
       throw GatewayError.unsupported(PROVIDER, `${at}.type`, `is ${JSON.stringify(block.type)}, a content block that has no equivalent`);
   }
+}
+
+// Anthropic's tool loop sends thinking blocks back unchanged. The gateway's come from Gemini's
+// thought summaries, their signature the part's thoughtSignature: one with a signature goes
+// back as that thought part, "exactly as received"; one without carries nothing Gemini needs
+// (only function-call signatures are validated), nor does redacted_thinking, which Gemini never
+// produces. See docs/sources/gemini.md § Thinking blocks sent back.
+function thinkingPart(block: Block, context: PartContext): GeminiPart | undefined {
+  const { at } = context;
+  if (context.role !== "model") throw GatewayError.invalid(`${at}: a ${String(block.type)} block can only be in an assistant turn`);
+  if (block.type === "redacted_thinking") {
+    onlyKeys(block, at, ["type", "data"]);
+    return undefined;
+  }
+  onlyKeys(block, at, ["type", "thinking", "signature"]);
+  if (typeof block.thinking !== "string" || typeof block.signature !== "string") {
+    throw GatewayError.invalid(`${at}: thinking needs thinking and signature strings`);
+  }
+  if (block.signature === "") return undefined;
+  return { text: block.thinking, thought: true, thoughtSignature: block.signature };
 }
 
 function textPart(block: Block, at: string): GeminiPart {

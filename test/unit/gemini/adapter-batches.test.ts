@@ -542,3 +542,31 @@ describe("gemini batches: thinking, effort and structured outputs", () => {
     expect((line!.result as unknown as { message: { content: unknown } }).message.content).toStrictEqual([{ type: "text", text: '{"echo":"hi"}' }]);
   });
 });
+
+describe("gemini batches: thinking blocks sent back", () => {
+  it("accepts the gateway's own thinking blocks in the history of the next request", async () => {
+    const h = harness();
+    const model = "gemini-2.5-flash";
+    const first = await create(h, [request("think", model, "Why?", { thinking: { type: "enabled", budget_tokens: 1024 } })]);
+    const { status } = await pollToEnd(h, first.jobs[0]!);
+    const [line] = await collect(batches.results(h.ctx, { ...first.jobs[0]!, data: status.data! }));
+    const message = (line!.result as unknown as { message: { content: Array<Record<string, unknown>>; usage: Record<string, unknown> } }).message;
+    expect(message.content).toStrictEqual([
+      { type: "thinking", thinking: "Thinking about: Why?", signature: "" },
+      { type: "text", text: "echo: Why?" },
+    ]);
+    const next = await create(h, [
+      request("again", model, "unused", {
+        thinking: { type: "enabled", budget_tokens: 1024 },
+        messages: [
+          { role: "user", content: "Why?" },
+          { role: "assistant", content: JSON.parse(JSON.stringify(message.content)) },
+          { role: "user", content: "And then?" },
+        ],
+      }),
+    ]);
+    const done = await pollToEnd(h, next.jobs[0]!);
+    const [answer] = await collect(batches.results(h.ctx, { ...next.jobs[0]!, data: done.status.data! }));
+    expect(answer!.result.type).toBe("succeeded");
+  });
+});
