@@ -4,6 +4,7 @@
  */
 import { GatewayError } from "../../lib/errors";
 import type { ResolvedFile } from "../types";
+import { withoutNulls } from "./without-nulls";
 import { FOREIGN_THOUGHT_SIGNATURE, readSignedToolUseId, requiresThoughtSignatures } from "./thought-signatures";
 import type { GeminiContent, GeminiPart } from "./wire";
 
@@ -74,7 +75,7 @@ export function toGeminiSystem(system: unknown, path: string): GeminiContent | u
       if (!isRecord(block) || block.type !== "text") {
         throw GatewayError.unsupported(PROVIDER, at, "is not a text block, which a Gemini system instruction cannot carry");
       }
-      return textPart(block, at);
+      return textPart(withoutNulls(block), at);
     }),
   };
 }
@@ -157,7 +158,7 @@ function documentPart(block: Block, context: PartContext): GeminiPart {
   if (isRecord(citations) && citations.enabled === true) {
     throw GatewayError.unsupported(PROVIDER, `${at}.citations`, "has no equivalent");
   }
-  const source = block.source;
+  const source = isRecord(block.source) ? withoutNulls(block.source) : block.source;
   if (isRecord(source) && source.type === "text") {
     if (typeof source.data !== "string") throw GatewayError.invalid(`${at}.source.data: must be a string`);
     return { text: source.data };
@@ -182,8 +183,9 @@ function contentDocumentText(content: unknown, at: string): string {
     .join("\n");
 }
 
-function sourcePart(source: unknown, at: string, context: PartContext, kind: "image" | "document"): GeminiPart {
-  if (!isRecord(source)) throw GatewayError.invalid(`${at}: must be an object`);
+function sourcePart(value: unknown, at: string, context: PartContext, kind: "image" | "document"): GeminiPart {
+  if (!isRecord(value)) throw GatewayError.invalid(`${at}: must be an object`);
+  const source = withoutNulls(value);
   switch (source.type) {
     case "base64":
       if (typeof source.media_type !== "string" || typeof source.data !== "string") {
@@ -265,7 +267,7 @@ function blocksOf(content: unknown, at: string): Block[] {
   if (!Array.isArray(content)) throw GatewayError.invalid(`${at}: must be a string or an array of content blocks`);
   return content.map((block, index) => {
     if (!isRecord(block)) throw GatewayError.invalid(`${at}.${index}: must be an object`);
-    return block;
+    return withoutNulls(block);
   });
 }
 

@@ -7,6 +7,7 @@ import { GatewayError } from "../../lib/errors";
 import type { MessageParams, ResolvedFile } from "../types";
 import { toGeminiContents, toGeminiSystem } from "./translate-content";
 import { toThinkingConfig } from "./thinking";
+import { withoutNulls } from "./without-nulls";
 import { toGeminiParameters } from "./translate-schema";
 import type { GeminiFunctionDeclaration, GenerateContentRequest } from "./wire";
 
@@ -42,7 +43,8 @@ const TRANSLATED = new Set([
  * toGenerateContentRequest({ model: "gemini-2.5-flash", max_tokens: 64, messages: [{ role: "user", content: "Hi" }] }, new Map())
  * // { contents: [{ role: "user", parts: [{ text: "Hi" }] }], generationConfig: { maxOutputTokens: 64 } }
  */
-export function toGenerateContentRequest(params: MessageParams, files: ReadonlyMap<string, ResolvedFile>): GenerateContentRequest {
+export function toGenerateContentRequest(given: MessageParams, files: ReadonlyMap<string, ResolvedFile>): GenerateContentRequest {
+  const params = withoutNulls(given);
   for (const key of Object.keys(params)) {
     if (!TRANSLATED.has(key)) throw GatewayError.unsupported(PROVIDER, `params.${key}`);
   }
@@ -92,9 +94,10 @@ function generationConfig(params: MessageParams): NonNullable<GenerateContentReq
 }
 
 /** `output_config`: `format` (structured outputs) and `effort`. */
-function outputConfig(value: unknown): { format?: unknown; effort?: unknown } {
-  if (value === undefined || value === null) return {};
-  if (!isRecord(value)) throw GatewayError.invalid("params.output_config: must be an object");
+function outputConfig(given: unknown): { format?: unknown; effort?: unknown } {
+  if (given === undefined || given === null) return {};
+  if (!isRecord(given)) throw GatewayError.invalid("params.output_config: must be an object");
+  const value = withoutNulls(given);
   for (const key of Object.keys(value)) {
     if (!["format", "effort"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.output_config.${key}`);
   }
@@ -111,8 +114,9 @@ function outputFormat(beta: unknown, format: unknown): { schema: Record<string, 
   return undefined;
 }
 
-function jsonSchemaFormat(value: unknown, at: string): { schema: Record<string, unknown> } {
-  if (!isRecord(value)) throw GatewayError.invalid(`${at}: must be an object`);
+function jsonSchemaFormat(given: unknown, at: string): { schema: Record<string, unknown> } {
+  if (!isRecord(given)) throw GatewayError.invalid(`${at}: must be an object`);
+  const value = withoutNulls(given);
   for (const key of Object.keys(value)) {
     if (!["type", "schema"].includes(key)) throw GatewayError.unsupported(PROVIDER, `${at}.${key}`);
   }
@@ -127,9 +131,10 @@ function jsonSchemaFormat(value: unknown, at: string): { schema: Record<string, 
 // summaries", which is what Claude 4 returns as `thinking` blocks. A budget outside a model's
 // range (e.g. 128–32768 on 2.5 Pro) is Gemini's to refuse, per request. What each type becomes
 // on each model is thinking.ts's.
-function checkedThinking(thinking: unknown): Record<string, unknown> | undefined {
-  if (thinking === undefined || thinking === null) return undefined;
-  if (!isRecord(thinking)) throw GatewayError.invalid("params.thinking: must be an object");
+function checkedThinking(given: unknown): Record<string, unknown> | undefined {
+  if (given === undefined || given === null) return undefined;
+  if (!isRecord(given)) throw GatewayError.invalid("params.thinking: must be an object");
+  const thinking = withoutNulls(given);
   for (const key of Object.keys(thinking)) {
     if (!["type", "budget_tokens", "display"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.thinking.${key}`);
   }
@@ -155,9 +160,10 @@ function checkedThinking(thinking: unknown): Record<string, unknown> | undefined
 function functionDeclarations(tools: unknown): GeminiFunctionDeclaration[] {
   if (tools === undefined || tools === null) return [];
   if (!Array.isArray(tools)) throw GatewayError.invalid("params.tools: must be an array");
-  return tools.map((tool, index) => {
+  return tools.map((given, index) => {
     const at = `params.tools.${index}`;
-    if (!isRecord(tool)) throw GatewayError.invalid(`${at}: must be an object`);
+    if (!isRecord(given)) throw GatewayError.invalid(`${at}: must be an object`);
+    const tool = withoutNulls(given);
     if (tool.type !== undefined && tool.type !== null && tool.type !== "custom") {
       throw GatewayError.unsupported(PROVIDER, at, `is the server tool ${JSON.stringify(tool.type)}, which has no equivalent`);
     }
@@ -177,11 +183,12 @@ function functionDeclarations(tools: unknown): GeminiFunctionDeclaration[] {
 }
 
 function functionCallingConfig(
-  choice: unknown,
+  given: unknown,
   hasTools: boolean,
 ): NonNullable<GenerateContentRequest["toolConfig"]>["functionCallingConfig"] | undefined {
-  if (choice === undefined || choice === null) return undefined;
-  if (!isRecord(choice)) throw GatewayError.invalid("params.tool_choice: must be an object");
+  if (given === undefined || given === null) return undefined;
+  if (!isRecord(given)) throw GatewayError.invalid("params.tool_choice: must be an object");
+  const choice = withoutNulls(given);
   for (const key of Object.keys(choice)) {
     if (!["type", "name", "disable_parallel_tool_use"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.tool_choice.${key}`);
   }

@@ -25,6 +25,7 @@
  */
 import { GatewayError } from "../../lib/errors";
 import type { GeminiSchema } from "./wire";
+import { withoutNulls } from "./without-nulls";
 
 const PROVIDER = "gemini";
 
@@ -194,7 +195,10 @@ function isNullType(member: unknown): boolean {
 
 function asSchema(schema: unknown, path: string): Record<string, unknown> {
   if (!isRecord(schema)) throw GatewayError.invalid(`${path}: must be a JSON Schema object`);
-  return schema;
+  // A null keyword is absent (Gemini refuses null), but `const: null` is a constraint.
+  const { const: constant, ...rest } = schema;
+  const present = withoutNulls(rest);
+  return "const" in schema ? { ...present, const: constant } : present;
 }
 
 function refuse(at: string, why: string): never {

@@ -96,6 +96,7 @@ export interface GenerateContentResponse {
   candidates?: Array<{
     content?: { role?: string; parts?: GeminiPart[] };
     finishReason?: string;
+    finishMessage?: string;
     index?: number;
   }>;
   promptFeedback?: { blockReason?: string };

@@ -570,3 +570,27 @@ describe("gemini batches: thinking blocks sent back", () => {
     expect(answer!.result.type).toBe("succeeded");
   });
 });
+
+describe("gemini batches: nulls, failed finishes and thinking tokens", () => {
+  it("sends no null to Gemini (which refuses them), reports a malformed function call as errored, and counts thinking tokens", async () => {
+    const h = harness();
+    const { jobs } = await create(h, [
+      request("nulls", "gemini-2.5-flash", "hi", { temperature: null, system: null, tool_choice: null, thinking: { type: "enabled", budget_tokens: 1024, display: null } }),
+      request("malformed", "gemini-2.5-flash", "MALFORMED_CALL please"),
+    ]);
+    const { status } = await pollToEnd(h, jobs[0]!);
+    const byId = Object.fromEntries((await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }))).map((r) => [r.custom_id, r.result]));
+    expect(byId.nulls).toMatchObject({
+      type: "succeeded",
+      message: { usage: { input_tokens: 1, output_tokens: 9, output_tokens_details: { thinking_tokens: 7 } } },
+    });
+    expect(byId.malformed).toStrictEqual({
+      type: "errored",
+      error: {
+        type: "error",
+        error: { type: "api_error", message: "gemini upstream error (MALFORMED_FUNCTION_CALL): Malformed function call: print(default_api.get_weather(city=Paris))" },
+        request_id: null,
+      },
+    });
+  });
+});

@@ -504,3 +504,16 @@ describe("fake gemini: thinking and structured output", () => {
     ]);
   });
 });
+
+describe("fake gemini: null", () => {
+  it("refuses a field set to null, as an invalid value, and takes null inside function arguments", async () => {
+    const { createBatch, inline } = setup();
+    const res = await createBatch(inline({ ...hello, generationConfig: { temperature: null } }));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { message: string; status: string } };
+    expect(body.error.status).toBe("INVALID_ARGUMENT");
+    expect(body.error.message).toBe("Invalid value at 'batch.input_config.requests.requests[0].request.generation_config.temperature' (TYPE_FLOAT), null");
+    const args = { contents: [{ role: "user", parts: [{ text: "x" }] }, { role: "model", parts: [{ functionCall: { name: "f", args: { q: null } } }] }, { role: "user", parts: [{ text: "y" }] }] };
+    expect((await createBatch(inline(args))).status).toBe(200);
+  });
+});
