@@ -361,6 +361,61 @@ describe("batches on gemini", () => {
     expect(succeededText(line!.result)).toBe("echo: Summarise this file.");
   });
 
+  it("runs a Gemini 3 tool loop through the SDK: the tool_use sent back carries its thought signature to Gemini", async () => {
+    const model = "gemini-3-flash-preview";
+    const tools = [{ name: "get_weather", description: "Weather in a city", input_schema: { type: "object" as const, properties: { city: { type: "string" } }, required: ["city"] } }];
+    const first = await client.beta.messages.batches.create({
+      requests: [{ custom_id: "step-1", params: { model, max_tokens: 100, tools, messages: [{ role: "user", content: "CALL_TOOL for Paris" }] } }],
+    });
+    await pollUntilEnded(client, first.id);
+    const [step] = await resultsOf(client, first.id);
+    if (step?.result.type !== "succeeded") throw new Error(`step 1 did not succeed: ${JSON.stringify(step)}`);
+    const toolUse = step.result.message.content.find((block) => block.type === "tool_use");
+    if (toolUse?.type !== "tool_use") throw new Error("no tool_use in step 1");
+
+    // The client sends the assistant turn back as the SDK returned it, with the tool's result.
+    const second = await client.beta.messages.batches.create({
+      requests: [
+        {
+          custom_id: "step-2",
+          params: {
+            model,
+            max_tokens: 100,
+            tools,
+            messages: [
+              { role: "user", content: "CALL_TOOL for Paris" },
+              { role: "assistant", content: step.result.message.content as never },
+              { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "18C and sunny" }] },
+            ],
+          },
+        },
+      ],
+    });
+    const created = await createCalls(second.id);
+    const sent = inlineItems(created.get(model))[0] as { request: { contents: Array<{ parts: Array<Record<string, unknown>> }> } };
+    expect(sent.request.contents[1]!.parts[0]).toMatchObject({ functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: expect.any(String) });
+    await pollUntilEnded(client, second.id);
+    const [answer] = await resultsOf(client, second.id);
+    expect(answer?.result.type).toBe("succeeded");
+  });
+
+  it("runs structured outputs through the SDK: JSON with Gemini's responseJsonSchema, one text block back", async () => {
+    const schema = { type: "object", properties: { echo: { type: "string" } }, required: ["echo"], additionalProperties: false };
+    const batch = await client.beta.messages.batches.create({
+      requests: [{ custom_id: "json", params: { model: FLASH, max_tokens: 100, messages: [{ role: "user", content: "Extract" }], output_config: { format: { type: "json_schema", schema } } } as never }],
+    });
+    const created = await createCalls(batch.id);
+    expect(inlineItems(created.get(FLASH))).toEqual([
+      {
+        request: { ...nativeRequest("Extract"), generationConfig: { maxOutputTokens: 100, responseMimeType: "application/json", responseJsonSchema: schema } },
+        metadata: { key: "json" },
+      },
+    ]);
+    await pollUntilEnded(client, batch.id);
+    const [line] = await resultsOf(client, batch.id);
+    expect(succeededText(line!.result)).toBe('{"echo":"Extract"}');
+  });
+
   it("refuses a param Gemini cannot take with a 400 naming the param and gemini, before any upstream call", async () => {
     const before = (await fakeCalls("gemini")).length;
     const error = await client.beta.messages.batches

@@ -538,9 +538,26 @@ describe("batches on gemini", () => {
     expect(fakes.gemini.calls).toEqual([]);
   });
 
+  it("runs structured outputs and effort (JSON with responseJsonSchema, Gemini 3's thinking level), answering one text block of JSON", async () => {
+    const schema = { type: "object", properties: { echo: { type: "string" } }, required: ["echo"], additionalProperties: false };
+    const model = "gemini-3-flash-preview";
+    const batch = await create([request("json", "Extract", model, { output_config: { format: { type: "json_schema", schema }, effort: "medium" } })]);
+    const sent = JSON.parse(callsTo("POST", `/v1beta/models/${model}:batchGenerateContent`)[0]!.body!) as { batch: { input_config: { requests: { requests: { request: { generationConfig: unknown } }[] } } } };
+    expect(sent.batch.input_config.requests.requests[0]!.request.generationConfig).toEqual({
+      maxOutputTokens: 100,
+      responseMimeType: "application/json",
+      responseJsonSchema: schema,
+      thinkingConfig: { thinkingLevel: "medium" },
+    });
+    await pollUntilEnded(batch.id);
+    const got = byId(await results(batch.id));
+    expect(got.json).toMatchObject({ type: "succeeded", message: { content: [{ type: "text", text: '{"echo":"Extract"}' }], stop_reason: "end_turn" } });
+  });
+
   it("refuses params Gemini cannot take with a 400 naming the param and gemini, before any upstream call", async () => {
     const cases: [Record<string, unknown>, string, string][] = [
       [{ service_tier: "auto" }, "params.service_tier", "has no equivalent"],
+      [{ model: "gemini-2.5-pro", thinking: { type: "disabled" } }, "params.thinking.type", 'is "disabled", but gemini-2.5-pro cannot turn thinking off'],
       [{ tool_choice: { type: "auto", disable_parallel_tool_use: true }, tools: [{ name: "t", input_schema: { type: "object", properties: { a: { type: "string" } } } }] }, "params.tool_choice.disable_parallel_tool_use", "has no equivalent (Gemini may call several functions at once)"],
       [{ stop_sequences: ["1", "2", "3", "4", "5", "6"] }, "params.stop_sequences", "has 6 sequences; Gemini takes at most 5"],
     ];
