@@ -139,7 +139,8 @@ function usageOf(usage: GeminiUsage | undefined): Record<string, unknown> {
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
     output_tokens: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
-    // Anthropic's output_tokens includes thinking, and output_tokens_details says how much.
+    // Anthropic's output_tokens includes thinking, and output_tokens_details says how much
+    // (see docs/sources/gemini.md § Thinking tokens).
     ...(usage?.thoughtsTokenCount !== undefined ? { output_tokens_details: { thinking_tokens: usage.thoughtsTokenCount } } : {}),
     service_tier: "batch",
   };

@@ -25,7 +25,8 @@
  *   other than a 0 budget reports `thoughtsTokenCount` (proto3: left out when 0);
  * - `responseMimeType: "application/json"` answers `{"echo": <text>}`;
  * - a user text holding `MALFORMED_CALL` ends with `MALFORMED_FUNCTION_CALL`, no content and a
- *   `finishMessage`, as users report of function calls the model could not form.
+ *   `finishMessage`, as users report of function calls the model could not form (see
+ *   docs/sources/gemini.md § Finish reasons that are failures).
  * In a batch these come back as the request's error (code 3), as reported for batch outputs
  * carrying "Please use a valid role: user, model." with status code 3.
  */
