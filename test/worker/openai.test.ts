@@ -816,3 +816,28 @@ describe("upstream errors on openai", () => {
     });
   });
 });
+
+describe("reasoning models on openai", () => {
+  it("refuses temperature on a reasoning model with a 400 naming the param and the model, before any upstream call", async () => {
+    const res = await call("/anthropic/v1/messages/batches", {
+      method: "POST",
+      provider: OPENAI,
+      body: { requests: [request("ok", "o3", "Hi"), request("warm", "o3", "Hi", { temperature: 0.3 })] },
+    });
+    expect(await errorOf(res)).toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+      message: "requests.1.params.temperature: is not supported by model o3 (OpenAI reasoning models take only the default, 1) on provider openai; remove it or use provider anthropic",
+    });
+    expect(fakes.openai.calls).toEqual([]);
+    expect((await json<{ data: unknown[] }>(await call("/anthropic/v1/messages/batches"))).data).toEqual([]);
+  });
+
+  it("sends max_tokens as max_completion_tokens and leaves out the default temperature", async () => {
+    await create([request("r", "gpt-5-mini", "Hi", { temperature: 1, system: "Be brief." })]);
+    const [inputFile] = ((await (await fake("GET", "/v1/files?purpose=batch")).json()) as { data: { id: string }[] }).data;
+    expect(JSON.parse(await fakeFileText(inputFile!.id))).toEqual(
+      chatLine("r", { model: "gpt-5-mini", messages: [{ role: "developer", content: "Be brief." }, { role: "user", content: "Hi" }], max_completion_tokens: 100 }),
+    );
+  });
+});

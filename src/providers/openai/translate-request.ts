@@ -59,9 +59,15 @@ export function toChatCompletion(params: MessageParams, files: ReadonlyMap<strin
 
   if (reasoning) body.max_completion_tokens = params.max_tokens;
   else body.max_tokens = params.max_tokens;
-  if (typeof params.temperature === "number") body.temperature = params.temperature;
-  if (typeof params.top_p === "number") body.top_p = params.top_p;
+  const temperature = samplingParam(params.temperature, "params.temperature", params.model, reasoning);
+  if (temperature !== null) body.temperature = temperature;
+  const topP = samplingParam(params.top_p, "params.top_p", params.model, reasoning);
+  if (topP !== null) body.top_p = topP;
   const stop = stopSequences(params.stop_sequences);
+  if (stop && reasoning) {
+    // See docs/sources/openai.md § Reasoning models refuse temperature, top_p and stop.
+    throw unsupported("params.stop_sequences", `is not supported by model ${params.model} (OpenAI reasoning models refuse stop sequences)`);
+  }
   if (stop) body.stop = stop;
 
   const tools = params.tools === undefined || params.tools === null ? [] : chatTools(params.tools);
@@ -78,6 +84,19 @@ function refuseThinking(thinking: unknown): void {
   if (thinking === undefined || thinking === null) return;
   if (asRecord(thinking)?.type === "disabled") return;
   throw unsupported("params.thinking", "(extended thinking) has no equivalent");
+}
+
+/**
+ * `temperature` or `top_p` as sent, or `null` for none. Reasoning models refuse any value but
+ * the default, 1, and some (o3-mini, gpt-5) refuse the param even at 1, so 1 is left out (the
+ * same answer) and any other value is refused naming the model: see docs/sources/openai.md
+ * § Reasoning models refuse temperature, top_p and stop.
+ */
+function samplingParam(value: unknown, path: string, model: string, reasoning: boolean): number | null {
+  if (typeof value !== "number") return null;
+  if (!reasoning) return value;
+  if (value === 1) return null;
+  throw unsupported(path, `is not supported by model ${model} (OpenAI reasoning models take only the default, 1)`);
 }
 
 function stopSequences(value: unknown): string[] | null {

@@ -371,17 +371,44 @@ function checkToolChoice(body: Record<string, unknown>): OpenAIError | null {
 
 // `max_tokens` is "not compatible with o-series models" (openai-node) and gpt-5 models refuse
 // it with this answer (confirmed in public reports).
+// Sampling params and stop: see docs/sources/openai.md § Reasoning models refuse temperature,
+// top_p and stop. The worst reported answers: o-series and gpt-5 take temperature only at its
+// default (1), o3-mini and o1-mini refuse it at any value, top_p and stop are refused at any value.
 function checkReasoningParams(body: Record<string, unknown>): OpenAIError | null {
-  const model = body.model as string;
-  const base = model.startsWith("ft:") ? (model.slice(3).split(":")[0] ?? "") : model;
-  if (/^(o\d+|gpt-5)([-.]|$)/.test(base) && body.max_tokens !== undefined && body.max_tokens !== null) {
+  const base = baseModel(body.model as string);
+  if (!REASONING_MODEL.test(base)) return null;
+  if (body.max_tokens !== undefined && body.max_tokens !== null) {
     return {
       message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
       param: "max_tokens",
       code: "unsupported_parameter",
     };
   }
+  const temperature = body.temperature;
+  if (temperature !== undefined && temperature !== null) {
+    if (/^o[13]-mini([-.]|$)/.test(base)) return unsupportedParameter("temperature");
+    if (temperature !== 1) {
+      return {
+        message: `Unsupported value: 'temperature' does not support ${String(temperature)} with this model. Only the default (1) value is supported.`,
+        param: "temperature",
+        code: "unsupported_value",
+      };
+    }
+  }
+  if (body.top_p !== undefined && body.top_p !== null) return unsupportedParameter("top_p");
+  if (body.stop !== undefined && body.stop !== null) return unsupportedParameter("stop");
   return null;
+}
+
+/** The o-series and the gpt-5 family, as OpenAI names them (a fine-tune by its base model). */
+const REASONING_MODEL = /^(o\d+|gpt-5)([-.]|$)/;
+
+function baseModel(model: string): string {
+  return model.startsWith("ft:") ? (model.slice(3).split(":")[0] ?? "") : model;
+}
+
+function unsupportedParameter(param: string): OpenAIError {
+  return { message: `Unsupported parameter: '${param}' is not supported with this model.`, param, code: "unsupported_parameter" };
 }
 
 function checkStop(stop: unknown): OpenAIError | null {

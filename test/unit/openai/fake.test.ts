@@ -568,3 +568,75 @@ describe("batch lifecycle", () => {
     expect(next.data.map((batch: { id: string }) => batch.id)).toStrictEqual([first]);
   });
 });
+
+// Reasoning models (o-series, gpt-5) refuse sampling params and stop sequences: see
+// docs/sources/openai.md § Reasoning models refuse temperature, top_p and stop.
+describe("reasoning models", () => {
+  async function chatError(body: Record<string, unknown>) {
+    const { status, error } = await errorOf(await postJson(fake, "/v1/chat/completions", body));
+    return { status, ...error };
+  }
+  const ask = { messages: [{ role: "user", content: "Hello there" }] };
+
+  it.each([
+    [
+      "temperature 0.3 on o3",
+      { ...ask, model: "o3", temperature: 0.3 },
+      { message: "Unsupported value: 'temperature' does not support 0.3 with this model. Only the default (1) value is supported.", param: "temperature", code: "unsupported_value" },
+    ],
+    [
+      "temperature 0 on gpt-5",
+      { ...ask, model: "gpt-5", temperature: 0 },
+      { message: "Unsupported value: 'temperature' does not support 0 with this model. Only the default (1) value is supported.", param: "temperature", code: "unsupported_value" },
+    ],
+    [
+      "any temperature on o3-mini",
+      { ...ask, model: "o3-mini-2025-01-31", temperature: 1 },
+      { message: "Unsupported parameter: 'temperature' is not supported with this model.", param: "temperature", code: "unsupported_parameter" },
+    ],
+    [
+      "top_p on gpt-5-mini, even the default",
+      { ...ask, model: "gpt-5-mini", top_p: 1 },
+      { message: "Unsupported parameter: 'top_p' is not supported with this model.", param: "top_p", code: "unsupported_parameter" },
+    ],
+    [
+      "stop on o4-mini",
+      { ...ask, model: "o4-mini", stop: ["END"] },
+      { message: "Unsupported parameter: 'stop' is not supported with this model.", param: "stop", code: "unsupported_parameter" },
+    ],
+  ])("refuse %s", async (_, body, expected) => {
+    expect(await chatError(body as Record<string, unknown>)).toStrictEqual({ status: 400, type: "invalid_request_error", ...expected });
+  });
+
+  it("take temperature 1 (the default) on o3 and gpt-5, and every sampling param on a chat model", async () => {
+    expect((await postJson(fake, "/v1/chat/completions", { ...ask, model: "o3", temperature: 1 })).status).toBe(200);
+    expect((await postJson(fake, "/v1/chat/completions", { ...ask, model: "gpt-5", temperature: 1, max_completion_tokens: 10 })).status).toBe(200);
+    expect((await postJson(fake, "/v1/chat/completions", { ...ask, model: "gpt-4.1", temperature: 0.3, top_p: 0.5, stop: ["x"] })).status).toBe(200);
+  });
+
+  it("in a batch, answer such a request with a 400 line in the error file, as the request itself would be answered", async () => {
+    const id = await createBatchFrom(fake, [
+      chatLine("ok", { ...ask, model: "o3" }),
+      chatLine("warm", { ...ask, model: "o3", temperature: 0.3 }),
+    ]);
+    let batch = await getBatch(fake, id);
+    while (batch.status !== "completed") batch = await getBatch(fake, id);
+    expect(batch.request_counts).toStrictEqual({ total: 2, completed: 1, failed: 1 });
+    const [line] = await fileLines(fake, batch.error_file_id);
+    expect(line).toMatchObject({
+      custom_id: "warm",
+      error: null,
+      response: {
+        status_code: 400,
+        body: {
+          error: {
+            message: "Unsupported value: 'temperature' does not support 0.3 with this model. Only the default (1) value is supported.",
+            type: "invalid_request_error",
+            param: "temperature",
+            code: "unsupported_value",
+          },
+        },
+      },
+    });
+  });
+});
