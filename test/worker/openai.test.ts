@@ -245,6 +245,7 @@ describe("batch create on openai", () => {
       endpoint: "/v1/chat/completions",
       completion_window: "24h",
       metadata: { batchbridge_batch_id: batch.id },
+      output_expires_after: { anchor: "created_at", seconds: 2592000 },
     });
   });
 

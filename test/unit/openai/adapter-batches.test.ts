@@ -190,6 +190,7 @@ describe("create", () => {
         endpoint: "/v1/chat/completions",
         completion_window: "24h",
         metadata: { batchbridge_batch_id: "msgbatch_test" },
+        output_expires_after: { anchor: "created_at", seconds: 2592000 },
       });
     }
     expect(artifacts).toStrictEqual([

@@ -640,3 +640,50 @@ describe("reasoning models", () => {
     });
   });
 });
+
+// See docs/sources/openai.md § output_expires_after sets when a batch's output and error files expire.
+describe("output_expires_after", () => {
+  async function createWith(outputExpiresAfter: unknown): Promise<Response> {
+    const input = await uploadFile(fake, { filename: "in.jsonl", purpose: "batch", content: chatLine("a", hello) });
+    return postJson(fake, "/v1/batches", {
+      input_file_id: input.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+      output_expires_after: outputExpiresAfter,
+    });
+  }
+
+  it.each([
+    ["no anchor", { seconds: 7200 }, { message: "Missing required parameter: 'output_expires_after.anchor'.", param: "output_expires_after.anchor", code: "missing_required_parameter" }],
+    ["an anchor other than created_at", { anchor: "completed_at", seconds: 7200 }, { message: "Invalid value: 'completed_at'. Supported values are: 'created_at'.", param: "output_expires_after.anchor", code: "invalid_value" }],
+    ["no seconds", { anchor: "created_at" }, { message: "Missing required parameter: 'output_expires_after.seconds'.", param: "output_expires_after.seconds", code: "missing_required_parameter" }],
+    [
+      "less than an hour",
+      { anchor: "created_at", seconds: 60 },
+      { message: "Invalid 'output_expires_after.seconds': integer below minimum value. Expected a value >= 3600, but got 60 instead.", param: "output_expires_after.seconds", code: "integer_below_min_value" },
+    ],
+    [
+      "more than 30 days",
+      { anchor: "created_at", seconds: 2592001 },
+      { message: "Invalid 'output_expires_after.seconds': integer above maximum value. Expected a value <= 2592000, but got 2592001 instead.", param: "output_expires_after.seconds", code: "integer_above_max_value" },
+    ],
+    [
+      "a fraction of a second",
+      { anchor: "created_at", seconds: 3600.5 },
+      { message: "Invalid type for 'output_expires_after.seconds': expected an integer, but got a decimal instead.", param: "output_expires_after.seconds", code: "invalid_type" },
+    ],
+    ["an unknown key", { anchor: "created_at", seconds: 3600, days: 1 }, { message: "Unknown parameter: 'output_expires_after.days'.", param: "output_expires_after.days", code: "unknown_parameter" }],
+  ])("refuses %s", async (_, value, expected) => {
+    expect(await errorOf(await createWith(value))).toStrictEqual({ status: 400, error: { type: "invalid_request_error", ...expected } });
+  });
+
+  it("expires the output and error files that many seconds after they are written", async () => {
+    const response = await createWith({ anchor: "created_at", seconds: 7200 });
+    expect(response.status).toBe(200);
+    const { id } = (await response.json()) as { id: string };
+    let batch = await getBatch(fake, id);
+    while (batch.status !== "completed") batch = await getBatch(fake, id);
+    const output = (await (await send(fake, "GET", `/v1/files/${batch.output_file_id}`)).json()) as Record<string, unknown>;
+    expect(output).toMatchObject({ purpose: "batch_output", created_at: NOW, expires_at: NOW + 7200 });
+  });
+});
