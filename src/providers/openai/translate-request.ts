@@ -4,9 +4,10 @@
  */
 import { GatewayError } from "../../lib/errors";
 import type { MessageParams, ResolvedFile } from "../types";
-import { isReasoningModel } from "./models";
+import { baseModelOf, isReasoningModel } from "./models";
 import { asRecord, unsupported } from "./refusals";
 import { chatMessages, systemMessage } from "./translate-messages";
+import { outputParams } from "./translate-output";
 import { chatToolChoice, chatTools } from "./translate-tools";
 import type { ChatCompletionRequest } from "./wire";
 
@@ -32,6 +33,8 @@ const KNOWN_PARAMS = new Set([
   "metadata",
   "thinking",
   "stream",
+  "output_config",
+  "output_format",
 ]);
 
 /**
@@ -77,6 +80,7 @@ export function toChatCompletion(params: MessageParams, files: ReadonlyMap<strin
   }
   const safetyIdentifier = userId(params.metadata);
   if (safetyIdentifier !== null) body.safety_identifier = safetyIdentifier;
+  Object.assign(body, outputParams(params, params.model, baseModelOf(params.model), reasoning));
   return body;
 }
 

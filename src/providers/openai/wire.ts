@@ -117,6 +117,8 @@ export interface ChatCompletionRequest {
   tool_choice?: ChatToolChoice;
   parallel_tool_calls?: boolean;
   safety_identifier?: string;
+  response_format?: { type: "json_schema"; json_schema: { name: string; schema: Record<string, unknown>; strict: boolean } };
+  reasoning_effort?: string;
 }
 
 /** A `chat.completion` response body (reference §4.6). */

@@ -10,7 +10,8 @@
  * ordering messages are recalled from OpenAI answers; the rest follow OpenAI's current style
  * (unconfirmed wording, same params and codes).
  */
-import { type OpenAIError, invalidType, invalidValue, missingParameter, record, unknownParameter } from "./http.ts";
+import { type OpenAIError, invalidType, invalidValue, listOf, missingParameter, record, unknownParameter } from "./http.ts";
+import { checkResponseFormat } from "./structured-outputs.ts";
 
 /** Every top-level param of `ChatCompletionCreateParamsBase` (openai-node, 2026-08). */
 const PARAMS = new Set([
@@ -107,7 +108,9 @@ export function validateChatRequest(body: Record<string, unknown>, filePurposeOf
     checkMetadata(body.metadata) ??
     checkTools(body.tools) ??
     checkToolChoice(body) ??
-    checkReasoningParams(body)
+    checkResponseFormat(body.response_format, baseModel(body.model)) ??
+    checkReasoningParams(body) ??
+    checkReasoningEffort(body.reasoning_effort, baseModel(body.model))
   );
 }
 
@@ -375,7 +378,7 @@ function checkToolChoice(body: Record<string, unknown>): OpenAIError | null {
 // top_p and stop. The worst reported answers: o-series and gpt-5 take temperature only at its
 // default (1), o3-mini and o1-mini refuse it at any value, top_p and stop are refused at any value.
 function checkReasoningParams(body: Record<string, unknown>): OpenAIError | null {
-  const base = baseModel(body.model as string);
+  const base = baseModel(body.model);
   if (!REASONING_MODEL.test(base)) return null;
   if (body.max_tokens !== undefined && body.max_tokens !== null) {
     return {
@@ -400,10 +403,44 @@ function checkReasoningParams(body: Record<string, unknown>): OpenAIError | null
   return null;
 }
 
+const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
+
+// `reasoning_effort`: openai-node `ReasoningEffort` lists the values; "not all reasoning models
+// support every value". Per model, the worst reported: non-reasoning models, o1-mini and
+// o1-preview refuse the param; o-series take low to high; gpt-5 adds minimal; gpt-5.1 takes
+// none to high; gpt-5.2 and later none to xhigh; no model is known to take max. See
+// docs/sources/openai.md § reasoning_effort: which models take which values.
+function checkReasoningEffort(value: unknown, base: string): OpenAIError | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string" || !EFFORTS.includes(value)) return invalidValue("reasoning_effort", value, EFFORTS);
+  if (!REASONING_MODEL.test(base) || /^o1-(mini|preview)([-.]|$)/.test(base)) return unsupportedParameter("reasoning_effort");
+  const supported = effortsOf(base);
+  if (supported.includes(value)) return null;
+  return {
+    message: `Unsupported value: 'reasoning_effort' does not support '${value}' with this model. Supported values are: ${listOf(supported)}.`,
+    param: "reasoning_effort",
+    code: "unsupported_value",
+  };
+}
+
+function effortsOf(base: string): string[] {
+  const minor = /^gpt-5\.(\d+)/.exec(base);
+  if (minor) return Number(minor[1]) >= 2 ? ["none", "low", "medium", "high", "xhigh"] : ["none", "low", "medium", "high"];
+  if (base.startsWith("gpt-5")) return ["minimal", "low", "medium", "high"];
+  return ["low", "medium", "high"];
+}
+
 /** The o-series and the gpt-5 family, as OpenAI names them (a fine-tune by its base model). */
 const REASONING_MODEL = /^(o\d+|gpt-5)([-.]|$)/;
 
-function baseModel(model: string): string {
+/**
+ * The model a name stands for: a fine-tune's base model, else the name.
+ *
+ * @example
+ * baseModel("ft:o4-mini-2025-04-16:acme::x") // "o4-mini-2025-04-16"
+ */
+export function baseModel(model: unknown): string {
+  if (typeof model !== "string") return "";
   return model.startsWith("ft:") ? (model.slice(3).split(":")[0] ?? "") : model;
 }
 

@@ -687,3 +687,137 @@ describe("output_expires_after", () => {
     expect(output).toMatchObject({ purpose: "batch_output", created_at: NOW, expires_at: NOW + 7200 });
   });
 });
+
+// See docs/sources/openai.md § Structured outputs: response_format json_schema and strict mode,
+// and § reasoning_effort: which models take which values.
+describe("structured outputs and reasoning effort", () => {
+  async function chatError(body: Record<string, unknown>) {
+    const { status, error } = await errorOf(await postJson(fake, "/v1/chat/completions", body));
+    return { status, ...error };
+  }
+  const ask = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Extract: Ada" }] };
+  const person = {
+    type: "object",
+    properties: { name: { type: "string" }, age: { type: "integer" }, tags: { type: "array", items: { type: "string", enum: ["a", "b"] } } },
+    required: ["name", "age", "tags"],
+    additionalProperties: false,
+  };
+  const format = (schema: unknown, strict: boolean | undefined = true, name = "output") => ({
+    type: "json_schema",
+    json_schema: strict === undefined ? { name, schema } : { name, schema, strict },
+  });
+  const schemaError = (context: string, what: string) => ({
+    message: `Invalid schema for response_format 'output': In context=${context}, ${what}`,
+    param: "response_format",
+    code: null,
+  });
+
+  it.each([
+    [
+      "a strict schema whose object allows other properties",
+      { ...ask, response_format: format({ type: "object", properties: { name: { type: "string" } }, required: ["name"] }) },
+      schemaError("()", "'additionalProperties' is required to be supplied and to be false."),
+    ],
+    [
+      "a strict schema with an optional property in a nested array item",
+      {
+        ...ask,
+        response_format: format({
+          type: "object",
+          properties: { people: { type: "array", items: { type: "object", properties: { name: { type: "string" }, role: { type: "string" } }, required: ["name"], additionalProperties: false } } },
+          required: ["people"],
+          additionalProperties: false,
+        }),
+      },
+      schemaError("('properties', 'people', 'items')", "'required' is required to be supplied and to be an array including every key in properties. Missing 'role'."),
+    ],
+    [
+      "a strict schema using allOf",
+      { ...ask, response_format: format({ type: "object", properties: { name: { allOf: [{ type: "string" }] } }, required: ["name"], additionalProperties: false }) },
+      schemaError("('properties', 'name')", "'allOf' is not permitted."),
+    ],
+    [
+      "a strict schema whose root is an array",
+      { ...ask, response_format: format({ type: "array", items: { type: "string" } }) },
+      { message: "Invalid schema for response_format 'output': schema must be a JSON Schema of 'type: \"object\"', got 'type: \"array\"'.", param: "response_format", code: null },
+    ],
+    [
+      "a json_schema without a name",
+      { ...ask, response_format: { type: "json_schema", json_schema: { schema: person } } },
+      { message: "Missing required parameter: 'response_format.json_schema.name'.", param: "response_format.json_schema.name", code: "missing_required_parameter" },
+    ],
+    [
+      "a schema name with a space",
+      { ...ask, response_format: format(person, true, "my output") },
+      {
+        message: "Invalid 'response_format.json_schema.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+        param: "response_format.json_schema.name",
+        code: "invalid_value",
+      },
+    ],
+    [
+      "an Anthropic-shaped format",
+      { ...ask, response_format: { type: "json_schema", schema: person } },
+      { message: "Unknown parameter: 'response_format.schema'.", param: "response_format.schema", code: "unknown_parameter" },
+    ],
+    [
+      "json_schema on gpt-3.5-turbo",
+      { ...ask, model: "gpt-3.5-turbo", response_format: format(person) },
+      { message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", param: "response_format", code: null },
+    ],
+    [
+      "reasoning_effort on gpt-4o",
+      { ...ask, model: "gpt-4o", reasoning_effort: "low" },
+      { message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.", param: "reasoning_effort", code: "unsupported_parameter" },
+    ],
+    [
+      "reasoning_effort on o1-mini",
+      { ...ask, model: "o1-mini", reasoning_effort: "low" },
+      { message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.", param: "reasoning_effort", code: "unsupported_parameter" },
+    ],
+    [
+      "xhigh on o3",
+      { ...ask, model: "o3", reasoning_effort: "xhigh" },
+      { message: "Unsupported value: 'reasoning_effort' does not support 'xhigh' with this model. Supported values are: 'low', 'medium', and 'high'.", param: "reasoning_effort", code: "unsupported_value" },
+    ],
+    [
+      "max on gpt-5.2",
+      { ...ask, model: "gpt-5.2", reasoning_effort: "max" },
+      {
+        message: "Unsupported value: 'reasoning_effort' does not support 'max' with this model. Supported values are: 'none', 'low', 'medium', 'high', and 'xhigh'.",
+        param: "reasoning_effort",
+        code: "unsupported_value",
+      },
+    ],
+    [
+      "an effort OpenAI does not define",
+      { ...ask, model: "o3", reasoning_effort: "extreme" },
+      {
+        message: "Invalid value: 'extreme'. Supported values are: 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', and 'max'.",
+        param: "reasoning_effort",
+        code: "invalid_value",
+      },
+    ],
+  ])("refuses %s", async (_, body, expected) => {
+    expect(await chatError(body as Record<string, unknown>)).toStrictEqual({ status: 400, type: "invalid_request_error", ...expected });
+  });
+
+  it("answers a json_schema request with JSON that matches the schema, strict or not", async () => {
+    for (const strict of [true, false, undefined]) {
+      const answer = (await (await postJson(fake, "/v1/chat/completions", { ...ask, response_format: format(person, strict) })).json()) as Record<string, any>;
+      expect(answer.choices[0].finish_reason).toBe("stop");
+      expect(JSON.parse(answer.choices[0].message.content)).toStrictEqual({ name: "echo: Extract: Ada", age: 3, tags: ["a"] });
+    }
+    const loose = { type: "object", properties: { name: { type: "string" } } };
+    const answer = (await (await postJson(fake, "/v1/chat/completions", { ...ask, response_format: format(loose, false) })).json()) as Record<string, any>;
+    expect(JSON.parse(answer.choices[0].message.content)).toStrictEqual({ name: "echo: Extract: Ada" });
+  });
+
+  it("lets a reasoning model reason: reasoning tokens are part of the completion tokens", async () => {
+    const answer = (await (await postJson(fake, "/v1/chat/completions", { ...ask, model: "o3", reasoning_effort: "high" })).json()) as Record<string, any>;
+    // Input "Extract: Ada" is 2 words, answer "echo: Extract: Ada" is 3; the model reasons one token a word of input.
+    expect(answer.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 5, completion_tokens_details: { reasoning_tokens: 2 } });
+    const chat = (await (await postJson(fake, "/v1/chat/completions", ask)).json()) as Record<string, any>;
+    expect(chat.usage).toMatchObject({ completion_tokens: 3, completion_tokens_details: { reasoning_tokens: 0 } });
+  });
+});
