@@ -23,15 +23,16 @@ const messageParams = z.looseObject({
       }),
     )
     .min(1),
-  system: z.union([z.string(), z.array(textBlock)]).optional(),
-  temperature: z.number().min(0).max(1).optional(),
-  top_p: z.number().min(0).max(1).optional(),
-  top_k: z.number().int().min(0).optional(),
-  stop_sequences: z.array(z.string()).optional(),
-  stream: z.literal(false, { error: "streaming is not supported in message batches" }).optional(),
-  metadata: z.looseObject({ user_id: z.string().nullable().optional() }).optional(),
-  tools: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
-  tool_choice: z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]) }).optional(),
+  // `null` means absent for every optional param (a provider that refuses null keys never sees them).
+  system: z.union([z.string(), z.array(textBlock)]).nullish(),
+  temperature: z.number().min(0).max(1).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  top_k: z.number().int().min(0).nullish(),
+  stop_sequences: z.array(z.string()).nullish(),
+  stream: z.literal(false, { error: "streaming is not supported in message batches" }).nullish(),
+  metadata: z.looseObject({ user_id: z.string().nullable().optional() }).nullish(),
+  tools: z.array(z.looseObject({ name: z.string().min(1) })).nullish(),
+  tool_choice: z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]) }).nullish(),
 });
 
 const batchRequest = z.strictObject({

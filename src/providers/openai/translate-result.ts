@@ -66,12 +66,16 @@ function succeeded(body: unknown, lineId: string | undefined): BatchResult {
   if (typeof message.content === "string" && message.content.length > 0) content.push({ type: "text", text: message.content });
   const refusal = typeof message.refusal === "string" && message.refusal.length > 0 ? message.refusal : null;
   if (refusal !== null) content.push({ type: "text", text: refusal });
+  const cutOff = choice.finish_reason === "length";
+  let calledTools = false;
   for (const call of message.tool_calls ?? []) {
     const input = call.type === "function" ? parseArguments(call.function?.arguments) : null;
+    if (call.function && input === null && cutOff && call.type === "function") continue;
     if (!call.function || input === null) {
       return errored("api_error", `openai returned a ${call.type} tool call whose arguments are not a JSON object`, null);
     }
     content.push({ type: "tool_use", id: call.id, name: call.function.name, input });
+    calledTools = true;
   }
 
   return {
@@ -82,7 +86,7 @@ function succeeded(body: unknown, lineId: string | undefined): BatchResult {
       role: "assistant",
       model: completion.model,
       content,
-      stop_reason: stopReason(choice.finish_reason, refusal !== null, (message.tool_calls?.length ?? 0) > 0),
+      stop_reason: stopReason(choice.finish_reason, refusal !== null, calledTools),
       stop_sequence: null,
       usage: usageOf(completion.usage),
     },
@@ -90,6 +94,14 @@ function succeeded(body: unknown, lineId: string | undefined): BatchResult {
 }
 
 /**
+ * A function call whose arguments were cut off by the token limit (`finish_reason: "length"`
+ * and arguments that do not parse) is left out, and the message ends `max_tokens` with the
+ * text and the calls that are complete: Anthropic answers a cut-off tool use with
+ * `stop_reason: "max_tokens"` too, and its input cannot be given as the object a `tool_use`
+ * block must carry. Dropping it keeps every `tool_use` the client gets runnable, and a client
+ * that checks `stop_reason` retries with a higher `max_tokens`, as Anthropic advises. See
+ * docs/sources/openai.md § Tool arguments cut off by the token limit.
+ *
  * `finish_reason` as `stop_reason` (reference §7.3). OpenAI does not say which stop sequence
  * ended a `stop`, so it reads as `end_turn`; a call of a function named by `tool_choice`
  * ends with `stop` and still is `tool_use`.
@@ -102,7 +114,8 @@ function stopReason(finishReason: string | null, refused: boolean, calledTools: 
 }
 
 /**
- * Usage per reference §7.4. `cached_tokens` and `cache_write_tokens` are parts of
+ * Usage per reference §7.4, with `output_tokens_details.thinking_tokens` where OpenAI reports
+ * reasoning tokens. `cached_tokens` and `cache_write_tokens` are parts of
  * `prompt_tokens`, and Anthropic's `input_tokens` excludes both, so that
  * `input_tokens + cache_creation_input_tokens + cache_read_input_tokens = prompt_tokens`.
  */
@@ -110,13 +123,18 @@ function usageOf(usage: ChatCompletion["usage"]): Record<string, unknown> {
   const prompt = usage?.prompt_tokens ?? 0;
   const cacheRead = usage?.prompt_tokens_details?.cached_tokens ?? 0;
   const cacheWrite = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
-  return {
+  const out: Record<string, unknown> = {
     input_tokens: Math.max(0, prompt - cacheRead - cacheWrite),
     cache_creation_input_tokens: cacheWrite,
     cache_read_input_tokens: cacheRead,
     output_tokens: usage?.completion_tokens ?? 0,
-    service_tier: "batch",
   };
+  // Reasoning tokens are part of `completion_tokens`, as thinking tokens are part of Anthropic's
+  // `output_tokens` (reference §4.6; anthropic-sdk-typescript `OutputTokensDetails`).
+  const reasoning = usage?.completion_tokens_details?.reasoning_tokens;
+  if (typeof reasoning === "number") out.output_tokens_details = { thinking_tokens: reasoning };
+  out.service_tier = "batch";
+  return out;
 }
 
 function parseArguments(text: string | undefined): Record<string, unknown> | null {

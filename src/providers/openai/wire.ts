@@ -141,5 +141,6 @@ export interface ChatCompletion {
     completion_tokens: number;
     total_tokens?: number;
     prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number } | null;
+    completion_tokens_details?: { reasoning_tokens?: number } | null;
   } | null;
 }

@@ -1,7 +1,7 @@
 /**
  * The simulated model, the same on every fake (test/fakes/README.md): it echoes the last user
  * message, fails on FAIL_REQUEST, calls its first tool on CALL_TOOL, stops for length on
- * HIT_MAX_TOKENS, and counts words as tokens. On OpenAI it also answers a `json_schema`
+ * HIT_MAX_TOKENS (inside the call's arguments when both are asked), and counts words as tokens. On OpenAI it also answers a `json_schema`
  * response format with JSON matching the schema (see `instanceOf`), and a reasoning model
  * (o-series, gpt-5) reasons one token per input token, counted in the completion tokens as
  * OpenAI counts them (`completion_tokens_details.reasoning_tokens`).
@@ -49,7 +49,12 @@ export function answerChat(body: Record<string, unknown>, id: string, created: n
   let finishReason: string;
   let outputTokens: number;
   if (firstTool && allUserText.includes("CALL_TOOL")) {
-    const args = JSON.stringify({ city: "Paris" });
+    // With HIT_MAX_TOKENS too, the limit falls inside the arguments, as OpenAI then returns
+    // them: cut, not valid JSON, with finish_reason "length" (docs/sources/openai.md § Tool
+    // arguments cut off by the token limit).
+    const cut = allUserText.includes("HIT_MAX_TOKENS");
+    const whole = JSON.stringify({ city: "Paris" });
+    const args = cut ? whole.slice(0, whole.length - 5) : whole;
     message = {
       role: "assistant",
       content: null,
@@ -57,7 +62,7 @@ export function answerChat(body: Record<string, unknown>, id: string, created: n
       refusal: null,
       annotations: [],
     };
-    finishReason = "tool_calls";
+    finishReason = cut ? "length" : "tool_calls";
     outputTokens = words(args);
   } else {
     const echo = `echo: ${lastUserText}`;

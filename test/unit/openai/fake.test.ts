@@ -821,3 +821,13 @@ describe("structured outputs and reasoning effort", () => {
     expect(chat.usage).toMatchObject({ completion_tokens: 3, completion_tokens_details: { reasoning_tokens: 0 } });
   });
 });
+
+describe("a tool call cut off by the token limit", () => {
+  it("stops for length in the middle of the arguments on CALL_TOOL with HIT_MAX_TOKENS", async () => {
+    const tools = [{ type: "function", function: { name: "get_weather" } }];
+    const body = { ...hello, tools, messages: [{ role: "user", content: "CALL_TOOL and HIT_MAX_TOKENS" }] };
+    const answer = (await (await postJson(fake, "/v1/chat/completions", body)).json()) as Record<string, any>;
+    expect(answer.choices[0].finish_reason).toBe("length");
+    expect(answer.choices[0].message.tool_calls[0].function).toStrictEqual({ name: "get_weather", arguments: '{"city":"Pa' });
+  });
+});
