@@ -14,7 +14,8 @@
  *   strict mode.
  * - Effort has meaning only for reasoning models, so on any other model it is refused naming
  *   the model, never dropped. `low`, `medium`, `high` pass as they are; `xhigh` only where
- *   OpenAI takes it (gpt-5.2 and later); `max` nowhere. See docs/sources/openai.md
+ *   OpenAI takes it (gpt-5.2 and later); only `medium` on gpt-5 chat-latest models; `max`
+ *   nowhere. See docs/sources/openai.md
  *   § reasoning_effort: which models take which values.
  */
 import { GatewayError } from "../../lib/errors";
@@ -31,6 +32,8 @@ export const RESPONSE_FORMAT_NAME = "output";
 
 /** Models older than structured outputs, which refuse a `json_schema` response format. */
 const NO_STRUCTURED_OUTPUTS = /^(gpt-3\.5|gpt-4(-|$)|o1-mini|o1-preview)/;
+/** gpt-5 chat-latest models, which take only `reasoning_effort: "medium"`. */
+const CHAT_LATEST = /^gpt-5(\.\d+)?-chat/;
 /** Reasoning models that take no `reasoning_effort`. */
 const NO_REASONING_EFFORT = /^o1-(mini|preview)([-.]|$)/;
 
@@ -105,6 +108,9 @@ function reasoningEffort(raw: unknown, model: string, baseModel: string, reasoni
   }
   if (raw === "max") {
     throw unsupported(path, `'max' is not supported by model ${model} (no OpenAI chat model is known to take it; use xhigh or high)`);
+  }
+  if (CHAT_LATEST.test(baseModel) && raw !== "medium") {
+    throw unsupported(path, `'${raw}' is not supported by model ${model} (OpenAI's chat-latest models take only medium)`);
   }
   if (raw === "xhigh" && !takesXhigh(baseModel)) {
     throw unsupported(path, `'xhigh' is not supported by model ${model} (OpenAI takes it on gpt-5.2 and later only)`);

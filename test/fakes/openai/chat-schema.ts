@@ -403,12 +403,14 @@ function checkReasoningParams(body: Record<string, unknown>): OpenAIError | null
   return null;
 }
 
+const CHAT_LATEST = /^gpt-5(\.\d+)?-chat/;
 const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
 
 // `reasoning_effort`: openai-node `ReasoningEffort` lists the values; "not all reasoning models
 // support every value". Per model, the worst reported: non-reasoning models, o1-mini and
 // o1-preview refuse the param; o-series take low to high; gpt-5 adds minimal; gpt-5.1 takes
-// none to high; gpt-5.2 and later none to xhigh; no model is known to take max. See
+// none to high; gpt-5.2 and later none to xhigh; gpt-5 chat-latest models only medium; no
+// model is known to take max. See
 // docs/sources/openai.md § reasoning_effort: which models take which values.
 function checkReasoningEffort(value: unknown, base: string): OpenAIError | null {
   if (value === undefined || value === null) return null;
@@ -424,6 +426,7 @@ function checkReasoningEffort(value: unknown, base: string): OpenAIError | null 
 }
 
 function effortsOf(base: string): string[] {
+  if (CHAT_LATEST.test(base)) return ["medium"];
   const minor = /^gpt-5\.(\d+)/.exec(base);
   if (minor) return Number(minor[1]) >= 2 ? ["none", "low", "medium", "high", "xhigh"] : ["none", "low", "medium", "high"];
   if (base.startsWith("gpt-5")) return ["minimal", "low", "medium", "high"];

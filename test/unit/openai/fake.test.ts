@@ -790,6 +790,11 @@ describe("structured outputs and reasoning effort", () => {
       },
     ],
     [
+      "high on gpt-5-chat-latest",
+      { ...ask, model: "gpt-5-chat-latest", reasoning_effort: "high" },
+      { message: "Unsupported value: 'reasoning_effort' does not support 'high' with this model. Supported values are: 'medium'.", param: "reasoning_effort", code: "unsupported_value" },
+    ],
+    [
       "an effort OpenAI does not define",
       { ...ask, model: "o3", reasoning_effort: "extreme" },
       {
