@@ -92,8 +92,8 @@ function refuseThinking(thinking: unknown): void {
 
 /**
  * `temperature` or `top_p` as sent, or `null` for none. Reasoning models refuse any value but
- * the default, 1, and some (o3-mini, gpt-5) refuse the param even at 1, so 1 is left out (the
- * same answer) and any other value is refused naming the model: see docs/sources/openai.md
+ * the default, 1, and some refuse the param even at 1 (o3-mini `temperature`, gpt-5 `top_p`),
+ * so 1 is left out (the same answer) and any other value is refused naming the model: see docs/sources/openai.md
  * § Reasoning models refuse temperature, top_p and stop.
  */
 function samplingParam(value: unknown, path: string, model: string, reasoning: boolean): number | null {

@@ -66,11 +66,17 @@ function succeeded(body: unknown, lineId: string | undefined): BatchResult {
   if (typeof message.content === "string" && message.content.length > 0) content.push({ type: "text", text: message.content });
   const refusal = typeof message.refusal === "string" && message.refusal.length > 0 ? message.refusal : null;
   if (refusal !== null) content.push({ type: "text", text: refusal });
+  // A function call whose arguments the token limit cut off (`finish_reason: "length"` and
+  // arguments that do not parse) is left out, and the message ends `max_tokens` with the text
+  // and the complete calls: Anthropic ends a cut-off tool use with `max_tokens` too, and the
+  // cut input cannot be the object a `tool_use` block carries. Every `tool_use` the client gets
+  // stays runnable; a client that checks `stop_reason` retries with more `max_tokens`, as
+  // Anthropic advises. See docs/sources/openai.md § Tool arguments cut off by the token limit.
   const cutOff = choice.finish_reason === "length";
   let calledTools = false;
   for (const call of message.tool_calls ?? []) {
     const input = call.type === "function" ? parseArguments(call.function?.arguments) : null;
-    if (call.function && input === null && cutOff && call.type === "function") continue;
+    if (cutOff && input === null && call.type === "function" && call.function) continue;
     if (!call.function || input === null) {
       return errored("api_error", `openai returned a ${call.type} tool call whose arguments are not a JSON object`, null);
     }
@@ -94,14 +100,6 @@ function succeeded(body: unknown, lineId: string | undefined): BatchResult {
 }
 
 /**
- * A function call whose arguments were cut off by the token limit (`finish_reason: "length"`
- * and arguments that do not parse) is left out, and the message ends `max_tokens` with the
- * text and the calls that are complete: Anthropic answers a cut-off tool use with
- * `stop_reason: "max_tokens"` too, and its input cannot be given as the object a `tool_use`
- * block must carry. Dropping it keeps every `tool_use` the client gets runnable, and a client
- * that checks `stop_reason` retries with a higher `max_tokens`, as Anthropic advises. See
- * docs/sources/openai.md § Tool arguments cut off by the token limit.
- *
  * `finish_reason` as `stop_reason` (reference §7.3). OpenAI does not say which stop sequence
  * ended a `stop`, so it reads as `end_turn`; a call of a function named by `tool_choice`
  * ends with `stop` and still is `tool_use`.
