@@ -78,6 +78,13 @@ export function toChatCompletion(params: MessageParams, files: ReadonlyMap<strin
   if (params.tool_choice !== undefined && params.tool_choice !== null) {
     Object.assign(body, chatToolChoice(params.tool_choice, tools.length > 0));
   }
+  if (body.parallel_tool_calls !== undefined && /^o\d/.test(baseModelOf(params.model))) {
+    // See docs/sources/openai.md § o-series models refuse parallel_tool_calls.
+    throw unsupported(
+      "params.tool_choice.disable_parallel_tool_use",
+      `is not supported by model ${params.model} (OpenAI's o-series models refuse parallel_tool_calls)`,
+    );
+  }
   const safetyIdentifier = userId(params.metadata);
   if (safetyIdentifier !== null) body.safety_identifier = safetyIdentifier;
   Object.assign(body, outputParams(params, params.model, baseModelOf(params.model), reasoning));

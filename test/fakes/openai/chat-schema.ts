@@ -399,6 +399,10 @@ function checkReasoningParams(body: Record<string, unknown>): OpenAIError | null
     }
   }
   if (body.top_p !== undefined && body.top_p !== null) return unsupportedParameter("top_p");
+  // docs/sources/openai.md § o-series models refuse parallel_tool_calls.
+  if (/^o\d/.test(base) && body.parallel_tool_calls !== undefined && body.parallel_tool_calls !== null) {
+    return unsupportedParameter("parallel_tool_calls");
+  }
   if (body.stop !== undefined && body.stop !== null) return unsupportedParameter("stop");
   return null;
 }

@@ -600,6 +600,11 @@ describe("reasoning models", () => {
       { message: "Unsupported parameter: 'top_p' is not supported with this model.", param: "top_p", code: "unsupported_parameter" },
     ],
     [
+      "parallel_tool_calls on o3",
+      { ...ask, model: "o3", tools: [{ type: "function", function: { name: "f" } }], parallel_tool_calls: false },
+      { message: "Unsupported parameter: 'parallel_tool_calls' is not supported with this model.", param: "parallel_tool_calls", code: "unsupported_parameter" },
+    ],
+    [
       "stop on o4-mini",
       { ...ask, model: "o4-mini", stop: ["END"] },
       { message: "Unsupported parameter: 'stop' is not supported with this model.", param: "stop", code: "unsupported_parameter" },
