@@ -12,6 +12,7 @@ import { FileResolver } from "./file-refs";
 import { resolvedFile } from "./files";
 import type { Gateway } from "./gateway";
 import { newBatchId, newFileId } from "./ids";
+import { assertBatchAllowed } from "./limits";
 import { inGatewayTerms, inGatewayTermsError, type IdPairs } from "./native-ids";
 
 /**
@@ -23,10 +24,25 @@ import { inGatewayTerms, inGatewayTermsError, type IdPairs } from "./native-ids"
 export interface BatchSource {
   replayable: boolean;
   requests(): AsyncIterable<BatchRequest>;
+  /**
+   * SHA-256 (hex) of the whole body, bytes as sent. Of a replayable source, at any time; of
+   * a streamed one, after `requests()` was read to its end, or instead of it (then it reads
+   * the rest of the body, hashing it, and sends nothing anywhere).
+   */
+  digest?(): Promise<string>;
+}
+
+export interface CreateOptions {
+  /** The caller's limit of batches not ended at once (null: none). */
+  maxBatchesInProgress?: number | null;
 }
 
 /**
  * Creates the batch upstream and records it. Returns the stored batch.
+ *
+ * An `idempotencyKey` already used answers its batch when the body is the same (byte for
+ * byte) and 409 `conflict_error` when it is not, with nothing sent upstream either way. A
+ * caller over `maxBatchesInProgress` gets 429 before anything is sent upstream.
  *
  * @example
  * const batch = await createBatch(gateway, "owner", "openai", source, null);
@@ -37,13 +53,17 @@ export async function createBatch(
   provider: ProviderName,
   source: BatchSource,
   idempotencyKey: string | null,
+  options: CreateOptions = {},
 ): Promise<BatchRecord> {
   const adapter = gateway.adapter(provider);
   adapter.assertConfigured(gateway.upstream.env);
   if (idempotencyKey) {
     const existing = await gateway.batches.getByIdempotencyKey(owner, idempotencyKey);
-    if (existing) return existing;
+    if (existing) return replayed(existing, source);
   }
+  // A streamed body's hash is known only once it has been read: it is stored at the end,
+  // and meanwhile the `creating` record holds the key (a replay then gets a 409 "retry").
+  const bodySha256 = idempotencyKey && source.replayable && source.digest ? await source.digest() : null;
   const files = new FileResolver(gateway.files, owner, provider);
   if (source.replayable) {
     let index = 0;
@@ -68,16 +88,28 @@ export async function createBatch(
     cancelInitiatedAt: null,
     archivedAt: null,
     idempotencyKey,
+    idempotencyBodySha256: bodySha256,
   };
   try {
     await gateway.batches.insert(batch);
   } catch (error) {
     // Two creates with one Idempotency-Key at once: the unique index lets one through.
     const winner = idempotencyKey ? await gateway.batches.getByIdempotencyKey(owner, idempotencyKey) : null;
-    if (winner) return winner;
+    if (winner) return replayed(winner, source);
     if (idempotencyKey) throw new GatewayError(409, "conflict_error", "A batch with this Idempotency-Key is being created; retry in a moment.");
     throw error;
   }
+  const maxInProgress = options.maxBatchesInProgress ?? null;
+  if (maxInProgress !== null) {
+    try {
+      assertBatchAllowed(maxInProgress, await gateway.batches.countUnendedBefore(owner, batch.id));
+    } catch (error) {
+      await gateway.batches.delete(batch.id);
+      throw error;
+    }
+  }
+  // Recorded before anything upstream: from now on these files cannot be deleted under it.
+  await gateway.batches.insertFileRefs(batch.id, [...files.map.keys()]);
 
   let artifactSeq = 0;
   const writer = adapter.batches.begin(gateway.upstream, {
@@ -89,7 +121,10 @@ export async function createBatch(
   try {
     let index = 0;
     for await (const request of source.requests()) {
-      if (!source.replayable) await files.resolve(request.params, `requests.${index}.params`);
+      if (!source.replayable) {
+        const added = await files.resolve(request.params, `requests.${index}.params`);
+        if (added.length > 0) await gateway.batches.insertFileRefs(batch.id, added);
+      }
       const slot = await withRequestPathAsync(index, () => writer.add(request));
       await customIds.add(slot, request.custom_id);
       index++;
@@ -97,7 +132,14 @@ export async function createBatch(
     const jobs = await writer.finish();
     await customIds.flush();
     for (const [seq, job] of jobs.entries()) await gateway.batches.insertJob(batch.id, seq, job);
-    const created: BatchRecord = { ...batch, state: "in_progress", requestCount: index, counts: { ...ZERO_COUNTS, processing: index } };
+    const streamedSha256 = idempotencyKey && !source.replayable && source.digest ? await source.digest() : null;
+    const created: BatchRecord = {
+      ...batch,
+      state: "in_progress",
+      requestCount: index,
+      counts: { ...ZERO_COUNTS, processing: index },
+      idempotencyBodySha256: bodySha256 ?? streamedSha256,
+    };
     await gateway.batches.update(created);
     return created;
   } catch (error) {
@@ -105,6 +147,20 @@ export async function createBatch(
     await rollBack(gateway, batch);
     throw error;
   }
+}
+
+/**
+ * The batch an Idempotency-Key already made, if this body is the one it was made from
+ * (batches from before bodies were hashed are answered as they are); else a 409.
+ */
+async function replayed(existing: BatchRecord, source: BatchSource): Promise<BatchRecord> {
+  if (!existing.idempotencyBodySha256 || !source.digest) return existing;
+  if ((await source.digest()) === existing.idempotencyBodySha256) return existing;
+  throw new GatewayError(
+    409,
+    "conflict_error",
+    `This Idempotency-Key was already used to create message batch ${existing.id} with a different request body; use a new Idempotency-Key for a different batch.`,
+  );
 }
 
 /**
