@@ -6,7 +6,7 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/api/app";
 import { ADAPTERS } from "../../src/providers/index";
-import { GATEWAY } from "./support/gateway";
+import { ADMIN_TOKEN, GATEWAY } from "./support/gateway";
 import { twoRequests } from "./support/requests";
 import { useFakes } from "./support/upstream";
 
@@ -21,7 +21,7 @@ const WRONG = {
 // Distinctive secrets are matched by any 8-character fragment (a masked quote is a leak too);
 // the test config's own keys ("test-anthropic-key") share words with every message, so they
 // are matched whole.
-const SECRETS = [...Object.values(WRONG), env.ADMIN_TOKEN];
+const SECRETS = [...Object.values(WRONG), ADMIN_TOKEN];
 const WHOLE = [env.OPENAI_API_KEY, env.ANTHROPIC_API_KEY, env.GEMINI_API_KEY, env.AWS_SECRET_ACCESS_KEY] as string[];
 
 let logged: string[] = [];
@@ -82,15 +82,16 @@ describe("secrets", () => {
 
   it("shows a virtual key only when it is created, and never the admin token", async () => {
     const app = createApp({ adapters: ADAPTERS });
-    const admin = { authorization: `Bearer ${env.ADMIN_TOKEN}`, "content-type": "application/json" };
-    const created = await app.fetch(new Request(`${GATEWAY}/admin/keys`, { method: "POST", headers: admin, body: JSON.stringify({ name: "k" }) }), env);
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
+    const closed = { ...env, ADMIN_TOKEN };
+    const created = await app.fetch(new Request(`${GATEWAY}/admin/keys`, { method: "POST", headers: admin, body: JSON.stringify({ name: "k" }) }), closed);
     const { key, id } = (await created.json()) as { key: string; id: string };
     const seen: string[] = [];
-    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/admin/keys`, { headers: admin }), env)));
-    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/anthropic/v1/messages/batches`, { headers: { "x-api-key": key } }), env)));
-    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/anthropic/v1/messages/batches`, { headers: { "x-api-key": `${key}x` } }), env)));
-    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/admin/keys/${id}`, { method: "DELETE", headers: admin }), env)));
-    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/anthropic/v1/files`, { headers: { "x-api-key": key } }), env)));
+    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/admin/keys`, { headers: admin }), closed)));
+    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/anthropic/v1/messages/batches`, { headers: { "x-api-key": key } }), closed)));
+    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/anthropic/v1/messages/batches`, { headers: { "x-api-key": `${key}x` } }), closed)));
+    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/admin/keys/${id}`, { method: "DELETE", headers: admin }), closed)));
+    seen.push(await everything(await app.fetch(new Request(`${GATEWAY}/anthropic/v1/files`, { headers: { "x-api-key": key } }), closed)));
     const all = seen.join("\n") + logged.join("\n");
     expect(all).not.toContain(key);
     expect(leaks(all)).toEqual([]);
