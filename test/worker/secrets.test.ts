@@ -96,4 +96,44 @@ describe("secrets", () => {
     expect(all).not.toContain(key);
     expect(leaks(all)).toEqual([]);
   });
+
+  it("scrubs every provider's error message of its keys, and never passes on an error body that is not JSON", async () => {
+    const app = createApp({ adapters: ADAPTERS });
+    const keys = { ...env, ...WRONG };
+    const secretOf: Record<string, string> = {
+      anthropic: WRONG.ANTHROPIC_API_KEY,
+      openai: WRONG.OPENAI_API_KEY,
+      gemini: WRONG.GEMINI_API_KEY,
+      bedrock: WRONG.AWS_SECRET_ACCESS_KEY,
+    };
+    for (const provider of ["anthropic", "openai", "gemini", "bedrock"]) {
+      const secret = secretOf[provider]!;
+      for (const answer of ["json", "html"] as const) {
+        // The provider quotes the key whole and masked, in every error shape the adapters read;
+        // or a proxy answers an HTML page that echoes the request's headers.
+        const quoted = `bad credentials ${secret} (${secret.slice(0, 10)}***${secret.slice(-10)})`;
+        vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+          const request = new Request(input, init);
+          if (answer === "html") return new Response(`<html>echo: ${JSON.stringify([...request.headers])} ${quoted}</html>`, { status: 502 });
+          const error = { type: "authentication_error", message: quoted, code: 401, status: "UNAUTHENTICATED" };
+          return new Response(JSON.stringify({ type: "error", error, message: quoted }), { status: 401, headers: { "content-type": "application/json", "x-amzn-errortype": "UnrecognizedClientException" } });
+        });
+        const requests = provider === "openai" ? twoRequests("gpt-4o-mini") : provider === "gemini" ? twoRequests("gemini-1.5-flash") : twoRequests();
+        const res = await app.fetch(
+          new Request(`${GATEWAY}/anthropic/v1/messages/batches`, { method: "POST", headers: { "x-api-key": "k", "x-model-provider": provider, "content-type": "application/json" }, body: JSON.stringify({ requests }) }),
+          keys,
+        );
+        const text = await everything(res);
+        expect(leaks(text), `${provider} ${answer}: ${text}`).toEqual([]);
+        const body = JSON.parse(text.slice(text.indexOf("{"))) as { error: { message: string } };
+        if (answer === "html") {
+          expect(body.error.message, provider).toBe(`${provider} upstream error (HTTP 502): the error body was not JSON (not passed on)`);
+        } else {
+          expect(res.status, provider).toBe(401);
+          expect(body.error.message, provider).toMatch(new RegExp(`^${provider} upstream error \\(HTTP 401\\): .*bad credentials \\[key\\]`));
+        }
+      }
+    }
+    expect(leaks(logged.join("\n"))).toEqual([]);
+  });
 });
