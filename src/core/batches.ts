@@ -13,7 +13,7 @@ import { resolvedFile } from "./files";
 import type { Gateway } from "./gateway";
 import { newBatchId, newFileId } from "./ids";
 import { assertBatchAllowed } from "./limits";
-import { inGatewayTerms, inGatewayTermsError, type IdPairs } from "./native-ids";
+import { batchIdPairs, inGatewayTerms, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubResultLine, type IdPairs } from "./native-ids";
 
 /**
  * A create body's requests, each already validated against the Anthropic schema.
@@ -302,7 +302,9 @@ export async function deleteBatch(gateway: Gateway, owner: string, id: string): 
 /**
  * The results of an ended batch, every submitted `custom_id` exactly once: what the jobs
  * returned, then a result for each request no job mentioned (`canceled` after a cancel,
- * `expired` otherwise, or the job's own `unrun` result).
+ * `expired` otherwise, or the job's own `unrun` result). No line names a native ID: errors
+ * that quote one name the gateway ID instead (or withhold an ID the gateway does not know),
+ * so whatever stores or serves these lines gets them scrubbed.
  *
  * @example
  * for await (const line of batchResults(gateway, batch)) console.log(line.custom_id);
@@ -310,13 +312,14 @@ export async function deleteBatch(gateway: Gateway, owner: string, id: string): 
 export async function* batchResults(gateway: Gateway, batch: BatchRecord): AsyncGenerator<BatchResultLine> {
   const adapter = gateway.adapter(batch.provider);
   const jobs = await gateway.batches.jobs(batch.id);
+  const scrub = nativeIdScrubber(await batchIdPairs(gateway, batch.id));
   const seen = new Set<string>();
   for (const job of jobs) {
     try {
       for await (const line of adapter.batches.results(gateway.upstream, job)) {
         if (seen.has(line.custom_id)) continue;
         seen.add(line.custom_id);
-        yield line;
+        yield scrubResultLine(line, scrub);
       }
     } catch (error) {
       throw inGatewayTermsError(error, nativeIdsOf(batch, jobs));
@@ -327,7 +330,7 @@ export async function* batchResults(gateway: Gateway, batch: BatchRecord): Async
   for (const job of jobs) {
     if (filledSlots.has(job.slot)) continue;
     filledSlots.add(job.slot);
-    const result = job.unrun ?? fallback;
+    const result = scrubResultLine({ result: job.unrun ?? fallback }, scrub).result;
     for await (const ids of gateway.batches.customIds(batch.id, job.slot)) {
       for (const customId of ids) {
         if (seen.has(customId)) continue;
@@ -381,12 +384,5 @@ function namedRequest(error: unknown, index: number): unknown {
  * each standing for the gateway batch.
  */
 function nativeIdsOf(batch: BatchRecord, jobs: readonly JobRecord[]): IdPairs {
-  const pairs: [string, string][] = [];
-  for (const job of jobs) {
-    pairs.push([job.nativeId, batch.id]);
-    for (const value of Object.values(job.data)) {
-      if (typeof value === "string" && value.length >= 8) pairs.push([value, batch.id]);
-    }
-  }
-  return pairs;
+  return jobIdPairs(batch.id, jobs);
 }
