@@ -312,7 +312,7 @@ export async function deleteBatch(gateway: Gateway, owner: string, id: string): 
 export async function* batchResults(gateway: Gateway, batch: BatchRecord): AsyncGenerator<BatchResultLine> {
   const adapter = gateway.adapter(batch.provider);
   const jobs = await gateway.batches.jobs(batch.id);
-  const scrub = nativeIdScrubber(await batchIdPairs(gateway, batch.id));
+  const scrub = nativeIdScrubber(await batchIdPairs(gateway, batch.id), batch.provider);
   const seen = new Set<string>();
   for (const job of jobs) {
     try {

@@ -145,7 +145,7 @@ export async function downloadFile(gateway: Gateway, owner: string, id: string):
   if (!file.batchId) return download;
   // A batch's output or error file (OpenAI's) quotes native IDs: served scrubbed, so its
   // length is no longer known in advance.
-  const scrub = nativeIdScrubber(await batchIdPairs(gateway, file.batchId));
+  const scrub = nativeIdScrubber(await batchIdPairs(gateway, file.batchId), file.provider);
   return { ...download, body: scrubbedText(download.body, scrub), contentLength: null };
 }
 

@@ -3,6 +3,7 @@
  * object: file-abc"): they are replaced by the gateway IDs they stand for.
  */
 import { GatewayError } from "../lib/errors";
+import type { ProviderName } from "../providers/types";
 import type { Gateway } from "./gateway";
 
 /** Pairs of [native ID, gateway ID]. */
@@ -48,48 +49,66 @@ export const WITHHELD = "[provider ID withheld]";
  * characters, which is what every gateway ID is.
  */
 const GATEWAY_ULID = String.raw`(?![0-9A-HJKMNP-TV-Z]{26}\b)`;
-const UNKNOWN_NATIVE_SHAPES = [
-  String.raw`\bfile_${GATEWAY_ULID}01[A-Za-z0-9]{8,}\b`,
-  String.raw`\bmsgbatch_${GATEWAY_ULID}01[A-Za-z0-9]{8,}\b`,
-  String.raw`\bfile-[A-Za-z0-9]{10,}`,
-  String.raw`\bbatch_(?!req_)[A-Za-z0-9]{10,}`,
-  String.raw`\bfiles/[a-z0-9][a-z0-9-]{3,}`,
-  String.raw`\bbatches/[a-z0-9][a-z0-9-]{3,}`,
-  String.raw`\barn:aws[a-z-]*:[^\s"'<>\\]*`,
-  String.raw`\bs3://[^\s"'<>\\]+`,
-];
+interface Shapes {
+  /** Regular expressions of the provider's native IDs. */
+  patterns: readonly string[];
+  /** Words every one of them contains, looked for first (see `mayHold`). */
+  words: readonly string[];
+}
+const SHAPES: Readonly<Record<ProviderName, Shapes>> = {
+  anthropic: {
+    patterns: [String.raw`\bfile_${GATEWAY_ULID}01[A-Za-z0-9]{8,}\b`, String.raw`\bmsgbatch_${GATEWAY_ULID}01[A-Za-z0-9]{8,}\b`],
+    words: ["file", "batch"],
+  },
+  openai: { patterns: [String.raw`\bfile-[A-Za-z0-9]{10,}`, String.raw`\bbatch_(?!req_)[A-Za-z0-9]{10,}`], words: ["file", "batch"] },
+  gemini: { patterns: [String.raw`\bfiles/[a-z0-9][a-z0-9-]{3,}`, String.raw`\bbatches/[a-z0-9][a-z0-9-]{3,}`], words: ["file", "batch"] },
+  bedrock: { patterns: [String.raw`\barn:aws[a-z-]*:[^\s"'<>\\]*`, String.raw`\bs3://[^\s"'<>\\]+`], words: ["arn:", "s3://"] },
+};
 
 /**
- * Literal substrings at least one of which a text holding a native ID contains: a text with
- * none of them (nearly every line) is returned as it is, after a few `includes` scans.
+ * Whether `text` contains one of `words`; `batch` only counts when it is not OpenAI's
+ * per-request `batch_req_…` (on every line of its output, and no ID of a batch). `indexOf`
+ * scans gigabytes a second for rare words: nearly every line of results has none, and is
+ * then returned as it is, without a regular expression.
  */
-const SHAPE_HINTS = ["file_01", "msgbatch_01", "file-", "batch_", "files/", "batches/", "arn:aws", "s3://"];
+function mayHold(text: string, words: readonly string[]): boolean {
+  for (const word of words) {
+    if (word !== "batch") {
+      if (text.indexOf(word) !== -1) return true;
+      continue;
+    }
+    for (let at = text.indexOf("batch"); at !== -1; at = text.indexOf("batch", at + 5)) {
+      if (!text.startsWith("batch_req_", at)) return true;
+    }
+  }
+  return false;
+}
 
 /** Replaces native IDs in text; returns the same string when there is none. */
 export type NativeIdScrubber = (text: string) => string;
 
 /**
- * A scrubber for one batch: each native ID of `pairs` becomes its gateway ID, and anything
- * shaped like another native ID becomes `[provider ID withheld]`. Built once, used on many
- * lines: a text without any hint is not searched with the regular expression at all.
+ * A scrubber for one batch on `provider`: each native ID of `pairs` becomes its gateway ID,
+ * and anything shaped like another native ID of the provider (of any provider, when none is
+ * named) becomes `[provider ID withheld]`. Built once, used on many lines: a text without
+ * any of the shapes' words is not searched with the regular expression at all.
  *
  * @example
  * const scrub = nativeIdScrubber([["file-abc123", "file_01J…"]]);
  * scrub("Invalid file id: 'file-abc123'") // "Invalid file id: 'file_01J…'"
  * scrub("No such File object: file-zzz999") // "No such File object: [provider ID withheld]"
  */
-export function nativeIdScrubber(pairs: IdPairs): NativeIdScrubber {
+export function nativeIdScrubber(pairs: IdPairs, provider?: ProviderName): NativeIdScrubber {
+  const shapes = provider ? [SHAPES[provider]] : Object.values(SHAPES);
+  const words = [...new Set(shapes.flatMap((shape) => shape.words))];
   const gatewayOf = new Map<string, string>();
   for (const [native, gateway] of pairs) if (native.length >= 4 && !gatewayOf.has(native)) gatewayOf.set(native, gateway);
   const known = [...gatewayOf.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  const pattern = new RegExp([...known, ...UNKNOWN_NATIVE_SHAPES].join("|"), "g");
-  const hints = [...SHAPE_HINTS];
-  for (const native of gatewayOf.keys()) {
-    if (!hints.some((hint) => native.includes(hint))) hints.push(native.slice(0, 8));
-  }
-  const uniqueHints = [...new Set(hints)];
+  const pattern = new RegExp([...known, ...shapes.flatMap((shape) => shape.patterns)].join("|"), "g");
+  // Known native IDs of no known shape (rare) are looked for by their first characters.
+  const otherHints = [...new Set([...gatewayOf.keys()].filter((native) => !mayHold(native, words)).map((native) => native.slice(0, 8)))];
   return (text) => {
-    if (!uniqueHints.some((hint) => text.includes(hint))) return text;
+    if (!mayHold(text, words) && !otherHints.some((hint) => text.includes(hint))) return text;
     return text.replace(pattern, (found) => gatewayOf.get(found) ?? WITHHELD);
   };
 }
