@@ -50,7 +50,8 @@ admin.use(async (c, next) => {
   if (token.state === "unset") throw GatewayError.notFound(`Not found: ${c.req.method} ${new URL(c.req.url).pathname}`);
   const limiter = c.env.ADMIN_RATE_LIMIT as RateLimiter | undefined;
   if (limiter) {
-    // Cloudflare sets CF-Connecting-IP on every request it serves; locally it may be absent.
+    // Cloudflare sets CF-Connecting-IP on every request it serves (see
+    // docs/sources/cloudflare.md § CF-Connecting-IP); locally it may be absent.
     const client = c.req.header("cf-connecting-ip") ?? "unknown";
     const { success } = await limiter.limit({ key: client });
     if (!success) throw new RateLimitedError("Too many admin API calls from this address; retry in a minute.", ADMIN_RATE_PERIOD_SECONDS);

@@ -71,7 +71,8 @@ function parseWhole(bytes: Uint8Array): BatchRequest[] {
 
 function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array>, headSize: number): BatchSource {
   let used = false;
-  // Every byte read is hashed on the way (Workers' incremental SHA-256), for Idempotency-Key.
+  // Every byte read is hashed on the way (Workers' incremental SHA-256, see
+  // docs/sources/cloudflare.md § Incremental SHA-256 (DigestStream)), for Idempotency-Key.
   const hasher = new crypto.DigestStream("SHA-256");
   const hashing = hasher.getWriter();
   for (const chunk of head) void hashing.write(chunk);
