@@ -793,7 +793,7 @@ describe("upstream errors on openai", () => {
     const batch = await create(twoRequests("gpt-4o-mini"));
     intercept((req) => (req.method === "GET" && new URL(req.url).pathname.startsWith("/v1/batches/") ? new Response("<html>gateway timeout</html>", { status: 200, headers: { "content-type": "text/html" } }) : null));
     const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}`));
-    expect(error).toMatchObject({ status: 500, type: "api_error", message: "openai upstream error (HTTP 502): malformed response (not JSON): <html>gateway timeout</html>" });
+    expect(error).toMatchObject({ status: 500, type: "api_error", message: "openai upstream error (HTTP 502): malformed response: the body was not JSON (not passed on)" });
   });
 
   it("turns a 429 on results into a rate_limit_error naming openai, before any line is sent", async () => {

@@ -180,7 +180,7 @@ describe("gemini upstream errors", () => {
     const error = await rejection(files.retrieve(ctx, file));
     expect(error).toBeInstanceOf(UpstreamError);
     expect((error as UpstreamError).type).toBe("api_error");
-    expect(error.message).toBe("gemini upstream error (HTTP 502): malformed response (not JSON): <html>oops</html>");
+    expect(error.message).toBe("gemini upstream error (HTTP 502): malformed response: the body was not JSON (not passed on)");
   });
 
   it("a batch body that is not JSON is an api_error too", async () => {
