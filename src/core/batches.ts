@@ -13,6 +13,7 @@ import { resolvedFile } from "./files";
 import type { Gateway } from "./gateway";
 import { newBatchId, newFileId } from "./ids";
 import { inGatewayTerms, inGatewayTermsError, type IdPairs } from "./native-ids";
+import { batchEnded } from "./webhooks";
 
 /**
  * A create body's requests, each already validated against the Anthropic schema.
@@ -26,10 +27,11 @@ export interface BatchSource {
 }
 
 /**
- * Creates the batch upstream and records it. Returns the stored batch.
+ * Creates the batch upstream and records it. Returns the stored batch. `origin` is where the
+ * client reached the gateway: background work (the webhook) names results there.
  *
  * @example
- * const batch = await createBatch(gateway, "owner", "openai", source, null);
+ * const batch = await createBatch(gateway, "owner", "openai", source, null, "https://gw.example.com");
  */
 export async function createBatch(
   gateway: Gateway,
@@ -37,6 +39,7 @@ export async function createBatch(
   provider: ProviderName,
   source: BatchSource,
   idempotencyKey: string | null,
+  origin: string | null = null,
 ): Promise<BatchRecord> {
   const adapter = gateway.adapter(provider);
   adapter.assertConfigured(gateway.upstream.env);
@@ -68,6 +71,7 @@ export async function createBatch(
     cancelInitiatedAt: null,
     archivedAt: null,
     idempotencyKey,
+    origin,
   };
   try {
     await gateway.batches.insert(batch);
@@ -168,6 +172,9 @@ async function refresh(gateway: Gateway, batch: BatchRecord, jobs: readonly JobR
     }),
   );
   const merged = mergeJobs(batch, refreshed, nowRfc3339());
+  // The event first: if recording it fails, the end is not recorded either and the next
+  // refresh tries again; two refreshes that both see the end make one event (see batchEnded).
+  if (batch.state !== "ended" && merged.state === "ended") await batchEnded(gateway, merged);
   if (JSON.stringify(merged) !== JSON.stringify(batch)) await gateway.batches.update(merged);
   return merged;
 }

@@ -21,6 +21,8 @@ export interface BatchRecord {
   cancelInitiatedAt: string | null;
   archivedAt: string | null;
   idempotencyKey: string | null;
+  /** The origin the batch was created through (its `results_url` when no request names one); null for older batches. */
+  origin: string | null;
 }
 
 export interface JobRecord extends JobRef {
@@ -49,6 +51,7 @@ interface BatchRow {
   cancel_initiated_at: string | null;
   archived_at: string | null;
   idempotency_key: string | null;
+  origin: string | null;
 }
 
 interface JobRow {
@@ -87,6 +90,7 @@ function batchFromRow(row: BatchRow): BatchRecord {
     cancelInitiatedAt: row.cancel_initiated_at,
     archivedAt: row.archived_at,
     idempotencyKey: row.idempotency_key,
+    origin: row.origin ?? null,
   };
 }
 
@@ -123,8 +127,8 @@ export class BatchStore {
   async insert(batch: BatchRecord): Promise<void> {
     await this.db
       .prepare(
-        `INSERT INTO batches (id, owner, provider, state, request_count, processing, succeeded, errored, canceled, expired, created_at, expires_at, ended_at, cancel_initiated_at, archived_at, idempotency_key, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO batches (id, owner, provider, state, request_count, processing, succeeded, errored, canceled, expired, created_at, expires_at, ended_at, cancel_initiated_at, archived_at, idempotency_key, updated_at, origin)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
         batch.id,
@@ -144,6 +148,7 @@ export class BatchStore {
         batch.archivedAt,
         batch.idempotencyKey,
         new Date().toISOString(),
+        batch.origin,
       )
       .run();
   }

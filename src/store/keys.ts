@@ -10,6 +10,15 @@ export interface VirtualKey {
   models: string[] | null;
   createdAt: string;
   revokedAt: string | null;
+  /** Where this key's own batches' webhooks go, or null. */
+  webhookUrl?: string | null;
+}
+
+/** A key's webhook destination, with its signing secret still sealed. */
+export interface KeyWebhook {
+  url: string | null;
+  secretSealed: string | null;
+  revoked: boolean;
 }
 
 interface KeyRow {
@@ -19,6 +28,7 @@ interface KeyRow {
   models: string | null;
   created_at: string;
   revoked_at: string | null;
+  webhook_url?: string | null;
 }
 
 function fromRow(row: KeyRow): VirtualKey {
@@ -29,6 +39,7 @@ function fromRow(row: KeyRow): VirtualKey {
     models: row.models ? (JSON.parse(row.models) as string[]) : null,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
+    webhookUrl: row.webhook_url ?? null,
   };
 }
 
@@ -61,6 +72,27 @@ export class KeyStore {
   async list(): Promise<VirtualKey[]> {
     const { results } = await this.db.prepare(`SELECT * FROM virtual_keys ORDER BY id DESC`).all<KeyRow>();
     return results.map(fromRow);
+  }
+
+  /** The key, or null when unknown. */
+  async get(id: string): Promise<VirtualKey | null> {
+    const row = await this.db.prepare(`SELECT * FROM virtual_keys WHERE id = ?`).bind(id).first<KeyRow>();
+    return row ? fromRow(row) : null;
+  }
+
+  /** Sets (or with nulls removes) the key's webhook; false for an unknown key. */
+  async setWebhook(id: string, url: string | null, secretSealed: string | null): Promise<boolean> {
+    const result = await this.db.prepare(`UPDATE virtual_keys SET webhook_url = ?, webhook_secret_sealed = ? WHERE id = ?`).bind(url, secretSealed, id).run();
+    return result.meta.changes > 0;
+  }
+
+  /** The key's webhook destination, or null for an unknown key. */
+  async webhook(id: string): Promise<KeyWebhook | null> {
+    const row = await this.db
+      .prepare(`SELECT webhook_url, webhook_secret_sealed, revoked_at FROM virtual_keys WHERE id = ?`)
+      .bind(id)
+      .first<{ webhook_url: string | null; webhook_secret_sealed: string | null; revoked_at: string | null }>();
+    return row ? { url: row.webhook_url, secretSealed: row.webhook_secret_sealed, revoked: row.revoked_at !== null } : null;
   }
 
   /** Revokes and returns the key's hash (to drop it from caches), or null for an unknown key. */
