@@ -34,6 +34,8 @@ export default defineConfig({
                 BEDROCK_BATCH_MIN_RECORDS: "2",
                 UPSTREAM_RETRY_BASE_MS: "1",
                 ADMIN_TOKEN: "test-admin-token",
+                // Webhook retries after 1 s, 2 s, … (default 30 s), so that retries happen within a test.
+                WEBHOOK_RETRY_BASE_SECONDS: "1",
               },
             },
           })),

@@ -40,10 +40,11 @@ describe("admin API", () => {
       models: ["gpt-4o-mini"],
       created_at: expect.any(String),
       revoked_at: null,
+      webhook_url: null,
       key: expect.stringMatching(/^bbk_[1-9A-HJ-NP-Za-km-z]{40}$/),
     });
     const listed = await (await call("/admin/keys", { key: null, headers: ADMIN })).json();
-    expect(listed).toEqual({ data: [{ id: created.id, name: "team-a", providers: ["openai", "anthropic"], models: ["gpt-4o-mini"], created_at: created.created_at, revoked_at: null }] });
+    expect(listed).toEqual({ data: [{ id: created.id, name: "team-a", providers: ["openai", "anthropic"], models: ["gpt-4o-mini"], created_at: created.created_at, revoked_at: null, webhook_url: null }] });
     expect(JSON.stringify(listed)).not.toContain(created.key);
     const stored = await env.DB.prepare("SELECT * FROM virtual_keys").all();
     expect(JSON.stringify(stored.results)).not.toContain(created.key);
