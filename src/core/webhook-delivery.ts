@@ -16,7 +16,7 @@ import { GATEWAY_DESTINATION } from "./webhooks";
 export const ATTEMPT_TIMEOUT_MS = 10_000;
 /** Failed deliveries are retried until this long after their event. */
 export const RETRY_FOR_MS = 24 * 3_600_000;
-/** The longest delay a queue message may have (Cloudflare Queues: 12 hours). */
+/** The longest delay a queue message may have (see docs/sources/cloudflare.md § Queues: a message's delay is at most 12 hours). */
 export const MAX_DELAY_SECONDS = 43_200;
 /** Pending deliveries this long past due have lost their queue message: the sweep queues them again. */
 export const OVERDUE_AFTER_MS = 15 * 60_000;
@@ -108,7 +108,8 @@ export async function requeueOverdueDeliveries(gateway: Gateway, now: number): P
 
 /**
  * The three Standard Webhooks headers for one attempt: the event's ID (the same on every
- * retry), this attempt's time, and `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`
+ * retry), this attempt's time (receivers refuse old ones: see docs/sources/standard-webhooks.md
+ * § Receivers refuse timestamps more than 5 minutes away), and `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`
  * keyed by the secret's base64-decoded part (computed by the `standardwebhooks` package).
  *
  * @example
