@@ -92,7 +92,8 @@ export function gatewayWebhook(env: Record<string, unknown>): GatewayWebhook {
  */
 export function describeGatewayWebhook(env: Record<string, unknown>): { level: "info" | "error"; message: string } {
   const hook = gatewayWebhook(env);
-  if (hook.url) return { level: "info", message: `webhooks: every batch's events go to ${hook.url}` };
+  // The query is left out: some receivers take a token there.
+  if (hook.url) return { level: "info", message: `webhooks: every batch's events go to ${new URL(hook.url).origin}${new URL(hook.url).pathname}` };
   if (hook.problem) return { level: "error", message: `webhooks: the gateway-wide webhook is off: ${hook.problem}` };
   return { level: "info", message: "webhooks: no gateway-wide WEBHOOK_URL; only virtual keys' own webhooks are sent" };
 }

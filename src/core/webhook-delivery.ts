@@ -39,7 +39,7 @@ export interface DeliverOptions {
  * retryDelaySeconds(3, 30) // 120
  */
 export function retryDelaySeconds(retry: number, base: number): number {
-  return Math.min(base * 2 ** (retry - 1), MAX_DELAY_SECONDS);
+  return Math.min(Math.ceil(base * 2 ** (retry - 1)), MAX_DELAY_SECONDS);
 }
 
 /**

@@ -13,7 +13,7 @@ import { deliverWebhook, requeueOverdueDeliveries, retryDelaySeconds } from "../
 import { batchEnded } from "../../src/core/webhooks";
 import { ADAPTERS } from "../../src/providers/index";
 import { BATCHES, type WireBatch } from "./support/batches";
-import { call, errorOf, GATEWAY } from "./support/gateway";
+import { call, callWithEnv, errorOf, GATEWAY } from "./support/gateway";
 import { twoRequests } from "./support/requests";
 import { json } from "./support/responses";
 import { RECEIVER, useReceiver, type Received } from "./support/receiver";
@@ -308,6 +308,12 @@ describe("the gateway-wide webhook", () => {
     expect(await requeueOverdueDeliveries(gateway, start + 16 * 60_000)).toBe(0);
   });
 
+  it("names results at PUBLIC_URL in retrieve too, when it is set", async () => {
+    const batch = await endedBatch();
+    const res = await callWithEnv({ PUBLIC_URL: "https://gw.example.com/" }, `${BATCHES}/${batch.id}`);
+    expect(await json<WireBatch>(res)).toEqual({ ...batch, results_url: `https://gw.example.com${BATCHES}/${batch.id}/results` });
+  });
+
   it("retries for at least 24 hours within the queue's 12-hour delay limit", () => {
     let elapsed = 0;
     let retry = 0;
@@ -325,6 +331,7 @@ describe("the gateway-wide webhook", () => {
       message: "webhooks: every batch's events go to https://h.example.com/x",
     });
     expect(describeGatewayWebhook({ WEBHOOK_URL: "http://h.example.com/x", WEBHOOK_SECRET: GATEWAY_SECRET })).toMatchObject({ level: "error", message: expect.stringContaining("must be an https:// URL") });
+    expect(describeGatewayWebhook({ WEBHOOK_URL: "https://h.example.com/x?token=abc", WEBHOOK_SECRET: GATEWAY_SECRET }).message).toBe("webhooks: every batch's events go to https://h.example.com/x");
     expect(describeGatewayWebhook({ WEBHOOK_URL: "https://h.example.com/x" })).toMatchObject({ level: "error", message: expect.stringContaining("WEBHOOK_SECRET must be set") });
     expect(describeGatewayWebhook({ WEBHOOK_URL: "https://h.example.com/x", WEBHOOK_SECRET: "hunter2" })).toMatchObject({ level: "error" });
   });
