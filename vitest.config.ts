@@ -37,6 +37,8 @@ export default defineConfig({
                 UPSTREAM_RETRY_BASE_MS: "1",
                 // No ADMIN_TOKEN: the Worker runs open (any key, one owner); tests of virtual
                 // keys close it (useClosedGateway in test/worker/support/gateway.ts).
+                // Webhook retries after 1 s, 2 s, … (default 30 s), so that retries happen within a test.
+                WEBHOOK_RETRY_BASE_SECONDS: "1",
               },
             },
           })),
