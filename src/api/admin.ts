@@ -1,57 +1,134 @@
 /**
- * `/admin/keys`: virtual keys, managed with `Authorization: Bearer <ADMIN_TOKEN>`. Without
- * `ADMIN_TOKEN` the admin API does not exist (404).
+ * `/admin/keys`: virtual keys, their limits and webhooks, and `/admin/webhooks/deliveries`,
+ * managed with `Authorization: Bearer <ADMIN_TOKEN>`. Without `ADMIN_TOKEN` the admin API does not exist (404); with one shorter
+ * than 32 characters every admin call is refused (500, and a log line) until a longer one is
+ * set. Every admin call counts against a per-client-address rate limit, before the token is
+ * checked, so that the token cannot be guessed at speed.
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { createKey, revokeKey, type KeyCache } from "../core/keys";
+import { adminToken, MIN_ADMIN_TOKEN_LENGTH } from "../core/admin-token";
+import { createKey, revokeKey, updateKeyLimits, type KeyCache } from "../core/keys";
+import { RPM_TIERS } from "../core/limits";
+import { checkWebhookUrl } from "../core/webhook-config";
+import { setKeyWebhook } from "../core/webhooks";
 import { secretsEqual } from "../lib/crypto";
-import { GatewayError } from "../lib/errors";
+import { GatewayError, RateLimitedError } from "../lib/errors";
 import { PROVIDER_NAMES } from "../providers/types";
-import { KeyStore, type VirtualKey } from "../store/keys";
+import { KeyStore, NO_LIMITS, type KeyLimits, type VirtualKey } from "../store/keys";
+import { WebhookStore, type WebhookDelivery } from "../store/webhooks";
 import type { AppEnv } from "./env";
 
 export const admin = new Hono<AppEnv>();
+
+/** Admin calls per client address per minute (the ADMIN_RATE_LIMIT binding's own limit, in wrangler.toml). */
+const ADMIN_RATE_PERIOD_SECONDS = 60;
+
+const limitFields = {
+  requests_per_minute: z
+    .number()
+    .int()
+    .refine((value) => (RPM_TIERS as readonly number[]).includes(value), { message: `must be one of ${RPM_TIERS.join(", ")} (or null for no limit)` })
+    .nullable()
+    .optional(),
+  max_batches_in_progress: z.number().int().min(1).max(100_000).nullable().optional(),
+  monthly_budget_usd: z.number().positive().max(1e9).nullable().optional(),
+};
+
+/** What a key's webhook may be set to: a URL (checked by setKeyWebhook), or null to remove it. */
+const webhookUrlField = z.string().min(1).max(2000).nullable().optional();
 
 const newKeyBody = z.strictObject({
   name: z.string().min(1).max(200),
   providers: z.array(z.enum(PROVIDER_NAMES)).min(1).nullable().optional(),
   models: z.array(z.string().min(1).max(200)).min(1).nullable().optional(),
+  ...limitFields,
+  webhook_url: webhookUrlField,
 });
 
+/** The fields `PATCH /admin/keys/{id}` may change; each one absent is left as it is. */
+const keyUpdateBody = z.strictObject({ ...limitFields, webhook_url: webhookUrlField });
+
+const deliveriesQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+interface RateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
 admin.use(async (c, next) => {
-  const token = typeof c.env.ADMIN_TOKEN === "string" ? c.env.ADMIN_TOKEN : "";
-  if (!token) throw GatewayError.notFound(`Not found: ${c.req.method} ${new URL(c.req.url).pathname}`);
+  const token = adminToken(c.env);
+  if (token.state === "unset") throw GatewayError.notFound(`Not found: ${c.req.method} ${new URL(c.req.url).pathname}`);
+  const limiter = c.env.ADMIN_RATE_LIMIT as RateLimiter | undefined;
+  if (limiter) {
+    // Cloudflare sets CF-Connecting-IP on every request it serves (see
+    // docs/sources/cloudflare.md § CF-Connecting-IP); locally it may be absent.
+    const client = c.req.header("cf-connecting-ip") ?? "unknown";
+    const { success } = await limiter.limit({ key: client });
+    if (!success) throw new RateLimitedError("Too many admin API calls from this address; retry in a minute.", ADMIN_RATE_PERIOD_SECONDS);
+  }
+  if (token.state === "weak") {
+    // Refused on every call, whoever asks: a guessable token must never authorize anything.
+    // 500: the fault is the deployment's, not the caller's (and no token would be right).
+    console.error(`ADMIN_TOKEN is ${token.length} characters long; at least ${MIN_ADMIN_TOKEN_LENGTH} are required. The admin API refuses every call until it is replaced.`);
+    throw new GatewayError(
+      500,
+      "api_error",
+      `The admin API is disabled: ADMIN_TOKEN is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters. Set a longer one (for example \`openssl rand -hex 32\`).`,
+    );
+  }
   const presented = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? "";
-  if (!(await secretsEqual(presented, token))) {
+  if (!(await secretsEqual(presented, token.token))) {
     throw new GatewayError(401, "authentication_error", "The admin API needs Authorization: Bearer <ADMIN_TOKEN>.");
   }
   await next();
 });
 
 admin.post("/keys", async (c) => {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw GatewayError.invalid("The request body is not valid JSON.");
-  }
-  const parsed = newKeyBody.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw GatewayError.invalid(`${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
-  }
-  const { key, secret } = await createKey(store(c.env.DB), cache(c.env), {
-    name: parsed.data.name,
-    providers: parsed.data.providers ?? null,
-    models: parsed.data.models ?? null,
+  const body = parseBody(newKeyBody, await jsonBody(c.req.raw));
+  // Checked before the key exists, so that a bad URL creates nothing.
+  if (body.webhook_url) checkWebhookUrl(body.webhook_url, "webhook_url");
+  const keys = store(c.env.DB);
+  const { key, secret } = await createKey(keys, {
+    name: body.name,
+    providers: body.providers ?? null,
+    models: body.models ?? null,
+    limits: { ...NO_LIMITS, ...limitsOf(body) },
   });
-  return c.json({ ...keyToWire(key), key: secret });
+  if (!body.webhook_url) return c.json({ ...keyToWire(key), key: secret });
+  const webhook = await setKeyWebhook(keys, c.env, key.id, body.webhook_url);
+  return c.json({ ...keyToWire((await keys.get(key.id)) ?? key), key: secret, webhook_secret: webhook.secret });
 });
 
 admin.get("/keys", async (c) => {
   const keys = await store(c.env.DB).list();
   return c.json({ data: keys.map(keyToWire) });
+});
+
+admin.patch("/keys/:id", async (c) => {
+  const id = c.req.param("id");
+  const body = parseBody(keyUpdateBody, await jsonBody(c.req.raw));
+  const keys = store(c.env.DB);
+  const existing = await keys.get(id);
+  if (!existing) throw GatewayError.notFound(`Virtual key not found: ${id}`);
+  if (existing.revokedAt) throw GatewayError.invalid(`Virtual key ${id} is revoked and can no longer be changed.`);
+  // Checked before anything changes, so that a bad URL changes nothing.
+  if (body.webhook_url) checkWebhookUrl(body.webhook_url, "webhook_url");
+  let key = await updateKeyLimits(keys, cache(c.env), id, limitsOf(body));
+  const extra: { webhook_secret?: string } = {};
+  if (body.webhook_url !== undefined) {
+    const webhook = await setKeyWebhook(keys, c.env, id, body.webhook_url);
+    if (webhook.secret) extra.webhook_secret = webhook.secret;
+    key = (await keys.get(id)) ?? key;
+  }
+  return c.json({ ...keyToWire(key), ...extra });
+});
+
+admin.get("/webhooks/deliveries", async (c) => {
+  const query = parseBody(deliveriesQuery, c.req.query());
+  const deliveries = await new WebhookStore(c.env.DB).recent(query.limit ?? 100);
+  return c.json({ data: deliveries.map(deliveryToWire) });
 });
 
 admin.delete("/keys/:id", async (c) => {
@@ -60,8 +137,65 @@ admin.delete("/keys/:id", async (c) => {
   return c.json({ id, type: "virtual_key_revoked" });
 });
 
+async function jsonBody(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    throw GatewayError.invalid("The request body is not valid JSON.");
+  }
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw GatewayError.invalid(`${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
+  }
+  return parsed.data;
+}
+
+/** The limits a body sets (absent fields are left out, null clears a limit). */
+function limitsOf(body: { requests_per_minute?: number | null; max_batches_in_progress?: number | null; monthly_budget_usd?: number | null }): Partial<KeyLimits> {
+  const limits: Partial<KeyLimits> = {};
+  if (body.requests_per_minute !== undefined) limits.requestsPerMinute = body.requests_per_minute;
+  if (body.max_batches_in_progress !== undefined) limits.maxBatchesInProgress = body.max_batches_in_progress;
+  if (body.monthly_budget_usd !== undefined) limits.monthlyBudgetUsd = body.monthly_budget_usd;
+  return limits;
+}
+
 function keyToWire(key: VirtualKey) {
-  return { id: key.id, name: key.name, providers: key.providers, models: key.models, created_at: key.createdAt, revoked_at: key.revokedAt };
+  return {
+    id: key.id,
+    name: key.name,
+    providers: key.providers,
+    models: key.models,
+    requests_per_minute: key.limits.requestsPerMinute,
+    max_batches_in_progress: key.limits.maxBatchesInProgress,
+    monthly_budget_usd: key.limits.monthlyBudgetUsd,
+    created_at: key.createdAt,
+    revoked_at: key.revokedAt,
+    webhook_url: key.webhookUrl ?? null,
+  };
+}
+
+/** A delivery as the admin API lists it: never its secret. */
+function deliveryToWire(delivery: WebhookDelivery) {
+  return {
+    id: delivery.id,
+    type: "webhook_delivery" as const,
+    event_id: delivery.eventId,
+    event_type: delivery.eventType,
+    batch_id: delivery.batchId,
+    destination: delivery.destination,
+    url: delivery.url,
+    status: delivery.state,
+    tries: delivery.tries,
+    last_response_status: delivery.lastStatus,
+    last_error: delivery.lastError,
+    last_attempt_at: delivery.lastAttemptAt,
+    next_attempt_at: delivery.state === "pending" ? delivery.nextAttemptAt : null,
+    created_at: delivery.createdAt,
+  };
 }
 
 function store(db: D1Database): KeyStore {
