@@ -1,10 +1,21 @@
 /**
  * Virtual keys as the dashboard's keys page manages them: the same services the admin API
- * calls (src/core/keys.ts), over the same store.
+ * calls (src/core/keys.ts, src/core/webhooks.ts), over the same store.
  */
+import { GatewayError } from "../lib/errors";
 import type { ProviderName } from "../providers/types";
-import { KeyStore, type VirtualKey } from "../store/keys";
-import { createKey, revokeKey, type KeyCache } from "./keys";
+import { KeyStore, NO_LIMITS, type KeyLimits, type VirtualKey } from "../store/keys";
+import { createKey, revokeKey, updateKeyLimits, type KeyCache } from "./keys";
+import { checkWebhookUrl } from "./webhook-config";
+import { setKeyWebhook } from "./webhooks";
+
+export interface NewKeyInput {
+  name: string;
+  providers: ProviderName[] | null;
+  models: string[] | null;
+  limits: Partial<KeyLimits>;
+  webhookUrl: string | null;
+}
 
 /**
  * Every key, newest first, revoked ones included.
@@ -17,17 +28,48 @@ export async function listKeys(db: D1Database): Promise<VirtualKey[]> {
 }
 
 /**
- * Creates a key; its secret is in the answer only.
+ * Creates a key, and its webhook when a URL is given; both secrets are in the answer only.
+ * A URL that may not receive webhooks is refused before the key exists.
  *
  * @example
- * const { key, secret } = await createKeyNamed(env.DB, env.AUTH_CACHE, { name: "team-a", providers: null, models: null });
+ * const { key, secret } = await createKeyWith(env.DB, env, { name: "team-a", providers: null, models: null, limits: {}, webhookUrl: null });
  */
-export async function createKeyNamed(
+export async function createKeyWith(db: D1Database, env: Record<string, unknown>, input: NewKeyInput): Promise<{ key: VirtualKey; secret: string; webhookSecret: string | null }> {
+  if (input.webhookUrl) checkWebhookUrl(input.webhookUrl, "webhook_url");
+  const keys = new KeyStore(db);
+  const { key, secret } = await createKey(keys, { name: input.name, providers: input.providers, models: input.models, limits: { ...NO_LIMITS, ...input.limits } });
+  if (!input.webhookUrl) return { key, secret, webhookSecret: null };
+  const webhook = await setKeyWebhook(keys, env, key.id, input.webhookUrl);
+  return { key: (await keys.get(key.id)) ?? key, secret, webhookSecret: webhook.secret };
+}
+
+/**
+ * Changes a key's limits (those given) and its webhook (a URL sets it with a new secret,
+ * returned only here; null removes it; undefined leaves it). 404 for an unknown key, 400 for
+ * a revoked one, as the admin API's PATCH answers.
+ *
+ * @example
+ * const { webhookSecret } = await updateKey(env.DB, env.AUTH_CACHE, env, "vkey_01…", { limits: {}, webhookUrl: "https://hooks.example.com/b" });
+ */
+export async function updateKey(
   db: D1Database,
   cache: KeyCache | null,
-  input: { name: string; providers: ProviderName[] | null; models: string[] | null },
-): Promise<{ key: VirtualKey; secret: string }> {
-  return createKey(new KeyStore(db), cache, input);
+  env: Record<string, unknown>,
+  id: string,
+  change: { limits: Partial<KeyLimits>; webhookUrl?: string | null },
+): Promise<{ key: VirtualKey; webhookSecret: string | null }> {
+  const keys = new KeyStore(db);
+  const existing = await keys.get(id);
+  if (!existing) throw GatewayError.notFound(`Virtual key not found: ${id}`);
+  if (existing.revokedAt) throw GatewayError.invalid(`Virtual key ${id} is revoked and can no longer be changed.`);
+  if (change.webhookUrl) checkWebhookUrl(change.webhookUrl, "webhook_url");
+  let key = await updateKeyLimits(keys, cache, id, change.limits);
+  let webhookSecret: string | null = null;
+  if (change.webhookUrl !== undefined) {
+    webhookSecret = (await setKeyWebhook(keys, env, id, change.webhookUrl)).secret;
+    key = (await keys.get(id)) ?? key;
+  }
+  return { key, webhookSecret };
 }
 
 /**

@@ -8,6 +8,7 @@ import { GatewayError } from "../lib/errors";
 import type { BatchResultLine, RequestCounts } from "../providers/types";
 import type { BatchRecord, JobRecord } from "../store/batches";
 import type { FileRecord } from "../store/files";
+import type { WebhookDelivery } from "../store/webhooks";
 import type { PageOf } from "../store/pages";
 import { batchResults, cancelBatch, endedBatch, getBatch } from "./batches";
 import type { Gateway } from "./gateway";
@@ -116,6 +117,17 @@ export async function cancelFor(gateway: Gateway, viewer: Viewer, id: string): P
  */
 export async function listFilesFor(gateway: Gateway, viewer: Viewer, page: { limit: number; afterId?: string }): Promise<PageOf<FileRecord>> {
   return gateway.files.listOf(viewer.owner, page, new Date().toISOString());
+}
+
+/**
+ * The most recent webhook deliveries the viewer may see: every one for the admin, those to
+ * its own webhook for a key (never the gateway-wide webhook's).
+ *
+ * @example
+ * const deliveries = await deliveriesFor(gateway, viewer, 100);
+ */
+export async function deliveriesFor(gateway: Gateway, viewer: Viewer, limit: number): Promise<WebhookDelivery[]> {
+  return viewer.owner === null ? gateway.webhooks.recent(limit) : gateway.webhooks.recentTo(viewer.owner, limit);
 }
 
 /** The owner under whom the viewer may read batch `id`: their own, or, for the admin, whoever's it is. */

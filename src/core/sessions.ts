@@ -9,6 +9,7 @@
 import { GatewayError } from "../lib/errors";
 import { randomToken, secretsEqual, sha256Hex } from "../lib/crypto";
 import { KeyStore } from "../store/keys";
+import { adminToken, closedGateway } from "./admin-token";
 import { identify, SHARED_OWNER, type Caller, type KeyCache } from "./keys";
 
 /** How long a session lasts from sign-in (no sliding: sign in again after it). */
@@ -104,7 +105,7 @@ async function roleOf(deps: SessionDeps, presented: string): Promise<SessionRole
   const token = adminTokenOf(deps.env);
   if (token !== null && (await secretsEqual(presented, token))) return { kind: "admin", tokenHash: await sha256Hex(token) };
   // The API's own identification: the same keys get in, and each sees what the API shows it.
-  const caller = await identify(new KeyStore(deps.db), deps.kv, presented);
+  const caller = await identify(new KeyStore(deps.db), deps.kv, presented, closedGateway(deps.env));
   return caller.key ? { kind: "key", keyHash: await sha256Hex(presented) } : { kind: "shared" };
 }
 
@@ -120,15 +121,15 @@ async function viewerOf(deps: SessionDeps, stored: StoredSession): Promise<Viewe
     if (!key) return null;
     return { kind: "key", owner: key.id, caller: { owner: key.id, key }, label: key.name, csrf };
   }
-  // A shared session lasts while the API would still let anyone in as the shared owner.
-  const caller = await identify(new KeyStore(deps.db), deps.kv, "dashboard-open-gateway").catch(() => null);
-  if (caller?.owner !== SHARED_OWNER) return null;
-  return { kind: "shared", owner: SHARED_OWNER, caller, label: "open gateway", csrf };
+  // A shared session lasts while the gateway is open (no ADMIN_TOKEN), as the API's shared owner does.
+  if (closedGateway(deps.env)) return null;
+  return { kind: "shared", owner: SHARED_OWNER, caller: { owner: SHARED_OWNER, key: null }, label: "open gateway", csrf };
 }
 
-/** The admin token, when the admin API exists. */
+/** The admin token, when it may authorize anything (set, and not too short to be guessed). */
 function adminTokenOf(env: Record<string, unknown>): string | null {
-  return typeof env.ADMIN_TOKEN === "string" && env.ADMIN_TOKEN.length > 0 ? env.ADMIN_TOKEN : null;
+  const token = adminToken(env);
+  return token.state === "ok" ? token.token : null;
 }
 
 function requireKv(deps: SessionDeps): KeyCache {

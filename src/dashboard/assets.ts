@@ -38,9 +38,12 @@ dl.facts dt { color:var(--muted); } dl.facts dd { margin:0; }
 .secret { background:#e8f5ec; border:1px solid #9fd3b0; padding:.6rem .9rem; margin:0 0 1rem; }
 .secret code { font-size:1.05em; user-select:all; }
 form.inline { display:inline; }
+details { display:inline-block; margin-right:.4rem; } details summary { cursor:pointer; color:var(--accent); }
+details form.card { position:absolute; right:1.5rem; z-index:1; box-shadow:0 4px 16px rgba(0,0,0,.12); max-width:46rem; }
+.status.delivered { color:var(--ok); border-color:var(--ok); } .status.failed { color:var(--err); border-color:var(--err); } .status.pending { color:var(--warn); border-color:var(--warn); }
 form.card { background:#fff; border:1px solid var(--line); padding:.8rem 1rem; display:flex; flex-wrap:wrap; gap:.6rem; align-items:end; margin-bottom:1rem; }
 form.card label { display:flex; flex-direction:column; gap:.2rem; color:var(--muted); font-size:.9em; }
-input[type=text], input[type=password], input[type=url] { padding:.35rem .5rem; border:1px solid var(--line); border-radius:3px; font:inherit; min-width:14rem; }
+input[type=text], input[type=password], input[type=url], input[type=number], select { padding:.35rem .5rem; border:1px solid var(--line); border-radius:3px; font:inherit; min-width:14rem; }
 button { font:inherit; padding:.35rem .8rem; border:1px solid var(--accent); background:var(--accent); color:#fff; border-radius:3px; cursor:pointer; }
 button.quiet { background:#fff; color:var(--accent); }
 button.danger { background:#fff; color:var(--err); border-color:var(--err); }

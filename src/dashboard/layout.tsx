@@ -46,7 +46,7 @@ export const Layout: FC<LayoutProps> = ({ title, viewer, section, features, chil
               {link("files", "/dashboard/files", "Files")}
               {features?.usage ? link("usage", "/dashboard/usage", "Usage") : null}
               {viewer.kind === "admin" ? link("keys", "/dashboard/keys", "Keys") : null}
-              {viewer.kind === "admin" && features?.deliveries ? link("deliveries", "/dashboard/deliveries", "Webhook deliveries") : null}
+              {features?.deliveries ? link("deliveries", "/dashboard/deliveries", "Webhook deliveries") : null}
             </nav>
             <span class="who" data-viewer={viewer.kind}>
               {viewer.kind === "key" ? `key: ${viewer.label}` : viewer.label}

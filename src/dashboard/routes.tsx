@@ -7,19 +7,22 @@ import { Hono, type Context } from "hono";
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { createGateway } from "../core/gateway";
-import { createKeyNamed, listKeys, revokeKeyById } from "../core/key-admin";
+import { createKeyWith, listKeys, revokeKeyById, updateKey, type NewKeyInput } from "../core/key-admin";
+import { RPM_TIERS } from "../core/limits";
 import type { KeyCache } from "../core/keys";
-import { batchDetailFor, cancelFor, firstErroredFor, listBatchesFor, listFilesFor, resultsFor } from "../core/overview";
+import { batchDetailFor, cancelFor, deliveriesFor, firstErroredFor, listBatchesFor, listFilesFor, resultsFor } from "../core/overview";
 import { closeSession, csrfMatches, openSession, resumeSession, type SessionDeps, type Viewer } from "../core/sessions";
-import { GatewayError } from "../lib/errors";
+import { GatewayError, RateLimitedError } from "../lib/errors";
 import { toJsonLines } from "../lib/jsonl";
 import { randomToken, secretsEqual } from "../lib/crypto";
 import { PROVIDER_NAMES, type ProviderAdapter, type ProviderName } from "../providers/types";
+import type { KeyLimits } from "../store/keys";
 import { LIVE_SCRIPT, STYLESHEET } from "./assets";
 import type { DashboardEnv } from "./env";
 import type { LayoutProps } from "./layout";
 import { BatchPage } from "./pages/batch";
 import { BatchesPage } from "./pages/batches";
+import { DeliveriesPage } from "./pages/deliveries";
 import { FilesPage } from "./pages/files";
 import { KeysPage } from "./pages/keys";
 import { MessagePage } from "./pages/message";
@@ -30,6 +33,7 @@ import { clearSessionCookie, sessionCookie, setSessionCookie, setSignInCookie, s
 export const REFRESH_SECONDS = 3;
 const PAGE_SIZE = 25;
 const FIRST_ERRORED = 5;
+const DELIVERIES = 100;
 
 /** Scripts and styles from this origin only, nothing inline; no framing; forms post here only. */
 const CONTENT_SECURITY_POLICY =
@@ -71,6 +75,12 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
   });
 
   app.post("/sign-in", async (c) => {
+    // Each attempt counts against the admin API's limit per client address, so that neither
+    // the admin token nor a key can be guessed at speed here either.
+    const limiter = c.env.ADMIN_RATE_LIMIT as { limit(options: { key: string }): Promise<{ success: boolean }> } | undefined;
+    if (limiter && !(await limiter.limit({ key: c.req.header("cf-connecting-ip") ?? "unknown" })).success) {
+      throw new RateLimitedError("Too many sign-in attempts from this address; wait a minute and try again.", 60);
+    }
     const form = await c.req.parseBody();
     const expected = signInCookie(c);
     if (!expected || typeof form.csrf !== "string" || !(await secretsEqual(form.csrf, expected))) {
@@ -159,24 +169,54 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
 
   app.get("/keys", async (c) => {
     const viewer = adminOnly(c);
-    return c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} created={null} error={null} />));
+    return c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} created={null} updated={null} error={null} />));
   });
 
   app.post("/keys", async (c) => {
     const viewer = adminOnly(c);
-    const form = await c.req.parseBody();
-    const input = newKeyInput(form);
-    if ("error" in input) {
-      return c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} created={null} error={input.error} />), 400);
+    const keysPage = async (props: Pick<Parameters<typeof KeysPage>[0], "created" | "error">, status: 200 | 400) =>
+      c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} updated={null} {...props} />), status);
+    const input = newKeyInput(await c.req.parseBody());
+    if ("error" in input) return keysPage({ created: null, error: input.error }, 400);
+    try {
+      return keysPage({ created: await createKeyWith(c.env.DB, c.env, input), error: null }, 200);
+    } catch (error) {
+      if (error instanceof GatewayError && error.status === 400) return keysPage({ created: null, error: error.message }, 400);
+      throw error;
     }
-    const created = await createKeyNamed(c.env.DB, cache(c), input);
-    return c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} created={created} error={null} />));
+  });
+
+  app.post("/keys/:id", async (c) => {
+    const viewer = adminOnly(c);
+    const keysPage = async (props: Pick<Parameters<typeof KeysPage>[0], "updated" | "error">, status: 200 | 400) =>
+      c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} created={null} {...props} />), status);
+    const form = await c.req.parseBody();
+    const limits = limitsInput(form);
+    if ("error" in limits) return keysPage({ updated: null, error: limits.error }, 400);
+    const id = c.req.param("id");
+    const current = (await listKeys(c.env.DB)).find((key) => key.id === id);
+    if (!current) throw GatewayError.notFound(`Virtual key not found: ${id}`);
+    // The form shows the current URL: the same URL keeps its signing secret, another sets a new one, empty removes it.
+    const url = typeof form.webhook_url === "string" ? form.webhook_url.trim() : "";
+    const webhookUrl = url === (current.webhookUrl ?? "") ? undefined : url || null;
+    try {
+      return keysPage({ updated: await updateKey(c.env.DB, cache(c), c.env, id, { limits: limits.limits, webhookUrl }), error: null }, 200);
+    } catch (error) {
+      if (error instanceof GatewayError && error.status === 400) return keysPage({ updated: null, error: error.message }, 400);
+      throw error;
+    }
   });
 
   app.post("/keys/:id/revoke", async (c) => {
     adminOnly(c);
     await revokeKeyById(c.env.DB, cache(c), c.req.param("id"));
     return c.redirect("/dashboard/keys", 303);
+  });
+
+  app.get("/deliveries", async (c) => {
+    const viewer = c.var.viewer;
+    const deliveries = await deliveriesFor(c.var.gateway, viewer, DELIVERIES);
+    return c.html(page(<DeliveriesPage viewer={viewer} features={features(c)} deliveries={deliveries} refreshSeconds={REFRESH_SECONDS} />));
   });
 
   return app;
@@ -197,7 +237,7 @@ function cache(c: Context<DashboardEnv>): KeyCache | null {
 
 /** Which optional pages this gateway has data for. */
 function features(_c: Context<DashboardEnv>): NonNullable<LayoutProps["features"]> {
-  return { deliveries: false, usage: false };
+  return { deliveries: true, usage: false };
 }
 
 function adminOnly(c: Context<DashboardEnv>): Viewer {
@@ -219,22 +259,48 @@ function signInForm(c: Context<DashboardEnv>, error: string | null, status: 200 
 }
 
 /** The create-key form's fields, checked as the admin API checks its body. */
-function newKeyInput(form: Record<string, unknown>): { name: string; providers: ProviderName[] | null; models: string[] | null } | { error: string } {
-  const name = typeof form.name === "string" ? form.name.trim() : "";
+function newKeyInput(form: Record<string, unknown>): NewKeyInput | { error: string } {
+  const name = text(form.name);
   if (!name || name.length > 200) return { error: "name: between 1 and 200 characters" };
   const list = (value: unknown) =>
-    typeof value === "string"
-      ? value
-          .split(",")
-          .map((item) => item.trim())
-          .filter(Boolean)
-      : [];
+    text(value)
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean);
   const providers = list(form.providers);
   const unknown = providers.find((provider) => !(PROVIDER_NAMES as readonly string[]).includes(provider));
   if (unknown !== undefined) return { error: `providers: ${unknown} is not one of ${PROVIDER_NAMES.join(", ")}` };
   const models = list(form.models);
   if (models.some((model) => model.length > 200)) return { error: "models: each at most 200 characters" };
-  return { name, providers: providers.length ? (providers as ProviderName[]) : null, models: models.length ? models : null };
+  const limits = limitsInput(form);
+  if ("error" in limits) return limits;
+  const webhookUrl = text(form.webhook_url);
+  if (webhookUrl.length > 2000) return { error: "webhook_url: at most 2000 characters" };
+  return {
+    name,
+    providers: providers.length ? (providers as ProviderName[]) : null,
+    models: models.length ? models : null,
+    limits: limits.limits,
+    webhookUrl: webhookUrl || null,
+  };
+}
+
+/** The limit fields of a key form (empty: no limit), checked as the admin API checks them. */
+function limitsInput(form: Record<string, unknown>): { limits: KeyLimits } | { error: string } {
+  const number = (value: unknown) => (text(value) === "" ? null : Number(text(value)));
+  const rpm = number(form.requests_per_minute);
+  if (rpm !== null && !(RPM_TIERS as readonly number[]).includes(rpm)) return { error: `requests_per_minute: must be one of ${RPM_TIERS.join(", ")} (or empty for no limit)` };
+  const inProgress = number(form.max_batches_in_progress);
+  if (inProgress !== null && !(Number.isInteger(inProgress) && inProgress >= 1 && inProgress <= 100_000)) {
+    return { error: "max_batches_in_progress: a whole number from 1 to 100000 (or empty for no limit)" };
+  }
+  const budget = number(form.monthly_budget_usd);
+  if (budget !== null && !(Number.isFinite(budget) && budget > 0 && budget <= 1e9)) return { error: "monthly_budget_usd: a positive amount (or empty for no budget)" };
+  return { limits: { requestsPerMinute: rpm, maxBatchesInProgress: inProgress, monthlyBudgetUsd: budget } };
+}
+
+function text(value: unknown): string {
+  return typeof value === "string" ? value.trim() : "";
 }
 
 function errorPage(c: Context<DashboardEnv>, error: Error): Response | Promise<Response> {

@@ -151,6 +151,15 @@ export class WebhookStore {
     return results.map(deliveryFromRow);
   }
 
+  /** The most recent deliveries to one destination (a key's own webhook), as `recent` orders them. */
+  async recentTo(destination: string, limit: number): Promise<WebhookDelivery[]> {
+    const { results } = await this.db
+      .prepare(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.destination = ? ORDER BY d.updated_at DESC, d.id DESC LIMIT ?`)
+      .bind(destination, limit)
+      .all<DeliveryRow>();
+    return results.map(deliveryFromRow);
+  }
+
   /** Pending deliveries whose next attempt was due before `before` (their queue message was lost). */
   async overdue(before: string, limit: number): Promise<string[]> {
     const { results } = await this.db

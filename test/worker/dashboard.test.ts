@@ -11,20 +11,21 @@ import { sha256Hex } from "../../src/lib/crypto";
 import { BATCHES, type WireBatch } from "./support/batches";
 import { Browser, hiddenCsrf } from "./support/browser";
 import { uploadFile } from "./support/files";
-import { call } from "./support/gateway";
+import { ADMIN, ADMIN_TOKEN, call, callWithEnv, useClosedGateway } from "./support/gateway";
 import { twoRequests } from "./support/requests";
 import { json } from "./support/responses";
 import { useFakes } from "./support/upstream";
 
 useFakes();
-const ADMIN_TOKEN = env.ADMIN_TOKEN as string;
+// A closed gateway (ADMIN_TOKEN set), as deployed: `call` and every Browser run with it.
+useClosedGateway();
 
 async function newKey(name: string) {
-  return json<{ id: string; key: string }>(await call("/admin/keys", { method: "POST", body: { name }, key: null, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }));
+  return json<{ id: string; key: string }>(await call("/admin/keys", { method: "POST", body: { name }, key: null, headers: ADMIN }));
 }
 
-async function signedIn(key: string, origin?: string): Promise<Browser> {
-  const browser = new Browser(origin);
+async function signedIn(key: string): Promise<Browser> {
+  const browser = new Browser();
   const answer = await browser.signIn(key);
   expect(answer.status, answer.html).toBe(303);
   return browser;
@@ -64,7 +65,7 @@ describe("dashboard sign-in and session cookie", () => {
   });
 
   it("leaves Secure off on loopback only, where npm run dev serves plain http", async () => {
-    const browser = new Browser("http://127.0.0.1:8787");
+    const browser = new Browser({ origin: "http://127.0.0.1:8787" });
     const answer = await browser.signIn(ADMIN_TOKEN);
     const line = cookieLine(answer.setCookies, "bb_session");
     expect(line).not.toMatch(/Secure/);
@@ -80,14 +81,13 @@ describe("dashboard sign-in and session cookie", () => {
     expect(stored).not.toContain(key);
     expect((await browser.get("/dashboard")).html).toContain("key: team-a");
 
-    await call(`/admin/keys/${id}`, { method: "DELETE", key: null, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    await call(`/admin/keys/${id}`, { method: "DELETE", key: null, headers: ADMIN });
     const after = await browser.get("/dashboard");
     expect(after.status).toBe(303);
     expect(after.headers.get("location")).toBe("/dashboard/sign-in");
   });
 
   it("refuses a wrong key, and sends a browser without a session to the sign-in page", async () => {
-    await newKey("exists"); // the gateway is no longer open to any key
     const browser = new Browser();
     const refused = await browser.signIn("bbk_not-a-key");
     expect(refused.status).toBe(401);
@@ -139,7 +139,7 @@ describe("dashboard CSRF", () => {
     expect((await admin.post("/dashboard/keys", { name: "other-session", csrf: otherToken })).status).toBe(403);
     const crossSite = await admin.post("/dashboard/keys", { name: "cross-site", csrf: ownToken }, { origin: "https://evil.example" });
     expect(crossSite.status).toBe(403);
-    const listed = await json<{ data: unknown[] }>(await call("/admin/keys", { key: null, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }));
+    const listed = await json<{ data: unknown[] }>(await call("/admin/keys", { key: null, headers: ADMIN }));
     expect(listed.data).toEqual([]);
 
     const created = await admin.post("/dashboard/keys", { name: "with-token", csrf: ownToken });
@@ -170,8 +170,9 @@ describe("dashboard escaping", () => {
   it("escapes a hostile filename on the files page", async () => {
     // No "/" or "\\" (a filename is its last path segment), no '"' (multipart sends it as %22).
     const hostile = `<img src=x onerror=alert(1)>&<svg onload=alert('x')>.txt`;
-    await uploadFile(hostile, "hello");
-    const page = await (await signedIn("any-key")).get("/dashboard/files");
+    const { key } = await newKey("uploader");
+    await uploadFile(hostile, "hello", { key });
+    const page = await (await signedIn(key)).get("/dashboard/files");
     expect(page.status).toBe(200);
     expect(page.html).not.toContain("<img src=x");
     expect(page.html).not.toContain("<svg onload");
@@ -193,6 +194,7 @@ describe("dashboard escaping", () => {
       cancelInitiatedAt: null,
       archivedAt: null,
       idempotencyKey: null,
+      origin: null,
     };
     const html = String(
       await BatchPage({
@@ -247,8 +249,9 @@ describe("dashboard tenancy", () => {
   });
 
   it("shows a batch's jobs without native IDs, and serves its results once ended", async () => {
-    const batch = await json<WireBatch>(await call(BATCHES, { method: "POST", body: { requests: twoRequests() } }));
-    const browser = await signedIn("any-key");
+    const { key } = await newKey("runner");
+    const batch = await json<WireBatch>(await call(BATCHES, { method: "POST", body: { requests: twoRequests() }, key }));
+    const browser = await signedIn(key);
     let page = await browser.get(`/dashboard/batches/${batch.id}`);
     for (let reads = 0; !page.html.includes('data-status="ended"') && reads < 6; reads++) page = await browser.get(`/dashboard/batches/${batch.id}`);
     expect(page.html).toContain('data-status="ended"');
@@ -261,5 +264,29 @@ describe("dashboard tenancy", () => {
     expect(results.headers.get("content-disposition")).toBe(`attachment; filename="${batch.id}_results.jsonl"`);
     const lines = results.html.trim().split("\n").map((line) => JSON.parse(line) as { custom_id: string });
     expect(lines.map((line) => line.custom_id).sort()).toEqual(twoRequests().map((request) => request.custom_id).sort());
+  });
+});
+
+describe("dashboard on an open gateway (no ADMIN_TOKEN)", () => {
+  const OPEN = { ADMIN_TOKEN: undefined };
+
+  it("lets any key in as the shared owner, as the API does, until the gateway is closed", async () => {
+    const batch = await json<WireBatch>(await callWithEnv(OPEN, BATCHES, { method: "POST", body: { requests: twoRequests() }, key: "alice" }));
+    const browser = new Browser({ env: OPEN });
+    expect((await browser.signIn("bob")).status).toBe(303);
+    const home = await browser.get("/dashboard");
+    expect(home.html).toContain('data-viewer="shared"');
+    expect(home.html).toContain(batch.id);
+    expect(home.html).not.toContain('href="/dashboard/keys"');
+    // The same session on the same gateway once ADMIN_TOKEN is set: it is over.
+    const closed = new Browser();
+    closed.cookies.set("bb_session", browser.cookies.get("bb_session")!);
+    expect((await closed.get("/dashboard")).status).toBe(303);
+  });
+
+  it("never takes a weak (short) ADMIN_TOKEN as the admin's", async () => {
+    const weak = { ADMIN_TOKEN: "short-admin-token" };
+    const browser = new Browser({ env: weak });
+    expect((await browser.signIn("short-admin-token")).status).toBe(401);
   });
 });

@@ -2,7 +2,10 @@
  * The dashboard as a browser uses it, over the Worker: a cookie jar, redirects not followed
  * (tests look at them), forms posted urlencoded with the Origin a browser sends.
  */
-import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
+import { createApp } from "../../../src/api/app";
+import { ADAPTERS } from "../../../src/providers/index";
+import { ADMIN_TOKEN } from "./gateway";
 
 export interface Page {
   status: number;
@@ -12,10 +15,24 @@ export interface Page {
   setCookies: string[];
 }
 
-/** A browser with its own cookies, at `origin` (not loopback by default: cookies must be Secure there). */
+export interface BrowserOptions {
+  /** Where the gateway is (default https://gateway.test: not loopback, so cookies must be Secure). */
+  origin?: string;
+  /** The Worker's settings over vitest.config.ts's (default: a closed gateway, with ADMIN_TOKEN). */
+  env?: Record<string, string | undefined>;
+}
+
+/** A browser with its own cookies and its own client address (the sign-in rate limit counts per address). */
 export class Browser {
   readonly cookies = new Map<string, string>();
-  constructor(readonly origin = "https://gateway.test") {}
+  readonly origin: string;
+  private readonly overrides: Record<string, string | undefined>;
+  private readonly address = `198.51.100.${Math.floor(Math.random() * 250) + 1}-${crypto.randomUUID()}`;
+
+  constructor(options: BrowserOptions = {}) {
+    this.origin = options.origin ?? "https://gateway.test";
+    this.overrides = options.env ?? { ADMIN_TOKEN };
+  }
 
   async get(path: string, headers: Record<string, string> = {}): Promise<Page> {
     return this.send(path, { method: "GET", headers });
@@ -39,7 +56,10 @@ export class Browser {
   private async send(path: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<Page> {
     const headers = new Headers(init.headers);
     if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
-    const response = await SELF.fetch(`${this.origin}${path}`, { method: init.method, headers, body: init.body, redirect: "manual" });
+    headers.set("cf-connecting-ip", this.address);
+    const app = createApp({ adapters: ADAPTERS });
+    const request = new Request(`${this.origin}${path}`, { method: init.method, headers, body: init.body, redirect: "manual" });
+    const response = await app.fetch(request, { ...env, ...this.overrides });
     const setCookies = response.headers.getSetCookie();
     for (const line of setCookies) {
       const [pair = "", ...attributes] = line.split(";");
