@@ -290,3 +290,87 @@ describe("dashboard on an open gateway (no ADMIN_TOKEN)", () => {
     expect((await browser.signIn("short-admin-token")).status).toBe(401);
   });
 });
+
+describe("dashboard keys page", () => {
+  it("creates a key with limits and a webhook (both secrets shown once), changes them, and refuses a plain-http webhook", async () => {
+    const admin = await signedIn(ADMIN_TOKEN);
+    const csrf = hiddenCsrf((await admin.get("/dashboard/keys")).html);
+    const created = await admin.post("/dashboard/keys", {
+      csrf,
+      name: "hooked",
+      providers: "openai, gemini",
+      models: "",
+      requests_per_minute: "60",
+      max_batches_in_progress: "3",
+      monthly_budget_usd: "",
+      webhook_url: "https://hooks.example.com/batches",
+    });
+    expect(created.status).toBe(200);
+    expect(created.html).toMatch(/<code id="new-webhook-secret">whsec_[A-Za-z0-9+/=]+<\/code>/);
+    const listed = await json<{ data: Array<Record<string, unknown>> }>(await call("/admin/keys", { key: null, headers: ADMIN }));
+    expect(listed.data).toEqual([
+      expect.objectContaining({
+        name: "hooked",
+        providers: ["openai", "gemini"],
+        models: null,
+        requests_per_minute: 60,
+        max_batches_in_progress: 3,
+        monthly_budget_usd: null,
+        webhook_url: "https://hooks.example.com/batches",
+      }),
+    ]);
+    const id = listed.data[0]!.id as string;
+    const page = await admin.get("/dashboard/keys");
+    expect(page.html).not.toContain("whsec_");
+    expect(page.html).toContain("60 req/min, 3 batches at once");
+
+    // The same URL keeps its secret (none shown); a budget is set; a plain-http URL is refused.
+    const kept = await admin.post(`/dashboard/keys/${id}`, { csrf, requests_per_minute: "", max_batches_in_progress: "3", monthly_budget_usd: "25", webhook_url: "https://hooks.example.com/batches" });
+    expect(kept.status).toBe(200);
+    expect(kept.html).not.toContain("whsec_");
+    const refused = await admin.post(`/dashboard/keys/${id}`, { csrf, requests_per_minute: "", max_batches_in_progress: "3", monthly_budget_usd: "25", webhook_url: "http://hooks.example.com/batches" });
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain("webhook_url");
+    const removed = await admin.post(`/dashboard/keys/${id}`, { csrf, requests_per_minute: "", max_batches_in_progress: "", monthly_budget_usd: "25", webhook_url: "" });
+    expect(removed.status).toBe(200);
+    const after = await json<{ data: Array<Record<string, unknown>> }>(await call("/admin/keys", { key: null, headers: ADMIN }));
+    expect(after.data[0]).toMatchObject({ requests_per_minute: null, max_batches_in_progress: null, monthly_budget_usd: 25, webhook_url: null });
+
+    const badTier = await admin.post("/dashboard/keys", { csrf, name: "x", requests_per_minute: "7" });
+    expect(badTier.status).toBe(400);
+    expect(badTier.html).toContain("requests_per_minute: must be one of 10, 60, 300, 1000, 5000");
+  });
+
+  it("counts sign-in attempts against the admin rate limit per address", async () => {
+    const browser = new Browser();
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 32; attempt++) statuses.push((await browser.signIn(`wrong-${attempt}`)).status);
+    expect(statuses.slice(0, 30).every((status) => status === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+  });
+});
+
+describe("dashboard webhook deliveries", () => {
+  it("shows a key only the deliveries to its own webhook, and the admin all of them", async () => {
+    const a = await newKey("team-a");
+    const b = await newKey("team-b");
+    const mine = await json<WireBatch>(await call(BATCHES, { method: "POST", body: { requests: twoRequests() }, key: a.key }));
+    const theirs = await json<WireBatch>(await call(BATCHES, { method: "POST", body: { requests: twoRequests() }, key: b.key }));
+    const now = new Date().toISOString();
+    for (const [batch, owner] of [[mine, a.id], [theirs, b.id]] as const) {
+      await env.DB.batch([
+        env.DB.prepare("INSERT INTO webhook_events (id, type, batch_id, owner, payload, created_at) VALUES (?, 'message_batch.ended', ?, ?, '{}', ?)").bind(`evt_${owner}`, batch.id, owner, now),
+        env.DB.prepare(
+          "INSERT INTO webhook_deliveries (id, event_id, destination, url, state, tries, created_at, updated_at) VALUES (?, ?, ?, ?, 'delivered', 1, ?, ?)",
+        ).bind(`whd_${owner}`, `evt_${owner}`, owner, `https://hooks.example.com/${owner}`, now, now),
+      ]);
+    }
+    const tenant = await (await signedIn(a.key)).get("/dashboard/deliveries");
+    expect(tenant.status).toBe(200);
+    expect(tenant.html).toContain(`whd_${a.id}`);
+    expect(tenant.html).not.toContain(`whd_${b.id}`);
+    const all = await (await signedIn(ADMIN_TOKEN)).get("/dashboard/deliveries");
+    expect(all.html).toContain(`whd_${a.id}`);
+    expect(all.html).toContain(`whd_${b.id}`);
+  });
+});
