@@ -13,15 +13,16 @@ import { deliverWebhook, requeueOverdueDeliveries, retryDelaySeconds } from "../
 import { batchEnded } from "../../src/core/webhooks";
 import { ADAPTERS } from "../../src/providers/index";
 import { BATCHES, type WireBatch } from "./support/batches";
-import { call, callWithEnv, errorOf, GATEWAY } from "./support/gateway";
+import { ADMIN, call, callWithEnv, errorOf, GATEWAY, useClosedGateway } from "./support/gateway";
 import { twoRequests } from "./support/requests";
 import { json } from "./support/responses";
 import { RECEIVER, useReceiver, type Received } from "./support/receiver";
 import { useFakes } from "./support/upstream";
 
 useFakes();
+// Key webhooks exist only on a closed gateway (virtual keys need ADMIN_TOKEN).
+useClosedGateway();
 const receiver = useReceiver();
-const ADMIN = { authorization: "Bearer test-admin-token" };
 const GATEWAY_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 interface WireKey {
@@ -69,9 +70,9 @@ function gatewayWith(overrides: Record<string, string>): { gateway: Gateway; que
   return { gateway, queued };
 }
 
-/** Creates a batch (as `key`, or the open gateway's shared owner) and retrieves it until it has ended: the ended batch. */
+/** Creates a batch (as `key`, or as a new key without a webhook) and retrieves it until it has ended: the ended batch. */
 async function endedBatch(key?: string): Promise<WireBatch> {
-  const client = key ? { key } : {};
+  const client = { key: key ?? (await newKey({ name: "no-webhook" })).key };
   const created = await json<WireBatch>(await call(BATCHES, { method: "POST", body: { requests: twoRequests() }, ...client }));
   let seen: WireBatch;
   do seen = await json<WireBatch>(await call(`${BATCHES}/${created.id}`, client));
@@ -257,8 +258,9 @@ describe("the gateway-wide webhook", () => {
 
   it("records failures and timeouts, retries with doubling delays, and gives up after 24 hours", async () => {
     const { gateway, queued } = gatewayWith({ WEBHOOK_URL: `${RECEIVER}/all`, WEBHOOK_SECRET: GATEWAY_SECRET, WEBHOOK_RETRY_BASE_SECONDS: "30" });
-    const batch = await endedBatch();
-    const record = await gateway.batches.get("shared", batch.id);
+    const tenant = await newKey({ name: "no-webhook" });
+    const batch = await endedBatch(tenant.key);
+    const record = await gateway.batches.get(tenant.id, batch.id);
     const start = Date.now();
     await batchEnded(gateway, record!, new Date(start));
     const id = queued[0]!.body.deliveryId;
@@ -309,8 +311,9 @@ describe("the gateway-wide webhook", () => {
   });
 
   it("names results at PUBLIC_URL in retrieve too, when it is set", async () => {
-    const batch = await endedBatch();
-    const res = await callWithEnv({ PUBLIC_URL: "https://gw.example.com/" }, `${BATCHES}/${batch.id}`);
+    const tenant = await newKey({ name: "public-url" });
+    const batch = await endedBatch(tenant.key);
+    const res = await callWithEnv({ PUBLIC_URL: "https://gw.example.com/" }, `${BATCHES}/${batch.id}`, { key: tenant.key });
     expect(await json<WireBatch>(res)).toEqual({ ...batch, results_url: `https://gw.example.com${BATCHES}/${batch.id}/results` });
   });
 
