@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type RunningBrowser } from "./support/browser";
 import { twoRequests } from "./support/requests";
 import { startStack, type Stack } from "./support/stack";
+import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver";
 
 const ADMIN_TOKEN = "e2e-dashboard-admin-token-0123456789abcdef";
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
@@ -21,11 +22,13 @@ const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
 const ENDS_WITHIN_MS = 120_000;
 
 let stack: Stack;
+let receiver: WebhookReceiver;
 let admin: RunningBrowser;
 let adminPage: Page;
 const keys: Record<string, string> = {};
 
 beforeAll(async () => {
+  receiver = await startWebhookReceiver();
   stack = await startStack({ vars: { ADMIN_TOKEN } });
   admin = await launchBrowser();
   adminPage = await admin.context.newPage();
@@ -34,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await admin?.close();
   await stack?.stop();
+  await receiver?.close();
 });
 
 function client(apiKey: string, provider?: string): Anthropic {
@@ -58,9 +62,10 @@ async function signIn(page: Page, key: string): Promise<void> {
   await Promise.all([page.waitForURL(`${stack.gatewayUrl}/dashboard`), page.click('button[type="submit"]')]);
 }
 
-async function createKey(page: Page, name: string): Promise<string> {
+async function createKey(page: Page, name: string, webhookUrl?: string): Promise<string> {
   await page.goto(`${stack.gatewayUrl}/dashboard/keys`);
   await page.fill('#create-key input[name="name"]', name);
+  if (webhookUrl) await page.fill('#create-key input[name="webhook_url"]', webhookUrl);
   await Promise.all([page.waitForLoadState("load"), page.click('#create-key button[type="submit"]')]);
   const secret = (await page.locator("#new-key-secret").textContent())?.trim() ?? "";
   expect(secret).toMatch(/^bbk_[1-9A-HJ-NP-Za-km-z]{40}$/);
@@ -81,7 +86,10 @@ describe("the dashboard in Chromium", () => {
   });
 
   it("creates keys (the secret shown once) and revokes one, which the API then refuses", async () => {
-    keys.a = await createKey(adminPage, "team-a");
+    keys.a = await createKey(adminPage, "team-a", `${receiver.url}/team-a`);
+    const webhookSecret = (await adminPage.locator("#new-webhook-secret").textContent())?.trim() ?? "";
+    expect(webhookSecret).toMatch(/^whsec_/);
+    receiver.setSecret("/team-a", webhookSecret);
     keys.b = await createKey(adminPage, "team-b");
     const doomed = await createKey(adminPage, "to-revoke");
     await client(doomed).beta.messages.batches.list();
@@ -132,6 +140,14 @@ describe("the dashboard in Chromium", () => {
     await adminPage.goto(`${stack.gatewayUrl}/dashboard/files`);
     expect(await adminPage.locator("td.filename", { hasText: "notes.txt" }).count()).toBe(1);
     await screenshot(adminPage, "files");
+
+    // team-a's webhook (set on the keys page) was told, with a valid signature; the deliveries page shows it.
+    const [delivered] = await receiver.waitFor((received) => received.path === "/team-a" && received.event?.data.id === batch.id, 1, { timeoutMs: ENDS_WITHIN_MS });
+    expect(delivered!.verifyError).toBeNull();
+    await adminPage.goto(`${stack.gatewayUrl}/dashboard/deliveries`);
+    const row = adminPage.locator("#deliveries tbody tr", { hasText: batch.id });
+    await expect.poll(() => row.locator(".status").textContent(), { timeout: 30_000 }).toBe("delivered");
+    await screenshot(adminPage, "deliveries");
   });
 
   it("shows a virtual key only its own batches, and not the keys page", async () => {
