@@ -34,6 +34,8 @@ export default defineConfig({
                 BEDROCK_BATCH_MIN_RECORDS: "2",
                 UPSTREAM_RETRY_BASE_MS: "1",
                 ADMIN_TOKEN: "test-admin-token",
+                // Every retrieve refreshes (the tests poll as fast as they like).
+                BATCH_POLL_MIN_SECONDS: "0",
               },
             },
           })),

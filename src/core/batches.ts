@@ -12,7 +12,16 @@ import { FileResolver } from "./file-refs";
 import { resolvedFile } from "./files";
 import type { Gateway } from "./gateway";
 import { newBatchId, newFileId } from "./ids";
+import { lifecycleSettings } from "./lifecycle-settings";
 import { inGatewayTerms, inGatewayTermsError, type IdPairs } from "./native-ids";
+import { queueVault, schedulePoll } from "./progress";
+import { vaultBatch } from "./vault";
+
+/**
+ * A retrieve that finds every job ended vaults the results itself (and answers `ended`) up
+ * to this many requests; larger batches are vaulted by the background worker.
+ */
+export const VAULT_INLINE_MAX_REQUESTS = 10_000;
 
 /**
  * A create body's requests, each already validated against the Anthropic schema.
@@ -68,6 +77,9 @@ export async function createBatch(
     cancelInitiatedAt: null,
     archivedAt: null,
     idempotencyKey,
+    polledAt: null,
+    resultsBytes: null,
+    resultsPurgedAt: null,
   };
   try {
     await gateway.batches.insert(batch);
@@ -85,20 +97,22 @@ export async function createBatch(
     files: files.map,
     sink: { record: (artifact) => gateway.batches.insertArtifact(batch.id, artifactSeq++, artifact) },
   });
-  const customIds = new CustomIdLog(gateway.batches, batch.id);
+  const customIds = new CustomIdLog(gateway.vault, batch.id);
   try {
     let index = 0;
     for await (const request of source.requests()) {
       if (!source.replayable) await files.resolve(request.params, `requests.${index}.params`);
       const slot = await withRequestPathAsync(index, () => writer.add(request));
-      await customIds.add(slot, request.custom_id);
+      await customIds.add(slot, request.custom_id, request.params.model);
       index++;
     }
     const jobs = await writer.finish();
     await customIds.flush();
     for (const [seq, job] of jobs.entries()) await gateway.batches.insertJob(batch.id, seq, job);
+    await gateway.usage.insertRequests(batch.id, provider, customIds.requestsByModel);
     const created: BatchRecord = { ...batch, state: "in_progress", requestCount: index, counts: { ...ZERO_COUNTS, processing: index } };
     await gateway.batches.update(created);
+    await schedulePoll(gateway, created.id, 0);
     return created;
   } catch (error) {
     await writer.abort(error).catch(() => {});
@@ -116,7 +130,10 @@ export async function createBatch(
  */
 export async function rollBack(gateway: Gateway, batch: BatchRecord): Promise<boolean> {
   const removed = await deleteArtifacts(gateway, batch.provider, await gateway.batches.artifacts(batch.id));
-  if (removed) await gateway.batches.delete(batch.id);
+  if (removed) {
+    await gateway.vault.deleteBatch(batch.id);
+    await gateway.batches.delete(batch.id);
+  }
   else await gateway.batches.update({ ...batch, state: "failed" });
   return removed;
 }
@@ -135,8 +152,9 @@ async function deleteArtifacts(gateway: Gateway, provider: ProviderName, artifac
 }
 
 /**
- * The caller's batch, refreshed from upstream while it has not ended. 404 for a batch that
- * is unknown or another owner's.
+ * The caller's batch. While it runs, refreshed from upstream when the last poll is at least
+ * `BATCH_POLL_MIN_SECONDS` old; once every job has ended, vaulted (small batches right here,
+ * larger ones by the background worker). 404 for a batch that is unknown or another owner's.
  *
  * @example
  * const batch = await getBatch(gateway, "owner", "msgbatch_01…");
@@ -144,10 +162,43 @@ async function deleteArtifacts(gateway: Gateway, provider: ProviderName, artifac
 export async function getBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
   const found = await gateway.batches.getWithJobs(owner, id);
   if (!found) throw GatewayError.notFound(`Message batch not found: ${id}`);
-  return found.batch.state === "ended" ? found.batch : refresh(gateway, found.batch, found.jobs);
+  const { batch, jobs } = found;
+  if (batch.state === "ended") return batch;
+  if (batch.state === "vaulting") return vaultOrQueue(gateway, batch);
+  const minMs = lifecycleSettings(gateway.upstream.env).pollMinSeconds * 1000;
+  if (batch.polledAt && Date.now() - Date.parse(batch.polledAt) < minMs) return batch;
+  return advanceBatch(gateway, batch, jobs);
+}
+
+/**
+ * Polls a running batch's jobs upstream; when every job has ended the batch turns
+ * `vaulting` and its results are vaulted (inline when small). Returns the batch as it stands.
+ *
+ * @example
+ * const batch = await advanceBatch(gateway, batch, jobs);
+ */
+export async function advanceBatch(gateway: Gateway, batch: BatchRecord, jobs: readonly JobRecord[]): Promise<BatchRecord> {
+  const refreshed = await refresh(gateway, batch, jobs);
+  return refreshed.state === "vaulting" ? vaultOrQueue(gateway, refreshed) : refreshed;
+}
+
+async function vaultOrQueue(gateway: Gateway, batch: BatchRecord): Promise<BatchRecord> {
+  if (batch.requestCount > VAULT_INLINE_MAX_REQUESTS) {
+    await queueVault(gateway, batch.id);
+    return batch;
+  }
+  try {
+    return await vaultBatch(gateway, batch);
+  } catch (error) {
+    // The batch stays `vaulting` (it reads as running): the background worker retries.
+    console.error("vault failed; queued for a retry", batch.id, error instanceof Error ? error.message : String(error));
+    await queueVault(gateway, batch.id, 5);
+    return batch;
+  }
 }
 
 async function refresh(gateway: Gateway, batch: BatchRecord, jobs: readonly JobRecord[]): Promise<BatchRecord> {
+  const polledAt = nowRfc3339();
   const adapter = gateway.adapter(batch.provider);
   const refreshed = await Promise.all(
     jobs.map(async (job): Promise<JobRecord> => {
@@ -167,8 +218,11 @@ async function refresh(gateway: Gateway, batch: BatchRecord, jobs: readonly JobR
       return next;
     }),
   );
-  const merged = mergeJobs(batch, refreshed, nowRfc3339());
-  if (JSON.stringify(merged) !== JSON.stringify(batch)) await gateway.batches.update(merged);
+  const result = mergeJobs(batch, refreshed, nowRfc3339());
+  // Every job has ended: the batch is `ended` only once its results are in the vault.
+  const merged: BatchRecord = { ...result, state: result.state === "ended" ? "vaulting" : result.state, polledAt };
+  if (JSON.stringify(merged) !== JSON.stringify({ ...batch, polledAt })) await gateway.batches.update(merged);
+  await gateway.batches.markPolled(batch.id, polledAt);
   return merged;
 }
 
@@ -201,6 +255,7 @@ async function registerOutputFile(gateway: Gateway, batch: BatchRecord, file: Up
 export async function cancelBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
   const batch = await getBatch(gateway, owner, id);
   if (batch.state === "ended") return batch;
+  if (batch.state === "vaulting") return batch;
   const canceling: BatchRecord = { ...batch, state: "canceling", cancelInitiatedAt: batch.cancelInitiatedAt ?? nowRfc3339() };
   await gateway.batches.update(canceling);
   const adapter = gateway.adapter(batch.provider);
@@ -208,6 +263,8 @@ export async function cancelBatch(gateway: Gateway, owner: string, id: string): 
   await inGatewayTerms(nativeIdsOf(batch, jobs), () =>
     Promise.all(jobs.filter((job) => job.state !== "ended").map((job) => adapter.batches.cancel(gateway.upstream, job))),
   );
+  // A cancelled job ends soon: poll it at the shortest interval again.
+  await schedulePoll(gateway, batch.id, 0);
   return canceling;
 }
 
@@ -240,6 +297,7 @@ export async function deleteBatch(gateway: Gateway, owner: string, id: string): 
     }
     for (const artifact of artifacts) await adapter.batches.deleteArtifact(gateway.upstream, artifact);
   });
+  await gateway.vault.deleteBatch(batch.id);
   await gateway.batches.delete(batch.id);
 }
 
@@ -254,6 +312,9 @@ export async function deleteBatch(gateway: Gateway, owner: string, id: string): 
 export async function* batchResults(gateway: Gateway, batch: BatchRecord): AsyncGenerator<BatchResultLine> {
   const adapter = gateway.adapter(batch.provider);
   const jobs = await gateway.batches.jobs(batch.id);
+  // Exactly once: the IDs already written. Bounded by the 100,000 requests a batch may hold
+  // (custom_ids are at most 64 ASCII characters: about 10 MB at the cap), as the create's
+  // duplicate check is; results are translated once, into the vault, so this is held once.
   const seen = new Set<string>();
   for (const job of jobs) {
     try {
@@ -272,14 +333,32 @@ export async function* batchResults(gateway: Gateway, batch: BatchRecord): Async
     if (filledSlots.has(job.slot)) continue;
     filledSlots.add(job.slot);
     const result = job.unrun ?? fallback;
-    for await (const ids of gateway.batches.customIds(batch.id, job.slot)) {
-      for (const customId of ids) {
+    for await (const entries of gateway.vault.ids(batch.id, job.slot)) {
+      for (const { customId } of entries) {
         if (seen.has(customId)) continue;
         seen.add(customId);
         yield { custom_id: customId, result };
       }
     }
   }
+}
+
+/**
+ * The vaulted results of an ended batch, streamed from R2; null for a batch
+ * that ended before the vault existed (its results are translated live). Results removed
+ * by retention are a 404.
+ *
+ * @example
+ * const results = await vaultedResults(gateway, batch); // { body, size } or null
+ */
+export async function vaultedResults(gateway: Gateway, batch: BatchRecord): Promise<{ body: ReadableStream<Uint8Array>; size: number } | null> {
+  if (batch.resultsBytes === null) return null;
+  const object = batch.resultsPurgedAt ? null : await gateway.vault.results(batch.id);
+  if (!object) {
+    const days = lifecycleSettings(gateway.upstream.env).retentionDays;
+    throw GatewayError.notFound(`The results of message batch ${batch.id} are no longer available: they are kept ${days} days after the batch was created.`);
+  }
+  return { body: object.body, size: object.size };
 }
 
 /**

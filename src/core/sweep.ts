@@ -1,0 +1,43 @@
+/**
+ * The safety net of background work, run by the cron trigger and once when an isolate
+ * starts (so that `npm run dev` needs no trigger from outside): re-queues every running
+ * batch not polled for twice its interval, and every vault left undone (no worker holds its
+ * lease), and removes vaulted results past `RESULTS_RETENTION_DAYS`.
+ */
+import { nowRfc3339 } from "../lib/time";
+import type { Gateway } from "./gateway";
+import { lifecycleSettings } from "./lifecycle-settings";
+import { pollNow, queueVault } from "./progress";
+
+const PER_RUN = 100;
+
+export interface SweepReport {
+  pollsRequeued: number;
+  vaultsRequeued: number;
+  resultsPurged: number;
+}
+
+/**
+ * @example
+ * const report = await sweep(gateway, Date.now());
+ */
+export async function sweep(gateway: Gateway, now: number): Promise<SweepReport> {
+  const settings = lifecycleSettings(gateway.upstream.env);
+  const at = new Date(now).toISOString();
+  const report: SweepReport = { pollsRequeued: 0, vaultsRequeued: 0, resultsPurged: 0 };
+  for (const batch of await gateway.batches.overduePolls(at, Math.max(1, settings.pollMinSeconds), PER_RUN)) {
+    await pollNow(gateway, batch.id, settings.pollMinSeconds);
+    report.pollsRequeued++;
+  }
+  for (const batch of await gateway.batches.vaultsLeftUndone(at, PER_RUN)) {
+    await queueVault(gateway, batch.id);
+    report.vaultsRequeued++;
+  }
+  const before = new Date(now - settings.retentionDays * 86_400_000).toISOString();
+  for (const batch of await gateway.batches.resultsPastRetention(before, PER_RUN)) {
+    await gateway.vault.deleteResults(batch.id);
+    await gateway.batches.markResultsPurged(batch.id, nowRfc3339());
+    report.resultsPurged++;
+  }
+  return report;
+}
