@@ -9,6 +9,7 @@ import { secretsEqual } from "../lib/crypto";
 import { GatewayError } from "../lib/errors";
 import { PROVIDER_NAMES } from "../providers/types";
 import { KeyStore, type VirtualKey } from "../store/keys";
+import { adminUsage } from "./admin-usage";
 import type { AppEnv } from "./env";
 
 export const admin = new Hono<AppEnv>();
@@ -71,3 +72,6 @@ function store(db: D1Database): KeyStore {
 function cache(env: AppEnv["Bindings"]): KeyCache | null {
   return (env.AUTH_CACHE as KeyCache | undefined) ?? null;
 }
+
+// Usage and cost (src/api/admin-usage.ts), behind the same token.
+admin.route("/usage", adminUsage);
