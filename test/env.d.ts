@@ -2,6 +2,8 @@ declare namespace Cloudflare {
   interface Env {
     DB: D1Database;
     AUTH_CACHE: KVNamespace;
+    RESULTS: R2Bucket;
+    JOBS: Queue<import("../src/core/queue-messages").JobMessage>;
     ADMIN_TOKEN: string;
     ANTHROPIC_API_KEY: string;
     OPENAI_API_KEY: string;

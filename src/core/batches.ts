@@ -190,10 +190,10 @@ async function vaultOrQueue(gateway: Gateway, batch: BatchRecord): Promise<Batch
   try {
     return await vaultBatch(gateway, batch);
   } catch (error) {
-    // The batch stays `vaulting` (it reads as running): the background worker retries.
-    console.error("vault failed; queued for a retry", batch.id, error instanceof Error ? error.message : String(error));
+    // Nothing was published: the batch stays `vaulting` (it reads as running) and the
+    // background worker retries. The caller learns which provider failed, and why.
     await queueVault(gateway, batch.id, 5);
-    return batch;
+    throw inGatewayTermsError(error, nativeIdsOf(batch, await gateway.batches.jobs(batch.id)));
   }
 }
 

@@ -37,18 +37,36 @@ function claude(input: number, output: number): ModelPrice {
   return batch(input, output, input * 0.1, input * 1.25);
 }
 
+/** Claude models by the names clients send (on Anthropic, and on Bedrock, which prices Claude the same): standard input, output. */
+const CLAUDE: Readonly<Record<string, ModelPrice>> = {
+  "claude-opus-4-6": claude(5, 25),
+  "claude-opus-4-5": claude(5, 25),
+  "claude-opus-4-5-20251101": claude(5, 25),
+  "claude-opus-4-1": claude(15, 75),
+  "claude-opus-4-1-20250805": claude(15, 75),
+  "claude-opus-4-0": claude(15, 75),
+  "claude-opus-4-20250514": claude(15, 75),
+  "claude-sonnet-4-6": claude(3, 15),
+  "claude-sonnet-4-5": claude(3, 15),
+  "claude-sonnet-4-5-20250929": claude(3, 15),
+  "claude-sonnet-4-0": claude(3, 15),
+  "claude-sonnet-4-20250514": claude(3, 15),
+  "claude-3-7-sonnet-20250219": claude(3, 15),
+  "claude-3-7-sonnet-latest": claude(3, 15),
+  "claude-haiku-4-5": claude(1, 5),
+  "claude-haiku-4-5-20251001": claude(1, 5),
+  "claude-3-5-haiku-20241022": claude(0.8, 4),
+  "claude-3-5-haiku-latest": claude(0.8, 4),
+  "claude-3-haiku-20240307": claude(0.25, 1.25),
+};
+
+function each(provider: string, prices: Readonly<Record<string, ModelPrice>>): Record<string, ModelPrice> {
+  return Object.fromEntries(Object.entries(prices).map(([model, price]) => [`${provider}/${model}`, price]));
+}
+
 export const BATCH_PRICES: Readonly<Record<string, ModelPrice>> = {
-  // Anthropic (standard $/MTok input, output).
-  "anthropic/claude-opus-4-5": claude(5, 25),
-  "anthropic/claude-opus-4-1": claude(15, 75),
-  "anthropic/claude-opus-4-0": claude(15, 75),
-  "anthropic/claude-sonnet-4-6": claude(3, 15),
-  "anthropic/claude-sonnet-4-5": claude(3, 15),
-  "anthropic/claude-sonnet-4-0": claude(3, 15),
-  "anthropic/claude-3-7-sonnet-20250219": claude(3, 15),
-  "anthropic/claude-haiku-4-5": claude(1, 5),
-  "anthropic/claude-3-5-haiku-20241022": claude(0.8, 4),
-  "anthropic/claude-3-haiku-20240307": claude(0.25, 1.25),
+  ...each("anthropic", CLAUDE),
+  ...each("bedrock", CLAUDE),
   // OpenAI (standard input, output, cached input; no cache-write charge).
   "openai/gpt-5.5": batch(5, 30, 0.5, 0),
   "openai/gpt-5.4": batch(2.5, 15, 0.25, 0),
@@ -62,11 +80,7 @@ export const BATCH_PRICES: Readonly<Record<string, ModelPrice>> = {
   "gemini/gemini-2.5-pro": batch(1.25, 10, 0.125, 0),
   "gemini/gemini-2.5-flash": batch(0.3, 2.5, 0.075, 0),
   "gemini/gemini-2.5-flash-lite": batch(0.1, 0.4, 0.025, 0),
-  // Bedrock (on-demand input, output; Claude as on Anthropic's API).
-  "bedrock/anthropic.claude-haiku-4-5-20251001-v1:0": claude(1, 5),
-  "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0": claude(3, 15),
-  "bedrock/anthropic.claude-3-5-haiku-20241022-v1:0": claude(0.8, 4),
-  "bedrock/anthropic.claude-3-haiku-20240307-v1:0": claude(0.25, 1.25),
+  // Bedrock's own models, by their Bedrock IDs (on-demand input, output, cached input).
   "bedrock/amazon.nova-pro-v1:0": batch(0.8, 3.2, 0.2, 0),
   "bedrock/amazon.nova-lite-v1:0": batch(0.06, 0.24, 0.015, 0),
   "bedrock/amazon.nova-micro-v1:0": batch(0.035, 0.14, 0.00875, 0),
