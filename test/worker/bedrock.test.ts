@@ -666,7 +666,8 @@ describe("batches on bedrock: AWS errors become Anthropic errors naming bedrock"
     }
     expect(await errorOf(res!)).toMatchObject({ status: 500, type: "api_error", message: "bedrock upstream error (HTTP 500): InternalError: We encountered an internal error. Please try again." });
     expect(intercepted.length).toBeGreaterThanOrEqual(1);
-    expect(await errorOf(await call(`${BATCHES}/${batch.id}/results`, { provider: "bedrock" }))).toMatchObject({ status: 400, type: "invalid_request_error" });
+    // A results call tries the vault again, and says why it failed.
+    expect(await errorOf(await call(`${BATCHES}/${batch.id}/results`, { provider: "bedrock" }))).toMatchObject({ status: 500, type: "api_error" });
     failing = false;
     expect((await retrieve(batch.id)).processing_status).toBe("ended");
     expect(await results(batch.id)).toHaveLength(2);

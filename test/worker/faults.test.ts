@@ -187,8 +187,8 @@ describe("faults at poll, results and delete", () => {
       else expect(((await res.json()) as WireBatch).processing_status).toBe("in_progress");
     }
     expect(error).toMatchObject({ status: 500, type: "api_error", message: "anthropic upstream error (HTTP 500): results unavailable" });
-    // Write, then publish: nothing is readable, and the batch does not read ended.
-    expect(await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`))).toMatchObject({ status: 400, type: "invalid_request_error" });
+    // Write, then publish: the batch does not read ended; a results call tries again, and says why it failed.
+    expect(await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`))).toMatchObject({ status: 500, type: "api_error" });
     expect(((await (await call(`/anthropic/v1/messages/batches?limit=10`)).json()) as { data: WireBatch[] }).data[0]!.processing_status).toBe("in_progress");
 
     failing = false;

@@ -806,7 +806,8 @@ describe("upstream errors on openai", () => {
       expect(((await res.json()) as WireBatch).processing_status).toBe("in_progress");
     }
     expect(await errorOf(res!)).toMatchObject({ status: 429, type: "rate_limit_error", message: "openai upstream error (HTTP 429): Rate limit reached for requests" });
-    expect(await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`))).toMatchObject({ status: 400, type: "invalid_request_error" });
+    // A results call tries the vault again, and says why it failed.
+    expect(await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`))).toMatchObject({ status: 429, type: "rate_limit_error" });
     limited = false;
     expect((await retrieve(batch.id)).processing_status).toBe("ended");
     expect((await results(batch.id)).map((line) => line.custom_id)).toEqual(["geography-question", "math-question"]);
