@@ -363,13 +363,10 @@ export class BatchStore {
     await this.db.prepare(`UPDATE batches SET vault_lease_until = NULL WHERE id = ? AND state = 'vaulting'`).bind(batchId).run();
   }
 
-  /** `vaulting` batches whose lease is free or has lapsed before `now`: vault work left undone. */
-  async vaultsLeftUndone(now: string, limit: number): Promise<BatchRecord[]> {
-    const { results } = await this.db
-      .prepare(`SELECT * FROM batches WHERE state = 'vaulting' AND (vault_lease_until IS NULL OR vault_lease_until < ?) ORDER BY id LIMIT ?`)
-      .bind(now, limit)
-      .all<BatchRow>();
-    return results.map(batchFromRow);
+  /** `vaulting` batches (vault work under way or left undone), with their leases. */
+  async vaulting(limit: number): Promise<{ batch: BatchRecord; leaseUntil: string | null }[]> {
+    const { results } = await this.db.prepare(`SELECT * FROM batches WHERE state = 'vaulting' ORDER BY id LIMIT ?`).bind(limit).all<BatchRow>();
+    return results.map((row) => ({ batch: batchFromRow(row), leaseUntil: row.vault_lease_until }));
   }
 
   /**

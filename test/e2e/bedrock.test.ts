@@ -157,7 +157,10 @@ describe("batches on bedrock", () => {
     ];
     const batch = await client.messages.batches.create({ requests: mixed });
     let current = await client.messages.batches.retrieve(batch.id);
-    for (let i = 0; i < 10 && current.processing_status !== "ended"; i++) current = await client.messages.batches.retrieve(batch.id);
+    for (let i = 0; i < 180 && current.processing_status !== "ended"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      current = await client.messages.batches.retrieve(batch.id);
+    }
     expect(current.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 1, canceled: 0, expired: 0 });
     const lines = [];
     for await (const line of await client.messages.batches.results(batch.id)) lines.push(line);
