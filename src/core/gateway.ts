@@ -63,7 +63,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     jobs: {
       async send(message, sendOptions) {
         if (!queue) throw new Error("The JOBS binding (a queue producer) is missing: see wrangler.toml.");
-        // Queues cap a delay at 12 hours.
+        // Queues cap a delay at 12 hours: see docs/sources/cloudflare.md § Queues: delayed messages, at most 12 hours.
         const delaySeconds = Math.max(0, Math.min(43_200, Math.round(sendOptions?.delaySeconds ?? 0)));
         await queue.send(message, { delaySeconds, contentType: "json" });
       },

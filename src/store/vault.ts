@@ -15,7 +15,9 @@ export interface IdEntry {
 
 /**
  * Multipart parts: R2 wants every part but the last at least 5 MiB and all of one size, so
- * the writer fills fixed-size parts; memory holds one part.
+ * the writer fills fixed-size parts; memory holds one part (a `put` from a stream would need
+ * its length up front). See docs/sources/cloudflare.md § R2 multipart parts: at least 5 MiB,
+ * all but the last of one size, and § R2 put from a stream needs a known length.
  */
 export const RESULTS_PART_BYTES = 8 * 1024 * 1024;
 

@@ -5,11 +5,12 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { advanceBatch } from "../../src/core/batches";
+import { sweep } from "../../src/core/sweep";
 import { createGateway, type Gateway } from "../../src/core/gateway";
 import { ADAPTERS } from "../../src/providers/index";
 import { RESULTS_PART_BYTES, ResultsVault } from "../../src/store/vault";
 import { BATCHES, batchClient, byCustomId, type WireBatch } from "./support/batches";
-import { call } from "./support/gateway";
+import { call, errorOf } from "./support/gateway";
 import { twoRequests } from "./support/requests";
 import { useFakes } from "./support/upstream";
 
@@ -113,5 +114,33 @@ describe("results vault", () => {
     expect(text).toBe('math-question\t"gpt-4o-mini"\ngeography-question\t"gpt-4o-mini"');
     const tables = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'batch_custom_ids'`).all();
     expect(tables.results).toEqual([]);
+  });
+
+  it("keeps results RESULTS_RETENTION_DAYS after creation, then removes them: a 404 that says so", async () => {
+    const { create, pollUntilEnded, results } = batchClient({ provider: "anthropic" });
+    const created = await create(twoRequests());
+    await pollUntilEnded(created.id);
+    const gateway = gatewayWith(env.RESULTS);
+    // 28 days old: kept.
+    await env.DB.prepare(`UPDATE batches SET created_at = ? WHERE id = ?`).bind(new Date(Date.now() - 28 * 86_400_000).toISOString(), created.id).run();
+    expect((await sweep(gateway, Date.now())).resultsPurged).toBe(0);
+    expect(await results(created.id)).toHaveLength(2);
+    // 30 days old: removed.
+    await env.DB.prepare(`UPDATE batches SET created_at = ? WHERE id = ?`).bind(new Date(Date.now() - 30 * 86_400_000).toISOString(), created.id).run();
+    expect((await sweep(gateway, Date.now())).resultsPurged).toBe(1);
+    expect(await env.RESULTS.head(`batches/${created.id}/results.jsonl`)).toBeNull();
+    expect(await errorOf(await call(`${BATCHES}/${created.id}/results`))).toEqual({
+      status: 404,
+      type: "not_found_error",
+      message: `The results of message batch ${created.id} are no longer available: they are kept 29 days after the batch was created.`,
+      requestId: expect.any(String),
+    });
+  });
+
+  it("answers usage only for the caller's own batch (as retrieve), and 404 for an unknown one", async () => {
+    const res = await call(`${BATCHES}/msgbatch_01ARZ3NDEKTSV4RRFFQ69G5FAV/usage`);
+    expect(await errorOf(res)).toMatchObject({ status: 404, type: "not_found_error" });
+    const odd = await call(`${BATCHES}/not-a-batch/usage`);
+    expect(await errorOf(odd)).toMatchObject({ status: 404, type: "not_found_error" });
   });
 });
