@@ -164,7 +164,9 @@ export async function getBatch(gateway: Gateway, owner: string, id: string): Pro
   if (!found) throw GatewayError.notFound(`Message batch not found: ${id}`);
   const { batch, jobs } = found;
   if (batch.state === "ended") return batch;
-  if (batch.state === "vaulting") return vaultOrQueue(gateway, batch);
+  // Being vaulted: a small batch is vaulted here unless a worker holds it; a large one is the
+  // background worker's (queued when its jobs were seen ended, or by the safety net).
+  if (batch.state === "vaulting") return batch.requestCount > VAULT_INLINE_MAX_REQUESTS ? batch : vaultOrQueue(gateway, batch);
   const minMs = lifecycleSettings(gateway.upstream.env).pollMinSeconds * 1000;
   if (batch.polledAt && Date.now() - Date.parse(batch.polledAt) < minMs) return batch;
   return advanceBatch(gateway, batch, jobs);

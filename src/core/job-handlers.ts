@@ -4,8 +4,7 @@
  */
 import { advanceBatch } from "./batches";
 import type { Gateway } from "./gateway";
-import { lifecycleSettings } from "./lifecycle-settings";
-import { queueVault, schedulePoll } from "./progress";
+import { schedulePoll } from "./progress";
 import type { JobMessage, PollMessage, VaultMessage } from "./queue-messages";
 import { vaultBatch } from "./vault";
 
@@ -57,11 +56,11 @@ async function pollBatch(gateway: Gateway, message: PollMessage): Promise<void> 
 
 /**
  * Vaults a batch whose jobs have all ended; a failure throws, for the queue to retry. While
- * another worker holds the batch's lease, looks again once that lease would have lapsed.
+ * another worker holds the batch's lease, this message is done: that worker finishes, or its
+ * lease lapses and the safety net queues the batch again (so duplicates die out).
  */
 async function vaultQueued(gateway: Gateway, message: VaultMessage): Promise<void> {
   const found = await gateway.batches.getForWork(message.batchId);
   if (!found || found.batch.state !== "vaulting") return;
-  const after = await vaultBatch(gateway, found.batch);
-  if (after.state === "vaulting") await queueVault(gateway, after.id, lifecycleSettings(gateway.upstream.env).vaultLeaseSeconds + 1);
+  await vaultBatch(gateway, found.batch);
 }
