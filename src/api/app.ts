@@ -7,6 +7,7 @@ import { createGateway } from "../core/gateway";
 import { dashboard } from "../dashboard/routes";
 import type { ProviderAdapter, ProviderName } from "../providers/types";
 import { admin } from "./admin";
+import { batchUsageRoutes } from "./batch-usage";
 import { batches } from "./batches";
 import type { AppEnv } from "./env";
 import { files } from "./files";
@@ -51,6 +52,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     await next();
   });
   api.route("/v1/files", files);
+  api.route("/v1/messages/batches", batchUsageRoutes);
   api.route("/v1/messages/batches", batches);
   app.route("/anthropic", api);
   return app;
