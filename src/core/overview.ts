@@ -10,16 +10,20 @@ import type { BatchRecord, JobRecord } from "../store/batches";
 import type { FileRecord } from "../store/files";
 import type { WebhookDelivery } from "../store/webhooks";
 import type { PageOf } from "../store/pages";
-import { batchResults, cancelBatch, endedBatch, getBatch } from "./batches";
+import { readJsonLines } from "../lib/jsonl";
+import { batchResults, cancelBatch, endedBatch, getBatch, vaultedResults } from "./batches";
 import type { Gateway } from "./gateway";
 import { isGatewayId } from "./ids";
 import type { Viewer } from "./sessions";
+import { batchCosts } from "./usage-overview";
 
 /** A batch as the batches page lists it. */
 export interface BatchSummary {
   batch: BatchRecord;
-  /** The models its jobs name (empty when a job runs several models and names none). */
+  /** The models its requests name. */
   models: string[];
+  /** USD once ended (null: a model without a price); undefined while it runs. */
+  cost: number | null | undefined;
 }
 
 /** An upstream job as the batch page shows it: its place and state, never its native ID. */
@@ -46,8 +50,16 @@ export interface BatchDetail {
  */
 export async function listBatchesFor(gateway: Gateway, viewer: Viewer, page: { limit: number; afterId?: string }): Promise<PageOf<BatchSummary>> {
   const batches = await gateway.batches.listOf(viewer.owner, page);
-  const models = await gateway.batches.jobModels(batches.items.map((batch) => batch.id));
-  return { items: batches.items.map((batch) => ({ batch, models: models.get(batch.id) ?? [] })), hasMore: batches.hasMore };
+  const costs = await batchCosts(gateway, batches.items);
+  // Batches from before usage rows were kept name their models on their jobs only.
+  const jobModels = await gateway.batches.jobModels(batches.items.filter((batch) => !costs.get(batch.id)?.models.length).map((batch) => batch.id));
+  return {
+    items: batches.items.map((batch) => {
+      const cost = costs.get(batch.id);
+      return { batch, models: cost?.models.length ? cost.models : (jobModels.get(batch.id) ?? []), cost: cost?.cost };
+    }),
+    hasMore: batches.hasMore,
+  };
 }
 
 /**
@@ -63,7 +75,8 @@ export async function batchDetailFor(gateway: Gateway, viewer: Viewer, id: strin
   const jobs = (await gateway.batches.jobs(batch.id)).map(
     (job): JobView => ({ seq: job.seq, model: job.model, requestCount: job.requestCount, state: job.state, counts: job.counts, endedAt: job.endedAt }),
   );
-  const models = [...new Set(jobs.flatMap((job) => (job.model ? [job.model] : [])))].sort();
+  const usage = (await gateway.usage.ofBatches([batch.id])).get(batch.id) ?? [];
+  const models = usage.length ? usage.map((row) => row.model) : [...new Set(jobs.flatMap((job) => (job.model ? [job.model] : [])))].sort();
   return { batch, jobs, models };
 }
 
@@ -78,10 +91,17 @@ export async function firstErroredFor(gateway: Gateway, viewer: Viewer, batch: B
   if (batch.state !== "ended" || batch.counts.errored === 0) return [];
   if (viewer.owner !== null && viewer.owner !== batch.owner) throw GatewayError.notFound(`Message batch not found: ${batch.id}`);
   const found: BatchResultLine[] = [];
-  for await (const line of batchResults(gateway, batch)) {
-    if (line.result.type !== "errored") continue;
-    found.push(line);
-    if (found.length >= limit) break;
+  const vaulted = await vaultedResults(gateway, batch);
+  const lines = vaulted ? readJsonLines<BatchResultLine>(vaulted.body) : batchResults(gateway, batch);
+  try {
+    for await (const line of lines) {
+      if (line.result.type !== "errored") continue;
+      found.push(line);
+      if (found.length >= limit) break;
+    }
+  } finally {
+    // Stops reading the rest of a large vault object.
+    await vaulted?.body.cancel().catch(() => {});
   }
   return found;
 }
@@ -91,12 +111,18 @@ export async function firstErroredFor(gateway: Gateway, viewer: Viewer, batch: B
  * results route serves them); 400 while it runs, 404 for a batch the viewer may not see.
  *
  * @example
- * for await (const line of await resultsFor(gateway, viewer, "msgbatch_01…")) …
+ * const results = await resultsFor(gateway, viewer, "msgbatch_01…"); // { vaulted } or { lines }
  */
-export async function resultsFor(gateway: Gateway, viewer: Viewer, id: string): Promise<AsyncGenerator<BatchResultLine>> {
+export async function resultsFor(
+  gateway: Gateway,
+  viewer: Viewer,
+  id: string,
+): Promise<{ vaulted: { body: ReadableStream<Uint8Array>; size: number } } | { lines: AsyncGenerator<BatchResultLine> }> {
   const owner = await ownerFor(gateway, viewer, id);
   const batch = await endedBatch(gateway, owner, id);
-  return batchResults(gateway, batch);
+  const vaulted = await vaultedResults(gateway, batch);
+  // A batch that ended before the vault existed: translated live, as the API does.
+  return vaulted ? { vaulted } : { lines: batchResults(gateway, batch) };
 }
 
 /**

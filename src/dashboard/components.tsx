@@ -6,9 +6,9 @@ import type { FC } from "hono/jsx";
 import type { RequestCounts } from "../providers/types";
 import type { BatchRecord } from "../store/batches";
 
-/** What the API calls a batch's state (`creating`/`failed` batches are never listed). */
+/** What the API calls a batch's state, as retrieve answers it (`vaulting` still reads as running). */
 export function processingStatus(batch: BatchRecord): string {
-  return batch.state === "ended" ? "ended" : batch.state === "canceling" ? "canceling" : "in_progress";
+  return batch.state === "ended" ? "ended" : batch.cancelInitiatedAt ? "canceling" : "in_progress";
 }
 
 /** @example <Status batch={batch} /> */

@@ -11,6 +11,8 @@ import { createKeyWith, listKeys, revokeKeyById, updateKey, type NewKeyInput } f
 import { RPM_TIERS } from "../core/limits";
 import type { KeyCache } from "../core/keys";
 import { batchDetailFor, cancelFor, deliveriesFor, firstErroredFor, listBatchesFor, listFilesFor, resultsFor } from "../core/overview";
+import { batchUsageOf, dailyUsageFor } from "../core/usage-overview";
+import { usageSummary, type BatchUsage } from "../core/usage";
 import { closeSession, csrfMatches, openSession, resumeSession, type SessionDeps, type Viewer } from "../core/sessions";
 import { GatewayError, RateLimitedError } from "../lib/errors";
 import { toJsonLines } from "../lib/jsonl";
@@ -23,6 +25,8 @@ import type { LayoutProps } from "./layout";
 import { BatchPage } from "./pages/batch";
 import { BatchesPage } from "./pages/batches";
 import { DeliveriesPage } from "./pages/deliveries";
+import { UsagePage } from "./pages/usage";
+import type { ChartMetric } from "./chart";
 import { FilesPage } from "./pages/files";
 import { KeysPage } from "./pages/keys";
 import { MessagePage } from "./pages/message";
@@ -34,6 +38,7 @@ export const REFRESH_SECONDS = 3;
 const PAGE_SIZE = 25;
 const FIRST_ERRORED = 5;
 const DELIVERIES = 100;
+const USAGE_DAYS = 14;
 
 /** Scripts and styles from this origin only, nothing inline; no framing; forms post here only. */
 const CONTENT_SECURITY_POLICY =
@@ -124,7 +129,7 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
     const result = await listBatchesFor(c.var.gateway, viewer, pageOf(c, "msgbatch"));
     const next = result.hasMore ? (result.items.at(-1)?.batch.id ?? null) : null;
     return c.html(
-      page(<BatchesPage viewer={viewer} features={features(c)} batches={result.items} costs={null} next={next} refreshSeconds={REFRESH_SECONDS} />),
+      page(<BatchesPage viewer={viewer} features={features(c)} batches={result.items} next={next} refreshSeconds={REFRESH_SECONDS} />),
     );
   });
 
@@ -137,7 +142,13 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
     } catch (error) {
       errored = { failure: error instanceof GatewayError ? error.message : "internal error" };
     }
-    return c.html(page(<BatchPage viewer={viewer} features={features(c)} detail={detail} errored={errored} refreshSeconds={REFRESH_SECONDS} />));
+    let usage: BatchUsage | null | { failure: string };
+    try {
+      usage = await batchUsageOf(c.var.gateway, detail.batch);
+    } catch (error) {
+      usage = { failure: error instanceof GatewayError ? error.message : "internal error" };
+    }
+    return c.html(page(<BatchPage viewer={viewer} features={features(c)} detail={detail} errored={errored} usage={usage} refreshSeconds={REFRESH_SECONDS} />));
   });
 
   app.post("/batches/:id/cancel", async (c) => {
@@ -147,17 +158,18 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
 
   app.get("/batches/:id/results", async (c) => {
     const id = c.req.param("id");
-    const lines = await resultsFor(c.var.gateway, c.var.viewer, id);
+    const results = await resultsFor(c.var.gateway, c.var.viewer, id);
+    const headers = { "content-type": "application/x-jsonl", "content-disposition": `attachment; filename="${id}_results.jsonl"` };
+    if ("vaulted" in results) return new Response(results.vaulted.body, { headers: { ...headers, "content-length": String(results.vaulted.size) } });
     // The first line is read before answering, so that an upstream failure is an error page
     // rather than a download cut short.
+    const lines = results.lines;
     const first = await lines.next();
     async function* all() {
       if (!first.done) yield first.value;
       yield* lines;
     }
-    return new Response(toJsonLines(all()), {
-      headers: { "content-type": "application/x-jsonl", "content-disposition": `attachment; filename="${id}_results.jsonl"` },
-    });
+    return new Response(toJsonLines(all()), { headers });
   });
 
   app.get("/files", async (c) => {
@@ -213,6 +225,15 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
     return c.redirect("/dashboard/keys", 303);
   });
 
+  app.get("/usage", async (c) => {
+    const viewer = c.var.viewer;
+    const requested = c.req.query("metric");
+    const metric: ChartMetric = requested === "tokens" || requested === "requests" ? requested : "cost";
+    const { days, rows } = await dailyUsageFor(c.var.gateway, viewer, USAGE_DAYS, new Date());
+    const byKey = viewer.kind === "admin" ? await usageSummary(c.var.gateway.usage, c.var.gateway.upstream.env, `${days[0]}T00:00:00.000Z`, null) : null;
+    return c.html(page(<UsagePage viewer={viewer} features={features(c)} days={days} rows={rows} metric={metric} byKey={byKey} />));
+  });
+
   app.get("/deliveries", async (c) => {
     const viewer = c.var.viewer;
     const deliveries = await deliveriesFor(c.var.gateway, viewer, DELIVERIES);
@@ -237,7 +258,7 @@ function cache(c: Context<DashboardEnv>): KeyCache | null {
 
 /** Which optional pages this gateway has data for. */
 function features(_c: Context<DashboardEnv>): NonNullable<LayoutProps["features"]> {
-  return { deliveries: true, usage: false };
+  return { deliveries: true, usage: true };
 }
 
 function adminOnly(c: Context<DashboardEnv>): Viewer {

@@ -105,4 +105,37 @@ export class UsageStore {
       .all<UsageRow & { owner: string; key_name: string | null; batches: number }>();
     return results.map((row) => ({ ...usageFromRow(row), owner: row.owner, keyName: row.key_name, batches: row.batches }));
   }
+
+  /** The models of each of these batches (one query for a page of batches), with their usage so far. */
+  async ofBatches(batchIds: readonly string[]): Promise<Map<string, ModelUsage[]>> {
+    const byBatch = new Map<string, ModelUsage[]>();
+    if (batchIds.length === 0) return byBatch;
+    // One bound JSON array: D1 binds at most 100 parameters.
+    const { results } = await this.db
+      .prepare(`SELECT * FROM batch_usage WHERE batch_id IN (SELECT value FROM json_each(?)) ORDER BY batch_id, model`)
+      .bind(JSON.stringify(batchIds))
+      .all<UsageRow & { batch_id: string }>();
+    for (const row of results) byBatch.set(row.batch_id, [...(byBatch.get(row.batch_id) ?? []), usageFromRow(row)]);
+    return byBatch;
+  }
+
+  /**
+   * Sums per UTC day (of `ended_at`), provider and model over the batches that ended in
+   * [from, to), of one owner or of every owner (null).
+   */
+  async daily(owner: string | null, from: string, to: string): Promise<Array<ModelUsage & { day: string }>> {
+    const { results } = await this.db
+      .prepare(
+        `SELECT substr(b.ended_at, 1, 10) AS day, b.provider AS provider, u.model AS model,
+                SUM(u.requests) AS requests, SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens,
+                SUM(u.cache_creation_input_tokens) AS cache_creation_input_tokens, SUM(u.cache_read_input_tokens) AS cache_read_input_tokens
+         FROM batch_usage u JOIN batches b ON b.id = u.batch_id
+         WHERE b.state = 'ended' AND julianday(b.ended_at) >= julianday(?1) AND julianday(b.ended_at) < julianday(?2) AND (?3 IS NULL OR b.owner = ?3)
+         GROUP BY day, b.provider, u.model
+         ORDER BY day, b.provider, u.model`,
+      )
+      .bind(from, to, owner)
+      .all<UsageRow & { day: string }>();
+    return results.map((row) => ({ ...usageFromRow(row), day: row.day }));
+  }
 }

@@ -195,6 +195,9 @@ describe("dashboard escaping", () => {
       archivedAt: null,
       idempotencyKey: null,
       origin: null,
+      polledAt: null,
+      resultsBytes: null,
+      resultsPurgedAt: null,
     };
     const html = String(
       await BatchPage({
@@ -207,6 +210,7 @@ describe("dashboard escaping", () => {
             result: { type: "errored", error: { type: "error", error: { type: "invalid_request_error", message: "<img src=x onerror=alert(1)>" } } },
           },
         ],
+        usage: null,
         refreshSeconds: 3,
       }),
     );
@@ -374,3 +378,47 @@ describe("dashboard webhook deliveries", () => {
     expect(all.html).toContain(`whd_${b.id}`);
   });
 });
+
+describe("dashboard usage and cost", () => {
+  async function endedVia(browser: Browser, id: string): Promise<string> {
+    let page = await browser.get(`/dashboard/batches/${id}`);
+    for (let reads = 0; !page.html.includes('data-status="ended"') && reads < 10; reads++) page = await browser.get(`/dashboard/batches/${id}`);
+    expect(page.html).toContain('data-status="ended"');
+    return page.html;
+  }
+
+  it("shows usage by model and cost on an ended batch, cost on the list, and a usage chart of the viewer's own batches", async () => {
+    const a = await newKey("team-a");
+    const b = await newKey("team-b");
+    const mine = await json<WireBatch>(await call(BATCHES, { method: "POST", body: { requests: twoRequests("claude-3-5-haiku-20241022") }, key: a.key }));
+    const theirs = await json<WireBatch>(await call(BATCHES, { method: "POST", body: { requests: twoRequests("gpt-4o-mini") }, key: b.key, provider: "openai" }));
+    const tenant = await signedIn(a.key);
+    const other = await signedIn(b.key);
+    const page = await endedVia(tenant, mine.id);
+    await endedVia(other, theirs.id);
+
+    const usage = await json<{ cost_usd: number | null; by_model: Array<{ model: string; requests: number; input_tokens: number; output_tokens: number }> }>(
+      await call(`${BATCHES}/${mine.id}/usage`, { key: a.key }),
+    );
+    expect(page).toContain('id="usage"');
+    const row = usage.by_model[0]!;
+    expect(page).toContain(`<td class="mono">${row.model}</td><td class="num">${row.requests}</td><td class="num">${row.input_tokens}</td><td class="num">${row.output_tokens}</td>`);
+    const list = await tenant.get("/dashboard");
+    expect(list.html).toContain("claude-3-5-haiku-20241022");
+    // claude-3-5-haiku-20241022 has a price (src/core/prices.ts): the list shows the batch's cost.
+    expect(usage.cost_usd).not.toBeNull();
+    expect(list.html).toMatch(/<td class="num"><span class="mono">\$[0-9.]+<\/span><\/td>/);
+
+    const own = await tenant.get("/dashboard/usage?metric=requests");
+    expect(own.status).toBe(200);
+    expect(own.html).toContain('data-metric="requests"');
+    expect(own.html).toMatch(/<rect class="bar-anthropic" data-day="\d{4}-\d{2}-\d{2}" data-provider="anthropic"/);
+    expect(own.html).not.toContain('class="bar-openai"');
+    expect(own.html).not.toContain('id="usage-by-key"');
+    const all = await (await signedIn(ADMIN_TOKEN)).get("/dashboard/usage");
+    expect(all.html).toContain('class="bar-openai"');
+    expect(all.html).toContain('id="usage-by-key"');
+    expect(all.html).toContain("team-b");
+  });
+});
+

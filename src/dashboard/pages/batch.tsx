@@ -5,8 +5,9 @@
 import type { FC } from "hono/jsx";
 import type { BatchDetail } from "../../core/overview";
 import type { Viewer } from "../../core/sessions";
+import type { BatchUsage } from "../../core/usage";
 import type { BatchResultLine } from "../../providers/types";
-import { Csrf, processingStatus, Progress, Status, Time } from "../components";
+import { Csrf, processingStatus, Progress, Status, Time, Usd } from "../components";
 import { Layout, type LayoutProps } from "../layout";
 
 export interface BatchPageProps {
@@ -15,14 +16,16 @@ export interface BatchPageProps {
   detail: BatchDetail;
   /** The first errored results, or the reason they could not be read. */
   errored: BatchResultLine[] | { failure: string };
+  /** Tokens and cost by model once ended (null while it runs), or why they could not be read. */
+  usage: BatchUsage | null | { failure: string };
   refreshSeconds: number;
 }
 
 /**
  * @example
- * <BatchPage viewer={viewer} features={features} detail={detail} errored={[]} refreshSeconds={3} />
+ * <BatchPage viewer={viewer} features={features} detail={detail} errored={[]} usage={null} refreshSeconds={3} />
  */
-export const BatchPage: FC<BatchPageProps> = ({ viewer, features, detail, errored, refreshSeconds }) => {
+export const BatchPage: FC<BatchPageProps> = ({ viewer, features, detail, errored, usage, refreshSeconds }) => {
   const { batch, jobs, models } = detail;
   const ended = batch.state === "ended";
   return (
@@ -54,7 +57,7 @@ export const BatchPage: FC<BatchPageProps> = ({ viewer, features, detail, errore
         </dd>
         <dt>Ended</dt>
         <dd>
-          <Time at={batch.endedAt} />
+          <Time at={batch.state === "ended" ? batch.endedAt : null} />
         </dd>
         <dt>Expires</dt>
         <dd>
@@ -74,6 +77,8 @@ export const BatchPage: FC<BatchPageProps> = ({ viewer, features, detail, errore
             <dd class="mono">{batch.owner}</dd>
           </>
         ) : null}
+        <dt>Cost</dt>
+        <dd>{usage && !("failure" in usage) ? <Usd value={usage.cost_usd} /> : <span class="muted">once the batch has ended</span>}</dd>
         <dt>Results</dt>
         <dd>
           {ended ? (
@@ -107,6 +112,46 @@ export const BatchPage: FC<BatchPageProps> = ({ viewer, features, detail, errore
           </tr>
         </tbody>
       </table>
+
+      {usage ? (
+        <>
+          <h2>Usage by model</h2>
+          {"failure" in usage ? (
+            <p class="error">The usage could not be read: {usage.failure}</p>
+          ) : (
+            <table id="usage">
+              <thead>
+                <tr>
+                  <th>Provider</th>
+                  <th>Model</th>
+                  <th class="num">Requests</th>
+                  <th class="num">Input tokens</th>
+                  <th class="num">Output tokens</th>
+                  <th class="num">Cache writes</th>
+                  <th class="num">Cache reads</th>
+                  <th class="num">Cost</th>
+                </tr>
+              </thead>
+              <tbody>
+                {usage.by_model.map((row) => (
+                  <tr>
+                    <td>{row.provider}</td>
+                    <td class="mono">{row.model}</td>
+                    <td class="num">{row.requests}</td>
+                    <td class="num">{row.input_tokens}</td>
+                    <td class="num">{row.output_tokens}</td>
+                    <td class="num">{row.cache_creation_input_tokens}</td>
+                    <td class="num">{row.cache_read_input_tokens}</td>
+                    <td class="num">
+                      <Usd value={row.cost_usd} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      ) : null}
 
       <h2>Upstream jobs</h2>
       <p class="muted">How {batch.provider} runs this batch: one row per job it was split into.</p>

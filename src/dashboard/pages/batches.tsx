@@ -9,8 +9,6 @@ export interface BatchesPageProps {
   viewer: Viewer;
   features: NonNullable<LayoutProps["features"]>;
   batches: BatchSummary[];
-  /** Cost per ended batch, when usage is known (null: no price for some model). */
-  costs: ReadonlyMap<string, number | null> | null;
   /** The `after` of the next page, when there is one. */
   next: string | null;
   /** Seconds between refreshes while a batch runs. */
@@ -19,9 +17,9 @@ export interface BatchesPageProps {
 
 /**
  * @example
- * <BatchesPage viewer={viewer} features={features} batches={page.items} costs={null} next={null} refreshSeconds={3} />
+ * <BatchesPage viewer={viewer} features={features} batches={page.items} next={null} refreshSeconds={3} />
  */
-export const BatchesPage: FC<BatchesPageProps> = ({ viewer, features, batches, costs, next, refreshSeconds }) => {
+export const BatchesPage: FC<BatchesPageProps> = ({ viewer, features, batches, next, refreshSeconds }) => {
   const running = batches.some(({ batch }) => batch.state !== "ended");
   return (
     <Layout title="Batches" viewer={viewer} section="batches" features={features}>
@@ -40,11 +38,11 @@ export const BatchesPage: FC<BatchesPageProps> = ({ viewer, features, batches, c
               <th>Progress</th>
               <th>Created</th>
               <th>Ended</th>
-              {costs ? <th class="num">Cost</th> : null}
+              <th class="num">Cost</th>
             </tr>
           </thead>
           <tbody>
-            {batches.map(({ batch, models }) => (
+            {batches.map(({ batch, models, cost }) => (
               <tr data-batch={batch.id}>
                 <td>
                   <a class="mono" href={`/dashboard/batches/${batch.id}`}>
@@ -63,13 +61,9 @@ export const BatchesPage: FC<BatchesPageProps> = ({ viewer, features, batches, c
                   <Time at={batch.createdAt} />
                 </td>
                 <td>
-                  <Time at={batch.endedAt} />
+                  <Time at={batch.state === "ended" ? batch.endedAt : null} />
                 </td>
-                {costs ? (
-                  <td class="num">
-                    <Usd value={costs.get(batch.id)} />
-                  </td>
-                ) : null}
+                <td class="num">{cost === undefined ? <span class="muted">—</span> : <Usd value={cost} />}</td>
               </tr>
             ))}
           </tbody>
