@@ -22,7 +22,7 @@ export function metricOf(row: DailyUsage, metric: ChartMetric): number {
 
 /** An axis label for a value. */
 export function formatMetric(value: number, metric: ChartMetric): string {
-  if (metric === "cost") return value === 0 ? "$0" : value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
+  if (metric === "cost") return value === 0 ? "$0" : value < 0.01 ? `$${value.toFixed(6)}` : `$${value.toFixed(2)}`;
   if (value >= 1_000_000) return `${(value / 1_000_000).toFixed(1)}M`;
   if (value >= 1_000) return `${(value / 1_000).toFixed(1)}k`;
   return String(Math.round(value));

@@ -68,11 +68,11 @@ export const Time: FC<{ at: string | null | undefined }> = ({ at }) => {
  * A USD amount; a dash when unknown (a model without a price).
  *
  * @example
- * <Usd value={0.0123} /> // $0.0123
+ * <Usd value={0.0123} /> // $0.0123 (fractions of a cent to the micro-dollar)
  */
 export const Usd: FC<{ value: number | null | undefined }> = ({ value }) => {
   if (value === null || value === undefined) return <span class="muted" title="no price for some model">—</span>;
-  return <span class="mono">${value < 1 ? value.toFixed(4) : value.toFixed(2)}</span>;
+  return <span class="mono">${value === 0 ? "0" : value < 0.01 ? value.toFixed(6) : value < 1 ? value.toFixed(4) : value.toFixed(2)}</span>;
 };
 
 /** A hidden CSRF field for a form of this session. */

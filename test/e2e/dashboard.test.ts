@@ -126,6 +126,7 @@ describe("the dashboard in Chromium", () => {
     expect(await adminPage.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
     expect(await adminPage.locator("main dl.facts .progress").getAttribute("data-done")).toBe("2");
     expect(await adminPage.locator("#jobs tbody tr").count()).toBeGreaterThanOrEqual(1);
+    expect(await adminPage.locator("#usage tbody tr").count()).toBe(1);
     await screenshot(adminPage, "batch");
 
     const [download] = await Promise.all([adminPage.waitForEvent("download"), adminPage.click("#download-results")]);
@@ -148,6 +149,11 @@ describe("the dashboard in Chromium", () => {
     const row = adminPage.locator("#deliveries tbody tr", { hasText: batch.id });
     await expect.poll(() => row.locator(".status").textContent(), { timeout: 30_000 }).toBe("delivered");
     await screenshot(adminPage, "deliveries");
+
+    // Usage: the ended batch's day and provider is drawn, server-side, as SVG.
+    await adminPage.goto(`${stack.gatewayUrl}/dashboard/usage?metric=tokens`);
+    expect(await adminPage.locator('svg.chart rect.bar-anthropic').count()).toBeGreaterThanOrEqual(1);
+    await screenshot(adminPage, "usage");
   });
 
   it("shows a virtual key only its own batches, and not the keys page", async () => {
@@ -174,6 +180,21 @@ describe("the dashboard in Chromium", () => {
     } finally {
       await tenant.close();
     }
+  });
+
+  it.skipIf(!SCREENSHOTS)("takes the README's screenshots once every provider's batch has ended", async () => {
+    for (const [provider, model] of [["gemini", "gemini-2.5-flash"], ["bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0"]] as const) {
+      await client(keys.b!, provider).beta.messages.batches.create({ requests: twoRequests(model) });
+    }
+    await adminPage.goto(`${stack.gatewayUrl}/dashboard`);
+    for (const id of await adminPage.locator("tr[data-batch]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-batch")!))) {
+      await adminPage.goto(`${stack.gatewayUrl}/dashboard/batches/${id}`);
+      await adminPage.locator('main dl.facts [data-status="ended"]').waitFor({ timeout: ENDS_WITHIN_MS });
+    }
+    await adminPage.goto(`${stack.gatewayUrl}/dashboard`);
+    await screenshot(adminPage, "batches");
+    await adminPage.goto(`${stack.gatewayUrl}/dashboard/usage`);
+    await screenshot(adminPage, "usage");
   });
 
   it("signs out", async () => {

@@ -79,7 +79,9 @@ export const UsagePage: FC<UsagePageProps> = ({ viewer, features, days, rows, me
                 <td class="num">{row.input_tokens}</td>
                 <td class="num">{row.output_tokens}</td>
                 <td class="num">
-                  <Usd value={row.cost_usd} />
+                  {/* Unpriced models add no cost: a row of only those has none to show. */}
+                  <Usd value={row.unpriced.length && row.cost_usd === 0 ? null : row.cost_usd} />
+                  {row.unpriced.length && row.cost_usd > 0 ? <span title={`plus ${row.unpriced.join(", ")} (no price)`}> +?</span> : null}
                 </td>
               </tr>
             ))}
