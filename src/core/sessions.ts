@@ -5,6 +5,8 @@
  * secret either: a virtual key is remembered by its hash (the one D1 keeps), the admin token
  * by its hash. Every request checks again that the key is still active, or that the admin
  * token has not changed, so a revoked key or a rotated token ends its sessions at once.
+ * Sign-out deletes the record: at once here, within about a minute at other Cloudflare
+ * locations (see docs/sources/dashboard.md § KV propagation).
  */
 import { GatewayError } from "../lib/errors";
 import { randomToken, secretsEqual, sha256Hex } from "../lib/crypto";

@@ -1,6 +1,7 @@
 /**
  * Small pieces the pages share: status badges, the progress bar, times, money. Every value
- * reaches the page through JSX, which escapes it.
+ * reaches the page through JSX, which escapes it (never through raw(), Suspense,
+ * ErrorBoundary or a Context.Provider: see docs/sources/dashboard.md § hono/jsx escaping).
  */
 import type { FC } from "hono/jsx";
 import type { RequestCounts } from "../providers/types";

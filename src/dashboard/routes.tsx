@@ -65,6 +65,7 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
   app.get("/assets/live.js", (c) => c.body(LIVE_SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }));
 
   // Every POST comes from this origin's own pages: a browser sends Origin with every POST.
+  // Defence in depth beside the CSRF tokens (see docs/sources/dashboard.md § CSRF defences).
   app.use(async (c, next) => {
     if (c.req.method === "POST") {
       const origin = c.req.header("origin");

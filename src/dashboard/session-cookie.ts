@@ -1,7 +1,8 @@
 /**
  * The session cookie: the session's random ID and nothing else, HttpOnly (no script reads
  * it), SameSite=Strict (no other site's page sends it), Secure except on loopback (where
- * `npm run dev` serves plain http), and scoped to `/dashboard`.
+ * `npm run dev` serves plain http, and some browsers drop Secure cookies there: see
+ * docs/sources/dashboard.md § Secure cookies on http://localhost), and scoped to `/dashboard`.
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";

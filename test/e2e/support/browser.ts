@@ -35,7 +35,8 @@ export interface RunningBrowser {
  */
 export async function launchBrowser(): Promise<RunningBrowser> {
   const profile = mkdtempSync(join(tmpdir(), "batchbridge-chromium-"));
-  // launchPersistentContext is playwright's way to pass --user-data-dir.
+  // launchPersistentContext is playwright's way to pass --user-data-dir (see
+  // docs/sources/dashboard.md § A fresh Chromium profile with Playwright).
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
