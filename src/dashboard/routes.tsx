@@ -130,7 +130,7 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
     const result = await listBatchesFor(c.var.gateway, viewer, pageOf(c, "msgbatch"));
     const next = result.hasMore ? (result.items.at(-1)?.batch.id ?? null) : null;
     return c.html(
-      page(<BatchesPage viewer={viewer} features={features(c)} batches={result.items} next={next} refreshSeconds={REFRESH_SECONDS} />),
+      page(<BatchesPage viewer={viewer} features={FEATURES} batches={result.items} next={next} refreshSeconds={REFRESH_SECONDS} />),
     );
   });
 
@@ -149,7 +149,7 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
     } catch (error) {
       usage = { failure: error instanceof GatewayError ? error.message : "internal error" };
     }
-    return c.html(page(<BatchPage viewer={viewer} features={features(c)} detail={detail} errored={errored} usage={usage} refreshSeconds={REFRESH_SECONDS} />));
+    return c.html(page(<BatchPage viewer={viewer} features={FEATURES} detail={detail} errored={errored} usage={usage} refreshSeconds={REFRESH_SECONDS} />));
   });
 
   app.post("/batches/:id/cancel", async (c) => {
@@ -177,18 +177,18 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
     const viewer = c.var.viewer;
     const result = await listFilesFor(c.var.gateway, viewer, pageOf(c, "file"));
     const next = result.hasMore ? (result.items.at(-1)?.id ?? null) : null;
-    return c.html(page(<FilesPage viewer={viewer} features={features(c)} files={result.items} next={next} />));
+    return c.html(page(<FilesPage viewer={viewer} features={FEATURES} files={result.items} next={next} />));
   });
 
   app.get("/keys", async (c) => {
     const viewer = adminOnly(c);
-    return c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} created={null} updated={null} error={null} />));
+    return c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await listKeys(c.env.DB)} created={null} updated={null} error={null} />));
   });
 
   app.post("/keys", async (c) => {
     const viewer = adminOnly(c);
     const keysPage = async (props: Pick<Parameters<typeof KeysPage>[0], "created" | "error">, status: 200 | 400) =>
-      c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} updated={null} {...props} />), status);
+      c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await listKeys(c.env.DB)} updated={null} {...props} />), status);
     const input = newKeyInput(await c.req.parseBody());
     if ("error" in input) return keysPage({ created: null, error: input.error }, 400);
     try {
@@ -202,7 +202,7 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
   app.post("/keys/:id", async (c) => {
     const viewer = adminOnly(c);
     const keysPage = async (props: Pick<Parameters<typeof KeysPage>[0], "updated" | "error">, status: 200 | 400) =>
-      c.html(page(<KeysPage viewer={viewer} features={features(c)} keys={await listKeys(c.env.DB)} created={null} {...props} />), status);
+      c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await listKeys(c.env.DB)} created={null} {...props} />), status);
     const form = await c.req.parseBody();
     const limits = limitsInput(form);
     if ("error" in limits) return keysPage({ updated: null, error: limits.error }, 400);
@@ -232,13 +232,13 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
     const metric: ChartMetric = requested === "tokens" || requested === "requests" ? requested : "cost";
     const { days, rows } = await dailyUsageFor(c.var.gateway, viewer, USAGE_DAYS, new Date());
     const byKey = viewer.kind === "admin" ? await usageSummary(c.var.gateway.usage, c.var.gateway.upstream.env, `${days[0]}T00:00:00.000Z`, null) : null;
-    return c.html(page(<UsagePage viewer={viewer} features={features(c)} days={days} rows={rows} metric={metric} byKey={byKey} />));
+    return c.html(page(<UsagePage viewer={viewer} features={FEATURES} days={days} rows={rows} metric={metric} byKey={byKey} />));
   });
 
   app.get("/deliveries", async (c) => {
     const viewer = c.var.viewer;
     const deliveries = await deliveriesFor(c.var.gateway, viewer, DELIVERIES);
-    return c.html(page(<DeliveriesPage viewer={viewer} features={features(c)} deliveries={deliveries} refreshSeconds={REFRESH_SECONDS} />));
+    return c.html(page(<DeliveriesPage viewer={viewer} features={FEATURES} deliveries={deliveries} refreshSeconds={REFRESH_SECONDS} />));
   });
 
   return app;
@@ -257,10 +257,8 @@ function cache(c: Context<DashboardEnv>): KeyCache | null {
   return (c.env.AUTH_CACHE as KeyCache | undefined) ?? null;
 }
 
-/** Which optional pages this gateway has data for. */
-function features(_c: Context<DashboardEnv>): NonNullable<LayoutProps["features"]> {
-  return { deliveries: true, usage: true };
-}
+/** The pages beyond batches and files that the navigation shows (every gateway has their data). */
+const FEATURES: NonNullable<LayoutProps["features"]> = { deliveries: true, usage: true };
 
 function adminOnly(c: Context<DashboardEnv>): Viewer {
   const viewer = c.var.viewer;
