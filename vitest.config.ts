@@ -35,7 +35,8 @@ export default defineConfig({
                 BEDROCK_BATCH_ROLE_ARN: "arn:aws:iam::123456789012:role/BatchBridgeBedrockBatch",
                 BEDROCK_BATCH_MIN_RECORDS: "2",
                 UPSTREAM_RETRY_BASE_MS: "1",
-                ADMIN_TOKEN: "test-admin-token",
+                // No ADMIN_TOKEN: the Worker runs open (any key, one owner); tests of virtual
+                // keys close it (useClosedGateway in test/worker/support/gateway.ts).
               },
             },
           })),

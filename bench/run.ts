@@ -28,7 +28,7 @@ import { killStarted } from "./lib/workers.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const PROVIDERS: readonly BatchProvider[] = ["anthropic", "openai", "gemini"];
-/** Requests per batch: small and large (both take Gemini's JSONL-file path: its inline bodies stop at 4 MiB by default). */
+/** Requests per batch: small and large (both take Gemini's JSONL-file path: only a model's single request goes inline). */
 const BATCH_SIZES = QUICK ? [2_000, 8_000] : [25_000, 100_000];
 /** File sizes in bytes: small and large (500 MB, under the 500 MiB limit). */
 const FILE_SIZES = QUICK ? [10_000_000, 40_000_000] : [125_000_000, 500_000_000];

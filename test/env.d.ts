@@ -2,7 +2,7 @@ declare namespace Cloudflare {
   interface Env {
     DB: D1Database;
     AUTH_CACHE: KVNamespace;
-    ADMIN_TOKEN: string;
+    ADMIN_RATE_LIMIT: RateLimit;
     ANTHROPIC_API_KEY: string;
     OPENAI_API_KEY: string;
     GEMINI_API_KEY: string;

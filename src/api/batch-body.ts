@@ -36,11 +36,15 @@ export async function batchSource(body: ReadableStream<Uint8Array> | null, decla
     size += value.byteLength;
     if (size > REPLAYABLE_BYTES) return streamedSource(head, reader, size);
   }
-  const requests = parseWhole(concat(head, size));
+  const bytes = concat(head, size);
+  const requests = parseWhole(bytes);
   return {
     replayable: true,
     async *requests() {
       yield* requests;
+    },
+    async digest() {
+      return hex(await crypto.subtle.digest("SHA-256", bytes));
     },
   };
 }
@@ -67,8 +71,36 @@ function parseWhole(bytes: Uint8Array): BatchRequest[] {
 
 function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array>, headSize: number): BatchSource {
   let used = false;
+  // Every byte read is hashed on the way (Workers' incremental SHA-256, see
+  // docs/sources/cloudflare.md § Incremental SHA-256 (DigestStream)), for Idempotency-Key.
+  const hasher = new crypto.DigestStream("SHA-256");
+  const hashing = hasher.getWriter();
+  for (const chunk of head) void hashing.write(chunk);
+  let readToEnd = false;
   return {
     replayable: false,
+    async digest() {
+      if (!readToEnd) {
+        if (used) throw new Error("the body was not read to its end");
+        used = true;
+        // Read instead of requests(): hashed, bounded as requests() bounds it, sent nowhere.
+        let size = headSize;
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            size += value.byteLength;
+            if (size > MAX_BATCH_BYTES) throw tooLarge();
+            await hashing.write(value);
+          }
+        } finally {
+          await reader.cancel().catch(() => {});
+        }
+        readToEnd = true;
+      }
+      await hashing.close();
+      return hex(await hasher.digest);
+    },
     async *requests() {
       if (used) throw new Error("a streamed batch body can be read once");
       used = true;
@@ -114,9 +146,11 @@ function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<
           if (done) break;
           size += value.byteLength;
           if (size > MAX_BATCH_BYTES) throw tooLarge();
+          await hashing.write(value);
           feed(value);
           yield* ready.splice(0);
         }
+        readToEnd = true;
         // The parser ends by itself once the top-level value closes; end() checks that it did.
         if (!parser.isEnded) parser.end();
         if (failure) throw failure;
@@ -180,6 +214,12 @@ function unique(request: BatchRequest, index: number, seen: Set<string>): BatchR
   }
   seen.add(request.custom_id);
   return request;
+}
+
+function hex(digest: ArrayBuffer): string {
+  let text = "";
+  for (const byte of new Uint8Array(digest)) text += byte.toString(16).padStart(2, "0");
+  return text;
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

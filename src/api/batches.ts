@@ -22,7 +22,9 @@ batches.post("/", async (c) => {
   const declared = Number(c.req.header("content-length"));
   const source = withModelCheck(await batchSource(c.req.raw.body, Number.isFinite(declared) ? declared : null), c.var.caller);
   const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
-  const batch = await createBatch(c.var.gateway, c.var.owner, provider, source, idempotencyKey);
+  const batch = await createBatch(c.var.gateway, c.var.owner, provider, source, idempotencyKey, {
+    maxBatchesInProgress: c.var.caller.key?.limits.maxBatchesInProgress ?? null,
+  });
   return c.json(batchToWire(batch, origin(c.req.url)));
 });
 
@@ -71,6 +73,7 @@ function withModelCheck(source: BatchSource, caller: Caller): BatchSource {
   if (!caller.key?.models) return source;
   return {
     replayable: source.replayable,
+    ...(source.digest ? { digest: () => source.digest!() } : {}),
     async *requests() {
       let index = 0;
       for await (const request of source.requests()) {

@@ -12,7 +12,8 @@ import { FileResolver } from "./file-refs";
 import { resolvedFile } from "./files";
 import type { Gateway } from "./gateway";
 import { newBatchId, newFileId } from "./ids";
-import { inGatewayTerms, inGatewayTermsError, type IdPairs } from "./native-ids";
+import { assertBatchAllowed } from "./limits";
+import { batchIdPairs, inGatewayTerms, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubResultLine, type IdPairs } from "./native-ids";
 
 /**
  * A create body's requests, each already validated against the Anthropic schema.
@@ -23,10 +24,25 @@ import { inGatewayTerms, inGatewayTermsError, type IdPairs } from "./native-ids"
 export interface BatchSource {
   replayable: boolean;
   requests(): AsyncIterable<BatchRequest>;
+  /**
+   * SHA-256 (hex) of the whole body, bytes as sent. Of a replayable source, at any time; of
+   * a streamed one, after `requests()` was read to its end, or instead of it (then it reads
+   * the rest of the body, hashing it, and sends nothing anywhere).
+   */
+  digest?(): Promise<string>;
+}
+
+export interface CreateOptions {
+  /** The caller's limit of batches not ended at once (null: none). */
+  maxBatchesInProgress?: number | null;
 }
 
 /**
  * Creates the batch upstream and records it. Returns the stored batch.
+ *
+ * An `idempotencyKey` already used answers its batch when the body is the same (byte for
+ * byte) and 409 `conflict_error` when it is not, with nothing sent upstream either way. A
+ * caller over `maxBatchesInProgress` gets 429 before anything is sent upstream.
  *
  * @example
  * const batch = await createBatch(gateway, "owner", "openai", source, null);
@@ -37,13 +53,17 @@ export async function createBatch(
   provider: ProviderName,
   source: BatchSource,
   idempotencyKey: string | null,
+  options: CreateOptions = {},
 ): Promise<BatchRecord> {
   const adapter = gateway.adapter(provider);
   adapter.assertConfigured(gateway.upstream.env);
   if (idempotencyKey) {
     const existing = await gateway.batches.getByIdempotencyKey(owner, idempotencyKey);
-    if (existing) return existing;
+    if (existing) return replayed(existing, source);
   }
+  // A streamed body's hash is known only once it has been read: it is stored at the end,
+  // and meanwhile the `creating` record holds the key (a replay then gets a 409 "retry").
+  const bodySha256 = idempotencyKey && source.replayable && source.digest ? await source.digest() : null;
   const files = new FileResolver(gateway.files, owner, provider);
   if (source.replayable) {
     let index = 0;
@@ -68,16 +88,28 @@ export async function createBatch(
     cancelInitiatedAt: null,
     archivedAt: null,
     idempotencyKey,
+    idempotencyBodySha256: bodySha256,
   };
   try {
     await gateway.batches.insert(batch);
   } catch (error) {
     // Two creates with one Idempotency-Key at once: the unique index lets one through.
     const winner = idempotencyKey ? await gateway.batches.getByIdempotencyKey(owner, idempotencyKey) : null;
-    if (winner) return winner;
+    if (winner) return replayed(winner, source);
     if (idempotencyKey) throw new GatewayError(409, "conflict_error", "A batch with this Idempotency-Key is being created; retry in a moment.");
     throw error;
   }
+  const maxInProgress = options.maxBatchesInProgress ?? null;
+  if (maxInProgress !== null) {
+    try {
+      assertBatchAllowed(maxInProgress, await gateway.batches.countUnendedBefore(owner, batch.id));
+    } catch (error) {
+      await gateway.batches.delete(batch.id);
+      throw error;
+    }
+  }
+  // Recorded before anything upstream: from now on these files cannot be deleted under it.
+  await gateway.batches.insertFileRefs(batch.id, [...files.map.keys()]);
 
   let artifactSeq = 0;
   const writer = adapter.batches.begin(gateway.upstream, {
@@ -89,7 +121,10 @@ export async function createBatch(
   try {
     let index = 0;
     for await (const request of source.requests()) {
-      if (!source.replayable) await files.resolve(request.params, `requests.${index}.params`);
+      if (!source.replayable) {
+        const added = await files.resolve(request.params, `requests.${index}.params`);
+        if (added.length > 0) await gateway.batches.insertFileRefs(batch.id, added);
+      }
       const slot = await withRequestPathAsync(index, () => writer.add(request));
       await customIds.add(slot, request.custom_id);
       index++;
@@ -97,7 +132,14 @@ export async function createBatch(
     const jobs = await writer.finish();
     await customIds.flush();
     for (const [seq, job] of jobs.entries()) await gateway.batches.insertJob(batch.id, seq, job);
-    const created: BatchRecord = { ...batch, state: "in_progress", requestCount: index, counts: { ...ZERO_COUNTS, processing: index } };
+    const streamedSha256 = idempotencyKey && !source.replayable && source.digest ? await source.digest() : null;
+    const created: BatchRecord = {
+      ...batch,
+      state: "in_progress",
+      requestCount: index,
+      counts: { ...ZERO_COUNTS, processing: index },
+      idempotencyBodySha256: bodySha256 ?? streamedSha256,
+    };
     await gateway.batches.update(created);
     return created;
   } catch (error) {
@@ -105,6 +147,20 @@ export async function createBatch(
     await rollBack(gateway, batch);
     throw error;
   }
+}
+
+/**
+ * The batch an Idempotency-Key already made, if this body is the one it was made from
+ * (batches from before bodies were hashed are answered as they are); else a 409.
+ */
+async function replayed(existing: BatchRecord, source: BatchSource): Promise<BatchRecord> {
+  if (!existing.idempotencyBodySha256 || !source.digest) return existing;
+  if ((await source.digest()) === existing.idempotencyBodySha256) return existing;
+  throw new GatewayError(
+    409,
+    "conflict_error",
+    `This Idempotency-Key was already used to create message batch ${existing.id} with a different request body; use a new Idempotency-Key for a different batch.`,
+  );
 }
 
 /**
@@ -246,7 +302,9 @@ export async function deleteBatch(gateway: Gateway, owner: string, id: string): 
 /**
  * The results of an ended batch, every submitted `custom_id` exactly once: what the jobs
  * returned, then a result for each request no job mentioned (`canceled` after a cancel,
- * `expired` otherwise, or the job's own `unrun` result).
+ * `expired` otherwise, or the job's own `unrun` result). No line names a native ID: errors
+ * that quote one name the gateway ID instead (or withhold an ID the gateway does not know),
+ * so whatever stores or serves these lines gets them scrubbed.
  *
  * @example
  * for await (const line of batchResults(gateway, batch)) console.log(line.custom_id);
@@ -254,13 +312,14 @@ export async function deleteBatch(gateway: Gateway, owner: string, id: string): 
 export async function* batchResults(gateway: Gateway, batch: BatchRecord): AsyncGenerator<BatchResultLine> {
   const adapter = gateway.adapter(batch.provider);
   const jobs = await gateway.batches.jobs(batch.id);
+  const scrub = nativeIdScrubber(await batchIdPairs(gateway, batch.id), batch.provider);
   const seen = new Set<string>();
   for (const job of jobs) {
     try {
       for await (const line of adapter.batches.results(gateway.upstream, job)) {
         if (seen.has(line.custom_id)) continue;
         seen.add(line.custom_id);
-        yield line;
+        yield scrubResultLine(line, scrub);
       }
     } catch (error) {
       throw inGatewayTermsError(error, nativeIdsOf(batch, jobs));
@@ -271,7 +330,7 @@ export async function* batchResults(gateway: Gateway, batch: BatchRecord): Async
   for (const job of jobs) {
     if (filledSlots.has(job.slot)) continue;
     filledSlots.add(job.slot);
-    const result = job.unrun ?? fallback;
+    const result = scrubResultLine({ result: job.unrun ?? fallback }, scrub).result;
     for await (const ids of gateway.batches.customIds(batch.id, job.slot)) {
       for (const customId of ids) {
         if (seen.has(customId)) continue;
@@ -325,12 +384,5 @@ function namedRequest(error: unknown, index: number): unknown {
  * each standing for the gateway batch.
  */
 function nativeIdsOf(batch: BatchRecord, jobs: readonly JobRecord[]): IdPairs {
-  const pairs: [string, string][] = [];
-  for (const job of jobs) {
-    pairs.push([job.nativeId, batch.id]);
-    for (const value of Object.values(job.data)) {
-      if (typeof value === "string" && value.length >= 8) pairs.push([value, batch.id]);
-    }
-  }
-  return pairs;
+  return jobIdPairs(batch.id, jobs);
 }

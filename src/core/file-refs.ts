@@ -51,7 +51,9 @@ export class FileResolver {
     private readonly provider: ProviderName,
   ) {}
 
-  async resolve(params: MessageParams, where: string): Promise<void> {
+  /** Resolves the files `params` name; returns the IDs seen for the first time. */
+  async resolve(params: MessageParams, where: string): Promise<string[]> {
+    const added: string[] = [];
     for (const { fileId, path } of fileIdsIn(params)) {
       if (this.map.has(fileId)) continue;
       const file = await this.store.get(this.owner, fileId);
@@ -70,6 +72,8 @@ export class FileResolver {
         mimeType: file.mimeType,
         native: file.native,
       });
+      added.push(fileId);
     }
+    return added;
   }
 }

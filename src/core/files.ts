@@ -7,8 +7,9 @@ import { nowRfc3339 } from "../lib/time";
 import type { FileDownload, FilesAdapter, FileUpload, ProviderName, ResolvedFile, UpstreamFile } from "../providers/types";
 import type { FileRecord } from "../store/files";
 import type { Gateway } from "./gateway";
+import { getBatch } from "./batches";
 import { newFileId } from "./ids";
-import { inGatewayTerms } from "./native-ids";
+import { batchIdPairs, inGatewayTerms, nativeIdScrubber, scrubbedText } from "./native-ids";
 
 /**
  * The provider's Files API; a 400 for a provider that has none (Bedrock).
@@ -140,11 +141,20 @@ export async function getFile(gateway: Gateway, owner: string, id: string): Prom
 export async function downloadFile(gateway: Gateway, owner: string, id: string): Promise<FileDownload> {
   const file = await getFile(gateway, owner, id);
   if (!file.downloadable) throw GatewayError.notDownloadable(id);
-  return inGatewayTerms([[file.nativeId ?? "", file.id]], () => filesOf(gateway, file.provider).download(gateway.upstream, resolvedFile(file)));
+  const download = await inGatewayTerms([[file.nativeId ?? "", file.id]], () => filesOf(gateway, file.provider).download(gateway.upstream, resolvedFile(file)));
+  if (!file.batchId) return download;
+  // A batch's output or error file (OpenAI's) quotes native IDs: served scrubbed, so its
+  // length is no longer known in advance.
+  const scrub = nativeIdScrubber(await batchIdPairs(gateway, file.batchId), file.provider);
+  return { ...download, body: scrubbedText(download.body, scrub), contentLength: null };
 }
 
+/** Batches checked (refreshed) before a file they name may be deleted. */
+const REFERRING_BATCHES_CHECKED = 5;
+
 /**
- * Deletes the file upstream, then its record.
+ * Deletes the file upstream, then its record. A file that a batch not yet ended names is
+ * refused with a 400 naming the batch: the batch would fail on it upstream.
  *
  * @example
  * await deleteFile(gateway, "owner", "file_01…");
@@ -155,6 +165,15 @@ export async function deleteFile(gateway: Gateway, owner: string, id: string): P
   if (file.batchId) {
     // The batch's results are read from it: it goes when the batch is deleted.
     throw GatewayError.invalid(`File ${id} holds results of message batch ${file.batchId}; delete the batch to delete it.`);
+  }
+  for (const batch of await gateway.batches.unendedReferencing(file.id, REFERRING_BATCHES_CHECKED)) {
+    // The record may be behind upstream: a batch that has in fact ended lets go of the file.
+    const current = batch.state === "creating" ? batch : await getBatch(gateway, owner, batch.id).catch(() => batch);
+    if (current.state !== "ended") {
+      throw GatewayError.invalid(
+        `File ${id} is used by message batch ${batch.id}, which has not ended; delete the file once the batch has ended (cancel the batch to end it sooner).`,
+      );
+    }
   }
   if (file.nativeId) await inGatewayTerms([[file.nativeId, file.id]], () => filesOf(gateway, file.provider).delete(gateway.upstream, resolvedFile(file)));
   await gateway.files.delete(file.id);

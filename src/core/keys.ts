@@ -1,19 +1,19 @@
 /**
  * Virtual keys: who a presented key is, and what it may use. Lookups are cached in KV for a
  * minute (KV's shortest expiry), so auth costs no D1 read on most requests and a revoked
- * key stops working within a minute.
+ * key stops working within a minute. Only positive answers are cached: an unknown key, or
+ * "no key exists yet", is never cached.
  */
 import { GatewayError } from "../lib/errors";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import type { ProviderName } from "../providers/types";
-import type { KeyStore, VirtualKey } from "../store/keys";
+import { NO_LIMITS, type KeyLimits, type KeyStore, type VirtualKey } from "../store/keys";
 import { monotonicFactory } from "ulid";
 
 const nextUlid = monotonicFactory();
 const CACHE_SECONDS = 60;
-const ANY_KEYS = "vk:any";
 
-/** Everyone shares this owner while no virtual key exists. */
+/** Everyone shares this owner when the gateway runs without `ADMIN_TOKEN`. */
 export const SHARED_OWNER = "shared";
 
 export interface Caller {
@@ -29,35 +29,46 @@ export interface KeyCache {
 }
 
 /**
- * The caller behind `presented`: the shared owner while no virtual key exists, else its key.
- * Any other key is a 401.
+ * The caller behind `presented`. An open gateway (no `ADMIN_TOKEN`) answers the shared owner
+ * for any key; a closed one accepts only an active virtual key, and any other key is a 401.
+ *
+ * A lookup that misses the cache reads D1, writes the cache, then reads D1 again: if the key
+ * was revoked or changed in between (a revocation racing this lookup), the entry it wrote is
+ * dropped, so a revocation always wins over a lookup in flight.
  *
  * @example
- * const caller = await identify(new KeyStore(env.DB), env.AUTH_CACHE ?? null, "bbk_…");
+ * const caller = await identify(new KeyStore(env.DB), env.AUTH_CACHE ?? null, "bbk_…", closedGateway(env));
  */
-export async function identify(store: KeyStore, cache: KeyCache | null, presented: string): Promise<Caller> {
-  if (!(await anyKeys(store, cache))) return { owner: SHARED_OWNER, key: null };
+export async function identify(store: KeyStore, cache: KeyCache | null, presented: string, closed: boolean): Promise<Caller> {
+  if (!closed) return { owner: SHARED_OWNER, key: null };
   const hash = await sha256Hex(presented);
   const cacheKey = `vk:${hash}`;
   const cached = await cacheGet(cache, cacheKey);
   let key: VirtualKey | null;
   if (cached !== null) {
-    key = JSON.parse(cached) as VirtualKey;
+    key = withDefaults(JSON.parse(cached) as VirtualKey);
   } else {
     // Unknown keys are not cached: anyone could fill the cache (and its write quota) with them.
     key = await store.findActive(hash);
-    if (key) await cachePut(cache, cacheKey, JSON.stringify(key));
+    if (key) {
+      const entry = JSON.stringify(key);
+      await cachePut(cache, cacheKey, entry);
+      // Confirms what was cached: a revocation (or a change of limits) that landed between
+      // the read and the write has already deleted the cache entry, and would be undone.
+      const confirmed = await store.findActive(hash);
+      if (confirmed === null || JSON.stringify(confirmed) !== entry) {
+        await cacheDelete(cache, cacheKey);
+        key = confirmed;
+      }
+    }
   }
   if (!key) throw new GatewayError(401, "authentication_error", "invalid x-api-key");
   return { owner: key.id, key };
 }
 
-async function anyKeys(store: KeyStore, cache: KeyCache | null): Promise<boolean> {
-  const cached = await cacheGet(cache, ANY_KEYS);
-  if (cached === "1" || cached === "0") return cached === "1";
-  const any = await store.anyCreated();
-  await cachePut(cache, ANY_KEYS, any ? "1" : "0");
-  return any;
+// Entries cached by an earlier version have no limits.
+function withDefaults(key: VirtualKey): VirtualKey {
+  return key.limits ? key : { ...key, limits: NO_LIMITS };
 }
 
 // The cache only saves D1 reads: when KV fails, auth goes on without it.
@@ -66,6 +77,14 @@ async function cacheGet(cache: KeyCache | null, key: string): Promise<string | n
     return (await cache?.get(key)) ?? null;
   } catch {
     return null;
+  }
+}
+
+async function cacheDelete(cache: KeyCache | null, key: string): Promise<void> {
+  try {
+    await cache?.delete(key);
+  } catch {
+    // best effort, as above
   }
 }
 
@@ -107,19 +126,19 @@ export interface NewKey {
   name: string;
   providers: ProviderName[] | null;
   models: string[] | null;
+  limits: KeyLimits;
 }
 
 /**
  * Creates a key; the secret is returned only here, and only its hash is kept.
  *
  * @example
- * const { key, secret } = await createKey(store, cache, { name: "team-a", providers: ["openai"], models: null });
+ * const { key, secret } = await createKey(store, { name: "team-a", providers: ["openai"], models: null, limits: NO_LIMITS });
  */
-export async function createKey(store: KeyStore, cache: KeyCache | null, input: NewKey): Promise<{ key: VirtualKey; secret: string }> {
+export async function createKey(store: KeyStore, input: NewKey): Promise<{ key: VirtualKey; secret: string }> {
   const secret = randomToken("bbk_", 40);
   const key: VirtualKey = { id: `vkey_${nextUlid()}`, ...input, createdAt: new Date().toISOString(), revokedAt: null };
   await store.insert(key, await sha256Hex(secret));
-  await cachePut(cache, ANY_KEYS, "1");
   return { key, secret };
 }
 
@@ -132,5 +151,19 @@ export async function createKey(store: KeyStore, cache: KeyCache | null, input: 
 export async function revokeKey(store: KeyStore, cache: KeyCache | null, id: string): Promise<void> {
   const hash = await store.revoke(id, new Date().toISOString());
   if (hash === null) throw GatewayError.notFound(`Virtual key not found: ${id}`);
-  await cache?.delete(`vk:${hash}`).catch(() => {});
+  await cacheDelete(cache, `vk:${hash}`);
+}
+
+/**
+ * Changes a key's limits (only those given) and drops it from the cache here (other
+ * locations see the change within a minute).
+ *
+ * @example
+ * const key = await updateKeyLimits(store, cache, "vkey_01…", { maxBatchesInProgress: 3 });
+ */
+export async function updateKeyLimits(store: KeyStore, cache: KeyCache | null, id: string, limits: Partial<KeyLimits>): Promise<VirtualKey> {
+  const updated = await store.updateLimits(id, limits);
+  if (updated === null) throw GatewayError.notFound(`Virtual key not found: ${id}`);
+  await cacheDelete(cache, `vk:${updated.keyHash}`);
+  return updated.key;
 }

@@ -39,6 +39,22 @@ export class GatewayError extends Error {
   }
 }
 
+/**
+ * A limit of the gateway's own was reached: 429 `rate_limit_error` with a `retry-after`.
+ *
+ * @example
+ * throw new RateLimitedError("This API key may make 60 requests per minute.", 60);
+ */
+export class RateLimitedError extends GatewayError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, "rate_limit_error", message);
+    this.name = "RateLimitedError";
+  }
+}
+
 export type AnthropicErrorType =
   | "invalid_request_error"
   | "authentication_error"

@@ -77,12 +77,19 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
   const pump = async (): Promise<boolean> => {
     if (ended || failure) return false;
     const { done, value } = await reader.read();
-    if (done) {
-      parser.end();
-      ended = true;
+    try {
+      if (done) {
+        parser.end();
+        ended = true;
+        return false;
+      }
+      parser.write(value);
+    } catch (error) {
+      // The parser throws on some malformed headers (a `filename*` that is not valid
+      // percent-encoded UTF-8 throws URIError): the client's fault, a 400, never a 500.
+      failure ??= thrownByParser(error);
       return false;
     }
-    parser.write(value);
     return true;
   };
 
@@ -155,6 +162,13 @@ function takeMerged(chunks: Uint8Array[], size: number): Uint8Array {
     offset += chunk.byteLength;
   }
   return merged;
+}
+
+function thrownByParser(error: unknown): GatewayError {
+  if (error instanceof URIError) {
+    return GatewayError.invalid("A part of the multipart body has a malformed Content-Disposition: its filename* is not valid percent-encoded UTF-8.");
+  }
+  return GatewayError.invalid("The multipart body is malformed and could not be parsed.");
 }
 
 function multipartError(error: Multipart.MultipartError, limits: UploadLimits): GatewayError {

@@ -1,9 +1,11 @@
 /**
  * Calls to a provider, with its failures turned into Anthropic-format errors that name the
- * provider and carry its message. Keys never reach a message: only the provider's own error
- * text and the status are used.
+ * provider and carry its message. Keys never reach a message: the provider's own error text
+ * is scrubbed of the secrets it was sent (and of anything shaped like a key), and a body
+ * that is not JSON (a proxy's page, a base URL that echoes headers) is never passed on.
  */
 import { UpstreamError } from "./errors";
+import { scrubSecrets } from "./scrub-secrets";
 
 /** Reads a provider's error body into a human message; `undefined` when it has none. */
 export type ErrorMessageReader = (body: unknown) => string | undefined;
@@ -22,37 +24,49 @@ export async function upstreamFetch(
   url: string,
   init: RequestInit,
   readMessage: ErrorMessageReader,
+  secrets: readonly (string | null | undefined)[] = [],
 ): Promise<Response> {
   let response: Response;
   try {
     response = await fetcher(url, init);
   } catch (cause) {
-    throw new UpstreamError(provider, 0, `could not reach the provider (${describe(cause)})`);
+    throw new UpstreamError(provider, 0, `could not reach the provider (${scrubSecrets(describe(cause), secrets)})`);
   }
   if (response.ok) return response;
-  throw await upstreamErrorFrom(provider, response, readMessage);
+  throw await upstreamErrorFrom(provider, response, readMessage, secrets);
 }
+
+/** What a client reads when the provider's error body is not JSON: never the body itself. */
+export const NOT_JSON_ERROR_BODY = "the error body was not JSON (not passed on)";
 
 /**
  * The `UpstreamError` for a non-2xx provider response (reads at most 64 KiB of its body).
+ * The message is the provider's own, scrubbed of `secrets`; a body that is not JSON, or JSON
+ * without a message, is described, never quoted.
  *
  * @example
- * if (!res.ok) throw await upstreamErrorFrom("gemini", res, readGoogleError);
+ * if (!res.ok) throw await upstreamErrorFrom("gemini", res, readGoogleError, [apiKey]);
  */
 export async function upstreamErrorFrom(
   provider: string,
   response: Response,
   readMessage: ErrorMessageReader,
+  secrets: readonly (string | null | undefined)[] = [],
 ): Promise<UpstreamError> {
   const text = await readBounded(response, MAX_ERROR_BODY);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return new UpstreamError(provider, response.status, text.trim() ? NOT_JSON_ERROR_BODY : "no error message");
+  }
   let message: string | undefined;
   try {
-    message = readMessage(JSON.parse(text));
+    message = readMessage(body);
   } catch {
     message = undefined;
   }
-  const fallback = text.trim().slice(0, 500) || response.statusText || "no error message";
-  return new UpstreamError(provider, response.status, message ?? fallback);
+  return new UpstreamError(provider, response.status, message === undefined ? "the error body carried no message" : scrubSecrets(message, secrets));
 }
 
 /**
@@ -66,7 +80,7 @@ export async function readUpstreamJson<T>(provider: string, response: Response):
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new UpstreamError(provider, 502, `malformed response (not JSON): ${text.slice(0, 200)}`);
+    throw new UpstreamError(provider, 502, "malformed response: the body was not JSON (not passed on)");
   }
 }
 

@@ -21,6 +21,8 @@ export interface BatchRecord {
   cancelInitiatedAt: string | null;
   archivedAt: string | null;
   idempotencyKey: string | null;
+  /** SHA-256 (hex) of the body first sent with `idempotencyKey`; null when unknown. */
+  idempotencyBodySha256?: string | null;
 }
 
 export interface JobRecord extends JobRef {
@@ -49,6 +51,7 @@ interface BatchRow {
   cancel_initiated_at: string | null;
   archived_at: string | null;
   idempotency_key: string | null;
+  idempotency_body_sha256?: string | null;
 }
 
 interface JobRow {
@@ -87,6 +90,7 @@ function batchFromRow(row: BatchRow): BatchRecord {
     cancelInitiatedAt: row.cancel_initiated_at,
     archivedAt: row.archived_at,
     idempotencyKey: row.idempotency_key,
+    idempotencyBodySha256: row.idempotency_body_sha256 ?? null,
   };
 }
 
@@ -123,8 +127,8 @@ export class BatchStore {
   async insert(batch: BatchRecord): Promise<void> {
     await this.db
       .prepare(
-        `INSERT INTO batches (id, owner, provider, state, request_count, processing, succeeded, errored, canceled, expired, created_at, expires_at, ended_at, cancel_initiated_at, archived_at, idempotency_key, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO batches (id, owner, provider, state, request_count, processing, succeeded, errored, canceled, expired, created_at, expires_at, ended_at, cancel_initiated_at, archived_at, idempotency_key, idempotency_body_sha256, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
         batch.id,
@@ -143,6 +147,7 @@ export class BatchStore {
         batch.cancelInitiatedAt,
         batch.archivedAt,
         batch.idempotencyKey,
+        batch.idempotencyBodySha256 ?? null,
         new Date().toISOString(),
       )
       .run();
@@ -160,7 +165,8 @@ export class BatchStore {
            state = CASE WHEN state = 'canceling' AND ?1 = 'in_progress' THEN 'canceling' ELSE ?1 END,
            request_count = ?2, processing = ?3, succeeded = ?4, errored = ?5, canceled = ?6, expired = ?7, ended_at = ?8,
            cancel_initiated_at = COALESCE(cancel_initiated_at, ?9), archived_at = ?10, updated_at = ?11,
-           idempotency_key = CASE WHEN ?1 = 'failed' THEN NULL ELSE idempotency_key END
+           idempotency_key = CASE WHEN ?1 = 'failed' THEN NULL ELSE idempotency_key END,
+           idempotency_body_sha256 = COALESCE(?13, idempotency_body_sha256)
          WHERE id = ?12`,
       )
       .bind(
@@ -176,6 +182,7 @@ export class BatchStore {
         batch.archivedAt,
         new Date().toISOString(),
         batch.id,
+        batch.idempotencyBodySha256 ?? null,
       )
       .run();
   }
@@ -293,9 +300,57 @@ export class BatchStore {
     return results.map(batchFromRow);
   }
 
+  /**
+   * The owner's batches not ended (`creating` ones included) created before `batchId`: what a
+   * limit of batches in progress counts, so that of two racing creates the earlier wins.
+   */
+  async countUnendedBefore(owner: string, batchId: string): Promise<number> {
+    const row = await this.db
+      .prepare(`SELECT COUNT(*) AS n FROM batches WHERE owner = ? AND id < ? AND state IN ('creating', 'in_progress', 'canceling')`)
+      .bind(owner, batchId)
+      .first<{ n: number }>();
+    return row?.n ?? 0;
+  }
+
+  /** Records that the batch's requests name these gateway files (each once per batch). */
+  async insertFileRefs(batchId: string, fileIds: readonly string[]): Promise<void> {
+    // Chunks keep each statement's JSON argument small.
+    const statements: D1PreparedStatement[] = [];
+    for (let i = 0; i < fileIds.length; i += 500) {
+      statements.push(
+        this.db
+          .prepare(`INSERT OR IGNORE INTO batch_file_refs (batch_id, file_id) SELECT ?, value FROM json_each(?)`)
+          .bind(batchId, JSON.stringify(fileIds.slice(i, i + 500))),
+      );
+    }
+    if (statements.length > 0) await this.db.batch(statements);
+  }
+
+  /** Batches not ended that name `fileId` (at most `limit`, oldest first). */
+  async unendedReferencing(fileId: string, limit: number): Promise<BatchRecord[]> {
+    const { results } = await this.db
+      .prepare(
+        `SELECT b.* FROM batch_file_refs r JOIN batches b ON b.id = r.batch_id
+         WHERE r.file_id = ? AND b.state IN ('creating', 'in_progress', 'canceling') ORDER BY b.id LIMIT ?`,
+      )
+      .bind(fileId, limit)
+      .all<BatchRow>();
+    return results.map(batchFromRow);
+  }
+
+  /** [native ID, gateway ID] of every file the batch's requests name that is still known. */
+  async referencedFileIds(batchId: string): Promise<[string, string][]> {
+    const { results } = await this.db
+      .prepare(`SELECT f.native_id, f.id FROM batch_file_refs r JOIN files f ON f.id = r.file_id WHERE r.batch_id = ? AND f.native_id IS NOT NULL`)
+      .bind(batchId)
+      .all<{ native_id: string; id: string }>();
+    return results.map((row) => [row.native_id, row.id]);
+  }
+
   /** Removes the batch and everything kept for it. */
   async delete(batchId: string): Promise<void> {
     await this.db.batch([
+      this.db.prepare(`DELETE FROM batch_file_refs WHERE batch_id = ?`).bind(batchId),
       this.db.prepare(`DELETE FROM batch_custom_ids WHERE batch_id = ?`).bind(batchId),
       this.db.prepare(`DELETE FROM batch_artifacts WHERE batch_id = ?`).bind(batchId),
       this.db.prepare(`DELETE FROM batch_jobs WHERE batch_id = ?`).bind(batchId),

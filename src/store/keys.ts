@@ -1,13 +1,27 @@
 /**
- * The `virtual_keys` table: hashed keys and what each may use. The only place with keys SQL.
+ * The `virtual_keys` table: hashed keys, what each may use, and its limits. The only place
+ * with keys SQL.
  */
 import type { ProviderName } from "../providers/types";
+
+/** A key's limits; null means no limit. */
+export interface KeyLimits {
+  /** One of the rate limiting tiers (core/limits.ts). */
+  requestsPerMinute: number | null;
+  /** Batches not yet ended at once. */
+  maxBatchesInProgress: number | null;
+  /** Stored and shown; not enforced yet (it needs the cost of finished batches). */
+  monthlyBudgetUsd: number | null;
+}
+
+export const NO_LIMITS: KeyLimits = { requestsPerMinute: null, maxBatchesInProgress: null, monthlyBudgetUsd: null };
 
 export interface VirtualKey {
   id: string;
   name: string;
   providers: ProviderName[] | null;
   models: string[] | null;
+  limits: KeyLimits;
   createdAt: string;
   revokedAt: string | null;
 }
@@ -17,6 +31,9 @@ interface KeyRow {
   name: string;
   providers: string | null;
   models: string | null;
+  requests_per_minute: number | null;
+  max_batches_in_progress: number | null;
+  monthly_budget_usd: number | null;
   created_at: string;
   revoked_at: string | null;
 }
@@ -27,6 +44,11 @@ function fromRow(row: KeyRow): VirtualKey {
     name: row.name,
     providers: row.providers ? (JSON.parse(row.providers) as ProviderName[]) : null,
     models: row.models ? (JSON.parse(row.models) as string[]) : null,
+    limits: {
+      requestsPerMinute: row.requests_per_minute ?? null,
+      maxBatchesInProgress: row.max_batches_in_progress ?? null,
+      monthlyBudgetUsd: row.monthly_budget_usd ?? null,
+    },
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };
@@ -42,8 +64,21 @@ export class KeyStore {
 
   async insert(key: VirtualKey, keyHash: string): Promise<void> {
     await this.db
-      .prepare(`INSERT INTO virtual_keys (id, name, key_hash, providers, models, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
-      .bind(key.id, key.name, keyHash, key.providers ? JSON.stringify(key.providers) : null, key.models ? JSON.stringify(key.models) : null, key.createdAt)
+      .prepare(
+        `INSERT INTO virtual_keys (id, name, key_hash, providers, models, requests_per_minute, max_batches_in_progress, monthly_budget_usd, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .bind(
+        key.id,
+        key.name,
+        keyHash,
+        key.providers ? JSON.stringify(key.providers) : null,
+        key.models ? JSON.stringify(key.models) : null,
+        key.limits.requestsPerMinute,
+        key.limits.maxBatchesInProgress,
+        key.limits.monthlyBudgetUsd,
+        key.createdAt,
+      )
       .run();
   }
 
@@ -52,15 +87,30 @@ export class KeyStore {
     return row ? fromRow(row) : null;
   }
 
-  /** Whether any key was ever created: revoking every key must not reopen the gateway. */
-  async anyCreated(): Promise<boolean> {
-    const row = await this.db.prepare(`SELECT 1 AS one FROM virtual_keys LIMIT 1`).first<{ one: number }>();
-    return row !== null;
-  }
-
   async list(): Promise<VirtualKey[]> {
     const { results } = await this.db.prepare(`SELECT * FROM virtual_keys ORDER BY id DESC`).all<KeyRow>();
     return results.map(fromRow);
+  }
+
+  /**
+   * Sets the given limits (others stay) and returns the key and its hash (to drop it from
+   * caches), or null for an unknown key.
+   */
+  async updateLimits(id: string, limits: Partial<KeyLimits>): Promise<{ key: VirtualKey; keyHash: string } | null> {
+    const columns: Record<keyof KeyLimits, string> = {
+      requestsPerMinute: "requests_per_minute",
+      maxBatchesInProgress: "max_batches_in_progress",
+      monthlyBudgetUsd: "monthly_budget_usd",
+    };
+    const set = (Object.keys(limits) as (keyof KeyLimits)[]).filter((name) => limits[name] !== undefined);
+    if (set.length > 0) {
+      await this.db
+        .prepare(`UPDATE virtual_keys SET ${set.map((name) => `${columns[name]} = ?`).join(", ")} WHERE id = ?`)
+        .bind(...set.map((name) => limits[name] ?? null), id)
+        .run();
+    }
+    const row = await this.db.prepare(`SELECT * FROM virtual_keys WHERE id = ?`).bind(id).first<KeyRow & { key_hash: string }>();
+    return row ? { key: fromRow(row), keyHash: row.key_hash } : null;
   }
 
   /** Revokes and returns the key's hash (to drop it from caches), or null for an unknown key. */

@@ -54,6 +54,16 @@ function nativeRequest(text: string, maxTokens = 100) {
   return { contents: [{ role: "user", parts: [{ text }] }], generationConfig: { maxOutputTokens: maxTokens } };
 }
 
+/** The `{key, request}` lines of the JSONL input file the gateway uploaded for one model of a batch. */
+async function fileLines(batchId: string, model: string): Promise<unknown[]> {
+  const inputName = `batchbridge-${batchId}-${model}.jsonl`;
+  const calls = await fakeCalls("gemini");
+  const startIndex = calls.findIndex((c) => c.path === "/upload/v1beta/files" && c.body?.includes(inputName));
+  expect(startIndex, `an upload of ${inputName}`).toBeGreaterThanOrEqual(0);
+  const finalize = calls.slice(startIndex + 1).find((c) => c.query.upload_id !== undefined && c.headers["x-goog-upload-command"] === "upload, finalize");
+  return finalize!.body!.trimEnd().split("\n").map((line) => JSON.parse(line) as unknown);
+}
+
 function inlineItems(call: RecordedCall | undefined): unknown[] {
   const body = JSON.parse(call!.body!) as { batch: { input_config: { requests: { requests: unknown[] } } } };
   return body.batch.input_config.requests.requests;
@@ -158,9 +168,12 @@ describe("batches on gemini", () => {
     const created = await createCalls(batch.id);
     expect([...created.keys()]).toEqual([FLASH]);
     expect(created.get(FLASH)!.headers["x-goog-api-key"]).toBe(KEYS.gemini);
-    expect(inlineItems(created.get(FLASH))).toEqual([
-      { request: nativeRequest("Explain AI in one sentence."), metadata: { key: "gemini-request-1" } },
-      { request: nativeRequest("What is machine learning?"), metadata: { key: "gemini-request-2" } },
+    // More than one request goes as a JSONL input file: inline responses carry no key.
+    const input = await nativeFile(`batchbridge-${batch.id}-${FLASH}.jsonl`);
+    expect(JSON.parse(created.get(FLASH)!.body!)).toEqual({ batch: { display_name: `batchbridge-${batch.id}`, input_config: { file_name: input.name } } });
+    expect(await fileLines(batch.id, FLASH)).toEqual([
+      { key: "gemini-request-1", request: nativeRequest("Explain AI in one sentence.") },
+      { key: "gemini-request-2", request: nativeRequest("What is machine learning?") },
     ]);
 
     const ended = await pollUntilEnded(client, batch.id);
@@ -192,15 +205,15 @@ describe("batches on gemini", () => {
     await expect(client.beta.messages.batches.retrieve(batch.id)).rejects.toMatchObject({ status: 404 });
   });
 
-  it("runs a batch mixing two Gemini models as two batchGenerateContent jobs, one per model URL", async () => {
+  it("runs a batch mixing two Gemini models as two batchGenerateContent jobs, one per model URL (a file for two requests, inline for one)", async () => {
     const batch = await client.beta.messages.batches.create({
       requests: [request("mix-flash-1", "Hello flash"), request("mix-pro-1", "Hello pro", PRO), request("mix-flash-2", "Bye flash")],
     });
     const created = await createCalls(batch.id);
     expect([...created.keys()].sort()).toEqual([FLASH, PRO]);
-    expect(inlineItems(created.get(FLASH))).toEqual([
-      { request: nativeRequest("Hello flash"), metadata: { key: "mix-flash-1" } },
-      { request: nativeRequest("Bye flash"), metadata: { key: "mix-flash-2" } },
+    expect(await fileLines(batch.id, FLASH)).toEqual([
+      { key: "mix-flash-1", request: nativeRequest("Hello flash") },
+      { key: "mix-flash-2", request: nativeRequest("Bye flash") },
     ]);
     expect(inlineItems(created.get(PRO))).toEqual([{ request: nativeRequest("Hello pro"), metadata: { key: "mix-pro-1" } }]);
     expect((await nativeJobs(batch.id)).map((job) => job.model).sort()).toEqual([`models/${FLASH}`, `models/${PRO}`]);
@@ -213,7 +226,7 @@ describe("batches on gemini", () => {
     expect(models).toEqual({ "mix-flash-1": FLASH, "mix-flash-2": FLASH, "mix-pro-1": PRO });
   });
 
-  it("sends a large batch (100 requests, over the inline limit) as an uploaded JSONL input file, and reads its responses file", async () => {
+  it("sends a large batch (100 requests) as an uploaded JSONL input file, and reads its responses file", async () => {
     const padding = "lorem ipsum ".repeat(60);
     const requests = Array.from({ length: 100 }, (_, i) => request(`big-${String(i).padStart(3, "0")}`, `Question ${i}: ${padding}`));
     const batch = await client.beta.messages.batches.create({ requests });
@@ -264,6 +277,24 @@ describe("batches on gemini", () => {
       },
     });
     expect(results.filter((r) => r.result.type === "succeeded").map((r) => r.custom_id).sort()).toEqual(["fine-1", "fine-2"]);
+  });
+
+  it("reports a request whose result Gemini never returned as errored, the others succeeded", async () => {
+    const batch = await client.beta.messages.batches.create({
+      requests: [request("kept-1", "What is 15 * 7?"), request("lost", "LOSE_RESULT please"), request("kept-2", "What is the largest ocean?")],
+    });
+    await pollUntilEnded(client, batch.id);
+    const results = await resultsOf(client, batch.id);
+    expect(results.map((r) => r.custom_id).sort()).toEqual(["kept-1", "kept-2", "lost"]);
+    expect(results.find((r) => r.custom_id === "lost")?.result).toEqual({
+      type: "errored",
+      error: {
+        type: "error",
+        error: { type: "api_error", message: "gemini upstream error: the batch ended without a result for this request (Gemini returned no line with its key)" },
+        request_id: null,
+      },
+    });
+    expect(results.filter((r) => r.result.type === "succeeded").map((r) => r.custom_id).sort()).toEqual(["kept-1", "kept-2"]);
   });
 
   it("cancels a batch: canceling until its job has ended, then canceled results", async () => {
@@ -328,6 +359,61 @@ describe("batches on gemini", () => {
     const [line] = await resultsOf(client, batch.id);
     expect(line?.custom_id).toBe("with-file");
     expect(succeededText(line!.result)).toBe("echo: Summarise this file.");
+  });
+
+  it("runs a Gemini 3 tool loop through the SDK: the tool_use sent back carries its thought signature to Gemini", async () => {
+    const model = "gemini-3-flash-preview";
+    const tools = [{ name: "get_weather", description: "Weather in a city", input_schema: { type: "object" as const, properties: { city: { type: "string" } }, required: ["city"] } }];
+    const first = await client.beta.messages.batches.create({
+      requests: [{ custom_id: "step-1", params: { model, max_tokens: 100, tools, messages: [{ role: "user", content: "CALL_TOOL for Paris" }] } }],
+    });
+    await pollUntilEnded(client, first.id);
+    const [step] = await resultsOf(client, first.id);
+    if (step?.result.type !== "succeeded") throw new Error(`step 1 did not succeed: ${JSON.stringify(step)}`);
+    const toolUse = step.result.message.content.find((block) => block.type === "tool_use");
+    if (toolUse?.type !== "tool_use") throw new Error("no tool_use in step 1");
+
+    // The client sends the assistant turn back as the SDK returned it, with the tool's result.
+    const second = await client.beta.messages.batches.create({
+      requests: [
+        {
+          custom_id: "step-2",
+          params: {
+            model,
+            max_tokens: 100,
+            tools,
+            messages: [
+              { role: "user", content: "CALL_TOOL for Paris" },
+              { role: "assistant", content: step.result.message.content as never },
+              { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "18C and sunny" }] },
+            ],
+          },
+        },
+      ],
+    });
+    const created = await createCalls(second.id);
+    const sent = inlineItems(created.get(model))[0] as { request: { contents: Array<{ parts: Array<Record<string, unknown>> }> } };
+    expect(sent.request.contents[1]!.parts[0]).toMatchObject({ functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: expect.any(String) });
+    await pollUntilEnded(client, second.id);
+    const [answer] = await resultsOf(client, second.id);
+    expect(answer?.result.type).toBe("succeeded");
+  });
+
+  it("runs structured outputs through the SDK: JSON with Gemini's responseJsonSchema, one text block back", async () => {
+    const schema = { type: "object", properties: { echo: { type: "string" } }, required: ["echo"], additionalProperties: false };
+    const batch = await client.beta.messages.batches.create({
+      requests: [{ custom_id: "json", params: { model: FLASH, max_tokens: 100, messages: [{ role: "user", content: "Extract" }], output_config: { format: { type: "json_schema", schema } } } as never }],
+    });
+    const created = await createCalls(batch.id);
+    expect(inlineItems(created.get(FLASH))).toEqual([
+      {
+        request: { ...nativeRequest("Extract"), generationConfig: { maxOutputTokens: 100, responseMimeType: "application/json", responseJsonSchema: schema } },
+        metadata: { key: "json" },
+      },
+    ]);
+    await pollUntilEnded(client, batch.id);
+    const [line] = await resultsOf(client, batch.id);
+    expect(succeededText(line!.result)).toBe('{"echo":"Extract"}');
   });
 
   it("refuses a param Gemini cannot take with a 400 naming the param and gemini, before any upstream call", async () => {

@@ -99,6 +99,7 @@ describe("batches on openai", () => {
       endpoint: "/v1/chat/completions",
       completion_window: "24h",
       metadata: { batchbridge_batch_id: batch.id },
+      output_expires_after: { anchor: "created_at", seconds: 2592000 },
     });
     expect(create[0]!.headers.authorization).toBe(`Bearer ${KEYS.openai}`);
     const upload = calls.filter((c) => c.method === "POST" && c.path === "/v1/files" && c.form?.files[0]?.filename === `batchbridge-${batch.id}-0.jsonl`);
@@ -350,5 +351,66 @@ describe("files on openai", () => {
     await expect(client.beta.files.retrieveMetadata(errorFile!.id)).rejects.toMatchObject({ status: 404 });
     for (const id of [native!.input_file_id, native!.output_file_id!, native!.error_file_id!]) expect((await openai(`/v1/files/${id}`)).status).toBe(404);
     await expect(client.beta.messages.batches.retrieve(batch.id)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe("structured outputs on openai", () => {
+  const person = {
+    type: "object",
+    properties: { name: { type: "string" }, age: { type: "integer" } },
+    required: ["name", "age"],
+    additionalProperties: false,
+  };
+
+  it("runs output_config.format and effort as response_format and reasoning_effort; the answer is the JSON text block", async () => {
+    const batch = await client.beta.messages.batches.create({
+      requests: [
+        { custom_id: "extract", params: { ...ask("extract", "gpt-4o-mini", "Ada is 36").params, output_config: { format: { type: "json_schema", schema: person } } } },
+        {
+          custom_id: "reason",
+          params: { ...ask("reason", "o4-mini", "Ada is 36").params, output_config: { effort: "low", format: { type: "json_schema", schema: person } } },
+        },
+      ],
+    });
+    const ended = await pollUntilEnded(client, batch.id);
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 0 });
+
+    const natives = await nativeBatchesOf(batch.id);
+    const sent = (await Promise.all(natives.map(inputLines))).flat().sort((a, b) => a.custom_id.localeCompare(b.custom_id));
+    const responseFormat = { type: "json_schema", json_schema: { name: "output", schema: person, strict: true } };
+    expect(sent.map((line) => line.body)).toEqual([
+      { model: "gpt-4o-mini", messages: [{ role: "user", content: "Ada is 36" }], max_tokens: 100, response_format: responseFormat },
+      { model: "o4-mini", messages: [{ role: "user", content: "Ada is 36" }], max_completion_tokens: 100, response_format: responseFormat, reasoning_effort: "low" },
+    ]);
+
+    const results = (await resultsOf(client, batch.id)).sort((a, b) => a.custom_id.localeCompare(b.custom_id));
+    for (const line of results) {
+      expect(line.result.type).toBe("succeeded");
+      if (line.result.type !== "succeeded") continue;
+      const message = line.result.message;
+      expect(message.stop_reason).toBe("end_turn");
+      expect(message.content).toHaveLength(1);
+      const [block] = message.content;
+      expect(block?.type).toBe("text");
+      expect(JSON.parse(block?.type === "text" ? block.text : "")).toEqual({ name: "echo: Ada is 36", age: 4 });
+    }
+  });
+
+  it("refuses effort on a model that does not reason, naming the model, before any upstream call", async () => {
+    const before = (await fakeCalls("openai")).length;
+    const refused = client.beta.messages.batches.create({
+      requests: [{ custom_id: "e", params: { ...ask("e", "gpt-4o", "Hi").params, output_config: { effort: "high" } } }],
+    });
+    await expect(refused).rejects.toMatchObject({
+      status: 400,
+      error: {
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message: "requests.0.params.output_config.effort: is not supported by model gpt-4o, which takes no reasoning_effort on provider openai; remove it or use provider anthropic",
+        },
+      },
+    });
+    expect((await fakeCalls("openai")).length).toBe(before);
   });
 });

@@ -467,17 +467,16 @@ describe("batches on bedrock: status, results, list", () => {
     });
   });
 
-  it("reports every request of a job Bedrock failed in validation as errored, naming the job and Bedrock's reason", async () => {
+  it("reports every request of a job Bedrock failed in validation as errored, naming the batch (never the job's ARN) and Bedrock's reason", async () => {
     wrapFake(createFakeBedrock({ accessKeyId: "AKIDTESTBATCHBRIDGE", secretAccessKey: "test-aws-secret-key", region: "us-east-1", minRecordsPerJob: 3 }));
     const batch = await create();
-    const [job] = await storedJobs(batch.id);
     const ended = await pollUntilEnded(batch.id);
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 0, errored: 2, canceled: 0, expired: 0 });
     const error = {
       type: "error",
       error: {
         type: "api_error",
-        message: `bedrock: batch inference job ${job!.native_id} failed: The number of records in the input of this batch inference job (2) is less than the minimum number of records per batch inference job (3).`,
+        message: `bedrock: batch inference job ${batch.id} failed: The number of records in the input of this batch inference job (2) is less than the minimum number of records per batch inference job (3).`,
       },
     };
     expect(await results(batch.id)).toEqual(TWO.map((r) => ({ custom_id: r.custom_id, result: { type: "errored", error } })));

@@ -8,12 +8,11 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
 import { ADAPTERS } from "../../src/providers/index";
 import { BatchStore } from "../../src/store/batches";
-import { call, errorOf, GATEWAY } from "./support/gateway";
+import { ADMIN, call, errorOf, GATEWAY, useClosedGateway } from "./support/gateway";
 import { twoRequests } from "./support/requests";
 import { useFakes } from "./support/upstream";
 
 const fakes = useFakes();
-const ADMIN = { authorization: "Bearer test-admin-token" };
 
 async function newKey(name: string) {
   const res = await call("/admin/keys", { method: "POST", body: { name }, key: null, headers: ADMIN });
@@ -21,6 +20,8 @@ async function newKey(name: string) {
 }
 
 describe("keys", () => {
+  useClosedGateway();
+
   it("stays closed after the last virtual key is revoked", async () => {
     const only = await newKey("only");
     await call(`/admin/keys/${only.id}`, { method: "DELETE", key: null, headers: ADMIN });
@@ -32,17 +33,19 @@ describe("keys", () => {
     const { key } = await newKey("k");
     const broken = { get: () => Promise.reject(new Error("KV down")), put: () => Promise.reject(new Error("KV down")), delete: () => Promise.reject(new Error("KV down")) };
     const app = createApp({ adapters: ADAPTERS });
-    const res = await app.fetch(new Request(`${GATEWAY}/anthropic/v1/files`, { headers: { "x-api-key": key } }), { ...env, AUTH_CACHE: broken });
+    const closed = { ...env, ADMIN_TOKEN: ADMIN.authorization.slice("Bearer ".length), AUTH_CACHE: broken };
+    const res = await app.fetch(new Request(`${GATEWAY}/anthropic/v1/files`, { headers: { "x-api-key": key } }), closed);
     expect(res.status).toBe(200);
-    const refused = await app.fetch(new Request(`${GATEWAY}/anthropic/v1/files`, { headers: { "x-api-key": "nope" } }), { ...env, AUTH_CACHE: broken });
+    const refused = await app.fetch(new Request(`${GATEWAY}/anthropic/v1/files`, { headers: { "x-api-key": "nope" } }), closed);
     expect(refused.status).toBe(401);
   });
 
-  it("does not cache unknown keys", async () => {
+  it("caches no negative answer: neither unknown keys nor the absence of keys", async () => {
+    for (let i = 0; i < 3; i++) expect((await call("/anthropic/v1/files", { key: `guess-${i}` })).status).toBe(401);
     await newKey("k");
-    for (let i = 0; i < 3; i++) await call("/anthropic/v1/files", { key: `guess-${i}` });
+    for (let i = 3; i < 6; i++) expect((await call("/anthropic/v1/files", { key: `guess-${i}` })).status).toBe(401);
     const cached = await env.AUTH_CACHE.list();
-    expect(cached.keys.map((k) => k.name)).toEqual(["vk:any"]);
+    expect(cached.keys).toEqual([]);
   });
 });
 

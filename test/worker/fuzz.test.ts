@@ -169,4 +169,48 @@ describe("uploads", () => {
       { numRuns: RUNS * 2 },
     );
   });
+
+  it("refuses a filename* that is not valid percent-encoded UTF-8 with a 400, not a 500", async () => {
+    for (const filename of ["UTF-8''%ZZ", "UTF-8''%E2%82", "UTF-8''%", "utf-8''a%C3", "UTF-8''%FF%FE"]) {
+      const res = await SELF.fetch(`${GATEWAY}/anthropic/v1/files`, {
+        method: "POST",
+        headers: { "x-api-key": "k", "content-type": "multipart/form-data; boundary=XYZ" },
+        body: `--XYZ\r\nContent-Disposition: form-data; name="file"; filename*=${filename}\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XYZ--\r\n`,
+      });
+      expect(res.status, filename).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        "A part of the multipart body has a malformed Content-Disposition: its filename* is not valid percent-encoded UTF-8.",
+      );
+    }
+    expect(upstreamCalls()).toBe(0);
+  });
+
+  it("answers fuzzed part headers (Content-Disposition, filename, filename*, Content-Type) with a 200 or a 4xx, never a 5xx", async () => {
+    const token = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("file", "a.txt", "", "\"", ";", "=", "\\", "é", "\u0000", "%", "''"));
+    const percent = fc.array(fc.oneof(fc.constantFrom("%ZZ", "%", "%E2", "%E2%82", "%C3%A9", "%FF", "%00", "%0D%0A", "a", "''", "%2"), fc.string({ maxLength: 4 })), { maxLength: 6 }).map((parts) => parts.join(""));
+    const disposition = fc
+      .tuple(
+        fc.constantFrom("form-data", "attachment", "", "form-data ", "FORM-DATA"),
+        fc.option(token.map((v) => `name="${v}"`), { nil: undefined }),
+        fc.option(fc.constantFrom('name="file"', "name=file", 'name="file', "name*=UTF-8''file"), { nil: undefined }),
+        fc.option(token.map((v) => `filename="${v}"`), { nil: undefined }),
+        fc.option(fc.tuple(fc.constantFrom("UTF-8", "utf-8", "ISO-8859-1", "", "x"), fc.constantFrom("''", "'en'", "'", ""), percent).map(([charset, lang, value]) => `filename*=${charset}${lang}${value}`), { nil: undefined }),
+      )
+      .map(([kind, name1, name2, filename, filenameStar]) => [kind, name1, name2, filename, filenameStar].filter((part) => part !== undefined).join("; "));
+    const contentType = fc.oneof(fc.constantFrom("text/plain", "", "application/octet-stream; charset=utf-8", "text/plain; charset=\"", "/", ";;;", "image/png"), fc.string({ maxLength: 30 }));
+    const rawHeader = fc.string({ maxLength: 60 }).map((v) => v.replace(/[\r\n]/g, ""));
+    await fc.assert(
+      fc.asyncProperty(disposition, contentType, fc.option(rawHeader, { nil: undefined }), fc.constantFrom("anthropic", "openai"), async (cd, ct, extra, provider) => {
+        const headers = [`Content-Disposition: ${cd}`, `Content-Type: ${ct}`, ...(extra === undefined ? [] : [extra])].join("\r\n");
+        const body = new TextEncoder().encode(`--XYZ\r\n${headers}\r\n\r\nhello\r\n--XYZ--\r\n`);
+        const res = await SELF.fetch(`${GATEWAY}/anthropic/v1/files`, { method: "POST", headers: { "x-api-key": "k", "content-type": "multipart/form-data; boundary=XYZ", "x-model-provider": provider }, body });
+        const text = await res.text();
+        expect(res.status, `${headers}\n${text}`).toBeLessThan(500);
+        const parsed = JSON.parse(text) as { type: string; error?: { type: string; message: string } };
+        if (res.status >= 400) expect(parsed.type, text).toBe("error");
+        else expect(parsed.type, text).toBe("file");
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
 });

@@ -292,7 +292,7 @@ describe("files on gemini", () => {
 });
 
 describe("batches on gemini", () => {
-  it("creates one inline batchGenerateContent job, the custom_id as each request's metadata key", async () => {
+  it("creates one batchGenerateContent job from an uploaded JSONL file of {key, request}, the custom_id as each line's key", async () => {
     const batch = await create(twoRequests(FLASH));
     expect(batch).toEqual({
       id: expect.stringMatching(/^msgbatch_[0-9A-Z]{26}$/),
@@ -307,23 +307,17 @@ describe("batches on gemini", () => {
       results_url: null,
     });
     expect(Date.parse(batch.expires_at) - Date.parse(batch.created_at)).toBe(24 * 3600 * 1000);
-    expect(summary()).toEqual([`POST /v1beta/models/${FLASH}:batchGenerateContent`]);
-    const [upstream] = fakes.gemini.calls;
+    // Inline responses carry no key and lose their order: more than one request always goes as a file.
+    expect(summary()).toEqual(["POST /upload/v1beta/files", "POST /upload/v1beta/files", `POST /v1beta/models/${FLASH}:batchGenerateContent`]);
+    const [, finalize, upstream] = fakes.gemini.calls;
+    expect(finalize!.body!.trimEnd().split("\n").map((line) => JSON.parse(line) as unknown)).toEqual([
+      { key: "math-question", request: nativeRequest("What is 15 * 7?") },
+      { key: "geography-question", request: nativeRequest("What is the largest ocean?") },
+    ]);
     expect(upstream!.headers["x-goog-api-key"]).toBe(KEY);
     expect(upstream!.query).toEqual({});
-    expect(JSON.parse(upstream!.body!)).toEqual({
-      batch: {
-        display_name: `batchbridge-${batch.id}`,
-        input_config: {
-          requests: {
-            requests: [
-              { request: nativeRequest("What is 15 * 7?"), metadata: { key: "math-question" } },
-              { request: nativeRequest("What is the largest ocean?"), metadata: { key: "geography-question" } },
-            ],
-          },
-        },
-      },
-    });
+    const input = await nativeFile(`batchbridge-${batch.id}-${FLASH}.jsonl`);
+    expect(JSON.parse(upstream!.body!)).toEqual({ batch: { display_name: `batchbridge-${batch.id}`, input_config: { file_name: input.name } } });
   });
 
   it("polls Gemini until the job has ended (PENDING, RUNNING, SUCCEEDED), then serves every result once, translated", async () => {
@@ -351,8 +345,8 @@ describe("batches on gemini", () => {
       "math-question": echoed("What is 15 * 7?"),
       "geography-question": echoed("What is the largest ocean?"),
     });
-    // The inline responses are read from the batch operation.
-    expect(summary(fakes.gemini.calls.slice(gets))).toEqual([`GET /v1beta/${job!.name}`]);
+    // The results are read from the responses file, whose lines come in any order.
+    expect(summary(fakes.gemini.calls.slice(gets))).toEqual([`GET /v1beta/files/batch-${job!.name.slice("batches/".length)}:download`]);
   });
 
   it("runs a batch mixing two models as two jobs, one per model URL, and merges their counts and results", async () => {
@@ -363,14 +357,17 @@ describe("batches on gemini", () => {
     ];
     const batch = await create(requests);
     expect(batch.request_counts).toEqual({ ...ZERO, processing: 3 });
-    expect(summary()).toEqual([`POST /v1beta/models/${FLASH}:batchGenerateContent`, `POST /v1beta/models/${PRO}:batchGenerateContent`]);
-    const bodies = fakes.gemini.calls.map((c) => JSON.parse(c.body!) as { batch: { display_name: string; input_config: { requests: { requests: unknown[] } } } });
-    expect(bodies.map((b) => b.batch.display_name)).toEqual([`batchbridge-${batch.id}`, `batchbridge-${batch.id}`]);
-    expect(bodies[0]!.batch.input_config.requests.requests).toEqual([
-      { request: nativeRequest("One"), metadata: { key: "flash-1" } },
-      { request: nativeRequest("Three"), metadata: { key: "flash-2" } },
+    expect(summary()).toEqual([
+      "POST /upload/v1beta/files",
+      "POST /upload/v1beta/files",
+      `POST /v1beta/models/${FLASH}:batchGenerateContent`,
+      `POST /v1beta/models/${PRO}:batchGenerateContent`,
     ]);
-    expect(bodies[1]!.batch.input_config.requests.requests).toEqual([{ request: nativeRequest("Two"), metadata: { key: "pro-1" } }]);
+    const bodies = callsTo("POST", /batchGenerateContent$/).map((c) => JSON.parse(c.body!) as { batch: { display_name: string; input_config: { file_name?: string; requests?: { requests: unknown[] } } } });
+    expect(bodies.map((b) => b.batch.display_name)).toEqual([`batchbridge-${batch.id}`, `batchbridge-${batch.id}`]);
+    expect(bodies[0]!.batch.input_config.file_name).toMatch(/^files\//);
+    // A model's single request stays inline; its result is matched by being the only one.
+    expect(bodies[1]!.batch.input_config.requests!.requests).toEqual([{ request: nativeRequest("Two"), metadata: { key: "pro-1" } }]);
     expect((await nativeJobs(batch.id)).map((job) => job.model)).toEqual([`models/${FLASH}`, `models/${PRO}`]);
 
     const ended = await pollUntilEnded(batch.id);
@@ -378,12 +375,11 @@ describe("batches on gemini", () => {
     expect(byId(await results(batch.id))).toEqual({ "flash-1": echoed("One"), "flash-2": echoed("Three"), "pro-1": echoed("Two", PRO) });
   });
 
-  it("sends a model's requests as an uploaded JSONL file of {key, request} once they outgrow the inline limit, and reads results from the responses file", async () => {
+  it("sends a model's many requests as an uploaded JSONL file of {key, request}, a single one inline, and reads results from the responses file", async () => {
     const padding = "p".repeat(200);
     const big = Array.from({ length: 30 }, (_, i) => request(`big-${String(i).padStart(2, "0")}`, `Question ${i} ${padding}`));
     const small = request("small-pro", "Tiny", PRO);
-    const vars = { GEMINI_BATCH_INLINE_MAX_BYTES: "4096" };
-    const batch = await json<WireBatch>(await geminiWith(vars, "/anthropic/v1/messages/batches", { method: "POST", body: { requests: [...big, small] } }));
+    const batch = await json<WireBatch>(await gemini("/anthropic/v1/messages/batches", { method: "POST", body: { requests: [...big, small] } }));
     expect(batch.request_counts).toEqual({ ...ZERO, processing: 31 });
 
     expect(summary()).toEqual([
@@ -456,8 +452,8 @@ describe("batches on gemini", () => {
       }),
       request("long", "HIT_MAX_TOKENS now", FLASH, { max_tokens: 5 }),
     ]);
-    const sent = JSON.parse(fakes.gemini.calls[0]!.body!) as { batch: { input_config: { requests: { requests: { request: unknown }[] } } } };
-    expect(sent.batch.input_config.requests.requests[0]!.request).toEqual({
+    const sent = callsTo("POST", "/upload/v1beta/files")[1]!.body!.trimEnd().split("\n").map((line) => JSON.parse(line) as { request: unknown });
+    expect(sent[0]!.request).toEqual({
       contents: [{ role: "user", parts: [{ text: "CALL_TOOL for Paris" }] }],
       systemInstruction: { parts: [{ text: "Be brief." }] },
       tools: [{ functionDeclarations: [{ name: "get_weather", description: "Weather in a city", parameters: { type: "OBJECT", properties: { city: { type: "STRING" } }, required: ["city"] } }] }],
@@ -542,9 +538,26 @@ describe("batches on gemini", () => {
     expect(fakes.gemini.calls).toEqual([]);
   });
 
+  it("runs structured outputs and effort (JSON with responseJsonSchema, Gemini 3's thinking level), answering one text block of JSON", async () => {
+    const schema = { type: "object", properties: { echo: { type: "string" } }, required: ["echo"], additionalProperties: false };
+    const model = "gemini-3-flash-preview";
+    const batch = await create([request("json", "Extract", model, { output_config: { format: { type: "json_schema", schema }, effort: "medium" } })]);
+    const sent = JSON.parse(callsTo("POST", `/v1beta/models/${model}:batchGenerateContent`)[0]!.body!) as { batch: { input_config: { requests: { requests: { request: { generationConfig: unknown } }[] } } } };
+    expect(sent.batch.input_config.requests.requests[0]!.request.generationConfig).toEqual({
+      maxOutputTokens: 100,
+      responseMimeType: "application/json",
+      responseJsonSchema: schema,
+      thinkingConfig: { thinkingLevel: "medium" },
+    });
+    await pollUntilEnded(batch.id);
+    const got = byId(await results(batch.id));
+    expect(got.json).toMatchObject({ type: "succeeded", message: { content: [{ type: "text", text: '{"echo":"Extract"}' }], stop_reason: "end_turn" } });
+  });
+
   it("refuses params Gemini cannot take with a 400 naming the param and gemini, before any upstream call", async () => {
     const cases: [Record<string, unknown>, string, string][] = [
       [{ service_tier: "auto" }, "params.service_tier", "has no equivalent"],
+      [{ model: "gemini-2.5-pro", thinking: { type: "disabled" } }, "params.thinking.type", 'is "disabled", but gemini-2.5-pro cannot turn thinking off'],
       [{ tool_choice: { type: "auto", disable_parallel_tool_use: true }, tools: [{ name: "t", input_schema: { type: "object", properties: { a: { type: "string" } } } }] }, "params.tool_choice.disable_parallel_tool_use", "has no equivalent (Gemini may call several functions at once)"],
       [{ stop_sequences: ["1", "2", "3", "4", "5", "6"] }, "params.stop_sequences", "has 6 sequences; Gemini takes at most 5"],
     ];
@@ -624,8 +637,9 @@ describe("batches on gemini", () => {
 
     await pollUntilEnded(batch.id);
     const [job] = await nativeJobs(batch.id);
+    const input = await nativeFile(`batchbridge-${batch.id}-${FLASH}.jsonl`);
     expect(await json(await gemini(`/anthropic/v1/messages/batches/${batch.id}`, { method: "DELETE" }))).toEqual({ id: batch.id, type: "message_batch_deleted" });
-    expect(summary(callsTo("DELETE", /./))).toEqual([`DELETE /v1beta/${job!.name}`]);
+    expect(summary(callsTo("DELETE", /./)).sort()).toEqual([`DELETE /v1beta/${input.name}`, `DELETE /v1beta/${job!.name}`].sort());
     expect(await nativeJobs(batch.id)).toEqual([]);
     expect(await errorOf(await gemini(`/anthropic/v1/messages/batches/${batch.id}`))).toMatchObject({ status: 404, type: "not_found_error" });
   });
@@ -696,7 +710,7 @@ describe("batches on gemini", () => {
     const padding = "x".repeat(2000);
     const requests: unknown[] = Array.from({ length: 2200 }, (_, i) => request(`r${i}`, `${i} ${padding}`));
     requests.push(request("late", "Hi", FLASH, { service_tier: "auto" }));
-    const res = await geminiWith({ GEMINI_BATCH_INLINE_MAX_BYTES: "1048576" }, "/anthropic/v1/messages/batches", { method: "POST", body: { requests } });
+    const res = await gemini("/anthropic/v1/messages/batches", { method: "POST", body: { requests } });
     const error = await errorOf(res);
     expect(error.status).toBe(400);
     expect(error.message).toMatch(/params\.service_tier: has no equivalent on provider gemini; remove it or use provider anthropic$/);

@@ -245,6 +245,7 @@ describe("batch create on openai", () => {
       endpoint: "/v1/chat/completions",
       completion_window: "24h",
       metadata: { batchbridge_batch_id: batch.id },
+      output_expires_after: { anchor: "created_at", seconds: 2592000 },
     });
   });
 
@@ -502,7 +503,7 @@ describe("batch lifecycle on openai", () => {
     ]);
     await pollUntilEnded(batch.id);
     const lines = await results(batch.id);
-    const usage = (input: number, output: number) => ({ input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output, service_tier: "batch" });
+    const usage = (input: number, output: number) => ({ input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output, output_tokens_details: { thinking_tokens: 0 }, service_tier: "batch" });
     expect(lines).toEqual([
       {
         custom_id: "long",
@@ -792,7 +793,7 @@ describe("upstream errors on openai", () => {
     const batch = await create(twoRequests("gpt-4o-mini"));
     intercept((req) => (req.method === "GET" && new URL(req.url).pathname.startsWith("/v1/batches/") ? new Response("<html>gateway timeout</html>", { status: 200, headers: { "content-type": "text/html" } }) : null));
     const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}`));
-    expect(error).toMatchObject({ status: 500, type: "api_error", message: "openai upstream error (HTTP 502): malformed response (not JSON): <html>gateway timeout</html>" });
+    expect(error).toMatchObject({ status: 500, type: "api_error", message: "openai upstream error (HTTP 502): malformed response: the body was not JSON (not passed on)" });
   });
 
   it("turns a 429 on results into a rate_limit_error naming openai, before any line is sent", async () => {
@@ -813,6 +814,74 @@ describe("upstream errors on openai", () => {
       status: 401,
       type: "authentication_error",
       message: "openai upstream error (HTTP 401): Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+    });
+  });
+});
+
+describe("reasoning models on openai", () => {
+  it("refuses temperature on a reasoning model with a 400 naming the param and the model, before any upstream call", async () => {
+    const res = await call("/anthropic/v1/messages/batches", {
+      method: "POST",
+      provider: OPENAI,
+      body: { requests: [request("ok", "o3", "Hi"), request("warm", "o3", "Hi", { temperature: 0.3 })] },
+    });
+    expect(await errorOf(res)).toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+      message: "requests.1.params.temperature: is not supported by model o3 (OpenAI reasoning models take only the default, 1) on provider openai; remove it or use provider anthropic",
+    });
+    expect(fakes.openai.calls).toEqual([]);
+    expect((await json<{ data: unknown[] }>(await call("/anthropic/v1/messages/batches"))).data).toEqual([]);
+  });
+
+  it("sends max_tokens as max_completion_tokens and leaves out the default temperature", async () => {
+    await create([request("r", "gpt-5-mini", "Hi", { temperature: 1, system: "Be brief." })]);
+    const [inputFile] = ((await (await fake("GET", "/v1/files?purpose=batch")).json()) as { data: { id: string }[] }).data;
+    expect(JSON.parse(await fakeFileText(inputFile!.id))).toEqual(
+      chatLine("r", { model: "gpt-5-mini", messages: [{ role: "developer", content: "Be brief." }, { role: "user", content: "Hi" }], max_completion_tokens: 100 }),
+    );
+  });
+});
+
+describe("null params, cut-off tool calls and thinking tokens on openai", () => {
+  it("takes null values as absent params: the batch is created and OpenAI gets none of them", async () => {
+    const batch = await create([
+      request("nulls", "gpt-4o-mini", "Hi", {
+        system: null,
+        temperature: null,
+        top_p: null,
+        top_k: null,
+        stop_sequences: null,
+        metadata: { user_id: null },
+        tools: null,
+        tool_choice: null,
+        thinking: null,
+        output_config: null,
+      }),
+    ]);
+    expect(batch.processing_status).toBe("in_progress");
+    const [inputFile] = ((await (await fake("GET", "/v1/files?purpose=batch")).json()) as { data: { id: string }[] }).data;
+    expect(JSON.parse(await fakeFileText(inputFile!.id))).toEqual(
+      chatLine("nulls", { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }], max_tokens: 100 }),
+    );
+  });
+
+  it("reports a tool call cut off by max_tokens as Anthropic does (succeeded, max_tokens, without the cut call), and reasoning tokens as thinking tokens", async () => {
+    const tools = [{ name: "get_weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }];
+    const batch = await create([
+      request("cut", "gpt-4o-mini", "CALL_TOOL but HIT_MAX_TOKENS", { tools }),
+      request("think", "o4-mini", "Two words"),
+    ]);
+    await pollUntilEnded(batch.id);
+    const [cut, think] = await results(batch.id);
+    expect(cut).toMatchObject({
+      custom_id: "cut",
+      result: { type: "succeeded", message: { content: [], stop_reason: "max_tokens" } },
+    });
+    // The fake's o4-mini answers "echo: Two words" (3) and reasons one token per input word (2), within its output tokens.
+    expect(think).toMatchObject({
+      custom_id: "think",
+      result: { type: "succeeded", message: { usage: { input_tokens: 2, output_tokens: 5, output_tokens_details: { thinking_tokens: 2 } } } },
     });
   });
 });

@@ -7,13 +7,13 @@ import { createApp } from "../../src/api/app";
 import { ADAPTERS } from "../../src/providers/index";
 import { BATCHES, type WireBatch } from "./support/batches";
 import { fileForm, uploadFile } from "./support/files";
-import { call, errorOf, GATEWAY } from "./support/gateway";
+import { ADMIN, call, errorOf, GATEWAY, useClosedGateway } from "./support/gateway";
 import { twoRequests } from "./support/requests";
 import { json } from "./support/responses";
 import { useFakes } from "./support/upstream";
 
 const fakes = useFakes();
-const ADMIN = { authorization: "Bearer test-admin-token" };
+useClosedGateway();
 
 async function newKey(body: Record<string, unknown>) {
   return json<{ id: string; name: string; providers: string[] | null; models: string[] | null; created_at: string; key: string }>(
@@ -40,10 +40,27 @@ describe("admin API", () => {
       models: ["gpt-4o-mini"],
       created_at: expect.any(String),
       revoked_at: null,
+      requests_per_minute: null,
+      max_batches_in_progress: null,
+      monthly_budget_usd: null,
       key: expect.stringMatching(/^bbk_[1-9A-HJ-NP-Za-km-z]{40}$/),
     });
     const listed = await (await call("/admin/keys", { key: null, headers: ADMIN })).json();
-    expect(listed).toEqual({ data: [{ id: created.id, name: "team-a", providers: ["openai", "anthropic"], models: ["gpt-4o-mini"], created_at: created.created_at, revoked_at: null }] });
+    expect(listed).toEqual({
+      data: [
+        {
+          id: created.id,
+          name: "team-a",
+          providers: ["openai", "anthropic"],
+          models: ["gpt-4o-mini"],
+          requests_per_minute: null,
+          max_batches_in_progress: null,
+          monthly_budget_usd: null,
+          created_at: created.created_at,
+          revoked_at: null,
+        },
+      ],
+    });
     expect(JSON.stringify(listed)).not.toContain(created.key);
     const stored = await env.DB.prepare("SELECT * FROM virtual_keys").all();
     expect(JSON.stringify(stored.results)).not.toContain(created.key);
@@ -72,8 +89,8 @@ describe("admin API", () => {
 });
 
 describe("virtual keys", () => {
-  it("stays open to any key until a virtual key exists, then accepts only virtual keys", async () => {
-    expect((await call("/anthropic/v1/files", { key: "anything" })).status).toBe(200);
+  it("accepts only virtual keys from the first request once ADMIN_TOKEN is set", async () => {
+    expect(await errorOf(await call("/anthropic/v1/files", { key: "anything" }))).toMatchObject({ status: 401, type: "authentication_error", message: "invalid x-api-key" });
     const { key } = await newKey({ name: "a" });
     expect(await errorOf(await call("/anthropic/v1/files", { key: "anything" }))).toMatchObject({ status: 401, type: "authentication_error", message: "invalid x-api-key" });
     expect((await call("/anthropic/v1/files", { key })).status).toBe(200);

@@ -8,7 +8,7 @@
  * app.notFound(notFound);
  */
 import type { Context } from "hono";
-import { GatewayError, type AnthropicErrorType } from "../../lib/errors";
+import { GatewayError, RateLimitedError, type AnthropicErrorType } from "../../lib/errors";
 import type { AppEnv } from "../env";
 import { newRequestId } from "./request-id";
 
@@ -21,6 +21,11 @@ export function errorResponse(c: Context<AppEnv>, status: number, type: Anthropi
 }
 
 export function onError(error: Error, c: Context<AppEnv>): Response {
+  if (error instanceof RateLimitedError) {
+    const response = errorResponse(c, error.status, error.type, error.message);
+    response.headers.set("retry-after", String(error.retryAfterSeconds));
+    return response;
+  }
   if (error instanceof GatewayError) return errorResponse(c, error.status, error.type, error.message);
   console.error(`unexpected ${error.name} on ${c.req.method} ${new URL(c.req.url).pathname}`);
   return errorResponse(c, 500, "api_error", "Internal server error");

@@ -107,7 +107,7 @@ export async function anthropicFetch(
     return await upstreamFetch(PROVIDER, ctx.fetch, url, init, (body) => {
       errorCode = errorCodeOf(body);
       return errorMessageOf(body);
-    });
+    }, [config.apiKey]);
   } catch (error) {
     if (error instanceof UpstreamError && onFailure) {
       const replacement = onFailure({ status: error.upstreamStatus, errorCode });

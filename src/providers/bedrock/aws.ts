@@ -20,7 +20,7 @@
  */
 import { AwsClient } from "aws4fetch";
 import { UpstreamError } from "../../lib/errors";
-import { upstreamFetch } from "../../lib/upstream";
+import { NOT_JSON_ERROR_BODY, upstreamFetch } from "../../lib/upstream";
 import type { ProviderContext } from "../types";
 import type { BedrockConfig } from "./config";
 
@@ -66,19 +66,20 @@ export interface AwsCalls {
  */
 export function awsCalls(ctx: ProviderContext, config: BedrockConfig): AwsCalls {
   const credentials = { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, sessionToken: config.sessionToken, region: config.region };
+  const secrets = [config.accessKeyId, config.secretAccessKey, config.sessionToken];
   const controlFetch = signedFetch(ctx, new AwsClient({ ...credentials, service: "bedrock" }));
   const s3Fetch = signedFetch(ctx, new AwsClient({ ...credentials, service: "s3" }));
   return {
     control(method, path, body) {
       const init: RequestInit =
         body === undefined ? { method } : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
-      return upstreamFetch(PROVIDER, controlFetch, `${config.controlBaseUrl}${path}`, init, readMessage);
+      return upstreamFetch(PROVIDER, controlFetch, `${config.controlBaseUrl}${path}`, init, readMessage, secrets);
     },
     async s3(method, bucket, key, options = {}) {
       const headers: Record<string, string> = { "x-amz-content-sha256": await sha256Hex(options.body ?? new Uint8Array()) };
       if (options.contentType) headers["content-type"] = options.contentType;
       const url = `${config.s3BaseUrl}/${bucket}/${key.split("/").map(uriEncode).join("/")}${options.query ? `?${options.query}` : ""}`;
-      return upstreamFetch(PROVIDER, s3Fetch, url, { method, headers, body: options.body }, readMessage);
+      return upstreamFetch(PROVIDER, s3Fetch, url, { method, headers, body: options.body }, readMessage, secrets);
     },
   };
 }
@@ -119,7 +120,7 @@ function signedFetch(ctx: ProviderContext, client: AwsClient): typeof fetch {
 async function normalizedError(response: Response): Promise<Response> {
   const text = await readBounded(response);
   const code = errorCode(response, text);
-  const detail = errorText(text) || response.statusText || "no error message";
+  const detail = errorText(text) || "no error message";
   const message = code ? `${code}: ${detail}` : detail;
   return new Response(JSON.stringify({ message }), {
     status: STATUS_OF_CODE[code] ?? response.status,
@@ -140,7 +141,9 @@ function errorCode(response: Response, text: string): string {
 function errorText(text: string): string {
   const json = parseJson(text);
   const message = json ? (json.message ?? json.Message) : xmlElement(text, "Message");
-  const chosen = typeof message === "string" ? message : json ? "" : text;
+  // A body that is neither AWS's JSON nor its XML (a proxy's page) is described, never quoted.
+  if (!json && message === undefined && text.trim()) return NOT_JSON_ERROR_BODY;
+  const chosen = typeof message === "string" ? message : "";
   return (chosen.split("\n\n")[0] ?? "").trim().slice(0, 500);
 }
 

@@ -1,6 +1,7 @@
 /**
  * A Gemini batch's state and stats as a gateway job status (reference §7.1, §7.2).
  */
+import type { AnthropicErrorBody } from "../../lib/errors";
 import type { JobRef, JobStatus, RequestCounts } from "../types";
 import { erroredBody } from "./google-error";
 import type { GeminiBatchSummary } from "./wire";
@@ -12,7 +13,8 @@ const ENDED = new Set(["BATCH_STATE_SUCCEEDED", "BATCH_STATE_FAILED", "BATCH_STA
  * a job is `in_progress` until it ends. `batchStats` counts are int64 strings, each left out
  * when zero. Once ended, requests that neither succeeded nor failed were never run: they are
  * `canceled` (CANCELLED), `expired` (EXPIRED) or, for a batch that FAILED as a whole,
- * `errored` with the batch's error.
+ * `errored` with the batch's error. A SUCCEEDED batch ran every request, so a request its
+ * output does not mention is `errored`: Gemini returned no result for it.
  *
  * @example
  * toJobStatus({ state: "BATCH_STATE_SUCCEEDED", batchStats: { requestCount: "2", successfulRequestCount: "2" },
@@ -55,10 +57,25 @@ export function toJobStatus(batch: GeminiBatchSummary, job: JobRef): JobStatus {
       status.unrun = { type: "expired" };
       break;
     default:
-      // SUCCEEDED ran every request; any it did not report get the service's default result.
-      counts.expired = unfinished;
+      // SUCCEEDED ran every request; one without a result line is Gemini's loss, not an expiry.
+      counts.errored += unfinished;
+      status.unrun = { type: "errored", error: noResultBody() };
   }
   return status;
+}
+
+/**
+ * The error of a request a finished Gemini batch returned no result for.
+ *
+ * @example
+ * noResultBody().error.message // "gemini upstream error: the batch ended without a result for this request (…)"
+ */
+export function noResultBody(): AnthropicErrorBody {
+  return {
+    type: "error",
+    error: { type: "api_error", message: "gemini upstream error: the batch ended without a result for this request (Gemini returned no line with its key)" },
+    request_id: null,
+  };
 }
 
 function count(value: string | number | undefined): number {

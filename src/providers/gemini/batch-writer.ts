@@ -2,12 +2,17 @@
  * Turns a gateway batch into Gemini batch jobs, one per model (the model is part of
  * Gemini's batch URL), as the requests arrive.
  *
- * A model's requests are buffered for an inline job while its body stays under
- * `GEMINI_BATCH_INLINE_MAX_BYTES` (reference §5.3). Past that, the model's requests go to a
- * JSONL file of `{key, request}` lines, streamed up in chunks through a resumable upload.
+ * Every model with more than one request goes as a JSONL file of `{key, request}` lines,
+ * streamed up in chunks through a resumable upload: the result lines of a file job carry
+ * their key, while inline responses carry neither their key nor their request's position
+ * (see docs/sources/gemini.md § Inline batch responses carry no key and lose request order).
+ * Only a model's single request goes inline, and its result is matched by being the only one
+ * (its `custom_id` is kept with the job). A model's first request is held until a second one
+ * arrives, then both start its file.
  * Memory stays bounded whatever the batch size:
- * - all inline buffers together, with their per-request overhead, stay under the inline limit
- *   (the largest one moves to a file when they would not);
+ * - the single requests held, with their per-request overhead, stay under 4 MiB together
+ *   (the largest one moves to a file when they would not), and one larger than that goes as
+ *   a one-line file;
  * - an upload holds at most one chunk;
  * - at most 4 uploads are open at once (a Worker has 6 connections): opening a fifth closes
  *   the least recently written one, whose model continues in a new job (a new slot).
@@ -19,6 +24,12 @@ import { ResumableUpload } from "./resumable-upload";
 import { toGenerateContentRequest } from "./translate-request";
 
 const MAX_OPEN_UPLOADS = 4;
+
+/**
+ * The most bytes of single requests held for inline jobs, together (a Worker has 128 MB, and
+ * Gemini takes inline bodies up to 20 MiB, reference §5.3).
+ */
+export const INLINE_HELD_MAX_BYTES = 4 * 1024 * 1024;
 
 // What an entry costs in memory beyond its bytes (an object and two typed arrays with their
 // buffers), counted so that many small requests cannot outgrow the buffer budget.
@@ -44,10 +55,12 @@ interface Segment {
   slot: string;
   model: string;
   count: number;
-  /** Inline entries, while the segment is inline. */
+  /** The segment's first request, held while it is the only one (an inline job). */
   entries: Entry[];
-  /** Bytes of the inline items so far, commas included. */
+  /** Bytes of the held inline item. */
   inlineBytes: number;
+  /** The held request's `custom_id`: its inline result carries no key. */
+  customId?: string;
   /** Set once the segment moved to a file. */
   upload?: ResumableUpload;
   /** The finished input file. */
@@ -85,7 +98,6 @@ export function beginGeminiBatch(ctx: ProviderContext, start: BatchStart): Batch
 class GeminiBatchWriter implements BatchWriter {
   private readonly gemini: GeminiClient;
   private readonly start: BatchStart;
-  private readonly inlineMax: number;
   private readonly bodyOverhead: number;
   /** Every segment, in the order they were opened. */
   private readonly segments: Segment[] = [];
@@ -98,7 +110,6 @@ class GeminiBatchWriter implements BatchWriter {
   constructor(gemini: GeminiClient, start: BatchStart) {
     this.gemini = gemini;
     this.start = start;
-    this.inlineMax = gemini.config.inlineMaxBytes;
     const { head, tail } = inlineBodyEnds(this.displayName);
     this.bodyOverhead = head.byteLength + tail.byteLength;
   }
@@ -120,14 +131,16 @@ class GeminiBatchWriter implements BatchWriter {
       await writeLine(segment.upload, entry);
       return segment.slot;
     }
-    const itemBytes = inlineItemSize(entry) + (segment.entries.length > 0 ? COMMA.byteLength : 0);
-    if (this.bodyOverhead + segment.inlineBytes + itemBytes > this.inlineMax) {
+    // A second request, or a first one too large to hold: the segment goes as a file.
+    const itemBytes = inlineItemSize(entry);
+    if (segment.entries.length > 0 || this.bodyOverhead + itemBytes > INLINE_HELD_MAX_BYTES) {
       await this.moveToFile(segment);
       await writeLine(segment.upload!, entry);
       return segment.slot;
     }
     segment.entries.push(entry);
-    segment.inlineBytes += itemBytes;
+    segment.inlineBytes = itemBytes;
+    segment.customId = request.custom_id;
     await this.keepInlineBuffersBounded();
     return segment.slot;
   }
@@ -167,13 +180,13 @@ class GeminiBatchWriter implements BatchWriter {
     return segment;
   }
 
-  // All inline buffers together stay within one inline body's worth of memory.
+  // The single requests held for inline jobs stay within INLINE_HELD_MAX_BYTES together.
   private async keepInlineBuffersBounded(): Promise<void> {
     const held = (segment: Segment): number => segment.inlineBytes + segment.entries.length * ENTRY_OVERHEAD_BYTES;
     for (;;) {
       const inline = this.segments.filter((segment) => !segment.upload && !segment.inputFile && segment.entries.length > 0);
       const total = inline.reduce((sum, segment) => sum + held(segment), 0);
-      if (total <= this.inlineMax) return;
+      if (total <= INLINE_HELD_MAX_BYTES) return;
       const largest = inline.reduce((a, b) => (held(b) > held(a) ? b : a));
       await this.moveToFile(largest);
     }
@@ -193,6 +206,7 @@ class GeminiBatchWriter implements BatchWriter {
     const entries = segment.entries;
     segment.entries = [];
     segment.inlineBytes = 0;
+    segment.customId = undefined;
     for (const entry of entries) await writeLine(segment.upload, entry);
   }
 
@@ -228,7 +242,7 @@ class GeminiBatchWriter implements BatchWriter {
       nativeId: operation.name,
       model: segment.model,
       requestCount: segment.count,
-      data: segment.inputFile ? { input: "file", inputFile: segment.inputFile } : { input: "inline" },
+      data: segment.inputFile ? { input: "file", inputFile: segment.inputFile } : { input: "inline", key: segment.customId },
     };
   }
 }

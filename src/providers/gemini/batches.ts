@@ -60,9 +60,13 @@ export const geminiBatches: BatchesAdapter = {
 };
 
 /**
- * A job's results: the lines of its responses file, or its inlined responses, translated
- * one at a time. Each carries its `custom_id` as the key (file lines) or `metadata.key`
- * (inline; responses also keep request order, but the gateway does not keep that order).
+ * A job's results: the lines of its responses file, or its inlined response, translated one
+ * at a time. A file line is matched by its `key` (the `custom_id`), whatever its position; a
+ * line without a usable key cannot be matched and is skipped. An inline job holds a single
+ * request (see batch-writer.ts), whose `custom_id` the job keeps: its response is matched by
+ * being the only one, since Gemini returns inline responses without their metadata (see
+ * docs/sources/gemini.md § Inline batch responses carry no key and lose request order).
+ * A request left without a result gets the job's `unrun` result (batch-status.ts).
  */
 async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
   const ids = randomIds();
@@ -72,9 +76,12 @@ async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<B
   if (!responsesFile) {
     const response = await geminiClient(ctx).fetch(resourcePath(job.nativeId));
     const summary: GeminiBatchSummary = {};
-    let index = 0;
+    let first = true;
     for await (const item of readInlinedResponses(bodyOf(response), summary)) {
-      yield resultLine(item, item.metadata?.key, index++, model, ids);
+      // Jobs made before inline jobs kept their key fall back to the metadata Gemini may send.
+      const key = typeof job.data.key === "string" ? (first ? job.data.key : undefined) : item.metadata?.key;
+      first = false;
+      if (isKey(key)) yield { custom_id: key, result: toBatchResult(item, model, ids) };
     }
     responsesFile = summary.responsesFile;
     if (!responsesFile) return;
@@ -83,7 +90,8 @@ async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<B
   let index = 0;
   try {
     for await (const line of readJsonLines<GeminiBatchResultLine>(body)) {
-      yield resultLine(line, line.key, index++, model, ids);
+      index += 1;
+      if (isKey(line.key)) yield { custom_id: line.key, result: toBatchResult(line, model, ids) };
     }
   } catch (error) {
     if (error instanceof SyntaxError) throw new UpstreamError(PROVIDER, 502, `malformed responses file line ${index + 1} (${error.message})`);
@@ -91,11 +99,8 @@ async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<B
   }
 }
 
-function resultLine(item: GeminiBatchResultLine, key: string | undefined, index: number, model: string, ids: IdSource): BatchResultLine {
-  if (typeof key !== "string" || key === "") {
-    throw new UpstreamError(PROVIDER, 502, `batch result ${index + 1} carries no key, so it cannot be matched to a custom_id`);
-  }
-  return { custom_id: key, result: toBatchResult(item, model, ids) };
+function isKey(key: unknown): key is string {
+  return typeof key === "string" && key !== "";
 }
 
 function bodyOf(response: Response): ReadableStream<Uint8Array> {

@@ -3,6 +3,7 @@
  * (URLs end up in logs), and every failure becomes an `UpstreamError` naming gemini.
  */
 import { UpstreamError } from "../../lib/errors";
+import { scrubSecrets } from "../../lib/scrub-secrets";
 import { readUpstreamJson, upstreamFetch } from "../../lib/upstream";
 import type { ProviderContext } from "../types";
 import { geminiConfig, type GeminiConfig } from "./config";
@@ -38,11 +39,11 @@ export function geminiClient(ctx: ProviderContext): GeminiClient {
       return await upstreamFetch(PROVIDER, ctx.fetch, url, { ...init, headers }, (body) => {
         facts = readGoogleError(body);
         return facts.message;
-      });
+      }, [config.apiKey]);
     } catch (error) {
       // Google answers a wrong key with 400 INVALID_ARGUMENT; Anthropic calls that a 401.
       if (error instanceof UpstreamError && facts.reason === "API_KEY_INVALID") {
-        throw new UpstreamError(PROVIDER, 401, facts.message ?? "API key not valid");
+        throw new UpstreamError(PROVIDER, 401, facts.message ? scrubSecrets(facts.message, [config.apiKey]) : "API key not valid");
       }
       throw error;
     }

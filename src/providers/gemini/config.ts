@@ -7,15 +7,6 @@ import type { ProviderEnv } from "../types";
 /** The Gemini API's own host, as the SDKs default to it. */
 export const DEFAULT_GEMINI_BASE_URL = "https://generativelanguage.googleapis.com";
 
-/**
- * Largest inline batch body the gateway builds. Gemini takes up to 20 MiB inline (reference
- * §5.3; larger bodies get "Request payload size exceeds the limit: 20971520 bytes"), but the
- * inline requests are held in memory until the job is created, and a Worker has 128 MB: past
- * 4 MiB a model's requests stream to a JSONL file instead, at constant memory.
- */
-export const GEMINI_INLINE_LIMIT_BYTES = 20 * 1024 * 1024;
-export const DEFAULT_INLINE_MAX_BYTES = 4 * 1024 * 1024;
-
 /** The chunk size both official SDKs use for resumable uploads (js-genai `MAX_CHUNK_SIZE`). */
 export const DEFAULT_UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024;
 
@@ -28,8 +19,6 @@ export interface GeminiConfig {
   apiKey: string;
   /** Without a trailing slash. */
   baseUrl: string;
-  /** Largest inline `batchGenerateContent` body, in bytes (`GEMINI_BATCH_INLINE_MAX_BYTES`). */
-  inlineMaxBytes: number;
   /** Size of every resumable-upload chunk but the last (`GEMINI_UPLOAD_CHUNK_BYTES`, for tests). */
   uploadChunkBytes: number;
 }
@@ -47,12 +36,11 @@ export function geminiConfig(env: ProviderEnv): GeminiConfig {
     throw GatewayError.invalid("Provider gemini is not configured: set the GEMINI_API_KEY secret (a Gemini API key)");
   }
   const baseUrl = (env.GEMINI_BASE_URL?.trim() || DEFAULT_GEMINI_BASE_URL).replace(/\/+$/, "");
-  const inlineMaxBytes = Math.min(positiveInteger(env, "GEMINI_BATCH_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX_BYTES), GEMINI_INLINE_LIMIT_BYTES);
   const uploadChunkBytes = positiveInteger(env, "GEMINI_UPLOAD_CHUNK_BYTES", DEFAULT_UPLOAD_CHUNK_BYTES);
   if (uploadChunkBytes % CHUNK_GRANULARITY !== 0) {
     throw GatewayError.invalid(`GEMINI_UPLOAD_CHUNK_BYTES must be a multiple of ${CHUNK_GRANULARITY}`);
   }
-  return { apiKey, baseUrl, inlineMaxBytes, uploadChunkBytes };
+  return { apiKey, baseUrl, uploadChunkBytes };
 }
 
 function positiveInteger(env: ProviderEnv, name: string, fallback: number): number {

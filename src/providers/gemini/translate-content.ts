@@ -4,6 +4,8 @@
  */
 import { GatewayError } from "../../lib/errors";
 import type { ResolvedFile } from "../types";
+import { withoutNulls } from "./without-nulls";
+import { FOREIGN_THOUGHT_SIGNATURE, readSignedToolUseId, requiresThoughtSignatures } from "./thought-signatures";
 import type { GeminiContent, GeminiPart } from "./wire";
 
 const PROVIDER = "gemini";
@@ -12,23 +14,26 @@ type Block = Record<string, unknown>;
 
 /**
  * `messages` as `contents`: `assistant` becomes `model`, consecutive turns of one role are
- * merged (Anthropic merges them too), and each block becomes one part.
+ * merged (Anthropic merges them too), and each block becomes one part. `model` decides what
+ * the function calls carry (thought signatures on Gemini 3).
  *
  * @example
- * toGeminiContents([{ role: "user", content: "Hi" }], new Map(), "params.messages")
+ * toGeminiContents([{ role: "user", content: "Hi" }], new Map(), "params.messages", "gemini-2.5-flash")
  * // [{ role: "user", parts: [{ text: "Hi" }] }]
  */
-export function toGeminiContents(messages: unknown, files: ReadonlyMap<string, ResolvedFile>, path: string): GeminiContent[] {
+export function toGeminiContents(messages: unknown, files: ReadonlyMap<string, ResolvedFile>, path: string, model: string): GeminiContent[] {
   if (!Array.isArray(messages) || messages.length === 0) throw GatewayError.invalid(`${path}: must be a non-empty array`);
-  const toolNames = new Map<string, string>();
+  const toolNames = new Map<string, ToolCall>();
   const contents: GeminiContent[] = [];
   messages.forEach((message, index) => {
     const at = `${path}.${index}`;
     if (!isRecord(message)) throw GatewayError.invalid(`${at}: must be an object`);
     const role = roleOf(message.role, `${at}.role`);
-    const parts = blocksOf(message.content, `${at}.content`).map((block, blockIndex) =>
-      toPart(block, { at: `${at}.content.${blockIndex}`, files, toolNames }),
-    );
+    const parts = blocksOf(message.content, `${at}.content`)
+      .map((block, blockIndex) => toPart(block, { at: `${at}.content.${blockIndex}`, files, toolNames, role }))
+      .filter((part): part is GeminiPart => part !== undefined);
+    // A turn of dropped thinking only: Gemini refuses a content without parts.
+    if (parts.length === 0) return;
     const last = contents[contents.length - 1];
     if (last && last.role === role) last.parts.push(...parts);
     else contents.push({ role, parts });
@@ -37,7 +42,20 @@ export function toGeminiContents(messages: unknown, files: ReadonlyMap<string, R
     // Anthropic continues a final assistant turn (prefill); Gemini answers it with a new turn.
     throw GatewayError.unsupported(PROVIDER, `${path}.${messages.length - 1}`, "is a final assistant turn (prefill), which has no equivalent");
   }
+  if (requiresThoughtSignatures(model)) signForeignCalls(contents);
   return contents;
+}
+
+// Gemini 3 validates the first function call of each step (model turn): one that came without
+// a signature (from another model, or built by hand) gets the value Google documents for it.
+// Later calls of the same turn go without, as Gemini returns parallel calls. See
+// docs/sources/gemini.md § The signature for a function call from elsewhere.
+function signForeignCalls(contents: GeminiContent[]): void {
+  for (const content of contents) {
+    if (content.role !== "model") continue;
+    const first = content.parts.find((part) => part.functionCall !== undefined);
+    if (first && !first.thoughtSignature) first.thoughtSignature = FOREIGN_THOUGHT_SIGNATURE;
+  }
 }
 
 /**
@@ -57,19 +75,27 @@ export function toGeminiSystem(system: unknown, path: string): GeminiContent | u
       if (!isRecord(block) || block.type !== "text") {
         throw GatewayError.unsupported(PROVIDER, at, "is not a text block, which a Gemini system instruction cannot carry");
       }
-      return textPart(block, at);
+      return textPart(withoutNulls(block), at);
     }),
   };
+}
+
+/** What a `tool_result` needs of its `tool_use`. */
+interface ToolCall {
+  name: string;
+  /** The id Gemini knows the call by (the `tool_use` id without the signature it may carry). */
+  callId: string;
 }
 
 interface PartContext {
   at: string;
   files: ReadonlyMap<string, ResolvedFile>;
-  /** Names of the tool calls seen so far, by `tool_use` id, for `tool_result` blocks. */
-  toolNames: Map<string, string>;
+  /** The tool calls seen so far, by `tool_use` id, for `tool_result` blocks. */
+  toolNames: Map<string, ToolCall>;
+  role: "user" | "model";
 }
 
-function toPart(block: Block, context: PartContext): GeminiPart {
+function toPart(block: Block, context: PartContext): GeminiPart | undefined {
   const { at } = context;
   switch (block.type) {
     case "text":
@@ -83,9 +109,32 @@ function toPart(block: Block, context: PartContext): GeminiPart {
       return toolUsePart(block, context);
     case "tool_result":
       return toolResultPart(block, context);
+    case "thinking":
+    case "redacted_thinking":
+      return thinkingPart(block, context);
     default:
       throw GatewayError.unsupported(PROVIDER, `${at}.type`, `is ${JSON.stringify(block.type)}, a content block that has no equivalent`);
   }
+}
+
+// Anthropic's tool loop sends thinking blocks back unchanged. The gateway's come from Gemini's
+// thought summaries, their signature the part's thoughtSignature: one with a signature goes
+// back as that thought part, "exactly as received"; one without carries nothing Gemini needs
+// (only function-call signatures are validated), nor does redacted_thinking, which Gemini never
+// produces. See docs/sources/gemini.md § Thinking blocks sent back.
+function thinkingPart(block: Block, context: PartContext): GeminiPart | undefined {
+  const { at } = context;
+  if (context.role !== "model") throw GatewayError.invalid(`${at}: a ${String(block.type)} block can only be in an assistant turn`);
+  if (block.type === "redacted_thinking") {
+    onlyKeys(block, at, ["type", "data"]);
+    return undefined;
+  }
+  onlyKeys(block, at, ["type", "thinking", "signature"]);
+  if (typeof block.thinking !== "string" || typeof block.signature !== "string") {
+    throw GatewayError.invalid(`${at}: thinking needs thinking and signature strings`);
+  }
+  if (block.signature === "") return undefined;
+  return { text: block.thinking, thought: true, thoughtSignature: block.signature };
 }
 
 function textPart(block: Block, at: string): GeminiPart {
@@ -109,7 +158,7 @@ function documentPart(block: Block, context: PartContext): GeminiPart {
   if (isRecord(citations) && citations.enabled === true) {
     throw GatewayError.unsupported(PROVIDER, `${at}.citations`, "has no equivalent");
   }
-  const source = block.source;
+  const source = isRecord(block.source) ? withoutNulls(block.source) : block.source;
   if (isRecord(source) && source.type === "text") {
     if (typeof source.data !== "string") throw GatewayError.invalid(`${at}.source.data: must be a string`);
     return { text: source.data };
@@ -134,8 +183,9 @@ function contentDocumentText(content: unknown, at: string): string {
     .join("\n");
 }
 
-function sourcePart(source: unknown, at: string, context: PartContext, kind: "image" | "document"): GeminiPart {
-  if (!isRecord(source)) throw GatewayError.invalid(`${at}: must be an object`);
+function sourcePart(value: unknown, at: string, context: PartContext, kind: "image" | "document"): GeminiPart {
+  if (!isRecord(value)) throw GatewayError.invalid(`${at}: must be an object`);
+  const source = withoutNulls(value);
   switch (source.type) {
     case "base64":
       if (typeof source.media_type !== "string" || typeof source.data !== "string") {
@@ -170,8 +220,13 @@ function toolUsePart(block: Block, context: PartContext): GeminiPart {
   onlyKeys(block, at, ["type", "id", "name", "input", "cache_control"]);
   if (typeof block.id !== "string" || typeof block.name !== "string") throw GatewayError.invalid(`${at}: tool_use needs id and name`);
   if (block.input !== undefined && !isRecord(block.input)) throw GatewayError.invalid(`${at}.input: must be an object`);
-  context.toolNames.set(block.id, block.name);
-  return { functionCall: { id: block.id, name: block.name, args: (block.input as Record<string, unknown> | undefined) ?? {} } };
+  // A call Gemini made carries its thought signature in the id (thought-signatures.ts).
+  const signed = readSignedToolUseId(block.id);
+  const callId = signed?.callId ?? block.id;
+  context.toolNames.set(block.id, { name: block.name, callId });
+  const part: GeminiPart = { functionCall: { id: callId, name: block.name, args: (block.input as Record<string, unknown> | undefined) ?? {} } };
+  if (signed) part.thoughtSignature = signed.signature;
+  return part;
 }
 
 // Gemini reads a function response's "output" key as the result and "error" as a failure
@@ -181,10 +236,10 @@ function toolResultPart(block: Block, context: PartContext): GeminiPart {
   onlyKeys(block, at, ["type", "tool_use_id", "content", "is_error", "cache_control"]);
   const id = block.tool_use_id;
   if (typeof id !== "string") throw GatewayError.invalid(`${at}.tool_use_id: must be a string`);
-  const name = context.toolNames.get(id);
-  if (name === undefined) throw GatewayError.invalid(`${at}.tool_use_id: no earlier tool_use block has id ${JSON.stringify(id)}`);
+  const call = context.toolNames.get(id);
+  if (call === undefined) throw GatewayError.invalid(`${at}.tool_use_id: no earlier tool_use block has id ${JSON.stringify(id)}`);
   const text = toolResultText(block.content, `${at}.content`);
-  return { functionResponse: { id, name, response: block.is_error === true ? { error: text } : { output: text } } };
+  return { functionResponse: { id: call.callId, name: call.name, response: block.is_error === true ? { error: text } : { output: text } } };
 }
 
 function toolResultText(content: unknown, at: string): string {
@@ -212,7 +267,7 @@ function blocksOf(content: unknown, at: string): Block[] {
   if (!Array.isArray(content)) throw GatewayError.invalid(`${at}: must be a string or an array of content blocks`);
   return content.map((block, index) => {
     if (!isRecord(block)) throw GatewayError.invalid(`${at}.${index}: must be an object`);
-    return block;
+    return withoutNulls(block);
   });
 }
 

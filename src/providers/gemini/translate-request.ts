@@ -6,6 +6,8 @@
 import { GatewayError } from "../../lib/errors";
 import type { MessageParams, ResolvedFile } from "../types";
 import { toGeminiContents, toGeminiSystem } from "./translate-content";
+import { toThinkingConfig } from "./thinking";
+import { withoutNulls } from "./without-nulls";
 import { toGeminiParameters } from "./translate-schema";
 import type { GeminiFunctionDeclaration, GenerateContentRequest } from "./wire";
 
@@ -27,6 +29,8 @@ const TRANSLATED = new Set([
   "tools",
   "tool_choice",
   "thinking",
+  "output_config",
+  "output_format",
   "metadata",
   "stream",
 ]);
@@ -39,14 +43,15 @@ const TRANSLATED = new Set([
  * toGenerateContentRequest({ model: "gemini-2.5-flash", max_tokens: 64, messages: [{ role: "user", content: "Hi" }] }, new Map())
  * // { contents: [{ role: "user", parts: [{ text: "Hi" }] }], generationConfig: { maxOutputTokens: 64 } }
  */
-export function toGenerateContentRequest(params: MessageParams, files: ReadonlyMap<string, ResolvedFile>): GenerateContentRequest {
+export function toGenerateContentRequest(given: MessageParams, files: ReadonlyMap<string, ResolvedFile>): GenerateContentRequest {
+  const params = withoutNulls(given);
   for (const key of Object.keys(params)) {
     if (!TRANSLATED.has(key)) throw GatewayError.unsupported(PROVIDER, `params.${key}`);
   }
   if (params.stream === true) throw GatewayError.invalid("params.stream: batch requests cannot stream");
   checkMetadata(params.metadata);
 
-  const request: GenerateContentRequest = { contents: toGeminiContents(params.messages, files, "params.messages") };
+  const request: GenerateContentRequest = { contents: toGeminiContents(params.messages, files, "params.messages", params.model) };
   const system = toGeminiSystem(params.system, "params.system");
   if (system) request.systemInstruction = system;
 
@@ -74,38 +79,78 @@ function generationConfig(params: MessageParams): NonNullable<GenerateContentReq
     }
     if (stops.length > 0) config.stopSequences = stops as string[];
   }
-  const thinking = thinkingConfig(params.thinking);
+  const output = outputConfig(params.output_config);
+  const format = outputFormat(params.output_format, output.format);
+  if (format) {
+    // Anthropic's structured outputs answer one text block holding the JSON; so does Gemini
+    // with a JSON MIME type, constrained by responseJsonSchema (full JSON Schema, unlike the
+    // tools' OpenAPI subset). See docs/sources/gemini.md § Structured outputs.
+    config.responseMimeType = "application/json";
+    config.responseJsonSchema = format.schema;
+  }
+  const thinking = toThinkingConfig(checkedThinking(params.thinking), output.effort, params.model);
   if (thinking) config.thinkingConfig = thinking;
   return config;
+}
+
+/** `output_config`: `format` (structured outputs) and `effort`. */
+function outputConfig(given: unknown): { format?: unknown; effort?: unknown } {
+  if (given === undefined || given === null) return {};
+  if (!isRecord(given)) throw GatewayError.invalid("params.output_config: must be an object");
+  const value = withoutNulls(given);
+  for (const key of Object.keys(value)) {
+    if (!["format", "effort"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.output_config.${key}`);
+  }
+  return { format: value.format ?? undefined, effort: value.effort ?? undefined };
+}
+
+/** The JSON schema of `output_config.format`, or of the earlier beta `output_format`. */
+function outputFormat(beta: unknown, format: unknown): { schema: Record<string, unknown> } | undefined {
+  if (beta !== undefined && beta !== null && format !== undefined) {
+    throw GatewayError.invalid("params.output_format: cannot be given with output_config.format; use output_config.format");
+  }
+  if (beta !== undefined && beta !== null) return jsonSchemaFormat(beta, "params.output_format");
+  if (format !== undefined) return jsonSchemaFormat(format, "params.output_config.format");
+  return undefined;
+}
+
+function jsonSchemaFormat(given: unknown, at: string): { schema: Record<string, unknown> } {
+  if (!isRecord(given)) throw GatewayError.invalid(`${at}: must be an object`);
+  const value = withoutNulls(given);
+  for (const key of Object.keys(value)) {
+    if (!["type", "schema"].includes(key)) throw GatewayError.unsupported(PROVIDER, `${at}.${key}`);
+  }
+  if (value.type !== "json_schema") throw GatewayError.unsupported(PROVIDER, `${at}.type`, `is ${JSON.stringify(value.type)}, which has no equivalent`);
+  if (!isRecord(value.schema)) throw GatewayError.invalid(`${at}.schema: must be a JSON Schema object`);
+  return { schema: value.schema };
 }
 
 // Anthropic's budget_tokens and Gemini's thinkingBudget are both a cap on the tokens spent
 // thinking ("sets an upper limit on the number of tokens the model can use for its internal
 // thinking process", ai.google.dev thinking guide); includeThoughts returns "thought
-// summaries", which is what Claude 4 returns as `thinking` blocks. "adaptive" is Gemini's
-// dynamic thinking, thinkingBudget -1 ("the model decides"). "disabled" is the default on both
-// (no thinking blocks), so nothing is sent. A budget outside a model's range (e.g. 128–32768
-// on 2.5 Pro) is Gemini's to refuse, per request.
-function thinkingConfig(thinking: unknown): { thinkingBudget: number; includeThoughts: boolean } | undefined {
-  if (thinking === undefined || thinking === null) return undefined;
-  if (!isRecord(thinking)) throw GatewayError.invalid("params.thinking: must be an object");
+// summaries", which is what Claude 4 returns as `thinking` blocks. A budget outside a model's
+// range (e.g. 128–32768 on 2.5 Pro) is Gemini's to refuse, per request. What each type becomes
+// on each model is thinking.ts's.
+function checkedThinking(given: unknown): Record<string, unknown> | undefined {
+  if (given === undefined || given === null) return undefined;
+  if (!isRecord(given)) throw GatewayError.invalid("params.thinking: must be an object");
+  const thinking = withoutNulls(given);
   for (const key of Object.keys(thinking)) {
     if (!["type", "budget_tokens", "display"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.thinking.${key}`);
   }
-  if (thinking.display !== undefined && thinking.display !== "summarized") {
+  if (thinking.display !== undefined && thinking.display !== null && thinking.display !== "summarized") {
     throw GatewayError.unsupported(PROVIDER, "params.thinking.display", `is ${JSON.stringify(thinking.display)}; Gemini returns thought summaries only`);
   }
   switch (thinking.type) {
     case "disabled":
-      return undefined;
     case "adaptive":
-      return { thinkingBudget: -1, includeThoughts: true };
+      return thinking;
     case "enabled": {
       const budget = thinking.budget_tokens;
       if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 1) {
         throw GatewayError.invalid("params.thinking.budget_tokens: must be a positive integer");
       }
-      return { thinkingBudget: budget, includeThoughts: true };
+      return thinking;
     }
     default:
       throw GatewayError.unsupported(PROVIDER, "params.thinking.type", `is ${JSON.stringify(thinking.type)}, which has no equivalent`);
@@ -115,9 +160,10 @@ function thinkingConfig(thinking: unknown): { thinkingBudget: number; includeTho
 function functionDeclarations(tools: unknown): GeminiFunctionDeclaration[] {
   if (tools === undefined || tools === null) return [];
   if (!Array.isArray(tools)) throw GatewayError.invalid("params.tools: must be an array");
-  return tools.map((tool, index) => {
+  return tools.map((given, index) => {
     const at = `params.tools.${index}`;
-    if (!isRecord(tool)) throw GatewayError.invalid(`${at}: must be an object`);
+    if (!isRecord(given)) throw GatewayError.invalid(`${at}: must be an object`);
+    const tool = withoutNulls(given);
     if (tool.type !== undefined && tool.type !== null && tool.type !== "custom") {
       throw GatewayError.unsupported(PROVIDER, at, `is the server tool ${JSON.stringify(tool.type)}, which has no equivalent`);
     }
@@ -137,11 +183,12 @@ function functionDeclarations(tools: unknown): GeminiFunctionDeclaration[] {
 }
 
 function functionCallingConfig(
-  choice: unknown,
+  given: unknown,
   hasTools: boolean,
 ): NonNullable<GenerateContentRequest["toolConfig"]>["functionCallingConfig"] | undefined {
-  if (choice === undefined || choice === null) return undefined;
-  if (!isRecord(choice)) throw GatewayError.invalid("params.tool_choice: must be an object");
+  if (given === undefined || given === null) return undefined;
+  if (!isRecord(given)) throw GatewayError.invalid("params.tool_choice: must be an object");
+  const choice = withoutNulls(given);
   for (const key of Object.keys(choice)) {
     if (!["type", "name", "disable_parallel_tool_use"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.tool_choice.${key}`);
   }

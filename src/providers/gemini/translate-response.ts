@@ -2,8 +2,10 @@
  * One Gemini batch result (a responses-file line or an inlined response) as an Anthropic
  * batch result (reference §7.3, §7.4, §7.5). Pure: IDs come from the caller.
  */
+import type { AnthropicErrorBody } from "../../lib/errors";
 import type { BatchResult } from "../types";
 import { erroredBody } from "./google-error";
+import { signedToolUseId } from "./thought-signatures";
 import type { GeminiBatchResultLine, GeminiPart, GeminiUsage, GenerateContentResponse } from "./wire";
 
 /** Where new IDs come from (random in the adapter, counters in tests). */
@@ -44,6 +46,8 @@ export function toBatchResult(line: GeminiBatchResultLine, model: string, ids: I
 
 function toMessageResult(response: GenerateContentResponse, model: string, ids: IdSource): BatchResult {
   const candidate = response.candidates?.[0];
+  const failed = failedFinish(candidate);
+  if (failed) return { type: "errored", error: failed };
   const content: Array<Record<string, unknown>> = [];
   for (const part of candidate?.content?.parts ?? []) {
     const block = toBlock(part, ids);
@@ -78,14 +82,41 @@ function toBlock(part: GeminiPart, ids: IdSource): Record<string, unknown> | und
     return { type: "text", text: part.text };
   }
   if (part.functionCall) {
+    const callId = part.functionCall.id || ids.toolUse();
+    // Gemini 3 needs the signature back with the call: it travels in the id, which clients send
+    // back unchanged (thought-signatures.ts).
+    const signature = part.thoughtSignature;
     return {
       type: "tool_use",
-      id: part.functionCall.id || ids.toolUse(),
+      id: signature ? signedToolUseId({ callId, signature }) : callId,
       name: part.functionCall.name,
       input: part.functionCall.args ?? {},
     };
   }
   return undefined;
+}
+
+// Finish reasons that mean the model failed to answer, not that it answered (see
+// docs/sources/gemini.md § Finish reasons that are failures): an empty success would hide them.
+const FAILED_FINISHES: Record<string, { type: "api_error" | "invalid_request_error"; why: string }> = {
+  MALFORMED_FUNCTION_CALL: { type: "api_error", why: "the model produced a function call Gemini could not parse" },
+  UNEXPECTED_TOOL_CALL: { type: "api_error", why: "the model called a tool, but the request enables none" },
+  TOO_MANY_TOOL_CALLS: { type: "api_error", why: "the model called too many tools in a row" },
+  MALFORMED_RESPONSE: { type: "api_error", why: "the model's response was malformed" },
+  MISSING_THOUGHT_SIGNATURE: { type: "invalid_request_error", why: "a function call in the history is missing its thought signature" },
+};
+
+type Candidate = NonNullable<GenerateContentResponse["candidates"]>[number];
+
+function failedFinish(candidate: Candidate | undefined): AnthropicErrorBody | undefined {
+  const reason = candidate?.finishReason;
+  if (reason === undefined) return undefined;
+  const known = FAILED_FINISHES[reason];
+  const empty = (candidate?.content?.parts ?? []).length === 0;
+  // OTHER (or an unspecified reason) with nothing said is a failure too; with content it ends the turn.
+  if (!known && !(empty && (reason === "OTHER" || reason === "FINISH_REASON_UNSPECIFIED"))) return undefined;
+  const message = candidate?.finishMessage?.trim() || known?.why || "the model stopped without an answer";
+  return { type: "error", error: { type: known?.type ?? "api_error", message: `gemini upstream error (${reason}): ${message}` }, request_id: null };
 }
 
 // §7.3. A function call still ends with STOP: tool use is read from the parts. Gemini does
@@ -108,6 +139,9 @@ function usageOf(usage: GeminiUsage | undefined): Record<string, unknown> {
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
     output_tokens: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+    // Anthropic's output_tokens includes thinking, and output_tokens_details says how much
+    // (see docs/sources/gemini.md § Thinking tokens).
+    ...(usage?.thoughtsTokenCount !== undefined ? { output_tokens_details: { thinking_tokens: usage.thoughtsTokenCount } } : {}),
     service_tier: "batch",
   };
 }

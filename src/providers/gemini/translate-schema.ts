@@ -9,9 +9,14 @@
  * type list or an `anyOf` with `null` becomes `nullable`; `additionalProperties` is not sent
  * (the SDK drops it too, and the API answers `Unknown name "additionalProperties"`).
  *
- * Annotations that do not constrain the arguments ($schema, $id, $comment, title, default,
- * examples, deprecated, readOnly, writeOnly) are left out: js-genai notes `title` and
- * `default` are "not supported for Gemini API". Every other keyword ($ref, oneOf, allOf, not,
+ * Annotations that do not constrain the arguments ($schema, $id, $comment, $defs, title,
+ * default, examples, deprecated, readOnly, writeOnly, contentMediaType, contentEncoding, and
+ * `x-` extensions) are left out: js-genai notes `title` and `default` are "not supported for
+ * Gemini API". A `format` Gemini cannot take (it takes date-time on strings, float and double on
+ * numbers, int32 and int64 on integers) is left out too, its meaning kept in the description:
+ * a `{"type": "string", "format": "uri"}` (common in MCP tools) is refused with "only 'enum'
+ * and 'date-time' are supported for STRING type" (see docs/sources/gemini.md § Gemini's
+ * function schema takes few formats). Every other keyword ($ref, oneOf, allOf, not,
  * const other than a string, exclusiveMinimum, uniqueItems, …) changes what arguments are
  * valid and has no Gemini equivalent, so it is refused with its path rather than dropped.
  *
@@ -20,11 +25,11 @@
  */
 import { GatewayError } from "../../lib/errors";
 import type { GeminiSchema } from "./wire";
+import { withoutNulls } from "./without-nulls";
 
 const PROVIDER = "gemini";
 
 const PASSED = new Set([
-  "format",
   "description",
   "minItems",
   "maxItems",
@@ -40,7 +45,33 @@ const PASSED = new Set([
   "nullable",
 ]);
 
-const ANNOTATIONS = new Set(["$schema", "$id", "$comment", "title", "default", "examples", "deprecated", "readOnly", "writeOnly"]);
+const ANNOTATIONS = new Set([
+  "$schema",
+  "$id",
+  "$comment",
+  "$defs",
+  "definitions",
+  "title",
+  "default",
+  "examples",
+  "example",
+  "deprecated",
+  "readOnly",
+  "writeOnly",
+  "contentMediaType",
+  "contentEncoding",
+]);
+
+/** The formats Gemini's function schema takes, by (upper-case) type. */
+const FORMATS: Record<string, readonly string[]> = {
+  STRING: ["date-time"],
+  NUMBER: ["float", "double"],
+  INTEGER: ["int32", "int64"],
+};
+
+function isAnnotation(key: string): boolean {
+  return ANNOTATIONS.has(key) || key.startsWith("x-");
+}
 
 const TYPES = new Set(["string", "number", "integer", "boolean", "array", "object"]);
 
@@ -58,7 +89,7 @@ export function toGeminiParameters(schema: unknown, path: string): GeminiSchema 
   const properties = record.properties;
   if (properties === undefined || (isRecord(properties) && Object.keys(properties).length === 0)) {
     for (const key of Object.keys(record)) {
-      if (!["type", "properties", "required", "additionalProperties", ...ANNOTATIONS, "description"].includes(key)) {
+      if (!["type", "properties", "required", "additionalProperties", "description"].includes(key) && !isAnnotation(key)) {
         throw GatewayError.unsupported(PROVIDER, `${path}.${key}`, "applies to a tool without parameters, which Gemini cannot declare");
       }
     }
@@ -80,7 +111,7 @@ export function toGeminiSchema(schema: unknown, path: string): GeminiSchema {
 
   // {anyOf: [X, {type: "null"}]} is how JSON Schema spells "nullable X" (js-genai collapses it too).
   const anyOf = node.anyOf;
-  if (Array.isArray(anyOf) && anyOf.length === 2 && Object.keys(node).every((key) => key === "anyOf" || ANNOTATIONS.has(key) || key === "description")) {
+  if (Array.isArray(anyOf) && anyOf.length === 2 && Object.keys(node).every((key) => key === "anyOf" || isAnnotation(key) || key === "description")) {
     const other = anyOf.find((member) => !isNullType(member));
     if (other !== undefined && anyOf.some(isNullType)) {
       out.nullable = true;
@@ -91,19 +122,26 @@ export function toGeminiSchema(schema: unknown, path: string): GeminiSchema {
 
   for (const [key, value] of Object.entries(node)) {
     const at = `${path}.${key}`;
-    if (ANNOTATIONS.has(key)) continue;
+    if (isAnnotation(key)) continue;
     if (key === "type") Object.assign(out, typeOf(value, at));
     else if (key === "properties") out.properties = propertiesOf(value, at);
     else if (key === "items") out.items = toGeminiSchema(Array.isArray(value) ? refuse(at, "is a tuple, which Gemini's function schema cannot express") : value, at);
     else if (key === "anyOf") Object.assign(out, anyOfOf(value, at, out));
     else if (key === "enum") out.enum = enumOf(value, at);
     else if (key === "const") out.enum = [typeof value === "string" ? value : refuse(at, "is not a string, and Gemini's function schema has only string enums")];
-    else if (key === "additionalProperties") {
+    else if (key === "format") {
+      if (typeof value !== "string") throw GatewayError.invalid(`${at}: must be a string`);
+    } else if (key === "additionalProperties") {
       if (typeof value !== "boolean") refuse(at, "is a schema (an open map), which Gemini's function schema cannot express");
     } else if (PASSED.has(key)) out[key] = value;
     else refuse(at, "has no equivalent in Gemini's function schema");
   }
   if (out.enum !== undefined && out.type === undefined) out.type = "STRING";
+  const format = node.format;
+  if (typeof format === "string") {
+    if (typeof out.type === "string" && FORMATS[out.type]?.includes(format)) out.format = format;
+    else out.description = typeof out.description === "string" && out.description !== "" ? `${out.description} (format: ${format})` : `format: ${format}`;
+  }
   if (out.enum !== undefined && out.type !== "STRING") refuse(`${path}.enum`, "is on a type other than string, and Gemini's function schema has only string enums");
   // Gemini answers these with "properties: should be non-empty for OBJECT type" and
   // "items: missing field": it has no "any object" or "any array".
@@ -157,7 +195,10 @@ function isNullType(member: unknown): boolean {
 
 function asSchema(schema: unknown, path: string): Record<string, unknown> {
   if (!isRecord(schema)) throw GatewayError.invalid(`${path}: must be a JSON Schema object`);
-  return schema;
+  // A null keyword is absent (Gemini refuses null), but `const: null` is a constraint.
+  const { const: constant, ...rest } = schema;
+  const present = withoutNulls(rest);
+  return "const" in schema ? { ...present, const: constant } : present;
 }
 
 function refuse(at: string, why: string): never {

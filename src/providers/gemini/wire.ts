@@ -75,7 +75,9 @@ export interface GenerateContentRequest {
     topP?: number;
     topK?: number;
     stopSequences?: string[];
-    thinkingConfig?: { thinkingBudget: number; includeThoughts: boolean };
+    responseMimeType?: string;
+    responseJsonSchema?: Record<string, unknown>;
+    thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: "minimal" | "low" | "medium" | "high"; includeThoughts?: boolean };
   };
 }
 
@@ -94,6 +96,7 @@ export interface GenerateContentResponse {
   candidates?: Array<{
     content?: { role?: string; parts?: GeminiPart[] };
     finishReason?: string;
+    finishMessage?: string;
     index?: number;
   }>;
   promptFeedback?: { blockReason?: string };

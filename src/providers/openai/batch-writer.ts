@@ -32,6 +32,13 @@ import { deleteOpenAIFile } from "./files";
 import { toChatCompletion } from "./translate-request";
 import type { OpenAIBatch, OpenAIFile } from "./wire";
 
+/**
+ * How long OpenAI keeps a job's output and error files: 30 days (its maximum) from their
+ * creation, so results outlive the 29 days Anthropic promises them for. See
+ * docs/sources/openai.md § output_expires_after sets when a batch's output and error files expire.
+ */
+export const OUTPUT_EXPIRES_AFTER = { anchor: "created_at", seconds: 30 * 24 * 3600 } as const;
+
 /** The batch endpoint, and the `url` of every line (they must be equal). */
 export const CHAT_COMPLETIONS_URL = "/v1/chat/completions";
 
@@ -225,6 +232,7 @@ export class OpenAIBatchWriter implements BatchWriter {
       endpoint: CHAT_COMPLETIONS_URL,
       completion_window: "24h",
       metadata: { batchbridge_batch_id: this.start.batchId },
+      output_expires_after: OUTPUT_EXPIRES_AFTER,
     });
     this.createdBatches.push(batch.id);
     await this.start.sink.record({ kind: "batch", nativeId: batch.id, data: { inputFileId: inputFile.id } });

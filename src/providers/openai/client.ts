@@ -57,7 +57,7 @@ export function openaiFetch(
   return upstreamFetch(PROVIDER, ctx.fetch, `${config.baseUrl}${path}`, request, (body) => {
     const message = readOpenAIErrorMessage(body);
     return message === undefined ? undefined : scrubKey(message, config.apiKey);
-  });
+  }, [config.apiKey]);
 }
 
 /**

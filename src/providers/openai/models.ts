@@ -20,6 +20,16 @@
  * isReasoningModel("gpt-4o-mini") // false
  */
 export function isReasoningModel(model: string): boolean {
-  const base = model.startsWith("ft:") ? (model.slice(3).split(":")[0] ?? "") : model;
-  return /^(o\d+|gpt-5)([-.]|$)/.test(base);
+  return /^(o\d+|gpt-5)([-.]|$)/.test(baseModelOf(model));
+}
+
+/**
+ * The model a name stands for: a fine-tune's base model (`ft:<base>:<org>::<id>`), else the name.
+ *
+ * @example
+ * baseModelOf("ft:o4-mini-2025-04-16:acme::x") // "o4-mini-2025-04-16"
+ * baseModelOf("gpt-4o")                        // "gpt-4o"
+ */
+export function baseModelOf(model: string): string {
+  return model.startsWith("ft:") ? (model.slice(3).split(":")[0] ?? "") : model;
 }

@@ -4,9 +4,10 @@
  */
 import { GatewayError } from "../../lib/errors";
 import type { MessageParams, ResolvedFile } from "../types";
-import { isReasoningModel } from "./models";
+import { baseModelOf, isReasoningModel } from "./models";
 import { asRecord, unsupported } from "./refusals";
 import { chatMessages, systemMessage } from "./translate-messages";
+import { outputParams } from "./translate-output";
 import { chatToolChoice, chatTools } from "./translate-tools";
 import type { ChatCompletionRequest } from "./wire";
 
@@ -32,6 +33,8 @@ const KNOWN_PARAMS = new Set([
   "metadata",
   "thinking",
   "stream",
+  "output_config",
+  "output_format",
 ]);
 
 /**
@@ -59,9 +62,15 @@ export function toChatCompletion(params: MessageParams, files: ReadonlyMap<strin
 
   if (reasoning) body.max_completion_tokens = params.max_tokens;
   else body.max_tokens = params.max_tokens;
-  if (typeof params.temperature === "number") body.temperature = params.temperature;
-  if (typeof params.top_p === "number") body.top_p = params.top_p;
+  const temperature = samplingParam(params.temperature, "params.temperature", params.model, reasoning);
+  if (temperature !== null) body.temperature = temperature;
+  const topP = samplingParam(params.top_p, "params.top_p", params.model, reasoning);
+  if (topP !== null) body.top_p = topP;
   const stop = stopSequences(params.stop_sequences);
+  if (stop && reasoning) {
+    // See docs/sources/openai.md § Reasoning models refuse temperature, top_p and stop.
+    throw unsupported("params.stop_sequences", `is not supported by model ${params.model} (OpenAI reasoning models refuse stop sequences)`);
+  }
   if (stop) body.stop = stop;
 
   const tools = params.tools === undefined || params.tools === null ? [] : chatTools(params.tools);
@@ -69,8 +78,16 @@ export function toChatCompletion(params: MessageParams, files: ReadonlyMap<strin
   if (params.tool_choice !== undefined && params.tool_choice !== null) {
     Object.assign(body, chatToolChoice(params.tool_choice, tools.length > 0));
   }
+  if (body.parallel_tool_calls !== undefined && /^o\d/.test(baseModelOf(params.model))) {
+    // See docs/sources/openai.md § o-series models refuse parallel_tool_calls.
+    throw unsupported(
+      "params.tool_choice.disable_parallel_tool_use",
+      `is not supported by model ${params.model} (OpenAI's o-series models refuse parallel_tool_calls)`,
+    );
+  }
   const safetyIdentifier = userId(params.metadata);
   if (safetyIdentifier !== null) body.safety_identifier = safetyIdentifier;
+  Object.assign(body, outputParams(params, params.model, baseModelOf(params.model), reasoning));
   return body;
 }
 
@@ -78,6 +95,19 @@ function refuseThinking(thinking: unknown): void {
   if (thinking === undefined || thinking === null) return;
   if (asRecord(thinking)?.type === "disabled") return;
   throw unsupported("params.thinking", "(extended thinking) has no equivalent");
+}
+
+/**
+ * `temperature` or `top_p` as sent, or `null` for none. Reasoning models refuse any value but
+ * the default, 1, and some refuse the param even at 1 (o3-mini `temperature`, gpt-5 `top_p`),
+ * so 1 is left out (the same answer) and any other value is refused naming the model: see docs/sources/openai.md
+ * § Reasoning models refuse temperature, top_p and stop.
+ */
+function samplingParam(value: unknown, path: string, model: string, reasoning: boolean): number | null {
+  if (typeof value !== "number") return null;
+  if (!reasoning) return value;
+  if (value === 1) return null;
+  throw unsupported(path, `is not supported by model ${model} (OpenAI reasoning models take only the default, 1)`);
 }
 
 function stopSequences(value: unknown): string[] | null {

@@ -66,12 +66,22 @@ function succeeded(body: unknown, lineId: string | undefined): BatchResult {
   if (typeof message.content === "string" && message.content.length > 0) content.push({ type: "text", text: message.content });
   const refusal = typeof message.refusal === "string" && message.refusal.length > 0 ? message.refusal : null;
   if (refusal !== null) content.push({ type: "text", text: refusal });
+  // A function call whose arguments the token limit cut off (`finish_reason: "length"` and
+  // arguments that do not parse) is left out, and the message ends `max_tokens` with the text
+  // and the complete calls: Anthropic ends a cut-off tool use with `max_tokens` too, and the
+  // cut input cannot be the object a `tool_use` block carries. Every `tool_use` the client gets
+  // stays runnable; a client that checks `stop_reason` retries with more `max_tokens`, as
+  // Anthropic advises. See docs/sources/openai.md § Tool arguments cut off by the token limit.
+  const cutOff = choice.finish_reason === "length";
+  let calledTools = false;
   for (const call of message.tool_calls ?? []) {
     const input = call.type === "function" ? parseArguments(call.function?.arguments) : null;
+    if (cutOff && input === null && call.type === "function" && call.function) continue;
     if (!call.function || input === null) {
       return errored("api_error", `openai returned a ${call.type} tool call whose arguments are not a JSON object`, null);
     }
     content.push({ type: "tool_use", id: call.id, name: call.function.name, input });
+    calledTools = true;
   }
 
   return {
@@ -82,7 +92,7 @@ function succeeded(body: unknown, lineId: string | undefined): BatchResult {
       role: "assistant",
       model: completion.model,
       content,
-      stop_reason: stopReason(choice.finish_reason, refusal !== null, (message.tool_calls?.length ?? 0) > 0),
+      stop_reason: stopReason(choice.finish_reason, refusal !== null, calledTools),
       stop_sequence: null,
       usage: usageOf(completion.usage),
     },
@@ -102,7 +112,8 @@ function stopReason(finishReason: string | null, refused: boolean, calledTools: 
 }
 
 /**
- * Usage per reference §7.4. `cached_tokens` and `cache_write_tokens` are parts of
+ * Usage per reference §7.4, with `output_tokens_details.thinking_tokens` where OpenAI reports
+ * reasoning tokens. `cached_tokens` and `cache_write_tokens` are parts of
  * `prompt_tokens`, and Anthropic's `input_tokens` excludes both, so that
  * `input_tokens + cache_creation_input_tokens + cache_read_input_tokens = prompt_tokens`.
  */
@@ -110,13 +121,18 @@ function usageOf(usage: ChatCompletion["usage"]): Record<string, unknown> {
   const prompt = usage?.prompt_tokens ?? 0;
   const cacheRead = usage?.prompt_tokens_details?.cached_tokens ?? 0;
   const cacheWrite = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
-  return {
+  const out: Record<string, unknown> = {
     input_tokens: Math.max(0, prompt - cacheRead - cacheWrite),
     cache_creation_input_tokens: cacheWrite,
     cache_read_input_tokens: cacheRead,
     output_tokens: usage?.completion_tokens ?? 0,
-    service_tier: "batch",
   };
+  // Reasoning tokens are part of `completion_tokens`, as thinking tokens are part of Anthropic's
+  // `output_tokens` (reference §4.6; anthropic-sdk-typescript `OutputTokensDetails`).
+  const reasoning = usage?.completion_tokens_details?.reasoning_tokens;
+  if (typeof reasoning === "number") out.output_tokens_details = { thinking_tokens: reasoning };
+  out.service_tier = "batch";
+  return out;
 }
 
 function parseArguments(text: string | undefined): Record<string, unknown> | null {

@@ -36,7 +36,9 @@ export function chatTools(tools: unknown): ChatTool[] {
     }
     const fn: ChatTool["function"] = { name: tool.name };
     if (typeof tool.description === "string") fn.description = tool.description;
-    fn.parameters = tool.input_schema;
+    // A null schema is no schema (null means absent everywhere): OpenAI reads a function
+    // without `parameters` as one without arguments.
+    if (tool.input_schema !== undefined && tool.input_schema !== null) fn.parameters = tool.input_schema;
     if (typeof tool.strict === "boolean") fn.strict = tool.strict;
     return { type: "function", function: fn };
   });

@@ -117,6 +117,8 @@ export interface ChatCompletionRequest {
   tool_choice?: ChatToolChoice;
   parallel_tool_calls?: boolean;
   safety_identifier?: string;
+  response_format?: { type: "json_schema"; json_schema: { name: string; schema: Record<string, unknown>; strict: boolean } };
+  reasoning_effort?: string;
 }
 
 /** A `chat.completion` response body (reference §4.6). */
@@ -139,5 +141,6 @@ export interface ChatCompletion {
     completion_tokens: number;
     total_tokens?: number;
     prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number } | null;
+    completion_tokens_details?: { reasoning_tokens?: number } | null;
   } | null;
 }

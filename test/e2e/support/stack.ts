@@ -66,9 +66,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     OPENAI_BASE_URL: `${fakes.openai}/v1`,
     GEMINI_API_KEY: KEYS.gemini,
     GEMINI_BASE_URL: fakes.gemini,
-    // Small enough that a ~100-request batch goes through a JSONL input file, large enough
-    // that the few-request batches stay inline.
-    GEMINI_BATCH_INLINE_MAX_BYTES: "65536",
     AWS_ACCESS_KEY_ID: KEYS.awsAccessKeyId,
     AWS_SECRET_ACCESS_KEY: KEYS.awsSecretAccessKey,
     AWS_REGION: KEYS.awsRegion,

@@ -12,11 +12,16 @@
  *   results are made on the way to SUCCEEDED. Cancel answers `{}` and the next GET shows
  *   CANCELLED (Gemini has no cancelling state); `/__fake/batches/{id}/expire` makes it
  *   EXPIRED and `/__fake/batches/{id}/fail` FAILED. Requests never run get no result.
- * - Output: inline input gives `inlinedResponses` (each `{response}` or `{error}`, with the
- *   request's `metadata`, in request order); file input gives a generated JSONL file
- *   `files/batch-{id}` of `{key, response}` / `{key, error}` lines. The SDKs read the output
- *   from `metadata.output`; REST clients find it in the operation's `response`: both are set.
- *   The `@type` names are unconfirmed (reference §5.3).
+ * - Output: inline input gives `inlinedResponses` (each `{response}` or `{error}`), WITHOUT the
+ *   request's `metadata` and NOT in request order (here: reversed), as users report of the real
+ *   service although its docs promise both (see docs/sources/gemini.md § Inline batch responses
+ *   carry no key and lose request order). File input gives a generated JSONL file
+ *   `files/batch-{id}` of `{key, response}` / `{key, error}` lines, also not in request order
+ *   (here: reversed; the docs promise no order for them). The SDKs read the output from
+ *   `metadata.output`; REST clients find it in the operation's `response`: both are set, so
+ *   inline results come back twice. The `@type` names are unconfirmed (reference §5.3).
+ * - A request whose text holds `LOSE_RESULT` runs and counts as succeeded, but gets no result
+ *   line: the worst case a client must survive (a key that never comes back).
  * - A file line that cannot be read fails that request only (code 3), as the file is read
  *   when the batch runs.
  * - An unknown batch answers 404 NOT_FOUND "Requested entity was not found." (Google's
@@ -205,22 +210,33 @@ async function run(state: FakeState, batch: StoredBatch): Promise<void> {
     else batch.succeeded += 1;
   };
   if (batch.input.kind === "inline") {
-    batch.inlinedResponses = batch.input.requests.map((item) => {
-      const outcome = answer(item.request ?? {}, batch.model, responseIds());
-      count(outcome);
-      return item.metadata ? { ...outcome, metadata: item.metadata } : { ...outcome };
-    });
+    // No metadata, and not in request order: see the header.
+    batch.inlinedResponses = batch.input.requests
+      .map((item) => {
+        const outcome = answer(item.request ?? {}, batch.model, responseIds());
+        count(outcome);
+        return lost(item.request) ? undefined : { ...outcome };
+      })
+      .filter((item): item is Outcome => item !== undefined)
+      .reverse();
     return;
   }
   const file = state.files.get(batch.input.fileName);
   const encoder = new TextEncoder();
-  const output: Uint8Array[] = [];
-  let pending = "";
+  const rows: string[] = [];
   for (const line of readLines(file?.chunks ?? [])) {
     const outcome = lineOutcome(line, batch.model, responseIds());
     count(outcome.outcome);
+    if (outcome.lost) continue;
     const row = outcome.key === undefined ? outcome.outcome : { key: outcome.key, ...outcome.outcome };
-    pending += `${JSON.stringify(row)}\n`;
+    rows.push(`${JSON.stringify(row)}\n`);
+  }
+  // Not in request order: see the header.
+  rows.reverse();
+  const output: Uint8Array[] = [];
+  let pending = "";
+  for (const row of rows) {
+    pending += row;
     if (pending.length > 64 * 1024) {
       output.push(encoder.encode(pending));
       pending = "";
@@ -232,7 +248,12 @@ async function run(state: FakeState, batch: StoredBatch): Promise<void> {
   batch.responsesFile = name;
 }
 
-function lineOutcome(line: string, model: string, responseId: string): { key?: string; outcome: Outcome } {
+// A request that asks to lose its result (see the header).
+function lost(request: unknown): boolean {
+  return JSON.stringify(field(request, "contents") ?? "").includes("LOSE_RESULT");
+}
+
+function lineOutcome(line: string, model: string, responseId: string): { key?: string; outcome: Outcome; lost?: boolean } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
@@ -246,7 +267,7 @@ function lineOutcome(line: string, model: string, responseId: string): { key?: s
   if (typeof request !== "object" || request === null) {
     return { key, outcome: { error: { code: 3, message: "* GenerateContentRequest.contents: contents is not specified\n" } } };
   }
-  return { key, outcome: answer(request as Record<string, unknown>, model, responseId) };
+  return { key, outcome: answer(request as Record<string, unknown>, model, responseId), lost: lost(request) };
 }
 
 function operation(batch: StoredBatch, withOutput = true): Record<string, unknown> {

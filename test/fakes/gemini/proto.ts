@@ -6,6 +6,9 @@
  * messages use the proto (snake_case) names, `[i]` for list items and `[i].value` for map
  * entries, as in Google's message "Unknown name \"additionalProperties\" at
  * 'tools[0].function_declarations[0].parameters.properties[0].value': Cannot find field."
+ * A field set to `null` is refused as an invalid value (see docs/sources/gemini.md § Gemini
+ * refuses null); inside a Struct or a Value (function args and responses, JSON schemas) null is
+ * a value like any other.
  */
 import type { FieldViolation } from "./http.ts";
 
@@ -73,7 +76,10 @@ function checkMessage(value: unknown, spec: MessageSpec, path: string, violation
       violations.push({ field: path, description });
       continue;
     }
-    if (fieldValue === null) continue;
+    if (fieldValue === null) {
+      invalid(join(path, protoName), typeNameOf(type), null, violations);
+      continue;
+    }
     for (const [oneof, members] of Object.entries(spec.oneofs ?? {})) {
       if (!members.includes(protoName)) continue;
       const already = setOneofs.get(oneof);
@@ -138,6 +144,31 @@ function checkValue(value: unknown, type: FieldType, path: string, violations: F
       }
       Object.values(value).forEach((item, index) => checkValue(item, type.value, `${path}[${index}].value`, violations));
       return;
+  }
+}
+
+function typeNameOf(type: FieldType): string {
+  switch (type.kind) {
+    case "string":
+      return "TYPE_STRING";
+    case "bool":
+      return "TYPE_BOOL";
+    case "number":
+      return type.proto;
+    case "bytes":
+      return "TYPE_BYTES";
+    case "any":
+      return "type.googleapis.com/google.protobuf.Value";
+    case "struct":
+      return "type.googleapis.com/google.protobuf.Struct";
+    case "enum":
+      return `type.googleapis.com/${type.name}`;
+    case "message":
+      return `type.googleapis.com/${type.message().name}`;
+    case "repeated":
+      return typeNameOf(type.item);
+    case "map":
+      return "map";
   }
 }
 

@@ -10,7 +10,7 @@
  * for every request that had not run.
  */
 import { expiredLine, runBatchInput } from "./batch-input.ts";
-import { errorResponse, invalidType, invalidValue, json, missingParameter, record } from "./http.ts";
+import { errorResponse, invalidType, invalidValue, json, missingParameter, record, unknownParameter } from "./http.ts";
 import { noSuchFile, storeFile } from "./files.ts";
 import { type FakeState, type SimulatedRequest, type StoredBatch, batchObject } from "./state.ts";
 
@@ -27,6 +27,8 @@ const ENDPOINTS = [
 ];
 const CREATE_KEYS = new Set(["input_file_id", "endpoint", "completion_window", "metadata", "output_expires_after"]);
 const DAY = 24 * 3600;
+/** How long output and error files live without `output_expires_after` (reference §4.4: 30 days). */
+const OUTPUT_LIFETIME = 30 * DAY;
 
 /**
  * `POST /v1/batches`. Checked at once: the params, that the input file exists (404) and has
@@ -85,6 +87,7 @@ export function createBatch(body: unknown, state: FakeState): Response {
     requests: null,
     ran: 0,
     tokens: { input: 0, output: 0 },
+    outputLifetime: (record(params.output_expires_after)?.seconds as number | undefined) ?? OUTPUT_LIFETIME,
   };
   state.batches.set(batch.id, batch);
   return json(batchObject(batch));
@@ -237,7 +240,7 @@ function writeResultFile(state: FakeState, batch: StoredBatch, kind: "output" | 
   const parts: string[] = [];
   for (const line of lines) parts.push(line, "\n");
   const content = new Blob(parts, { type: "application/octet-stream" });
-  return storeFile(state, { filename: `${batch.id}_${kind}.jsonl`, purpose: "batch_output", content, lifetime: 30 * DAY }).id;
+  return storeFile(state, { filename: `${batch.id}_${kind}.jsonl`, purpose: "batch_output", content, lifetime: batch.outputLifetime }).id;
 }
 
 /** 404 for an unknown batch (wording unconfirmed). */
@@ -278,17 +281,31 @@ function checkMetadata(raw: unknown): Response | null {
   return null;
 }
 
+// `{anchor: "created_at", seconds: 3600..2592000}`, the anchor being the file's creation: see
+// docs/sources/openai.md § output_expires_after sets when a batch's output and error files
+// expire. Wordings in OpenAI's current style (unconfirmed for this param).
 function checkOutputExpiresAfter(raw: unknown): Response | null {
   if (raw === undefined || raw === null) return null;
   const value = record(raw);
-  if (!value) return errorResponse(400, invalidType("output_expires_after", "an object", raw));
-  if (value.anchor !== "created_at") return errorResponse(400, invalidValue("output_expires_after.anchor", value.anchor, ["created_at"]));
+  const path = "output_expires_after";
+  if (!value) return errorResponse(400, invalidType(path, "an object", raw));
+  for (const key of Object.keys(value)) {
+    if (key !== "anchor" && key !== "seconds") return errorResponse(400, unknownParameter(`${path}.${key}`));
+  }
+  if (value.anchor === undefined) return errorResponse(400, missingParameter(`${path}.anchor`));
+  if (value.anchor !== "created_at") return errorResponse(400, invalidValue(`${path}.anchor`, value.anchor, ["created_at"]));
   const seconds = value.seconds;
-  if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < 3600 || seconds > 2_592_000) {
+  const secondsPath = `${path}.seconds`;
+  if (seconds === undefined) return errorResponse(400, missingParameter(secondsPath));
+  if (typeof seconds !== "number" || !Number.isInteger(seconds)) return errorResponse(400, invalidType(secondsPath, "an integer", seconds));
+  if (seconds < 3600 || seconds > 2_592_000) {
+    const below = seconds < 3600;
     return errorResponse(400, {
-      message: "Invalid 'output_expires_after.seconds': expected an integer between 3600 and 2592000.",
-      param: "output_expires_after.seconds",
-      code: "invalid_value",
+      message: below
+        ? `Invalid '${secondsPath}': integer below minimum value. Expected a value >= 3600, but got ${seconds} instead.`
+        : `Invalid '${secondsPath}': integer above maximum value. Expected a value <= 2592000, but got ${seconds} instead.`,
+      param: secondsPath,
+      code: below ? "integer_below_min_value" : "integer_above_max_value",
     });
   }
   return null;

@@ -10,7 +10,8 @@
  * ordering messages are recalled from OpenAI answers; the rest follow OpenAI's current style
  * (unconfirmed wording, same params and codes).
  */
-import { type OpenAIError, invalidType, invalidValue, missingParameter, record, unknownParameter } from "./http.ts";
+import { type OpenAIError, invalidType, invalidValue, listOf, missingParameter, record, unknownParameter } from "./http.ts";
+import { checkResponseFormat } from "./structured-outputs.ts";
 
 /** Every top-level param of `ChatCompletionCreateParamsBase` (openai-node, 2026-08). */
 const PARAMS = new Set([
@@ -107,7 +108,9 @@ export function validateChatRequest(body: Record<string, unknown>, filePurposeOf
     checkMetadata(body.metadata) ??
     checkTools(body.tools) ??
     checkToolChoice(body) ??
-    checkReasoningParams(body)
+    checkResponseFormat(body.response_format, baseModel(body.model)) ??
+    checkReasoningParams(body) ??
+    checkReasoningEffort(body.reasoning_effort, baseModel(body.model))
   );
 }
 
@@ -371,17 +374,85 @@ function checkToolChoice(body: Record<string, unknown>): OpenAIError | null {
 
 // `max_tokens` is "not compatible with o-series models" (openai-node) and gpt-5 models refuse
 // it with this answer (confirmed in public reports).
+// Sampling params and stop: see docs/sources/openai.md § Reasoning models refuse temperature,
+// top_p and stop. The worst reported answers: o-series and gpt-5 take temperature only at its
+// default (1), o3-mini and o1-mini refuse it at any value, top_p and stop are refused at any value.
 function checkReasoningParams(body: Record<string, unknown>): OpenAIError | null {
-  const model = body.model as string;
-  const base = model.startsWith("ft:") ? (model.slice(3).split(":")[0] ?? "") : model;
-  if (/^(o\d+|gpt-5)([-.]|$)/.test(base) && body.max_tokens !== undefined && body.max_tokens !== null) {
+  const base = baseModel(body.model);
+  if (!REASONING_MODEL.test(base)) return null;
+  if (body.max_tokens !== undefined && body.max_tokens !== null) {
     return {
       message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
       param: "max_tokens",
       code: "unsupported_parameter",
     };
   }
+  const temperature = body.temperature;
+  if (temperature !== undefined && temperature !== null) {
+    if (/^o[13]-mini([-.]|$)/.test(base)) return unsupportedParameter("temperature");
+    if (temperature !== 1) {
+      return {
+        message: `Unsupported value: 'temperature' does not support ${String(temperature)} with this model. Only the default (1) value is supported.`,
+        param: "temperature",
+        code: "unsupported_value",
+      };
+    }
+  }
+  if (body.top_p !== undefined && body.top_p !== null) return unsupportedParameter("top_p");
+  // docs/sources/openai.md § o-series models refuse parallel_tool_calls.
+  if (/^o\d/.test(base) && body.parallel_tool_calls !== undefined && body.parallel_tool_calls !== null) {
+    return unsupportedParameter("parallel_tool_calls");
+  }
+  if (body.stop !== undefined && body.stop !== null) return unsupportedParameter("stop");
   return null;
+}
+
+const CHAT_LATEST = /^gpt-5(\.\d+)?-chat/;
+const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
+
+// `reasoning_effort`: openai-node `ReasoningEffort` lists the values; "not all reasoning models
+// support every value". Per model, the worst reported: non-reasoning models, o1-mini and
+// o1-preview refuse the param; o-series take low to high; gpt-5 adds minimal; gpt-5.1 takes
+// none to high; gpt-5.2 and later none to xhigh; gpt-5 chat-latest models only medium; no
+// model is known to take max. See
+// docs/sources/openai.md § reasoning_effort: which models take which values.
+function checkReasoningEffort(value: unknown, base: string): OpenAIError | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string" || !EFFORTS.includes(value)) return invalidValue("reasoning_effort", value, EFFORTS);
+  if (!REASONING_MODEL.test(base) || /^o1-(mini|preview)([-.]|$)/.test(base)) return unsupportedParameter("reasoning_effort");
+  const supported = effortsOf(base);
+  if (supported.includes(value)) return null;
+  return {
+    message: `Unsupported value: 'reasoning_effort' does not support '${value}' with this model. Supported values are: ${listOf(supported)}.`,
+    param: "reasoning_effort",
+    code: "unsupported_value",
+  };
+}
+
+function effortsOf(base: string): string[] {
+  if (CHAT_LATEST.test(base)) return ["medium"];
+  const minor = /^gpt-5\.(\d+)/.exec(base);
+  if (minor) return Number(minor[1]) >= 2 ? ["none", "low", "medium", "high", "xhigh"] : ["none", "low", "medium", "high"];
+  if (base.startsWith("gpt-5")) return ["minimal", "low", "medium", "high"];
+  return ["low", "medium", "high"];
+}
+
+/** The o-series and the gpt-5 family, as OpenAI names them (a fine-tune by its base model). */
+const REASONING_MODEL = /^(o\d+|gpt-5)([-.]|$)/;
+
+/**
+ * The model a name stands for: a fine-tune's base model, else the name.
+ *
+ * @example
+ * baseModel("ft:o4-mini-2025-04-16:acme::x") // "o4-mini-2025-04-16"
+ */
+export function baseModel(model: unknown): string {
+  if (typeof model !== "string") return "";
+  return model.startsWith("ft:") ? (model.slice(3).split(":")[0] ?? "") : model;
+}
+
+function unsupportedParameter(param: string): OpenAIError {
+  return { message: `Unsupported parameter: '${param}' is not supported with this model.`, param, code: "unsupported_parameter" };
 }
 
 function checkStop(stop: unknown): OpenAIError | null {

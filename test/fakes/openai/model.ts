@@ -1,9 +1,14 @@
 /**
  * The simulated model, the same on every fake (test/fakes/README.md): it echoes the last user
  * message, fails on FAIL_REQUEST, calls its first tool on CALL_TOOL, stops for length on
- * HIT_MAX_TOKENS, and counts words as tokens.
+ * HIT_MAX_TOKENS (inside the call's arguments when both are asked), and counts words as tokens. On OpenAI it also answers a `json_schema`
+ * response format with JSON matching the schema (see `instanceOf`), and a reasoning model
+ * (o-series, gpt-5) reasons one token per input token, counted in the completion tokens as
+ * OpenAI counts them (`completion_tokens_details.reasoning_tokens`).
  */
+import { baseModel } from "./chat-schema.ts";
 import { type OpenAIError, record } from "./http.ts";
+import { instanceOf } from "./structured-outputs.ts";
 
 export type ChatAnswer =
   | { ok: true; body: Record<string, unknown>; inputTokens: number; outputTokens: number }
@@ -44,7 +49,12 @@ export function answerChat(body: Record<string, unknown>, id: string, created: n
   let finishReason: string;
   let outputTokens: number;
   if (firstTool && allUserText.includes("CALL_TOOL")) {
-    const args = JSON.stringify({ city: "Paris" });
+    // With HIT_MAX_TOKENS too, the limit falls inside the arguments, as OpenAI then returns
+    // them: cut, not valid JSON, with finish_reason "length" (docs/sources/openai.md § Tool
+    // arguments cut off by the token limit).
+    const cut = allUserText.includes("HIT_MAX_TOKENS");
+    const whole = JSON.stringify({ city: "Paris" });
+    const args = cut ? whole.slice(0, whole.length - 5) : whole;
     message = {
       role: "assistant",
       content: null,
@@ -52,14 +62,18 @@ export function answerChat(body: Record<string, unknown>, id: string, created: n
       refusal: null,
       annotations: [],
     };
-    finishReason = "tool_calls";
+    finishReason = cut ? "length" : "tool_calls";
     outputTokens = words(args);
   } else {
-    const text = `echo: ${lastUserText}`;
+    const echo = `echo: ${lastUserText}`;
+    const schema = jsonSchemaOf(body.response_format);
+    const text = schema === undefined ? echo : JSON.stringify(instanceOf(schema, echo, words(echo)));
     message = { role: "assistant", content: text, refusal: null, annotations: [] };
     finishReason = allUserText.includes("HIT_MAX_TOKENS") ? "length" : "stop";
     outputTokens = words(text);
   }
+  const reasoningTokens = REASONING_MODEL.test(baseModel(model)) ? inputTokens : 0;
+  outputTokens += reasoningTokens;
   return {
     ok: true,
     inputTokens,
@@ -75,12 +89,21 @@ export function answerChat(body: Record<string, unknown>, id: string, created: n
         completion_tokens: outputTokens,
         total_tokens: inputTokens + outputTokens,
         prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
       },
       service_tier: "default",
       system_fingerprint: "fp_fake",
     },
   };
+}
+
+const REASONING_MODEL = /^(o\d+|gpt-5)([-.]|$)/;
+
+/** The schema of a `json_schema` response format (`{}` when it has none), else `undefined`. */
+function jsonSchemaOf(responseFormat: unknown): unknown {
+  const format = record(responseFormat);
+  if (format?.type !== "json_schema") return undefined;
+  return record(format.json_schema)?.schema ?? {};
 }
 
 /** The text of a message's content: the string, or its text parts joined by newlines. */

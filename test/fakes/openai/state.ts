@@ -61,6 +61,8 @@ export interface StoredBatch {
   ran: number;
   /** Tokens of the requests that ran. */
   tokens: { input: number; output: number };
+  /** Seconds the output and error files live after they are written (`output_expires_after`). */
+  outputLifetime: number;
 }
 
 export interface FakeState {
@@ -96,7 +98,7 @@ export function fileObject(file: StoredFile): Record<string, unknown> {
 
 /** The Batch object as OpenAI returns it (without the simulation). */
 export function batchObject(batch: StoredBatch): Record<string, unknown> {
-  const { requests: _requests, ran, tokens, ...object } = batch;
+  const { requests: _requests, ran, tokens, outputLifetime: _outputLifetime, ...object } = batch;
   if (ran === 0) return object;
   // `usage` is reported for batches created after 2025-09-07 (reference §4.3), once requests ran.
   const usage = {

@@ -69,14 +69,14 @@ describe("upstream errors", () => {
       expected: { name: "UpstreamError", status: 529, type: "overloaded_error", message: "anthropic upstream error (HTTP 529): Overloaded" },
     },
     {
-      name: "an error answer that is not Anthropic's JSON keeps its text",
+      name: "an error answer that is not JSON is described, never passed on",
       arrange: () => failNext(fake, { status: 502, body: "<html>Bad Gateway</html>" }),
-      expected: { name: "UpstreamError", status: 500, type: "api_error", message: "anthropic upstream error (HTTP 502): <html>Bad Gateway</html>" },
+      expected: { name: "UpstreamError", status: 500, type: "api_error", message: "anthropic upstream error (HTTP 502): the error body was not JSON (not passed on)" },
     },
     {
       name: "a 200 answer that is not JSON",
       arrange: () => failNext(fake, { status: 200, body: "{not json" }),
-      expected: { name: "UpstreamError", status: 500, type: "api_error", message: "anthropic upstream error (HTTP 502): malformed response (not JSON): {not json" },
+      expected: { name: "UpstreamError", status: 500, type: "api_error", message: "anthropic upstream error (HTTP 502): malformed response: the body was not JSON (not passed on)" },
     },
   ];
 

@@ -186,7 +186,7 @@ describe("bedrock adapter: AWS errors become Anthropic errors", () => {
     const html = harness({}, {}, () => new Response("<html>gateway timeout</html>", { status: 200 }));
     expect((await failure(bedrockAdapter.batches.retrieve(html.ctx, job))).toBody().error).toEqual({
       type: "api_error",
-      message: "bedrock upstream error (HTTP 502): malformed response (not JSON): <html>gateway timeout</html>",
+      message: "bedrock upstream error (HTTP 502): malformed response: the body was not JSON (not passed on)",
     });
 
     const garbled = harness({}, {}, () => new Response("{not json}\n"));

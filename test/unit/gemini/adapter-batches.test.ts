@@ -39,8 +39,8 @@ const weatherTool = {
   input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false },
 };
 
-describe("gemini batches: inline jobs", () => {
-  it("groups requests by model into one inline job each, sending exactly the translated requests", async () => {
+describe("gemini batches: file input for every model with more than one request", () => {
+  it("sends a model's two or more requests as a JSONL file of {key, request}, and a model's single request inline", async () => {
     const h = harness();
     const { jobs, slots, artifacts } = await create(h, [
       request("a-1", "gemini-2.5-flash", "Hello"),
@@ -49,29 +49,20 @@ describe("gemini batches: inline jobs", () => {
     ]);
 
     expect(slots).toStrictEqual(["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash"]);
-    expect(h.fake.calls.map((c) => `${c.method} ${c.path}`)).toStrictEqual([
+    expect(h.fake.calls.map((c) => `${c.method} ${c.path} ${c.headers["x-goog-upload-command"] ?? ""}`.trim())).toStrictEqual([
+      "POST /upload/v1beta/files start",
+      "POST /upload/v1beta/files upload, finalize",
       "POST /v1beta/models/gemini-2.5-flash:batchGenerateContent",
       "POST /v1beta/models/gemini-2.5-pro:batchGenerateContent",
     ]);
-    for (const call of h.fake.calls) {
-      expect(call.query).toStrictEqual({});
-      expect(call.headers["x-goog-api-key"]).toBe(API_KEY);
-      expect(call.headers["content-type"]).toBe("application/json");
-    }
-    expect(JSON.parse(h.fake.calls[0]!.body!)).toStrictEqual({
-      batch: {
-        display_name: "batchbridge-msgbatch_test",
-        input_config: {
-          requests: {
-            requests: [
-              { request: nativeRequest("Hello"), metadata: { key: "a-1" } },
-              { request: { contents: [{ role: "user", parts: [{ text: "World" }] }], generationConfig: { maxOutputTokens: 64, temperature: 0.5 } }, metadata: { key: "a-2" } },
-            ],
-          },
-        },
-      },
-    });
-    expect(JSON.parse(h.fake.calls[1]!.body!)).toStrictEqual({
+    const inputFile = artifacts[0]!.nativeId;
+    const lines = new TextDecoder().decode(h.fake.fileContent(inputFile)).trimEnd().split("\n").map((line) => JSON.parse(line));
+    expect(lines).toStrictEqual([
+      { key: "a-1", request: nativeRequest("Hello") },
+      { key: "a-2", request: { contents: [{ role: "user", parts: [{ text: "World" }] }], generationConfig: { maxOutputTokens: 64, temperature: 0.5 } } },
+    ]);
+    expect(JSON.parse(h.fake.calls[2]!.body!)).toStrictEqual({ batch: { display_name: "batchbridge-msgbatch_test", input_config: { file_name: inputFile } } });
+    expect(JSON.parse(h.fake.calls[3]!.body!)).toStrictEqual({
       batch: {
         display_name: "batchbridge-msgbatch_test",
         input_config: {
@@ -81,16 +72,18 @@ describe("gemini batches: inline jobs", () => {
     });
 
     expect(jobs).toStrictEqual([
-      { slot: "gemini-2.5-flash", nativeId: expect.stringMatching(/^batches\/[a-z0-9]+$/), model: "gemini-2.5-flash", requestCount: 2, data: { input: "inline" } },
-      { slot: "gemini-2.5-pro", nativeId: expect.stringMatching(/^batches\/[a-z0-9]+$/), model: "gemini-2.5-pro", requestCount: 1, data: { input: "inline" } },
+      { slot: "gemini-2.5-flash", nativeId: expect.stringMatching(/^batches\/[a-z0-9]+$/), model: "gemini-2.5-flash", requestCount: 2, data: { input: "file", inputFile } },
+      // The single inline request's custom_id is kept with the job: Gemini's inline responses carry no key.
+      { slot: "gemini-2.5-pro", nativeId: expect.stringMatching(/^batches\/[a-z0-9]+$/), model: "gemini-2.5-pro", requestCount: 1, data: { input: "inline", key: "b-1" } },
     ]);
     expect(artifacts).toStrictEqual([
+      { kind: "file", nativeId: inputFile, data: { purpose: "batch-input", slot: "gemini-2.5-flash" } },
       { kind: "batch", nativeId: jobs[0]!.nativeId, data: { model: "gemini-2.5-flash", slot: "gemini-2.5-flash" } },
       { kind: "batch", nativeId: jobs[1]!.nativeId, data: { model: "gemini-2.5-pro", slot: "gemini-2.5-pro" } },
     ]);
   });
 
-  it("polls PENDING → RUNNING → SUCCEEDED and reads every result exactly once", async () => {
+  it("polls PENDING → RUNNING → SUCCEEDED and reads every result exactly once, matched by key though the lines come out of order", async () => {
     const h = harness();
     const { jobs } = await create(h, [
       request("ok", "gemini-2.5-flash", "Hello there"),
@@ -99,18 +92,15 @@ describe("gemini batches: inline jobs", () => {
       request("long", "gemini-2.5-flash", "HIT_MAX_TOKENS now"),
     ]);
     const job = jobs[0]!;
+    expect(job.data.input).toBe("file");
     const first = await batches.retrieve(h.ctx, job);
     expect(first).toStrictEqual({ state: "in_progress", counts: { processing: 4, succeeded: 0, errored: 0, canceled: 0, expired: 0 }, endedAt: null });
     const { status } = await pollToEnd(h, job);
-    expect(status).toStrictEqual({
-      state: "ended",
-      counts: { processing: 0, succeeded: 3, errored: 1, canceled: 0, expired: 0 },
-      endedAt: expect.stringMatching(/^\d{4}-/),
-      data: { input: "inline", output: { inline: true } },
-    });
+    expect(status).toMatchObject({ state: "ended", counts: { processing: 0, succeeded: 3, errored: 1, canceled: 0, expired: 0 }, endedAt: expect.stringMatching(/^\d{4}-/) });
 
     const results = await collect(batches.results(h.ctx, { ...job, data: status.data! }));
-    expect(results.map((r) => r.custom_id)).toStrictEqual(["ok", "fails", "tool", "long"]);
+    // The fake returns the lines in reverse order: each is matched by its key, not its position.
+    expect(results.map((r) => r.custom_id)).toStrictEqual(["long", "tool", "fails", "ok"]);
     const byId = Object.fromEntries(results.map((r) => [r.custom_id, r.result]));
     expect(byId.ok).toStrictEqual({
       type: "succeeded",
@@ -139,9 +129,63 @@ describe("gemini batches: inline jobs", () => {
     expect((byId.long as { message: Record<string, unknown> }).message.stop_reason).toBe("max_tokens");
   });
 
+  it("matches a single inline request's response by being the only one, without metadata (the fake sends none)", async () => {
+    const h = harness();
+    const { jobs } = await create(h, [request("only", "gemini-2.5-flash", "Hello there")]);
+    const { status } = await pollToEnd(h, jobs[0]!);
+    expect(status.data).toStrictEqual({ input: "inline", key: "only", output: { inline: true } });
+    const results = await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }));
+    expect(results).toStrictEqual([{ custom_id: "only", result: expect.objectContaining({ type: "succeeded" }) }]);
+    expect((results[0]!.result as unknown as { message: { content: unknown } }).message.content).toStrictEqual([{ type: "text", text: "echo: Hello there" }]);
+  });
+
+  it("a key Gemini never returns is that request's errored result, not a failure of the batch", async () => {
+    const h = harness();
+    const { jobs } = await create(h, [request("kept", "gemini-2.5-flash", "Hello"), request("lost", "gemini-2.5-flash", "LOSE_RESULT please")]);
+    const { status } = await pollToEnd(h, jobs[0]!);
+    expect(status.unrun).toStrictEqual({
+      type: "errored",
+      error: {
+        type: "error",
+        error: { type: "api_error", message: "gemini upstream error: the batch ended without a result for this request (Gemini returned no line with its key)" },
+        request_id: null,
+      },
+    });
+    const results = await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }));
+    expect(results.map((r) => [r.custom_id, r.result.type])).toStrictEqual([["kept", "succeeded"]]);
+  });
+
+  it("a single inline request whose response never comes back is left to the same errored result", async () => {
+    const h = harness();
+    const { jobs } = await create(h, [request("lost", "gemini-2.5-flash", "LOSE_RESULT please")]);
+    const { status } = await pollToEnd(h, jobs[0]!);
+    expect(status.unrun?.type).toBe("errored");
+    expect(await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }))).toStrictEqual([]);
+  });
+
+  it("result lines without a key are skipped, not a failure of the batch", async () => {
+    const h = harness();
+    const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "Hello"), request("b", "gemini-2.5-flash", "World")]);
+    const { status } = await pollToEnd(h, jobs[0]!);
+    const responsesFile = (status.data!.output as { responsesFile: string }).responsesFile;
+    const ctx = {
+      ...h.ctx,
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        const response = await h.ctx.fetch(input, init);
+        if (!String(input).includes(`${responsesFile}:download`)) return response;
+        const text = await response.text();
+        const lines = text.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+        delete lines[0]!.key;
+        return new Response(lines.map((line) => JSON.stringify(line)).join("\n"), { headers: response.headers });
+      }) as typeof fetch,
+    };
+    const results = await collect(batches.results(ctx, { ...jobs[0]!, data: status.data! }));
+    expect(results.map((r) => r.custom_id)).toStrictEqual(["a"]);
+  });
+
   it("sends the key in x-goog-api-key on every call, never in the URL", async () => {
-    const h = harness({ GEMINI_BATCH_INLINE_MAX_BYTES: "1000" });
-    const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "w".repeat(2000)), request("b", "gemini-2.5-pro", "hi")]);
+    const h = harness();
+    const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "w"), request("a2", "gemini-2.5-flash", "x"), request("b", "gemini-2.5-pro", "hi")]);
     for (const job of jobs) {
       const { status } = await pollToEnd(h, job);
       await collect(batches.results(h.ctx, { ...job, data: status.data! }));
@@ -215,9 +259,9 @@ describe("gemini batches: inline jobs", () => {
 });
 
 describe("gemini batches: file input", () => {
-  const env = { GEMINI_BATCH_INLINE_MAX_BYTES: "4000", GEMINI_UPLOAD_CHUNK_BYTES: String(256 * 1024) };
+  const env = { GEMINI_UPLOAD_CHUNK_BYTES: String(256 * 1024) };
 
-  it("moves a model past the inline limit to a JSONL file streamed in chunks, and reads results from the responses file", async () => {
+  it("streams a model's requests to a JSONL file in chunks, and reads results from the responses file", async () => {
     const h = harness(env);
     const padding = "lorem ipsum dolor sit amet ".repeat(60);
     const requests = Array.from({ length: 400 }, (_, i) => request(`req-${i}`, "gemini-2.5-flash", `${i} ${padding}`));
@@ -278,8 +322,8 @@ describe("gemini batches: file input", () => {
     await pollToEnd(h, jobs[0]!);
     const results = await collect(batches.results(h.ctx, jobs[0]!));
     expect(results.map((r) => [r.custom_id, r.result.type])).toStrictEqual([
-      ["big", "succeeded"],
       ["fails", "errored"],
+      ["big", "succeeded"],
     ]);
   });
 
@@ -295,24 +339,32 @@ describe("gemini batches: file input", () => {
     ]);
   });
 
-  it("keeps all inline buffers together under the inline limit by moving the largest to a file", async () => {
+  it("keeps the single requests it holds for inline jobs under 4 MiB together by moving the largest to a file", async () => {
     const h = harness(env);
+    const mib = 1024 * 1024;
     const { jobs } = await create(h, [
-      request("a-1", "model-a", "a".repeat(1500)),
-      request("b-1", "model-b", "b".repeat(1400)),
-      request("a-2", "model-a", "a".repeat(1000)),
+      request("a-1", "model-a", "a".repeat(1.5 * mib)),
+      request("b-1", "model-b", "b".repeat(1.4 * mib)),
+      request("c-1", "model-c", "c".repeat(1.3 * mib)),
     ]);
     expect(jobs.map((j) => [j.slot, j.data.input, j.requestCount])).toStrictEqual([
-      ["model-a", "file", 2],
+      ["model-a", "file", 1],
       ["model-b", "inline", 1],
+      ["model-c", "inline", 1],
     ]);
+  });
+
+  it("sends a single request over 4 MiB as a one-line file", async () => {
+    const h = harness(env);
+    const { jobs } = await create(h, [request("huge", "model-a", "h".repeat(4 * 1024 * 1024))]);
+    expect(jobs.map((j) => [j.slot, j.data.input, j.requestCount])).toStrictEqual([["model-a", "file", 1]]);
   });
 
   it("never has more than 4 uploads open: a fifth closes the least recently written, whose model continues in a new job", async () => {
     const h = harness(env);
     const big = "z".repeat(4500);
     const models = ["m1", "m2", "m3", "m4", "m5"];
-    const requests = [...models.map((m) => request(`${m}-a`, m, big)), ...models.map((m) => request(`${m}-b`, m, big))];
+    const requests = ["a", "b", "c"].flatMap((suffix) => models.map((m) => request(`${m}-${suffix}`, m, big)));
     const { jobs, slots } = await create(h, requests);
 
     let open = 0;
@@ -324,20 +376,28 @@ describe("gemini batches: file input", () => {
       most = Math.max(most, open);
     }
     expect(most).toBe(4);
-    // m5's upload is the least recently written when m4's second one opens, so m5 continues in m5#2 too.
-    expect(slots).toStrictEqual(["m1", "m2", "m3", "m4", "m5", "m1#2", "m2#2", "m3#2", "m4#2", "m5#2"]);
-    expect(jobs.map((j) => [j.slot, j.model, j.requestCount, j.data.input])).toStrictEqual(
-      slots.map((slot) => [slot, slot.replace(/#2$/, ""), 1, "file"]),
-    );
-    const inputs = jobs.map((j) => new TextDecoder().decode(h.fake.fileContent(j.data.inputFile as string)));
-    // Each request opened its own segment here, so job i holds exactly request i.
-    expect(inputs.map((text) => JSON.parse(text).key)).toStrictEqual(requests.map((r) => r.custom_id));
+    // Each model's second request opens its upload; m5's opening closes m1's, so m1's third request starts m1#2.
+    expect(slots).toStrictEqual(["m1", "m2", "m3", "m4", "m5", "m1", "m2", "m3", "m4", "m5", "m1#2", "m2", "m3", "m4", "m5"]);
+    expect(jobs.map((j) => [j.slot, j.requestCount, j.data.input])).toStrictEqual([
+      ["m1", 2, "file"],
+      ["m2", 3, "file"],
+      ["m3", 3, "file"],
+      ["m4", 3, "file"],
+      ["m5", 3, "file"],
+      ["m1#2", 1, "inline"],
+    ]);
+    const keys = (job: JobRef) =>
+      new TextDecoder().decode(h.fake.fileContent(job.data.inputFile as string)).trimEnd().split("\n").map((line) => JSON.parse(line).key);
+    expect(keys(jobs[0]!)).toStrictEqual(["m1-a", "m1-b"]);
+    expect(keys(jobs[1]!)).toStrictEqual(["m2-a", "m2-b", "m2-c"]);
+    expect(jobs[5]!.data.key).toBe("m1-c");
   });
 
   it("abort cancels the open upload sessions", async () => {
     const h = harness(env);
     const writer = batches.begin(h.ctx, { batchId: "msgbatch_test", sink: memorySink(), files: new Map() });
-    await writer.add(request("big", "gemini-2.5-flash", "q".repeat(5000)));
+    await writer.add(request("one", "gemini-2.5-flash", "q"));
+    await writer.add(request("two", "gemini-2.5-flash", "r"));
     await writer.abort(new Error("client disconnected"));
     expect(h.fake.calls.map((c) => c.headers["x-goog-upload-command"])).toStrictEqual(["start", "cancel"]);
   });
@@ -355,7 +415,7 @@ describe("gemini batches: cancel, expiry, failure, delete", () => {
       state: "ended",
       counts: { processing: 0, succeeded: 0, errored: 0, canceled: 2, expired: 0 },
       endedAt: expect.any(String),
-      data: { input: "inline", output: { inline: true } },
+      data: { input: "file", inputFile: jobs[0]!.data.inputFile, output: { inline: true } },
       unrun: { type: "canceled" },
     });
     expect(await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }))).toStrictEqual([]);
@@ -384,8 +444,8 @@ describe("gemini batches: cancel, expiry, failure, delete", () => {
   });
 
   it("deleteArtifact deletes batches and input files; ones already gone count as deleted", async () => {
-    const h = harness({ GEMINI_BATCH_INLINE_MAX_BYTES: "1000" });
-    const { artifacts } = await create(h, [request("a", "gemini-2.5-flash", "w".repeat(2000))]);
+    const h = harness();
+    const { artifacts } = await create(h, [request("a", "gemini-2.5-flash", "w"), request("b", "gemini-2.5-flash", "x")]);
     expect(artifacts.map((a) => a.kind)).toStrictEqual(["file", "batch"]);
     for (const artifact of artifacts) await batches.deleteArtifact(h.ctx, artifact);
     for (const artifact of artifacts) await batches.deleteArtifact(h.ctx, artifact);
@@ -398,8 +458,8 @@ describe("gemini batches: cancel, expiry, failure, delete", () => {
   });
 
   it("a generated responses file can be downloaded through the Files adapter", async () => {
-    const h = harness({ GEMINI_BATCH_INLINE_MAX_BYTES: "1000" });
-    const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "w".repeat(2000))]);
+    const h = harness();
+    const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "w"), request("b", "gemini-2.5-flash", "x")]);
     const { status } = await pollToEnd(h, jobs[0]!);
     const name = (status.data!.output as { responsesFile: string }).responsesFile;
     const file: ResolvedFile = { gatewayId: "file_01OUT", nativeId: name, filename: "out.jsonl", mimeType: "application/jsonl", native: { name, source: "GENERATED" } };
@@ -407,6 +467,130 @@ describe("gemini batches: cancel, expiry, failure, delete", () => {
     expect(download.contentType).toBe("application/jsonl");
     const text = await new Response(download.body).text();
     expect(download.contentLength).toBe(new TextEncoder().encode(text).byteLength);
-    expect(JSON.parse(text.trim())).toMatchObject({ key: "a", response: { candidates: [{ finishReason: "STOP" }] } });
+    const lines = text.trimEnd().split("\n").map((line) => JSON.parse(line));
+    expect(lines).toMatchObject([
+      { key: "b", response: { candidates: [{ finishReason: "STOP" }] } },
+      { key: "a", response: { candidates: [{ finishReason: "STOP" }] } },
+    ]);
+  });
+});
+
+describe("gemini batches: Gemini 3 tool loops", () => {
+  it("a tool_use Gemini 3 returned goes back with its thought signature, and Gemini 3 runs the next step", async () => {
+    const h = harness();
+    const model = "gemini-3-flash-preview";
+    const first = await create(h, [request("step-1", model, "CALL_TOOL for Paris", { tools: [weatherTool] })]);
+    const { status } = await pollToEnd(h, first.jobs[0]!);
+    const [line] = await collect(batches.results(h.ctx, { ...first.jobs[0]!, data: status.data! }));
+    const message = (line!.result as unknown as { message: { content: Array<Record<string, unknown>> } }).message;
+    const toolUse = message.content[0]!;
+    expect(toolUse).toMatchObject({ type: "tool_use", id: expect.stringMatching(/^toolu_gs_[A-Za-z0-9_-]+$/), name: "get_weather" });
+
+    // The client sends the history back as it got it (a JSON round trip, as an SDK does).
+    const history = JSON.parse(JSON.stringify(message.content)) as unknown[];
+    const next = await create(h, [
+      request("step-2", model, "unused", {
+        tools: [weatherTool],
+        messages: [
+          { role: "user", content: "CALL_TOOL for Paris" },
+          { role: "assistant", content: history },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "18C" }] },
+        ],
+      }),
+    ]);
+    const sent = JSON.parse(h.fake.calls.at(-1)!.body!).batch.input_config.requests.requests[0].request;
+    expect(sent.contents[1].parts[0]).toStrictEqual({
+      functionCall: { id: expect.stringMatching(/^toolu_[A-Za-z0-9]{24}$/), name: "get_weather", args: { city: "Paris" } },
+      thoughtSignature: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/),
+    });
+    expect(sent.contents[2].parts[0].functionResponse.id).toBe(sent.contents[1].parts[0].functionCall.id);
+    const done = await pollToEnd(h, next.jobs[0]!);
+    const [answer] = await collect(batches.results(h.ctx, { ...next.jobs[0]!, data: done.status.data! }));
+    expect(answer!.result.type).toBe("succeeded");
+  });
+});
+
+describe("gemini batches: thinking, effort and structured outputs", () => {
+  it("refuses thinking off on a model that cannot turn it off before any call, and sends budget 0 where it can", async () => {
+    expect(() => batches.check(request("x", "gemini-2.5-pro", "hi", { thinking: { type: "disabled" } }), new Map())).toThrow(
+      'params.thinking.type: is "disabled", but gemini-2.5-pro cannot turn thinking off on provider gemini',
+    );
+    const h = harness();
+    const { jobs } = await create(h, [request("off", "gemini-2.5-flash", "hi", { thinking: { type: "disabled" } })]);
+    const sent = JSON.parse(h.fake.calls.at(-1)!.body!).batch.input_config.requests.requests[0].request;
+    expect(sent.generationConfig).toStrictEqual({ maxOutputTokens: 64, thinkingConfig: { thinkingBudget: 0 } });
+    const { status } = await pollToEnd(h, jobs[0]!);
+    const [line] = await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }));
+    expect(line!.result.type).toBe("succeeded");
+  });
+
+  it("answers structured outputs as one text block of JSON, and effort as Gemini 3's thinking level", async () => {
+    const h = harness();
+    const schema = { type: "object", properties: { echo: { type: "string" } }, required: ["echo"], additionalProperties: false };
+    const { jobs } = await create(h, [
+      request("json", "gemini-3-flash-preview", "hi", { output_config: { format: { type: "json_schema", schema }, effort: "low" } }),
+    ]);
+    const sent = JSON.parse(h.fake.calls.at(-1)!.body!).batch.input_config.requests.requests[0].request;
+    expect(sent.generationConfig).toStrictEqual({
+      maxOutputTokens: 64,
+      responseMimeType: "application/json",
+      responseJsonSchema: schema,
+      thinkingConfig: { thinkingLevel: "low" },
+    });
+    const { status } = await pollToEnd(h, jobs[0]!);
+    const [line] = await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }));
+    expect((line!.result as unknown as { message: { content: unknown } }).message.content).toStrictEqual([{ type: "text", text: '{"echo":"hi"}' }]);
+  });
+});
+
+describe("gemini batches: thinking blocks sent back", () => {
+  it("accepts the gateway's own thinking blocks in the history of the next request", async () => {
+    const h = harness();
+    const model = "gemini-2.5-flash";
+    const first = await create(h, [request("think", model, "Why?", { thinking: { type: "enabled", budget_tokens: 1024 } })]);
+    const { status } = await pollToEnd(h, first.jobs[0]!);
+    const [line] = await collect(batches.results(h.ctx, { ...first.jobs[0]!, data: status.data! }));
+    const message = (line!.result as unknown as { message: { content: Array<Record<string, unknown>>; usage: Record<string, unknown> } }).message;
+    expect(message.content).toStrictEqual([
+      { type: "thinking", thinking: "Thinking about: Why?", signature: "" },
+      { type: "text", text: "echo: Why?" },
+    ]);
+    const next = await create(h, [
+      request("again", model, "unused", {
+        thinking: { type: "enabled", budget_tokens: 1024 },
+        messages: [
+          { role: "user", content: "Why?" },
+          { role: "assistant", content: JSON.parse(JSON.stringify(message.content)) },
+          { role: "user", content: "And then?" },
+        ],
+      }),
+    ]);
+    const done = await pollToEnd(h, next.jobs[0]!);
+    const [answer] = await collect(batches.results(h.ctx, { ...next.jobs[0]!, data: done.status.data! }));
+    expect(answer!.result.type).toBe("succeeded");
+  });
+});
+
+describe("gemini batches: nulls, failed finishes and thinking tokens", () => {
+  it("sends no null to Gemini (which refuses them), reports a malformed function call as errored, and counts thinking tokens", async () => {
+    const h = harness();
+    const { jobs } = await create(h, [
+      request("nulls", "gemini-2.5-flash", "hi", { temperature: null, system: null, tool_choice: null, thinking: { type: "enabled", budget_tokens: 1024, display: null } }),
+      request("malformed", "gemini-2.5-flash", "MALFORMED_CALL please"),
+    ]);
+    const { status } = await pollToEnd(h, jobs[0]!);
+    const byId = Object.fromEntries((await collect(batches.results(h.ctx, { ...jobs[0]!, data: status.data! }))).map((r) => [r.custom_id, r.result]));
+    expect(byId.nulls).toMatchObject({
+      type: "succeeded",
+      message: { usage: { input_tokens: 1, output_tokens: 9, output_tokens_details: { thinking_tokens: 7 } } },
+    });
+    expect(byId.malformed).toStrictEqual({
+      type: "errored",
+      error: {
+        type: "error",
+        error: { type: "api_error", message: "gemini upstream error (MALFORMED_FUNCTION_CALL): Malformed function call: print(default_api.get_weather(city=Paris))" },
+        request_id: null,
+      },
+    });
   });
 });

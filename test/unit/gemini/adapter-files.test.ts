@@ -180,7 +180,7 @@ describe("gemini upstream errors", () => {
     const error = await rejection(files.retrieve(ctx, file));
     expect(error).toBeInstanceOf(UpstreamError);
     expect((error as UpstreamError).type).toBe("api_error");
-    expect(error.message).toBe("gemini upstream error (HTTP 502): malformed response (not JSON): <html>oops</html>");
+    expect(error.message).toBe("gemini upstream error (HTTP 502): malformed response: the body was not JSON (not passed on)");
   });
 
   it("a batch body that is not JSON is an api_error too", async () => {
@@ -204,8 +204,8 @@ describe("gemini upstream errors", () => {
   it("without GEMINI_API_KEY the provider is not configured", () => {
     expect(() => geminiAdapter.assertConfigured({})).toThrow("set the GEMINI_API_KEY secret");
     expect(() => geminiAdapter.assertConfigured({ GEMINI_API_KEY: "k" })).not.toThrow();
-    expect(() => geminiAdapter.assertConfigured({ GEMINI_API_KEY: "k", GEMINI_BATCH_INLINE_MAX_BYTES: "lots" })).toThrow(
-      'GEMINI_BATCH_INLINE_MAX_BYTES must be a positive whole number of bytes, not "lots"',
+    expect(() => geminiAdapter.assertConfigured({ GEMINI_API_KEY: "k", GEMINI_UPLOAD_CHUNK_BYTES: "lots" })).toThrow(
+      'GEMINI_UPLOAD_CHUNK_BYTES must be a positive whole number of bytes, not "lots"',
     );
   });
 });

@@ -289,10 +289,11 @@ describe("fake gemini: batchGenerateContent validation", () => {
     ))).json()) as { name: string };
     await call(`/v1beta/${created.name}`);
     const done = (await (await call(`/v1beta/${created.name}`)).json()) as { metadata: { output: { inlinedResponses: { inlinedResponses: unknown[] } } } };
+    // Inline responses come back without their metadata and out of request order (reversed here).
     expect(done.metadata.output.inlinedResponses.inlinedResponses).toStrictEqual([
-      { error: { code: 3, message: "Please use a valid role: user, model." }, metadata: { key: "k0" } },
-      { error: { code: 3, message: "* GenerateContentRequest.contents[0].parts[0].data: required oneof field 'data' must have one initialized field\n" }, metadata: { key: "k1" } },
-      { response: expect.objectContaining({ candidates: [{ content: { role: "model", parts: [{ text: "echo: role defaults to user" }] }, finishReason: "STOP", index: 0 }] }), metadata: { key: "k2" } },
+      { response: expect.objectContaining({ candidates: [{ content: { role: "model", parts: [{ text: "echo: role defaults to user" }] }, finishReason: "STOP", index: 0 }] }) },
+      { error: { code: 3, message: "* GenerateContentRequest.contents[0].parts[0].data: required oneof field 'data' must have one initialized field\n" } },
+      { error: { code: 3, message: "Please use a valid role: user, model." } },
     ]);
   });
 
@@ -305,8 +306,8 @@ describe("fake gemini: batchGenerateContent validation", () => {
     await call(`/v1beta/${created.name}`);
     const done = (await (await call(`/v1beta/${created.name}`)).json()) as { metadata: { output: { inlinedResponses: { inlinedResponses: Array<{ error: { message: string } }> } } } };
     expect(done.metadata.output.inlinedResponses.inlinedResponses.map((item) => item.error.message)).toStrictEqual([
-      "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties: should be non-empty for OBJECT type\n",
       "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties[tags].items: missing field.\n",
+      "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties: should be non-empty for OBJECT type\n",
     ]);
   });
 });
@@ -337,7 +338,7 @@ describe("fake gemini: batch lifecycle", () => {
     expect(done.metadata!.state).toBe("BATCH_STATE_SUCCEEDED");
     expect(done.metadata!.batchStats).toStrictEqual({ requestCount: "2", successfulRequestCount: "1", failedRequestCount: "1" });
     expect(done.response).toStrictEqual({ "@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput", ...(done.metadata!.output as object) });
-    const [ok, failed] = (done.metadata!.output as { inlinedResponses: { inlinedResponses: Array<Record<string, unknown>> } }).inlinedResponses.inlinedResponses;
+    const [failed, ok] = (done.metadata!.output as { inlinedResponses: { inlinedResponses: Array<Record<string, unknown>> } }).inlinedResponses.inlinedResponses;
     expect(ok).toStrictEqual({
       response: {
         candidates: [{ content: { role: "model", parts: [{ text: "echo: hello" }] }, finishReason: "STOP", index: 0 }],
@@ -345,9 +346,8 @@ describe("fake gemini: batch lifecycle", () => {
         modelVersion: "gemini-2.5-flash",
         responseId: expect.any(String),
       },
-      metadata: { key: "k0" },
     });
-    expect(failed).toStrictEqual({ error: { code: 3, message: "Simulated failure: the request asked for FAIL_REQUEST." }, metadata: { key: "k1" } });
+    expect(failed).toStrictEqual({ error: { code: 3, message: "Simulated failure: the request asked for FAIL_REQUEST." } });
   });
 
   it("cancel answers {} and the next GET shows CANCELLED; cancelling an ended batch fails", async () => {
@@ -392,10 +392,11 @@ describe("fake gemini: batch lifecycle", () => {
     expect(meta).toMatchObject({ source: "GENERATED", mimeType: "application/jsonl", downloadUri: `${BASE}/download/v1beta/${responsesFile}:download?alt=media` });
     for (const path of [`/v1beta/${responsesFile}:download?alt=media`, `/download/v1beta/${responsesFile}:download?alt=media`]) {
       const lines = (await (await call(path)).text()).trim().split("\n").map((line) => JSON.parse(line));
+      // Not in input order (reversed here): lines are matched by key.
       expect(lines.map((line) => [line.key, Object.keys(line).filter((k) => k !== "key")])).toStrictEqual([
-        ["a", ["response"]],
-        ["b", ["error"]],
         [undefined, ["error"]],
+        ["b", ["error"]],
+        ["a", ["response"]],
       ]);
       expect(lines[1].error.message).toBe("Invalid JSON payload received. Unknown name \"bogus\" at 'request': Cannot find field.");
     }
@@ -407,5 +408,112 @@ describe("fake gemini: batch lifecycle", () => {
     expect(await res.json()).toStrictEqual({ error: { code: 404, message: "Requested entity was not found.", status: "NOT_FOUND" } });
     const model = await createBatch(inline(hello), "gemini-0");
     expect(model.status).toBe(404);
+  });
+});
+
+/** What one request comes to when it runs, alone in an inline batch on `model`. */
+async function outcomeOf(request: unknown, model = "gemini-2.5-flash"): Promise<{ response?: Record<string, unknown>; error?: { code: number; message: string } }> {
+  const { call, createBatch, inline } = setup();
+  const created = await createBatch(inline(request), model);
+  const { name } = (await created.json()) as { name: string; error?: unknown };
+  if (!name) throw new Error(`create failed: ${JSON.stringify(await created.clone().text())}`);
+  await call(`/v1beta/${name}`);
+  const done = (await (await call(`/v1beta/${name}`)).json()) as { metadata: { output: { inlinedResponses: { inlinedResponses: Array<Record<string, never>> } } } };
+  return done.metadata.output.inlinedResponses.inlinedResponses[0]!;
+}
+
+describe("fake gemini: what Gemini checks when a request runs", () => {
+  const weather = { functionDeclarations: [{ name: "get_weather", parameters: { type: "OBJECT", properties: { city: { type: "STRING" } } } }] };
+  const loop = (call: Record<string, unknown>) => ({
+    contents: [
+      { role: "user", parts: [{ text: "Weather?" }] },
+      { role: "model", parts: [call] },
+      { role: "user", parts: [{ functionResponse: { name: "get_weather", response: { output: "15C" } } }] },
+    ],
+    tools: [weather],
+  });
+
+  it("Gemini 3 refuses a function call of the current turn sent back without its thought signature, with Google's message", async () => {
+    const unsigned = await outcomeOf(loop({ functionCall: { name: "get_weather", args: { city: "Paris" } } }), "gemini-3-pro-preview");
+    expect(unsigned).toStrictEqual({ error: { code: 3, message: "Function call `get_weather` in the `1.` content block is missing a `thought_signature`." } });
+    const signed = await outcomeOf(loop({ functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: "c2lnLUE=" }), "gemini-3-pro-preview");
+    expect(signed.response).toBeDefined();
+    const skipped = await outcomeOf(loop({ functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: "skip_thought_signature_validator" }), "gemini-3-pro-preview");
+    expect(skipped.response).toBeDefined();
+    // Earlier turns are not validated, and Gemini 2.5 validates none.
+    const earlier = loop({ functionCall: { name: "get_weather", args: { city: "Paris" } } });
+    earlier.contents.push({ role: "model", parts: [{ text: "15C" }] }, { role: "user", parts: [{ text: "Thanks" }] });
+    expect((await outcomeOf(earlier, "gemini-3-pro-preview")).response).toBeDefined();
+    expect((await outcomeOf(loop({ functionCall: { name: "get_weather", args: { city: "Paris" } } }), "gemini-2.5-flash")).response).toBeDefined();
+  });
+
+  it("Gemini 3 returns a thought signature with its function call", async () => {
+    const outcome = await outcomeOf({ contents: [{ role: "user", parts: [{ text: "CALL_TOOL" }] }], tools: [weather] }, "gemini-3-flash-preview");
+    const parts = (outcome.response as { candidates: Array<{ content: { parts: Array<Record<string, unknown>> } }> }).candidates[0]!.content.parts;
+    expect(parts).toStrictEqual([{ functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) }]);
+  });
+});
+
+describe("fake gemini: tool schemas", () => {
+  it("refuses a STRING format other than enum and date-time, with Google's message", async () => {
+    const declare = (format: string) => ({
+      contents: [{ role: "user", parts: [{ text: "hi" }] }],
+      tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "OBJECT", properties: { links: { type: "ARRAY", items: { type: "OBJECT", properties: { url: { type: "STRING", format } } } } } } }] }],
+    });
+    expect(await outcomeOf(declare("uri"))).toStrictEqual({
+      error: { code: 3, message: "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties[links].items.properties[url].format: only 'enum' and 'date-time' are supported for STRING type\n" },
+    });
+    expect((await outcomeOf(declare("date-time"))).response).toBeDefined();
+  });
+});
+
+describe("fake gemini: thinking and structured output", () => {
+  const ask = (generationConfig: Record<string, unknown>, text = "hello") => ({ contents: [{ role: "user", parts: [{ text }] }], generationConfig });
+  const usage = (outcome: { response?: Record<string, unknown> }) => (outcome.response as { usageMetadata: Record<string, number> }).usageMetadata;
+  const parts = (outcome: { response?: Record<string, unknown> }) =>
+    (outcome.response as { candidates: Array<{ content: { parts: unknown[] } }> }).candidates[0]!.content.parts;
+
+  it("refuses what a model cannot take, with Google's messages", async () => {
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingBudget: 0 } }), "gemini-2.5-pro")).error).toStrictEqual({
+      code: 3,
+      message: "Budget 0 is invalid. This model only works in thinking mode.",
+    });
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingBudget: 0 } }), "gemini-3-flash-preview")).error?.message).toBe("Budget 0 is invalid. This model only works in thinking mode.");
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingLevel: "low" } }), "gemini-2.5-flash")).error?.message).toBe("Thinking level is not supported for this model.");
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingLevel: "medium" } }), "gemini-3-pro-preview")).error?.message).toBe("Thinking level medium is not supported for this model.");
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingLevel: "low", thinkingBudget: 128 } }), "gemini-3-pro-preview")).error).toBeDefined();
+    expect((await outcomeOf(ask({ thinkingConfig: { thinkingBudget: 0 } }), "gemini-2.5-flash")).response).toBeDefined();
+  });
+
+  it("reports thought tokens when the model thinks, and thought summaries with includeThoughts", async () => {
+    const summarised = await outcomeOf(ask({ thinkingConfig: { thinkingLevel: "low", includeThoughts: true } }), "gemini-3-flash-preview");
+    expect(parts(summarised)).toStrictEqual([{ text: "Thinking about: hello", thought: true }, { text: "echo: hello" }]);
+    expect(usage(summarised)).toStrictEqual({ promptTokenCount: 1, candidatesTokenCount: 2, thoughtsTokenCount: 7, totalTokenCount: 10 });
+    expect(usage(await outcomeOf(ask({ thinkingConfig: { thinkingBudget: 0 } }), "gemini-2.5-flash"))).toStrictEqual({ promptTokenCount: 1, candidatesTokenCount: 2, totalTokenCount: 3 });
+  });
+
+  it("answers JSON for responseMimeType application/json", async () => {
+    const outcome = await outcomeOf(ask({ responseMimeType: "application/json", responseJsonSchema: { type: "object" } }));
+    expect(parts(outcome)).toStrictEqual([{ text: '{"echo":"hello"}' }]);
+  });
+
+  it("ends a function call it could not form with MALFORMED_FUNCTION_CALL and no content", async () => {
+    const outcome = await outcomeOf(ask({}, "MALFORMED_CALL"));
+    expect((outcome.response as { candidates: unknown[] }).candidates).toStrictEqual([
+      { finishReason: "MALFORMED_FUNCTION_CALL", finishMessage: expect.stringMatching(/^Malformed function call: /), index: 0 },
+    ]);
+  });
+});
+
+describe("fake gemini: null", () => {
+  it("refuses a field set to null, as an invalid value, and takes null inside function arguments", async () => {
+    const { createBatch, inline } = setup();
+    const res = await createBatch(inline({ ...hello, generationConfig: { temperature: null } }));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { message: string; status: string } };
+    expect(body.error.status).toBe("INVALID_ARGUMENT");
+    expect(body.error.message).toBe("Invalid value at 'batch.input_config.requests.requests[0].request.generation_config.temperature' (TYPE_FLOAT), null");
+    const args = { contents: [{ role: "user", parts: [{ text: "x" }] }, { role: "model", parts: [{ functionCall: { name: "f", args: { q: null } } }] }, { role: "user", parts: [{ text: "y" }] }] };
+    expect((await createBatch(inline(args))).status).toBe(200);
   });
 });

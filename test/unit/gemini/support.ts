@@ -18,7 +18,7 @@ export interface Harness {
  * A fake and a context pointing at it; `env` adds or overrides settings.
  *
  * @example
- * const { ctx, fake } = harness({ GEMINI_BATCH_INLINE_MAX_BYTES: "4000" });
+ * const { ctx, fake } = harness({ GEMINI_UPLOAD_CHUNK_BYTES: "262144" });
  */
 export function harness(env: Record<string, string> = {}, options: FakeGeminiOptions = {}): Harness {
   const fake = createFakeGemini({ apiKey: API_KEY, ...options });

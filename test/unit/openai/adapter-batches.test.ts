@@ -190,6 +190,7 @@ describe("create", () => {
         endpoint: "/v1/chat/completions",
         completion_window: "24h",
         metadata: { batchbridge_batch_id: "msgbatch_test" },
+        output_expires_after: { anchor: "created_at", seconds: 2592000 },
       });
     }
     expect(artifacts).toStrictEqual([
@@ -450,7 +451,7 @@ describe("retrieve and results", () => {
             content: [{ type: "text", text: "echo: Hello" }],
             stop_reason: "end_turn",
             stop_sequence: null,
-            usage: { input_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 2, service_tier: "batch" },
+            usage: { input_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 2, output_tokens_details: { thinking_tokens: 0 }, service_tier: "batch" },
           },
         },
       },

@@ -50,13 +50,13 @@ describe("upstream errors", () => {
     const error = await failure(batches.retrieve(answering(() => new Response("<html>oops</html>", { status: 200 })), job));
     expect(error.toBody()).toStrictEqual({
       type: "error",
-      error: { type: "api_error", message: "openai upstream error (HTTP 502): malformed response (not JSON): <html>oops</html>" },
+      error: { type: "api_error", message: "openai upstream error (HTTP 502): malformed response: the body was not JSON (not passed on)" },
     });
   });
 
-  it("an error answer that is not OpenAI's JSON keeps its text", async () => {
-    const error = await failure(batches.retrieve(answering(() => new Response("upstream connect error", { status: 502 })), job));
-    expect(error.message).toBe("openai upstream error (HTTP 502): upstream connect error");
+  it("an error answer that is not JSON is described, never passed on", async () => {
+    const error = await failure(batches.retrieve(answering(() => new Response("upstream connect error; authorization: Bearer sk-echoed-header-value", { status: 502 })), job));
+    expect(error.message).toBe("openai upstream error (HTTP 502): the error body was not JSON (not passed on)");
   });
 
   it("an unreachable OpenAI is an api_error", async () => {

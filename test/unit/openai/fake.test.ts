@@ -568,3 +568,276 @@ describe("batch lifecycle", () => {
     expect(next.data.map((batch: { id: string }) => batch.id)).toStrictEqual([first]);
   });
 });
+
+// Reasoning models (o-series, gpt-5) refuse sampling params and stop sequences: see
+// docs/sources/openai.md § Reasoning models refuse temperature, top_p and stop.
+describe("reasoning models", () => {
+  async function chatError(body: Record<string, unknown>) {
+    const { status, error } = await errorOf(await postJson(fake, "/v1/chat/completions", body));
+    return { status, ...error };
+  }
+  const ask = { messages: [{ role: "user", content: "Hello there" }] };
+
+  it.each([
+    [
+      "temperature 0.3 on o3",
+      { ...ask, model: "o3", temperature: 0.3 },
+      { message: "Unsupported value: 'temperature' does not support 0.3 with this model. Only the default (1) value is supported.", param: "temperature", code: "unsupported_value" },
+    ],
+    [
+      "temperature 0 on gpt-5",
+      { ...ask, model: "gpt-5", temperature: 0 },
+      { message: "Unsupported value: 'temperature' does not support 0 with this model. Only the default (1) value is supported.", param: "temperature", code: "unsupported_value" },
+    ],
+    [
+      "any temperature on o3-mini",
+      { ...ask, model: "o3-mini-2025-01-31", temperature: 1 },
+      { message: "Unsupported parameter: 'temperature' is not supported with this model.", param: "temperature", code: "unsupported_parameter" },
+    ],
+    [
+      "top_p on gpt-5-mini, even the default",
+      { ...ask, model: "gpt-5-mini", top_p: 1 },
+      { message: "Unsupported parameter: 'top_p' is not supported with this model.", param: "top_p", code: "unsupported_parameter" },
+    ],
+    [
+      "parallel_tool_calls on o3",
+      { ...ask, model: "o3", tools: [{ type: "function", function: { name: "f" } }], parallel_tool_calls: false },
+      { message: "Unsupported parameter: 'parallel_tool_calls' is not supported with this model.", param: "parallel_tool_calls", code: "unsupported_parameter" },
+    ],
+    [
+      "stop on o4-mini",
+      { ...ask, model: "o4-mini", stop: ["END"] },
+      { message: "Unsupported parameter: 'stop' is not supported with this model.", param: "stop", code: "unsupported_parameter" },
+    ],
+  ])("refuse %s", async (_, body, expected) => {
+    expect(await chatError(body as Record<string, unknown>)).toStrictEqual({ status: 400, type: "invalid_request_error", ...expected });
+  });
+
+  it("take temperature 1 (the default) on o3 and gpt-5, and every sampling param on a chat model", async () => {
+    expect((await postJson(fake, "/v1/chat/completions", { ...ask, model: "o3", temperature: 1 })).status).toBe(200);
+    expect((await postJson(fake, "/v1/chat/completions", { ...ask, model: "gpt-5", temperature: 1, max_completion_tokens: 10 })).status).toBe(200);
+    expect((await postJson(fake, "/v1/chat/completions", { ...ask, model: "gpt-4.1", temperature: 0.3, top_p: 0.5, stop: ["x"] })).status).toBe(200);
+  });
+
+  it("in a batch, answer such a request with a 400 line in the error file, as the request itself would be answered", async () => {
+    const id = await createBatchFrom(fake, [
+      chatLine("ok", { ...ask, model: "o3" }),
+      chatLine("warm", { ...ask, model: "o3", temperature: 0.3 }),
+    ]);
+    let batch = await getBatch(fake, id);
+    while (batch.status !== "completed") batch = await getBatch(fake, id);
+    expect(batch.request_counts).toStrictEqual({ total: 2, completed: 1, failed: 1 });
+    const [line] = await fileLines(fake, batch.error_file_id);
+    expect(line).toMatchObject({
+      custom_id: "warm",
+      error: null,
+      response: {
+        status_code: 400,
+        body: {
+          error: {
+            message: "Unsupported value: 'temperature' does not support 0.3 with this model. Only the default (1) value is supported.",
+            type: "invalid_request_error",
+            param: "temperature",
+            code: "unsupported_value",
+          },
+        },
+      },
+    });
+  });
+});
+
+// See docs/sources/openai.md § output_expires_after sets when a batch's output and error files expire.
+describe("output_expires_after", () => {
+  async function createWith(outputExpiresAfter: unknown): Promise<Response> {
+    const input = await uploadFile(fake, { filename: "in.jsonl", purpose: "batch", content: chatLine("a", hello) });
+    return postJson(fake, "/v1/batches", {
+      input_file_id: input.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+      output_expires_after: outputExpiresAfter,
+    });
+  }
+
+  it.each([
+    ["no anchor", { seconds: 7200 }, { message: "Missing required parameter: 'output_expires_after.anchor'.", param: "output_expires_after.anchor", code: "missing_required_parameter" }],
+    ["an anchor other than created_at", { anchor: "completed_at", seconds: 7200 }, { message: "Invalid value: 'completed_at'. Supported values are: 'created_at'.", param: "output_expires_after.anchor", code: "invalid_value" }],
+    ["no seconds", { anchor: "created_at" }, { message: "Missing required parameter: 'output_expires_after.seconds'.", param: "output_expires_after.seconds", code: "missing_required_parameter" }],
+    [
+      "less than an hour",
+      { anchor: "created_at", seconds: 60 },
+      { message: "Invalid 'output_expires_after.seconds': integer below minimum value. Expected a value >= 3600, but got 60 instead.", param: "output_expires_after.seconds", code: "integer_below_min_value" },
+    ],
+    [
+      "more than 30 days",
+      { anchor: "created_at", seconds: 2592001 },
+      { message: "Invalid 'output_expires_after.seconds': integer above maximum value. Expected a value <= 2592000, but got 2592001 instead.", param: "output_expires_after.seconds", code: "integer_above_max_value" },
+    ],
+    [
+      "a fraction of a second",
+      { anchor: "created_at", seconds: 3600.5 },
+      { message: "Invalid type for 'output_expires_after.seconds': expected an integer, but got a decimal instead.", param: "output_expires_after.seconds", code: "invalid_type" },
+    ],
+    ["an unknown key", { anchor: "created_at", seconds: 3600, days: 1 }, { message: "Unknown parameter: 'output_expires_after.days'.", param: "output_expires_after.days", code: "unknown_parameter" }],
+  ])("refuses %s", async (_, value, expected) => {
+    expect(await errorOf(await createWith(value))).toStrictEqual({ status: 400, error: { type: "invalid_request_error", ...expected } });
+  });
+
+  it("expires the output and error files that many seconds after they are written", async () => {
+    const response = await createWith({ anchor: "created_at", seconds: 7200 });
+    expect(response.status).toBe(200);
+    const { id } = (await response.json()) as { id: string };
+    let batch = await getBatch(fake, id);
+    while (batch.status !== "completed") batch = await getBatch(fake, id);
+    const output = (await (await send(fake, "GET", `/v1/files/${batch.output_file_id}`)).json()) as Record<string, unknown>;
+    expect(output).toMatchObject({ purpose: "batch_output", created_at: NOW, expires_at: NOW + 7200 });
+  });
+});
+
+// See docs/sources/openai.md § Structured outputs: response_format json_schema and strict mode,
+// and § reasoning_effort: which models take which values.
+describe("structured outputs and reasoning effort", () => {
+  async function chatError(body: Record<string, unknown>) {
+    const { status, error } = await errorOf(await postJson(fake, "/v1/chat/completions", body));
+    return { status, ...error };
+  }
+  const ask = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Extract: Ada" }] };
+  const person = {
+    type: "object",
+    properties: { name: { type: "string" }, age: { type: "integer" }, tags: { type: "array", items: { type: "string", enum: ["a", "b"] } } },
+    required: ["name", "age", "tags"],
+    additionalProperties: false,
+  };
+  const format = (schema: unknown, strict: boolean | undefined = true, name = "output") => ({
+    type: "json_schema",
+    json_schema: strict === undefined ? { name, schema } : { name, schema, strict },
+  });
+  const schemaError = (context: string, what: string) => ({
+    message: `Invalid schema for response_format 'output': In context=${context}, ${what}`,
+    param: "response_format",
+    code: null,
+  });
+
+  it.each([
+    [
+      "a strict schema whose object allows other properties",
+      { ...ask, response_format: format({ type: "object", properties: { name: { type: "string" } }, required: ["name"] }) },
+      schemaError("()", "'additionalProperties' is required to be supplied and to be false."),
+    ],
+    [
+      "a strict schema with an optional property in a nested array item",
+      {
+        ...ask,
+        response_format: format({
+          type: "object",
+          properties: { people: { type: "array", items: { type: "object", properties: { name: { type: "string" }, role: { type: "string" } }, required: ["name"], additionalProperties: false } } },
+          required: ["people"],
+          additionalProperties: false,
+        }),
+      },
+      schemaError("('properties', 'people', 'items')", "'required' is required to be supplied and to be an array including every key in properties. Missing 'role'."),
+    ],
+    [
+      "a strict schema using allOf",
+      { ...ask, response_format: format({ type: "object", properties: { name: { allOf: [{ type: "string" }] } }, required: ["name"], additionalProperties: false }) },
+      schemaError("('properties', 'name')", "'allOf' is not permitted."),
+    ],
+    [
+      "a strict schema whose root is an array",
+      { ...ask, response_format: format({ type: "array", items: { type: "string" } }) },
+      { message: "Invalid schema for response_format 'output': schema must be a JSON Schema of 'type: \"object\"', got 'type: \"array\"'.", param: "response_format", code: null },
+    ],
+    [
+      "a json_schema without a name",
+      { ...ask, response_format: { type: "json_schema", json_schema: { schema: person } } },
+      { message: "Missing required parameter: 'response_format.json_schema.name'.", param: "response_format.json_schema.name", code: "missing_required_parameter" },
+    ],
+    [
+      "a schema name with a space",
+      { ...ask, response_format: format(person, true, "my output") },
+      {
+        message: "Invalid 'response_format.json_schema.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+        param: "response_format.json_schema.name",
+        code: "invalid_value",
+      },
+    ],
+    [
+      "an Anthropic-shaped format",
+      { ...ask, response_format: { type: "json_schema", schema: person } },
+      { message: "Unknown parameter: 'response_format.schema'.", param: "response_format.schema", code: "unknown_parameter" },
+    ],
+    [
+      "json_schema on gpt-3.5-turbo",
+      { ...ask, model: "gpt-3.5-turbo", response_format: format(person) },
+      { message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", param: "response_format", code: null },
+    ],
+    [
+      "reasoning_effort on gpt-4o",
+      { ...ask, model: "gpt-4o", reasoning_effort: "low" },
+      { message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.", param: "reasoning_effort", code: "unsupported_parameter" },
+    ],
+    [
+      "reasoning_effort on o1-mini",
+      { ...ask, model: "o1-mini", reasoning_effort: "low" },
+      { message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.", param: "reasoning_effort", code: "unsupported_parameter" },
+    ],
+    [
+      "xhigh on o3",
+      { ...ask, model: "o3", reasoning_effort: "xhigh" },
+      { message: "Unsupported value: 'reasoning_effort' does not support 'xhigh' with this model. Supported values are: 'low', 'medium', and 'high'.", param: "reasoning_effort", code: "unsupported_value" },
+    ],
+    [
+      "max on gpt-5.2",
+      { ...ask, model: "gpt-5.2", reasoning_effort: "max" },
+      {
+        message: "Unsupported value: 'reasoning_effort' does not support 'max' with this model. Supported values are: 'none', 'low', 'medium', 'high', and 'xhigh'.",
+        param: "reasoning_effort",
+        code: "unsupported_value",
+      },
+    ],
+    [
+      "high on gpt-5-chat-latest",
+      { ...ask, model: "gpt-5-chat-latest", reasoning_effort: "high" },
+      { message: "Unsupported value: 'reasoning_effort' does not support 'high' with this model. Supported values are: 'medium'.", param: "reasoning_effort", code: "unsupported_value" },
+    ],
+    [
+      "an effort OpenAI does not define",
+      { ...ask, model: "o3", reasoning_effort: "extreme" },
+      {
+        message: "Invalid value: 'extreme'. Supported values are: 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', and 'max'.",
+        param: "reasoning_effort",
+        code: "invalid_value",
+      },
+    ],
+  ])("refuses %s", async (_, body, expected) => {
+    expect(await chatError(body as Record<string, unknown>)).toStrictEqual({ status: 400, type: "invalid_request_error", ...expected });
+  });
+
+  it("answers a json_schema request with JSON that matches the schema, strict or not", async () => {
+    for (const strict of [true, false, undefined]) {
+      const answer = (await (await postJson(fake, "/v1/chat/completions", { ...ask, response_format: format(person, strict) })).json()) as Record<string, any>;
+      expect(answer.choices[0].finish_reason).toBe("stop");
+      expect(JSON.parse(answer.choices[0].message.content)).toStrictEqual({ name: "echo: Extract: Ada", age: 3, tags: ["a"] });
+    }
+    const loose = { type: "object", properties: { name: { type: "string" } } };
+    const answer = (await (await postJson(fake, "/v1/chat/completions", { ...ask, response_format: format(loose, false) })).json()) as Record<string, any>;
+    expect(JSON.parse(answer.choices[0].message.content)).toStrictEqual({ name: "echo: Extract: Ada" });
+  });
+
+  it("lets a reasoning model reason: reasoning tokens are part of the completion tokens", async () => {
+    const answer = (await (await postJson(fake, "/v1/chat/completions", { ...ask, model: "o3", reasoning_effort: "high" })).json()) as Record<string, any>;
+    // Input "Extract: Ada" is 2 words, answer "echo: Extract: Ada" is 3; the model reasons one token a word of input.
+    expect(answer.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 5, completion_tokens_details: { reasoning_tokens: 2 } });
+    const chat = (await (await postJson(fake, "/v1/chat/completions", ask)).json()) as Record<string, any>;
+    expect(chat.usage).toMatchObject({ completion_tokens: 3, completion_tokens_details: { reasoning_tokens: 0 } });
+  });
+});
+
+describe("a tool call cut off by the token limit", () => {
+  it("stops for length in the middle of the arguments on CALL_TOOL with HIT_MAX_TOKENS", async () => {
+    const tools = [{ type: "function", function: { name: "get_weather" } }];
+    const body = { ...hello, tools, messages: [{ role: "user", content: "CALL_TOOL and HIT_MAX_TOKENS" }] };
+    const answer = (await (await postJson(fake, "/v1/chat/completions", body)).json()) as Record<string, any>;
+    expect(answer.choices[0].finish_reason).toBe("length");
+    expect(answer.choices[0].message.tool_calls[0].function).toStrictEqual({ name: "get_weather", arguments: '{"city":"Pa' });
+  });
+});
