@@ -32,14 +32,14 @@ const limitFields = {
   monthly_budget_usd: z.number().positive().max(1e9).nullable().optional(),
 };
 
-const newKeyBody = z.strictObject({
+export const newKeyBody = z.strictObject({
   name: z.string().min(1).max(200),
   providers: z.array(z.enum(PROVIDER_NAMES)).min(1).nullable().optional(),
   models: z.array(z.string().min(1).max(200)).min(1).nullable().optional(),
   ...limitFields,
 });
 
-const keyLimitsBody = z.strictObject(limitFields);
+export const keyLimitsBody = z.strictObject(limitFields);
 
 interface RateLimiter {
   limit(options: { key: string }): Promise<{ success: boolean }>;

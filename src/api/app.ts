@@ -13,6 +13,7 @@ import { auth } from "./middleware/auth";
 import { notFound, onError } from "./middleware/errors";
 import { provider } from "./middleware/provider";
 import { requestId } from "./middleware/request-id";
+import { openApi } from "./openapi/routes";
 
 export interface AppOptions {
   adapters: Readonly<Record<ProviderName, ProviderAdapter>>;
@@ -32,6 +33,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   // simulators (no provider key set), so that a client can tell it is not talking to providers.
   app.get("/health", (c) => c.json(c.env.BATCHBRIDGE_SIMULATORS === "true" ? { status: "ok", simulators: true } : { status: "ok" }));
   app.route("/admin", admin);
+  // The OpenAPI document and the API reference: /openapi.json, /docs.
+  app.route("/", openApi);
 
   const api = new Hono<AppEnv>();
   api.use(auth());

@@ -4,14 +4,14 @@
  * ./objects.ts.
  */
 import { z } from "zod";
-import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
+import type { oas31, ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
 import { PROVIDER_NAMES } from "../../providers/types";
 import { batchRequest, listQuery, MAX_BATCH_REQUESTS } from "../schemas";
 import { FileDeleted, FileList, FileMetadata, MessageBatch, MessageBatchDeleted, MessageBatchList, MessageBatchResult } from "./objects";
 import { errors, json, requestIdHeaders } from "./responses";
 
 /** A client's key: `x-api-key`, or the same key as `Authorization: Bearer`. */
-const clientKey = [{ apiKey: [] }, { bearerKey: [] }];
+const clientKey: oas31.SecurityRequirementObject[] = [{ apiKey: [] }, { bearerKey: [] }];
 
 const commonHeaders = {
   "anthropic-version": z.string().optional().meta({ description: "Accepted as the SDKs send it", example: "2023-06-01" }),
@@ -31,7 +31,14 @@ const idHeaders = z.object({ ...commonHeaders, "x-model-provider": z.enum(PROVID
 const fileIdPath = z.object({ id: z.string().meta({ description: "A gateway file ID", example: "file_01JEXAMPLE0000000000000000" }) });
 const batchIdPath = z.object({ id: z.string().meta({ description: "A gateway message batch ID", example: "msgbatch_01JEXAMPLE0000000000000000" }) });
 
-const fileListQuery = listQuery.extend({
+const pageQuery = listQuery.extend({
+  limit: listQuery.shape.limit.meta({ description: "Items per page, 1 to 1000" }),
+  before_id: listQuery.shape.before_id.meta({ description: "The page of items just before this ID (newer ones)" }),
+  after_id: listQuery.shape.after_id.meta({ description: "The page of items just after this ID (older ones)" }),
+  page: listQuery.shape.page.meta({ description: "A `next_page` token from the previous page" }),
+});
+
+const fileListQuery = pageQuery.extend({
   ids: z
     .array(z.string())
     .max(100)
@@ -39,7 +46,7 @@ const fileListQuery = listQuery.extend({
     .meta({ description: "Up to 100 file IDs (`ids[]=a&ids[]=b`, `ids=a&ids=b` or comma-joined); not with `page` or `limit`" }),
 });
 
-const batchListQuery = listQuery.omit({ page: true });
+const batchListQuery = pageQuery.omit({ page: true });
 
 const BatchRequest = batchRequest.meta({ id: "BatchRequest" });
 
@@ -47,11 +54,11 @@ const createBatchBody = z
   .strictObject({ requests: z.array(BatchRequest).min(1).max(MAX_BATCH_REQUESTS) })
   .meta({ id: "CreateMessageBatchParams", description: "At most 100,000 requests or 256 MB; each custom_id unique" });
 
-const fileUpload = {
+const fileUpload: oas31.SchemaObject = {
   type: "object",
   properties: { file: { type: "string", contentMediaType: "application/octet-stream", description: "The file (500 MB at most)" } },
   required: ["file"],
-} as const;
+};
 
 function fileOperation(operation: Omit<ZodOpenApiOperationObject, "tags" | "security">): ZodOpenApiOperationObject {
   return { tags: ["Files"], security: clientKey, ...operation };
@@ -105,9 +112,9 @@ export const anthropicPaths: ZodOpenApiPathsObject = {
       requestParams: { header: idHeaders, path: fileIdPath },
       responses: {
         200: {
-          description: "The file's bytes, with its MIME type",
+          description: "The file's bytes, with the file's MIME type as content-type",
           headers: requestIdHeaders,
-          content: { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } },
+          content: { "*/*": { schema: { type: "string", contentMediaType: "application/octet-stream" } } },
         },
         ...errors(400, 401, 404),
       },

@@ -9,7 +9,14 @@
 import { z } from "zod";
 import { PROVIDER_NAMES } from "../../providers/types";
 
-const timestamp = z.iso.datetime({ offset: true }).meta({ description: "RFC 3339 datetime", example: "2026-12-03T14:00:00Z" });
+// `format: date-time` says it; zod's long pattern for it would only clutter the document.
+const timestamp = z.iso.datetime({ offset: true }).meta({
+  description: "RFC 3339 datetime",
+  example: "2026-12-03T14:00:00Z",
+  override: ({ jsonSchema }) => {
+    delete jsonSchema.pattern;
+  },
+});
 
 /** Anthropic's error types, as `error.type` carries them. */
 export const ErrorType = z
@@ -178,6 +185,9 @@ export const VirtualKey = z
     name: z.string(),
     providers: z.array(provider).nullable().meta({ description: "The providers it may use; null: all" }),
     models: z.array(z.string()).nullable().meta({ description: "The models it may use; null: all" }),
+    requests_per_minute: z.number().int().nullable().meta({ description: "Requests per minute (one of the rate limiting tiers); null: no limit" }),
+    max_batches_in_progress: z.number().int().nullable().meta({ description: "Batches not yet ended at once; null: no limit" }),
+    monthly_budget_usd: z.number().nullable().meta({ description: "Stored and shown, not enforced yet; null: none" }),
     created_at: timestamp,
     revoked_at: timestamp.nullable(),
   })

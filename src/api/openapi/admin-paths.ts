@@ -1,0 +1,80 @@
+/**
+ * The admin API under `/admin`, as OpenAPI paths. Request schemas are the ones the admin
+ * routes validate with (src/api/admin.ts); responses are ./objects.ts.
+ */
+import { z } from "zod";
+import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
+import { RPM_TIERS } from "../../core/limits";
+import { keyLimitsBody, newKeyBody } from "../admin";
+import { CreatedVirtualKey, VirtualKey, VirtualKeyList, VirtualKeyRevoked } from "./objects";
+import { errors, json } from "./responses";
+
+const keyIdPath = z.object({ id: z.string().meta({ description: "A virtual key ID", example: "vkey_01JEXAMPLE0000000000000000" }) });
+
+// The tiers are checked by a refinement, which JSON Schema cannot show: said in words here.
+const limitsDescription = {
+  requests_per_minute: `One of ${RPM_TIERS.join(", ")} (each a rate limiting binding), or null for no limit`,
+  max_batches_in_progress: "Batches not yet ended at once (over it: 429), or null for no limit",
+  monthly_budget_usd: "Stored and shown, not enforced yet",
+};
+
+const NewVirtualKey = newKeyBody
+  .extend({
+    requests_per_minute: newKeyBody.shape.requests_per_minute.meta({ description: limitsDescription.requests_per_minute }),
+    max_batches_in_progress: newKeyBody.shape.max_batches_in_progress.meta({ description: limitsDescription.max_batches_in_progress }),
+    monthly_budget_usd: newKeyBody.shape.monthly_budget_usd.meta({ description: limitsDescription.monthly_budget_usd }),
+  })
+  .meta({ id: "NewVirtualKey" });
+
+const VirtualKeyLimits = keyLimitsBody
+  .extend({
+    requests_per_minute: keyLimitsBody.shape.requests_per_minute.meta({ description: limitsDescription.requests_per_minute }),
+    max_batches_in_progress: keyLimitsBody.shape.max_batches_in_progress.meta({ description: limitsDescription.max_batches_in_progress }),
+    monthly_budget_usd: keyLimitsBody.shape.monthly_budget_usd.meta({ description: limitsDescription.monthly_budget_usd }),
+  })
+  .meta({ id: "VirtualKeyLimits", description: "Only the limits given change; null clears one" });
+
+function adminOperation(operation: Omit<ZodOpenApiOperationObject, "tags" | "security">): ZodOpenApiOperationObject {
+  return { tags: ["Admin"], security: [{ adminToken: [] }], ...operation };
+}
+
+/** Every admin call: 401 without the token, 404 when ADMIN_TOKEN is not set, 429 past the per-address limit. */
+const adminErrors = [401, 404, 429] as const;
+
+/**
+ * @example
+ * createDocument({ openapi: "3.1.0", info, paths: { ...adminPaths } })
+ */
+export const adminPaths: ZodOpenApiPathsObject = {
+  "/admin/keys": {
+    post: adminOperation({
+      operationId: "createVirtualKey",
+      summary: "Create a virtual key",
+      description: "The answer carries the key's secret (`key`), shown only here.",
+      requestBody: { required: true, content: { "application/json": { schema: NewVirtualKey } } },
+      responses: { 200: json(CreatedVirtualKey, "The new key, with its secret"), ...errors(400, ...adminErrors) },
+    }),
+    get: adminOperation({
+      operationId: "listVirtualKeys",
+      summary: "List virtual keys",
+      description: "Newest first, revoked ones included; never a secret.",
+      responses: { 200: json(VirtualKeyList, "Every key"), ...errors(...adminErrors) },
+    }),
+  },
+  "/admin/keys/{id}": {
+    patch: adminOperation({
+      operationId: "updateVirtualKeyLimits",
+      summary: "Change a virtual key's limits",
+      requestParams: { path: keyIdPath },
+      requestBody: { required: true, content: { "application/json": { schema: VirtualKeyLimits } } },
+      responses: { 200: json(VirtualKey, "The key, with its new limits"), ...errors(400, ...adminErrors) },
+    }),
+    delete: adminOperation({
+      operationId: "revokeVirtualKey",
+      summary: "Revoke a virtual key",
+      description: "It stops working within a minute (the lifetime of the key cache).",
+      requestParams: { path: keyIdPath },
+      responses: { 200: json(VirtualKeyRevoked, "The key is revoked"), ...errors(...adminErrors) },
+    }),
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * The OpenAPI 3.1 document of every route the gateway serves, built by zod-openapi from the
+ * zod schemas the routes validate with. Built once per isolate, on first use.
+ */
+import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
+import packageJson from "../../../package.json";
+import { adminPaths } from "./admin-paths";
+import { anthropicPaths } from "./anthropic-paths";
+import { Health } from "./objects";
+import { json } from "./responses";
+
+const healthPaths: ZodOpenApiPathsObject = {
+  "/health": {
+    get: {
+      tags: ["Gateway"],
+      operationId: "health",
+      summary: "Health",
+      security: [],
+      responses: { 200: json(Health, "The gateway is up") },
+    },
+  },
+};
+
+let built: ReturnType<typeof createDocument> | null = null;
+
+/**
+ * @example
+ * app.get("/openapi.json", (c) => c.json(openApiDocument()));
+ */
+export function openApiDocument(): ReturnType<typeof createDocument> {
+  built ??= createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "batchbridge",
+      version: packageJson.version,
+      description:
+        "The Anthropic Files and Message Batches APIs on Anthropic, OpenAI, Gemini or Bedrock (`x-model-provider`). " +
+        "Point an official Anthropic SDK's base URL at `/anthropic`. Every error is Anthropic's error body with Anthropic's status; " +
+        "`?beta=true`, as the SDKs add it, is accepted and ignored.",
+    },
+    tags: [
+      { name: "Files", description: "Anthropic's Files API" },
+      { name: "Message Batches", description: "Anthropic's Message Batches API" },
+      { name: "Admin", description: "Virtual keys (exists only when ADMIN_TOKEN is set)" },
+      { name: "Gateway" },
+    ],
+    paths: { ...anthropicPaths, ...adminPaths, ...healthPaths },
+    components: {
+      securitySchemes: {
+        apiKey: { type: "apiKey", in: "header", name: "x-api-key", description: "Any key when ADMIN_TOKEN is not set; else a virtual key" },
+        bearerKey: { type: "http", scheme: "bearer", description: "The same key as `Authorization: Bearer <key>`" },
+        adminToken: { type: "http", scheme: "bearer", description: "`Authorization: Bearer <ADMIN_TOKEN>`" },
+      },
+    },
+  });
+  return built;
+}
