@@ -52,7 +52,16 @@ const BatchRequest = batchRequest.meta({ id: "BatchRequest" });
 
 const createBatchBody = z
   .strictObject({ requests: z.array(BatchRequest).min(1).max(MAX_BATCH_REQUESTS) })
-  .meta({ id: "CreateMessageBatchParams", description: "At most 100,000 requests or 256 MB; each custom_id unique" });
+  .meta({
+    id: "CreateMessageBatchParams",
+    description: "At most 100,000 requests or 256 MB; each custom_id unique",
+    example: {
+      requests: [
+        { custom_id: "math-question", params: { model: "claude-haiku-4-5", max_tokens: 100, messages: [{ role: "user", content: "What is 15 * 7?" }] } },
+        { custom_id: "geography-question", params: { model: "claude-haiku-4-5", max_tokens: 100, messages: [{ role: "user", content: "What is the largest ocean?" }] } },
+      ],
+    },
+  });
 
 const fileUpload: oas31.SchemaObject = {
   type: "object",

@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document of every route the gateway serves, built by zod-openapi from the
  * zod schemas the routes validate with. Built once per isolate, on first use.
  */
-import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
+import { createDocument, type ZodOpenApiOverrideContext, type ZodOpenApiPathsObject } from "zod-openapi";
 import packageJson from "../../../package.json";
 import { adminPaths } from "./admin-paths";
 import { anthropicPaths } from "./anthropic-paths";
@@ -52,6 +52,17 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         adminToken: { type: "http", scheme: "bearer", description: "`Authorization: Bearer <ADMIN_TOKEN>`" },
       },
     },
-  });
+  }, { override: withoutZodNoise });
   return built;
+}
+
+/**
+ * Leaves out what zod adds that says nothing to a reader: the safe-integer bounds of every
+ * `.int()` (Swagger UI shows them as example values) and the long pattern beside
+ * `format: date-time`.
+ */
+function withoutZodNoise({ jsonSchema }: ZodOpenApiOverrideContext): void {
+  if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+  if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+  if (jsonSchema.format === "date-time") delete jsonSchema.pattern;
 }

@@ -9,14 +9,7 @@
 import { z } from "zod";
 import { PROVIDER_NAMES } from "../../providers/types";
 
-// `format: date-time` says it; zod's long pattern for it would only clutter the document.
-const timestamp = z.iso.datetime({ offset: true }).meta({
-  description: "RFC 3339 datetime",
-  example: "2026-12-03T14:00:00Z",
-  override: ({ jsonSchema }) => {
-    delete jsonSchema.pattern;
-  },
-});
+const timestamp = z.iso.datetime({ offset: true }).meta({ description: "RFC 3339 datetime", example: "2026-12-03T14:00:00Z" });
 
 /** Anthropic's error types, as `error.type` carries them. */
 export const ErrorType = z
@@ -120,7 +113,21 @@ export const MessageBatch = z
     cancel_initiated_at: timestamp.nullable(),
     results_url: z.url().nullable().meta({ description: "This gateway's results URL once the batch has ended, else null" }),
   })
-  .meta({ id: "MessageBatch" });
+  .meta({
+    id: "MessageBatch",
+    example: {
+      id: "msgbatch_01JEXAMPLE0000000000000000",
+      type: "message_batch",
+      processing_status: "in_progress",
+      request_counts: { processing: 2, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
+      ended_at: null,
+      created_at: "2026-12-03T14:00:00.000Z",
+      expires_at: "2026-12-04T14:00:00.000Z",
+      archived_at: null,
+      cancel_initiated_at: null,
+      results_url: null,
+    },
+  });
 
 export const MessageBatchList = z
   .strictObject({
