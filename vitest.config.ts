@@ -37,6 +37,10 @@ export default defineConfig({
                 UPSTREAM_RETRY_BASE_MS: "1",
                 // No ADMIN_TOKEN: the Worker runs open (any key, one owner); tests of virtual
                 // keys close it (useClosedGateway in test/worker/support/gateway.ts).
+                // Webhook retries after 1 s, 2 s, … (default 30 s), so that retries happen within a test.
+                WEBHOOK_RETRY_BASE_SECONDS: "1",
+                // Seals key webhook secrets: the queue consumer runs without the closed gateway's ADMIN_TOKEN.
+                WEBHOOK_ENCRYPTION_KEY: "test-webhook-encryption-key-0123456789",
               },
             },
           })),

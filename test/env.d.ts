@@ -7,6 +7,7 @@ declare namespace Cloudflare {
     OPENAI_API_KEY: string;
     GEMINI_API_KEY: string;
     AWS_SECRET_ACCESS_KEY: string;
+    JOBS: Queue<import("../src/core/jobs").JobMessage>;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }

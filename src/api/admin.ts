@@ -1,6 +1,6 @@
 /**
- * `/admin/keys`: virtual keys and their limits, managed with `Authorization: Bearer
- * <ADMIN_TOKEN>`. Without `ADMIN_TOKEN` the admin API does not exist (404); with one shorter
+ * `/admin/keys`: virtual keys, their limits and webhooks, and `/admin/webhooks/deliveries`,
+ * managed with `Authorization: Bearer <ADMIN_TOKEN>`. Without `ADMIN_TOKEN` the admin API does not exist (404); with one shorter
  * than 32 characters every admin call is refused (500, and a log line) until a longer one is
  * set. Every admin call counts against a per-client-address rate limit, before the token is
  * checked, so that the token cannot be guessed at speed.
@@ -10,10 +10,13 @@ import { z } from "zod";
 import { adminToken, MIN_ADMIN_TOKEN_LENGTH } from "../core/admin-token";
 import { createKey, revokeKey, updateKeyLimits, type KeyCache } from "../core/keys";
 import { RPM_TIERS } from "../core/limits";
+import { checkWebhookUrl } from "../core/webhook-config";
+import { setKeyWebhook } from "../core/webhooks";
 import { secretsEqual } from "../lib/crypto";
 import { GatewayError, RateLimitedError } from "../lib/errors";
 import { PROVIDER_NAMES } from "../providers/types";
 import { KeyStore, NO_LIMITS, type KeyLimits, type VirtualKey } from "../store/keys";
+import { WebhookStore, type WebhookDelivery } from "../store/webhooks";
 import type { AppEnv } from "./env";
 
 export const admin = new Hono<AppEnv>();
@@ -32,14 +35,23 @@ const limitFields = {
   monthly_budget_usd: z.number().positive().max(1e9).nullable().optional(),
 };
 
+/** What a key's webhook may be set to: a URL (checked by setKeyWebhook), or null to remove it. */
+const webhookUrlField = z.string().min(1).max(2000).nullable().optional();
+
 export const newKeyBody = z.strictObject({
   name: z.string().min(1).max(200),
   providers: z.array(z.enum(PROVIDER_NAMES)).min(1).nullable().optional(),
   models: z.array(z.string().min(1).max(200)).min(1).nullable().optional(),
   ...limitFields,
+  webhook_url: webhookUrlField,
 });
 
-export const keyLimitsBody = z.strictObject(limitFields);
+/** The fields `PATCH /admin/keys/{id}` may change; each one absent is left as it is. */
+export const keyUpdateBody = z.strictObject({ ...limitFields, webhook_url: webhookUrlField });
+
+export const deliveriesQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
 
 interface RateLimiter {
   limit(options: { key: string }): Promise<{ success: boolean }>;
@@ -75,13 +87,18 @@ admin.use(async (c, next) => {
 
 admin.post("/keys", async (c) => {
   const body = parseBody(newKeyBody, await jsonBody(c.req.raw));
-  const { key, secret } = await createKey(store(c.env.DB), {
+  // Checked before the key exists, so that a bad URL creates nothing.
+  if (body.webhook_url) checkWebhookUrl(body.webhook_url, "webhook_url");
+  const keys = store(c.env.DB);
+  const { key, secret } = await createKey(keys, {
     name: body.name,
     providers: body.providers ?? null,
     models: body.models ?? null,
     limits: { ...NO_LIMITS, ...limitsOf(body) },
   });
-  return c.json({ ...keyToWire(key), key: secret });
+  if (!body.webhook_url) return c.json({ ...keyToWire(key), key: secret });
+  const webhook = await setKeyWebhook(keys, c.env, key.id, body.webhook_url);
+  return c.json({ ...keyToWire((await keys.get(key.id)) ?? key), key: secret, webhook_secret: webhook.secret });
 });
 
 admin.get("/keys", async (c) => {
@@ -90,9 +107,28 @@ admin.get("/keys", async (c) => {
 });
 
 admin.patch("/keys/:id", async (c) => {
-  const body = parseBody(keyLimitsBody, await jsonBody(c.req.raw));
-  const key = await updateKeyLimits(store(c.env.DB), cache(c.env), c.req.param("id"), limitsOf(body));
-  return c.json(keyToWire(key));
+  const id = c.req.param("id");
+  const body = parseBody(keyUpdateBody, await jsonBody(c.req.raw));
+  const keys = store(c.env.DB);
+  const existing = await keys.get(id);
+  if (!existing) throw GatewayError.notFound(`Virtual key not found: ${id}`);
+  if (existing.revokedAt) throw GatewayError.invalid(`Virtual key ${id} is revoked and can no longer be changed.`);
+  // Checked before anything changes, so that a bad URL changes nothing.
+  if (body.webhook_url) checkWebhookUrl(body.webhook_url, "webhook_url");
+  let key = await updateKeyLimits(keys, cache(c.env), id, limitsOf(body));
+  const extra: { webhook_secret?: string } = {};
+  if (body.webhook_url !== undefined) {
+    const webhook = await setKeyWebhook(keys, c.env, id, body.webhook_url);
+    if (webhook.secret) extra.webhook_secret = webhook.secret;
+    key = (await keys.get(id)) ?? key;
+  }
+  return c.json({ ...keyToWire(key), ...extra });
+});
+
+admin.get("/webhooks/deliveries", async (c) => {
+  const query = parseBody(deliveriesQuery, c.req.query());
+  const deliveries = await new WebhookStore(c.env.DB).recent(query.limit ?? 100);
+  return c.json({ data: deliveries.map(deliveryToWire) });
 });
 
 admin.delete("/keys/:id", async (c) => {
@@ -138,6 +174,27 @@ function keyToWire(key: VirtualKey) {
     monthly_budget_usd: key.limits.monthlyBudgetUsd,
     created_at: key.createdAt,
     revoked_at: key.revokedAt,
+    webhook_url: key.webhookUrl ?? null,
+  };
+}
+
+/** A delivery as the admin API lists it: never its secret. */
+function deliveryToWire(delivery: WebhookDelivery) {
+  return {
+    id: delivery.id,
+    type: "webhook_delivery" as const,
+    event_id: delivery.eventId,
+    event_type: delivery.eventType,
+    batch_id: delivery.batchId,
+    destination: delivery.destination,
+    url: delivery.url,
+    status: delivery.state,
+    tries: delivery.tries,
+    last_response_status: delivery.lastStatus,
+    last_error: delivery.lastError,
+    last_attempt_at: delivery.lastAttemptAt,
+    next_attempt_at: delivery.state === "pending" ? delivery.nextAttemptAt : null,
+    created_at: delivery.createdAt,
   };
 }
 

@@ -2,9 +2,10 @@
  * `/v1/messages/batches`: the Anthropic Message Batches API. Routes know the Anthropic wire
  * only; the batches service does the rest.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { batchResults, cancelBatch, createBatch, deleteBatch, endedBatch, getBatch } from "../core/batches";
 import { isGatewayId } from "../core/ids";
+import { resultsOrigin } from "../domain/message-batch";
 import { assertModelAllowed, assertProviderAllowed, type Caller } from "../core/keys";
 import type { BatchSource } from "../core/batches";
 import { GatewayError } from "../lib/errors";
@@ -24,8 +25,9 @@ batches.post("/", async (c) => {
   const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
   const batch = await createBatch(c.var.gateway, c.var.owner, provider, source, idempotencyKey, {
     maxBatchesInProgress: c.var.caller.key?.limits.maxBatchesInProgress ?? null,
+    origin: new URL(c.req.url).origin,
   });
-  return c.json(batchToWire(batch, origin(c.req.url)));
+  return c.json(batchToWire(batch, origin(c)));
 });
 
 batches.get("/", async (c) => {
@@ -35,18 +37,18 @@ batches.get("/", async (c) => {
     beforeId: query.before_id,
     afterId: query.after_id,
   });
-  const at = origin(c.req.url);
+  const at = origin(c);
   return c.json(listPage(page.items.map((batch) => batchToWire(batch, at)), page.hasMore));
 });
 
 batches.get("/:id", async (c) => {
   const batch = await getBatch(c.var.gateway, c.var.owner, batchIdParam(c.req.param("id")));
-  return c.json(batchToWire(batch, origin(c.req.url)));
+  return c.json(batchToWire(batch, origin(c)));
 });
 
 batches.post("/:id/cancel", async (c) => {
   const batch = await cancelBatch(c.var.gateway, c.var.owner, batchIdParam(c.req.param("id")));
-  return c.json(batchToWire(batch, origin(c.req.url)));
+  return c.json(batchToWire(batch, origin(c)));
 });
 
 batches.delete("/:id", async (c) => {
@@ -91,6 +93,7 @@ function batchIdParam(id: string): string {
   return id;
 }
 
-function origin(url: string): string {
-  return new URL(url).origin;
+/** Where `results_url` points: `PUBLIC_URL` when set, else the origin of this request. */
+function origin(c: Context<AppEnv>): string {
+  return resultsOrigin(c.env, new URL(c.req.url).origin);
 }

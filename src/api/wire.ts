@@ -1,8 +1,10 @@
 /**
  * Gateway records in Anthropic's wire shapes: FileMetadata, MessageBatch, list pages.
  */
-import type { BatchRecord } from "../store/batches";
 import type { FileRecord } from "../store/files";
+
+// MessageBatch is rendered in the domain layer, which background work shares.
+export { batchToWire } from "../domain/message-batch";
 
 /**
  * FileMetadata, with the current optional fields (`expires_at`, `scope`) present, and
@@ -24,28 +26,6 @@ export function fileToWire(file: FileRecord) {
     downloadable: file.downloadable,
     expires_at: null,
     scope: null,
-  };
-}
-
-/**
- * A MessageBatch; `results_url` points at this gateway once the batch has ended.
- *
- * @example
- * c.json(batchToWire(batch, "http://localhost:8787"))
- */
-export function batchToWire(batch: BatchRecord, origin: string) {
-  const ended = batch.state === "ended";
-  return {
-    id: batch.id,
-    type: "message_batch" as const,
-    processing_status: ended ? "ended" : batch.state === "canceling" ? "canceling" : "in_progress",
-    request_counts: batch.counts,
-    ended_at: batch.endedAt,
-    created_at: batch.createdAt,
-    expires_at: batch.expiresAt,
-    archived_at: batch.archivedAt,
-    cancel_initiated_at: batch.cancelInitiatedAt,
-    results_url: ended ? `${origin}/anthropic/v1/messages/batches/${batch.id}/results` : null,
   };
 }
 

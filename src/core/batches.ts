@@ -14,6 +14,7 @@ import type { Gateway } from "./gateway";
 import { newBatchId, newFileId } from "./ids";
 import { assertBatchAllowed } from "./limits";
 import { batchIdPairs, inGatewayTerms, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubResultLine, type IdPairs } from "./native-ids";
+import { batchEnded } from "./webhooks";
 
 /**
  * A create body's requests, each already validated against the Anthropic schema.
@@ -35,6 +36,8 @@ export interface BatchSource {
 export interface CreateOptions {
   /** The caller's limit of batches not ended at once (null: none). */
   maxBatchesInProgress?: number | null;
+  /** Where the client reached the gateway: background work (the webhook) names results there. */
+  origin?: string | null;
 }
 
 /**
@@ -45,7 +48,7 @@ export interface CreateOptions {
  * caller over `maxBatchesInProgress` gets 429 before anything is sent upstream.
  *
  * @example
- * const batch = await createBatch(gateway, "owner", "openai", source, null);
+ * const batch = await createBatch(gateway, "owner", "openai", source, null, { origin: "https://gw.example.com" });
  */
 export async function createBatch(
   gateway: Gateway,
@@ -89,6 +92,7 @@ export async function createBatch(
     archivedAt: null,
     idempotencyKey,
     idempotencyBodySha256: bodySha256,
+    origin: options.origin ?? null,
   };
   try {
     await gateway.batches.insert(batch);
@@ -224,6 +228,9 @@ async function refresh(gateway: Gateway, batch: BatchRecord, jobs: readonly JobR
     }),
   );
   const merged = mergeJobs(batch, refreshed, nowRfc3339());
+  // The event first: if recording it fails, the end is not recorded either and the next
+  // refresh tries again; two refreshes that both see the end make one event (see batchEnded).
+  if (batch.state !== "ended" && merged.state === "ended") await batchEnded(gateway, merged);
   if (JSON.stringify(merged) !== JSON.stringify(batch)) await gateway.batches.update(merged);
   return merged;
 }

@@ -5,11 +5,18 @@
 import type { ProviderAdapter, ProviderContext, ProviderName } from "../providers/types";
 import { BatchStore } from "../store/batches";
 import { FileStore } from "../store/files";
+import { KeyStore } from "../store/keys";
+import { WebhookStore } from "../store/webhooks";
+import type { JobQueue } from "./jobs";
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "../lib/retry";
 
 export interface Gateway {
   files: FileStore;
   batches: BatchStore;
+  keys: KeyStore;
+  webhooks: WebhookStore;
+  /** The background work queue (binding `JOBS`), or null where there is none. */
+  jobs: JobQueue | null;
   /** The upstream context handed to adapters. */
   upstream: ProviderContext;
   /** The adapter for a provider (already checked to be one of PROVIDER_NAMES). */
@@ -39,6 +46,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     files: new FileStore(options.db),
     batches: new BatchStore(options.db),
+    keys: new KeyStore(options.db),
+    webhooks: new WebhookStore(options.db),
+    jobs: ((options.env as { JOBS?: JobQueue }).JOBS as JobQueue | undefined) ?? null,
     upstream: { env: stringEnv, fetch: upstreamFetch, clientBetas: options.clientBetas },
     adapter: (name) => options.adapters[name],
   };

@@ -36,3 +36,21 @@ export function isGatewayId(id: string, kind: "file" | "msgbatch"): boolean {
   const match = GATEWAY_ID.exec(id);
   return match !== null && match[1] === kind;
 }
+
+/**
+ * A webhook event's `webhook-id` (the Standard Webhooks examples' `msg_` form).
+ *
+ * @example
+ * newWebhookEventId() // "msg_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD"
+ */
+export function newWebhookEventId(): string {
+  return `msg_${nextUlid()}`;
+}
+
+/**
+ * @example
+ * newDeliveryId() // "whdel_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD"
+ */
+export function newDeliveryId(): string {
+  return `whdel_${nextUlid()}`;
+}

@@ -23,6 +23,8 @@ export interface BatchRecord {
   idempotencyKey: string | null;
   /** SHA-256 (hex) of the body first sent with `idempotencyKey`; null when unknown. */
   idempotencyBodySha256?: string | null;
+  /** The origin the batch was created through (its `results_url` when no request names one); null for older batches. */
+  origin: string | null;
 }
 
 export interface JobRecord extends JobRef {
@@ -52,6 +54,7 @@ interface BatchRow {
   archived_at: string | null;
   idempotency_key: string | null;
   idempotency_body_sha256?: string | null;
+  origin: string | null;
 }
 
 interface JobRow {
@@ -91,6 +94,7 @@ function batchFromRow(row: BatchRow): BatchRecord {
     archivedAt: row.archived_at,
     idempotencyKey: row.idempotency_key,
     idempotencyBodySha256: row.idempotency_body_sha256 ?? null,
+    origin: row.origin ?? null,
   };
 }
 
@@ -127,8 +131,8 @@ export class BatchStore {
   async insert(batch: BatchRecord): Promise<void> {
     await this.db
       .prepare(
-        `INSERT INTO batches (id, owner, provider, state, request_count, processing, succeeded, errored, canceled, expired, created_at, expires_at, ended_at, cancel_initiated_at, archived_at, idempotency_key, idempotency_body_sha256, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO batches (id, owner, provider, state, request_count, processing, succeeded, errored, canceled, expired, created_at, expires_at, ended_at, cancel_initiated_at, archived_at, idempotency_key, idempotency_body_sha256, updated_at, origin)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
         batch.id,
@@ -149,6 +153,7 @@ export class BatchStore {
         batch.idempotencyKey,
         batch.idempotencyBodySha256 ?? null,
         new Date().toISOString(),
+        batch.origin,
       )
       .run();
   }

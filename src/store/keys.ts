@@ -24,6 +24,15 @@ export interface VirtualKey {
   limits: KeyLimits;
   createdAt: string;
   revokedAt: string | null;
+  /** Where this key's own batches' webhooks go, or null. */
+  webhookUrl?: string | null;
+}
+
+/** A key's webhook destination, with its signing secret still sealed. */
+export interface KeyWebhook {
+  url: string | null;
+  secretSealed: string | null;
+  revoked: boolean;
 }
 
 interface KeyRow {
@@ -36,6 +45,7 @@ interface KeyRow {
   monthly_budget_usd: number | null;
   created_at: string;
   revoked_at: string | null;
+  webhook_url?: string | null;
 }
 
 function fromRow(row: KeyRow): VirtualKey {
@@ -51,6 +61,7 @@ function fromRow(row: KeyRow): VirtualKey {
     },
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
+    webhookUrl: row.webhook_url ?? null,
   };
 }
 
@@ -111,6 +122,27 @@ export class KeyStore {
     }
     const row = await this.db.prepare(`SELECT * FROM virtual_keys WHERE id = ?`).bind(id).first<KeyRow & { key_hash: string }>();
     return row ? { key: fromRow(row), keyHash: row.key_hash } : null;
+  }
+
+  /** The key, or null when unknown. */
+  async get(id: string): Promise<VirtualKey | null> {
+    const row = await this.db.prepare(`SELECT * FROM virtual_keys WHERE id = ?`).bind(id).first<KeyRow>();
+    return row ? fromRow(row) : null;
+  }
+
+  /** Sets (or with nulls removes) the key's webhook; false for an unknown key. */
+  async setWebhook(id: string, url: string | null, secretSealed: string | null): Promise<boolean> {
+    const result = await this.db.prepare(`UPDATE virtual_keys SET webhook_url = ?, webhook_secret_sealed = ? WHERE id = ?`).bind(url, secretSealed, id).run();
+    return result.meta.changes > 0;
+  }
+
+  /** The key's webhook destination, or null for an unknown key. */
+  async webhook(id: string): Promise<KeyWebhook | null> {
+    const row = await this.db
+      .prepare(`SELECT webhook_url, webhook_secret_sealed, revoked_at FROM virtual_keys WHERE id = ?`)
+      .bind(id)
+      .first<{ webhook_url: string | null; webhook_secret_sealed: string | null; revoked_at: string | null }>();
+    return row ? { url: row.webhook_url, secretSealed: row.webhook_secret_sealed, revoked: row.revoked_at !== null } : null;
   }
 
   /** Revokes and returns the key's hash (to drop it from caches), or null for an unknown key. */

@@ -16,15 +16,19 @@ import {
   MessageBatch,
   MessageBatchDeleted,
   MessageBatchList,
+  MessageBatchEndedEvent,
   MessageBatchResult,
-  VirtualKey,
+  UpdatedVirtualKey,
   VirtualKeyList,
   VirtualKeyRevoked,
+  WebhookDeliveryList,
 } from "../../src/api/openapi/objects";
 import { ADAPTERS } from "../../src/providers/index";
 import { batchClient, BATCHES } from "./support/batches";
 import { fileForm } from "./support/files";
 import { ADMIN, call, useClosedGateway } from "./support/gateway";
+import { RECEIVER, useReceiver } from "./support/receiver";
+import { twoRequests } from "./support/requests";
 import { bodyText, json } from "./support/responses";
 import { useFakes } from "./support/upstream";
 
@@ -111,7 +115,7 @@ describe("/openapi.json", () => {
     });
     expect(schemas.NewVirtualKey).toMatchObject({ type: "object", additionalProperties: false, required: ["name"] });
     expect(Object.keys(schemas).sort()).toEqual(
-      expect.arrayContaining(["ErrorResponse", "FileList", "FileMetadata", "MessageBatch", "MessageBatchList", "MessageBatchResult", "VirtualKey", "VirtualKeyLimits"]),
+      expect.arrayContaining(["ErrorResponse", "FileList", "FileMetadata", "MessageBatch", "MessageBatchList", "MessageBatchResult", "VirtualKey", "VirtualKeyUpdate", "WebhookDelivery"]),
     );
   });
 });
@@ -179,15 +183,33 @@ describe("real responses match the document's schemas", () => {
     conforms(ErrorResponse, await missing.json(), "error");
   });
 
-  describe("the admin API", () => {
+  describe("the admin API and webhook events", () => {
     useClosedGateway();
+    const receiver = useReceiver();
 
-    it("keys: create, list, change limits, revoke", async () => {
-      const created = await json<{ id: string }>(await call("/admin/keys", { method: "POST", key: null, headers: ADMIN, body: { name: "docs", providers: ["openai"], max_batches_in_progress: 2 } }));
+    it("keys: create, list, change, revoke; a key's webhook event and its delivery", async () => {
+      const admin = { key: null, headers: ADMIN };
+      const created = await json<{ id: string; key: string }>(
+        await call("/admin/keys", { method: "POST", ...admin, body: { name: "docs", max_batches_in_progress: 2, webhook_url: `${RECEIVER}/docs` } }),
+      );
       conforms(CreatedVirtualKey, created, "created key");
-      conforms(VirtualKeyList, await json(await call("/admin/keys", { key: null, headers: ADMIN })), "key list");
-      conforms(VirtualKey, await json(await call(`/admin/keys/${created.id}`, { method: "PATCH", key: null, headers: ADMIN, body: { requests_per_minute: 60 } })), "changed key");
-      conforms(VirtualKeyRevoked, await json(await call(`/admin/keys/${created.id}`, { method: "DELETE", key: null, headers: ADMIN })), "revoked key");
+      conforms(VirtualKeyList, await json(await call("/admin/keys", admin)), "key list");
+      conforms(UpdatedVirtualKey, await json(await call(`/admin/keys/${created.id}`, { method: "PATCH", ...admin, body: { requests_per_minute: 60 } })), "changed key");
+      const rehooked = await json(await call(`/admin/keys/${created.id}`, { method: "PATCH", ...admin, body: { webhook_url: `${RECEIVER}/docs2` } }));
+      expect(rehooked).toHaveProperty("webhook_secret");
+      conforms(UpdatedVirtualKey, rehooked, "key with a new webhook");
+
+      const batch = await json<{ id: string }>(await call(BATCHES, { method: "POST", key: created.key, body: { requests: twoRequests() } }));
+      let seen: { processing_status: string };
+      do seen = await json(await call(`${BATCHES}/${batch.id}`, { key: created.key }));
+      while (seen.processing_status !== "ended");
+      const [delivery] = await receiver.waitFor(1);
+      expect(Object.keys(delivery!.headers)).toEqual(expect.arrayContaining(["webhook-id", "webhook-timestamp", "webhook-signature"]));
+      conforms(MessageBatchEndedEvent, JSON.parse(delivery!.body), "message_batch.ended event");
+      await expect.poll(async () => (await json<{ data: { status: string }[] }>(await call("/admin/webhooks/deliveries", admin))).data[0]?.status).toBe("delivered");
+      conforms(WebhookDeliveryList, await json(await call("/admin/webhooks/deliveries?limit=5", admin)), "deliveries");
+
+      conforms(VirtualKeyRevoked, await json(await call(`/admin/keys/${created.id}`, { method: "DELETE", ...admin })), "revoked key");
       const refused = await call("/admin/keys", { key: null });
       expect(refused.status).toBe(401);
       conforms(ErrorResponse, await refused.json(), "admin error");

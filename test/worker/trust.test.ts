@@ -43,6 +43,7 @@ describe("admin API", () => {
       requests_per_minute: null,
       max_batches_in_progress: null,
       monthly_budget_usd: null,
+      webhook_url: null,
       key: expect.stringMatching(/^bbk_[1-9A-HJ-NP-Za-km-z]{40}$/),
     });
     const listed = await (await call("/admin/keys", { key: null, headers: ADMIN })).json();
@@ -58,6 +59,7 @@ describe("admin API", () => {
           monthly_budget_usd: null,
           created_at: created.created_at,
           revoked_at: null,
+          webhook_url: null,
         },
       ],
     });

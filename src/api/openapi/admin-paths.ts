@@ -1,12 +1,12 @@
 /**
- * The admin API under `/admin`, as OpenAPI paths. Request schemas are the ones the admin
+ * The admin API under `/admin` (virtual keys, webhook deliveries), as OpenAPI paths. Request schemas are the ones the admin
  * routes validate with (src/api/admin.ts); responses are ./objects.ts.
  */
 import { z } from "zod";
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
 import { RPM_TIERS } from "../../core/limits";
-import { keyLimitsBody, newKeyBody } from "../admin";
-import { CreatedVirtualKey, VirtualKey, VirtualKeyList, VirtualKeyRevoked } from "./objects";
+import { deliveriesQuery, keyUpdateBody, newKeyBody } from "../admin";
+import { CreatedVirtualKey, UpdatedVirtualKey, VirtualKeyList, VirtualKeyRevoked, WebhookDeliveryList } from "./objects";
 import { errors, json } from "./responses";
 
 const keyIdPath = z.object({ id: z.string().meta({ description: "A virtual key ID", example: "vkey_01JEXAMPLE0000000000000000" }) });
@@ -16,6 +16,8 @@ const limitsDescription = {
   requests_per_minute: `One of ${RPM_TIERS.join(", ")} (each a rate limiting binding), or null for no limit`,
   max_batches_in_progress: "Batches not yet ended at once (over it: 429), or null for no limit",
   monthly_budget_usd: "Stored and shown, not enforced yet",
+  webhook_url:
+    "Where this key's batches' `message_batch.ended` events go: `https://` (`http://` only to 127.0.0.1, localhost or [::1]); the answer carries a new `webhook_secret`. null removes it.",
 };
 
 const NewVirtualKey = newKeyBody
@@ -23,16 +25,22 @@ const NewVirtualKey = newKeyBody
     requests_per_minute: newKeyBody.shape.requests_per_minute.meta({ description: limitsDescription.requests_per_minute }),
     max_batches_in_progress: newKeyBody.shape.max_batches_in_progress.meta({ description: limitsDescription.max_batches_in_progress }),
     monthly_budget_usd: newKeyBody.shape.monthly_budget_usd.meta({ description: limitsDescription.monthly_budget_usd }),
+    webhook_url: newKeyBody.shape.webhook_url.meta({ description: limitsDescription.webhook_url }),
   })
   .meta({ id: "NewVirtualKey" });
 
-const VirtualKeyLimits = keyLimitsBody
+const VirtualKeyUpdate = keyUpdateBody
   .extend({
-    requests_per_minute: keyLimitsBody.shape.requests_per_minute.meta({ description: limitsDescription.requests_per_minute }),
-    max_batches_in_progress: keyLimitsBody.shape.max_batches_in_progress.meta({ description: limitsDescription.max_batches_in_progress }),
-    monthly_budget_usd: keyLimitsBody.shape.monthly_budget_usd.meta({ description: limitsDescription.monthly_budget_usd }),
+    requests_per_minute: keyUpdateBody.shape.requests_per_minute.meta({ description: limitsDescription.requests_per_minute }),
+    max_batches_in_progress: keyUpdateBody.shape.max_batches_in_progress.meta({ description: limitsDescription.max_batches_in_progress }),
+    monthly_budget_usd: keyUpdateBody.shape.monthly_budget_usd.meta({ description: limitsDescription.monthly_budget_usd }),
+    webhook_url: keyUpdateBody.shape.webhook_url.meta({ description: limitsDescription.webhook_url }),
   })
-  .meta({ id: "VirtualKeyLimits", description: "Only the limits given change; null clears one" });
+  .meta({ id: "VirtualKeyUpdate", description: "Only the fields given change; null clears one" });
+
+const deliveriesListQuery = deliveriesQuery.extend({
+  limit: deliveriesQuery.shape.limit.meta({ description: "How many of the most recent deliveries, 1 to 1000 (default 100)" }),
+});
 
 function adminOperation(operation: Omit<ZodOpenApiOperationObject, "tags" | "security">): ZodOpenApiOperationObject {
   return { tags: ["Admin"], security: [{ adminToken: [] }], ...operation };
@@ -63,11 +71,12 @@ export const adminPaths: ZodOpenApiPathsObject = {
   },
   "/admin/keys/{id}": {
     patch: adminOperation({
-      operationId: "updateVirtualKeyLimits",
-      summary: "Change a virtual key's limits",
+      operationId: "updateVirtualKey",
+      summary: "Change a virtual key's limits or webhook",
+      description: "A revoked key cannot be changed (400).",
       requestParams: { path: keyIdPath },
-      requestBody: { required: true, content: { "application/json": { schema: VirtualKeyLimits } } },
-      responses: { 200: json(VirtualKey, "The key, with its new limits"), ...errors(400, ...adminErrors) },
+      requestBody: { required: true, content: { "application/json": { schema: VirtualKeyUpdate } } },
+      responses: { 200: json(UpdatedVirtualKey, "The key as it now is (with `webhook_secret` when `webhook_url` was set)"), ...errors(400, ...adminErrors) },
     }),
     delete: adminOperation({
       operationId: "revokeVirtualKey",
@@ -75,6 +84,15 @@ export const adminPaths: ZodOpenApiPathsObject = {
       description: "It stops working within a minute (the lifetime of the key cache).",
       requestParams: { path: keyIdPath },
       responses: { 200: json(VirtualKeyRevoked, "The key is revoked"), ...errors(...adminErrors) },
+    }),
+  },
+  "/admin/webhooks/deliveries": {
+    get: adminOperation({
+      operationId: "listWebhookDeliveries",
+      summary: "List webhook deliveries",
+      description: "The most recent first; never a secret.",
+      requestParams: { query: deliveriesListQuery },
+      responses: { 200: json(WebhookDeliveryList, "The most recent deliveries"), ...errors(400, ...adminErrors) },
     }),
   },
 };

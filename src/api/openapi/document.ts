@@ -8,6 +8,7 @@ import { adminPaths } from "./admin-paths";
 import { anthropicPaths } from "./anthropic-paths";
 import { Health } from "./objects";
 import { json } from "./responses";
+import { webhookEvents } from "./webhooks";
 
 const healthPaths: ZodOpenApiPathsObject = {
   "/health": {
@@ -41,10 +42,12 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     tags: [
       { name: "Files", description: "Anthropic's Files API" },
       { name: "Message Batches", description: "Anthropic's Message Batches API" },
-      { name: "Admin", description: "Virtual keys (exists only when ADMIN_TOKEN is set)" },
+      { name: "Admin", description: "Virtual keys and webhook deliveries (exists only when ADMIN_TOKEN is set)" },
+      { name: "Webhooks", description: "Events the gateway sends (Standard Webhooks signatures)" },
       { name: "Gateway" },
     ],
     paths: { ...anthropicPaths, ...adminPaths, ...healthPaths },
+    webhooks: webhookEvents,
     components: {
       securitySchemes: {
         apiKey: { type: "apiKey", in: "header", name: "x-api-key", description: "Any key when ADMIN_TOKEN is not set; else a virtual key" },

@@ -197,13 +197,50 @@ export const VirtualKey = z
     monthly_budget_usd: z.number().nullable().meta({ description: "Stored and shown, not enforced yet; null: none" }),
     created_at: timestamp,
     revoked_at: timestamp.nullable(),
+    webhook_url: z.string().nullable().meta({ description: "Where this key's batches' `message_batch.ended` events go; null: nowhere" }),
   })
   .meta({ id: "VirtualKey" });
 
+const webhookSecret = z.string().meta({ description: "The new webhook's signing secret: present only when `webhook_url` was set, shown only here", example: "whsec_…" });
+
 export const CreatedVirtualKey = VirtualKey.extend({
   key: z.string().meta({ description: "The key's secret: shown here once, only its hash is kept", example: "bbk_…" }),
+  webhook_secret: webhookSecret.optional(),
 }).meta({ id: "CreatedVirtualKey" });
+
+export const UpdatedVirtualKey = VirtualKey.extend({ webhook_secret: webhookSecret.optional() }).meta({ id: "UpdatedVirtualKey" });
 
 export const VirtualKeyList = z.strictObject({ data: z.array(VirtualKey) }).meta({ id: "VirtualKeyList" });
 
 export const VirtualKeyRevoked = z.strictObject({ id: z.string(), type: z.literal("virtual_key_revoked") }).meta({ id: "VirtualKeyRevoked" });
+
+/** One delivery of a webhook event to one destination; never a secret. */
+export const WebhookDelivery = z
+  .strictObject({
+    id: z.string(),
+    type: z.literal("webhook_delivery"),
+    event_id: z.string().meta({ description: "The event's ID, sent as `webhook-id`" }),
+    event_type: z.string().meta({ example: "message_batch.ended" }),
+    batch_id: batchId,
+    destination: z.string().meta({ description: "`gateway` (WEBHOOK_URL) or the ID of the virtual key whose webhook it is" }),
+    url: z.string(),
+    status: z.enum(["pending", "delivered", "failed"]),
+    tries: z.number().int().min(0),
+    last_response_status: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    last_attempt_at: timestamp.nullable(),
+    next_attempt_at: timestamp.nullable().meta({ description: "When it is tried next, while pending" }),
+    created_at: timestamp,
+  })
+  .meta({ id: "WebhookDelivery" });
+
+export const WebhookDeliveryList = z.strictObject({ data: z.array(WebhookDelivery) }).meta({ id: "WebhookDeliveryList" });
+
+/** The body of the `message_batch.ended` event the gateway POSTs (Standard Webhooks). */
+export const MessageBatchEndedEvent = z
+  .strictObject({
+    type: z.literal("message_batch.ended"),
+    timestamp,
+    data: MessageBatch,
+  })
+  .meta({ id: "MessageBatchEndedEvent", description: "`data` is the MessageBatch exactly as retrieve answers it" });
