@@ -1,12 +1,11 @@
 /**
  * `GET /openapi.json` (the OpenAPI 3.1 document) and `GET /docs` (an API reference: Swagger
- * UI). Swagger UI's files are served by the Worker itself, not a CDN, so `/docs` works with
- * no network (under `npm run dev` offline too). Neither needs a key: they describe the API,
- * and hold nothing of anyone's.
+ * UI). Swagger UI's files are the Worker's own static assets, not a CDN's, so `/docs` works
+ * with no network (under `npm run dev` offline too). Neither needs a key: they describe the
+ * API, and hold nothing of anyone's.
  */
 import { Hono } from "hono";
-import swaggerUiBundle from "swagger-ui-dist/swagger-ui-bundle.js";
-import swaggerUiCss from "swagger-ui-dist/swagger-ui.css";
+import { GatewayError } from "../../lib/errors";
 import type { AppEnv } from "../env";
 import { openApiDocument } from "./document";
 
@@ -41,10 +40,16 @@ openApi.get("/docs", (c) => {
   return c.html(DOCS_PAGE);
 });
 
-openApi.get("/docs/init.js", (c) => asset(INIT_SCRIPT, "text/javascript; charset=utf-8"));
-openApi.get("/docs/swagger-ui-bundle.js", () => asset(swaggerUiBundle, "text/javascript; charset=utf-8"));
-openApi.get("/docs/swagger-ui.css", () => asset(swaggerUiCss, "text/css; charset=utf-8"));
+openApi.get("/docs/init.js", () => new Response(INIT_SCRIPT, { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" } }));
 
-function asset(body: string, contentType: string): Response {
-  return new Response(body, { headers: { "content-type": contentType, "cache-control": "public, max-age=3600" } });
+// Swagger UI's own files, from the Worker's static assets (wrangler.toml [assets]: the
+// swagger-ui-dist package). Only these two: nothing else of that folder is served.
+for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
+  openApi.get(`/docs/${file}`, async (c) => {
+    const assets = c.env.ASSETS as Fetcher | undefined;
+    if (!assets) throw new GatewayError(500, "api_error", "The Worker has no ASSETS binding (wrangler.toml [assets]), so /docs cannot serve Swagger UI.");
+    const answer = await assets.fetch(new Request(new URL(`/${file}`, c.req.url)));
+    // A fresh Response: the assets binding answers with immutable headers, and request-id is added to every answer.
+    return new Response(answer.body, answer);
+  });
 }
