@@ -17,6 +17,7 @@ import { GatewayError, RateLimitedError } from "../lib/errors";
 import { PROVIDER_NAMES } from "../providers/types";
 import { KeyStore, NO_LIMITS, type KeyLimits, type VirtualKey } from "../store/keys";
 import { WebhookStore, type WebhookDelivery } from "../store/webhooks";
+import { adminUsage } from "./admin-usage";
 import type { AppEnv } from "./env";
 
 export const admin = new Hono<AppEnv>();
@@ -205,3 +206,6 @@ function store(db: D1Database): KeyStore {
 function cache(env: AppEnv["Bindings"]): KeyCache | null {
   return (env.AUTH_CACHE as KeyCache | undefined) ?? null;
 }
+
+// Usage and cost (src/api/admin-usage.ts), behind the same token.
+admin.route("/usage", adminUsage);

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { createGateway } from "../core/gateway";
 import type { ProviderAdapter, ProviderName } from "../providers/types";
 import { admin } from "./admin";
+import { batchUsageRoutes } from "./batch-usage";
 import { batches } from "./batches";
 import type { AppEnv } from "./env";
 import { files } from "./files";
@@ -52,6 +53,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     await next();
   });
   api.route("/v1/files", files);
+  api.route("/v1/messages/batches", batchUsageRoutes);
   api.route("/v1/messages/batches", batches);
   app.route("/anthropic", api);
   return app;

@@ -3,7 +3,7 @@
  * only; the batches service does the rest.
  */
 import { Hono, type Context } from "hono";
-import { batchResults, cancelBatch, createBatch, deleteBatch, endedBatch, getBatch } from "../core/batches";
+import { batchResults, cancelBatch, createBatch, deleteBatch, endedBatch, getBatch, vaultedResults } from "../core/batches";
 import { isGatewayId } from "../core/ids";
 import { resultsOrigin } from "../domain/message-batch";
 import { assertModelAllowed, assertProviderAllowed, type Caller } from "../core/keys";
@@ -59,6 +59,9 @@ batches.delete("/:id", async (c) => {
 
 batches.get("/:id/results", async (c) => {
   const batch = await endedBatch(c.var.gateway, c.var.owner, batchIdParam(c.req.param("id")));
+  const vaulted = await vaultedResults(c.var.gateway, batch);
+  if (vaulted) return new Response(vaulted.body, { headers: { "content-type": "application/x-jsonl", "content-length": String(vaulted.size) } });
+  // A batch that ended before the vault existed: translated live, as it always was.
   const lines = batchResults(c.var.gateway, batch);
   // The first line is read before answering, so that an upstream failure is still an
   // error response rather than a stream cut short.

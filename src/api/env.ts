@@ -1,10 +1,15 @@
 /** The Worker's bindings and the per-request values the middleware sets. */
 import type { Gateway } from "../core/gateway";
+import type { JobMessage } from "../core/queue-messages";
 import type { Caller } from "../core/keys";
 import type { ProviderName } from "../providers/types";
 
 export interface Bindings {
   DB: D1Database;
+  /** The results vault. */
+  RESULTS: R2Bucket;
+  /** Background work (producer; this Worker is also the consumer). */
+  JOBS: Queue<JobMessage>;
   [name: string]: unknown;
 }
 

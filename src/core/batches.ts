@@ -13,8 +13,16 @@ import { resolvedFile } from "./files";
 import type { Gateway } from "./gateway";
 import { newBatchId, newFileId } from "./ids";
 import { assertBatchAllowed } from "./limits";
+import { lifecycleSettings } from "./lifecycle-settings";
 import { batchIdPairs, inGatewayTerms, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubResultLine, type IdPairs } from "./native-ids";
-import { batchEnded } from "./webhooks";
+import { queueVault, schedulePoll } from "./progress";
+import { vaultBatch } from "./vault";
+
+/**
+ * A retrieve that finds every job ended vaults the results itself (and answers `ended`) up
+ * to this many requests; larger batches are vaulted by the background worker.
+ */
+export const VAULT_INLINE_MAX_REQUESTS = 10_000;
 
 /**
  * A create body's requests, each already validated against the Anthropic schema.
@@ -93,6 +101,9 @@ export async function createBatch(
     idempotencyKey,
     idempotencyBodySha256: bodySha256,
     origin: options.origin ?? null,
+    polledAt: null,
+    resultsBytes: null,
+    resultsPurgedAt: null,
   };
   try {
     await gateway.batches.insert(batch);
@@ -121,7 +132,7 @@ export async function createBatch(
     files: files.map,
     sink: { record: (artifact) => gateway.batches.insertArtifact(batch.id, artifactSeq++, artifact) },
   });
-  const customIds = new CustomIdLog(gateway.batches, batch.id);
+  const customIds = new CustomIdLog(gateway.vault, batch.id);
   try {
     let index = 0;
     for await (const request of source.requests()) {
@@ -130,13 +141,14 @@ export async function createBatch(
         if (added.length > 0) await gateway.batches.insertFileRefs(batch.id, added);
       }
       const slot = await withRequestPathAsync(index, () => writer.add(request));
-      await customIds.add(slot, request.custom_id);
+      await customIds.add(slot, request.custom_id, request.params.model);
       index++;
     }
     const jobs = await writer.finish();
     await customIds.flush();
     for (const [seq, job] of jobs.entries()) await gateway.batches.insertJob(batch.id, seq, job);
     const streamedSha256 = idempotencyKey && !source.replayable && source.digest ? await source.digest() : null;
+    await gateway.usage.insertRequests(batch.id, provider, customIds.requestsByModel);
     const created: BatchRecord = {
       ...batch,
       state: "in_progress",
@@ -145,6 +157,7 @@ export async function createBatch(
       idempotencyBodySha256: bodySha256 ?? streamedSha256,
     };
     await gateway.batches.update(created);
+    await schedulePoll(gateway, created.id, 0);
     return created;
   } catch (error) {
     await writer.abort(error).catch(() => {});
@@ -176,7 +189,10 @@ async function replayed(existing: BatchRecord, source: BatchSource): Promise<Bat
  */
 export async function rollBack(gateway: Gateway, batch: BatchRecord): Promise<boolean> {
   const removed = await deleteArtifacts(gateway, batch.provider, await gateway.batches.artifacts(batch.id));
-  if (removed) await gateway.batches.delete(batch.id);
+  if (removed) {
+    await gateway.vault.deleteBatch(batch.id);
+    await gateway.batches.delete(batch.id);
+  }
   else await gateway.batches.update({ ...batch, state: "failed" });
   return removed;
 }
@@ -195,8 +211,9 @@ async function deleteArtifacts(gateway: Gateway, provider: ProviderName, artifac
 }
 
 /**
- * The caller's batch, refreshed from upstream while it has not ended. 404 for a batch that
- * is unknown or another owner's.
+ * The caller's batch. While it runs, refreshed from upstream when the last poll is at least
+ * `BATCH_POLL_MIN_SECONDS` old; once every job has ended, vaulted (small batches right here,
+ * larger ones by the background worker). 404 for a batch that is unknown or another owner's.
  *
  * @example
  * const batch = await getBatch(gateway, "owner", "msgbatch_01…");
@@ -204,10 +221,45 @@ async function deleteArtifacts(gateway: Gateway, provider: ProviderName, artifac
 export async function getBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
   const found = await gateway.batches.getWithJobs(owner, id);
   if (!found) throw GatewayError.notFound(`Message batch not found: ${id}`);
-  return found.batch.state === "ended" ? found.batch : refresh(gateway, found.batch, found.jobs);
+  const { batch, jobs } = found;
+  if (batch.state === "ended") return batch;
+  // Being vaulted: a small batch is vaulted here unless a worker holds it; a large one is the
+  // background worker's (queued when its jobs were seen ended, or by the safety net).
+  if (batch.state === "vaulting") return batch.requestCount > VAULT_INLINE_MAX_REQUESTS ? batch : vaultOrQueue(gateway, batch);
+  const minMs = lifecycleSettings(gateway.upstream.env).pollMinSeconds * 1000;
+  if (batch.polledAt && Date.now() - Date.parse(batch.polledAt) < minMs) return batch;
+  return advanceBatch(gateway, batch, jobs);
+}
+
+/**
+ * Polls a running batch's jobs upstream; when every job has ended the batch turns
+ * `vaulting` and its results are vaulted (inline when small). Returns the batch as it stands.
+ *
+ * @example
+ * const batch = await advanceBatch(gateway, batch, jobs);
+ */
+export async function advanceBatch(gateway: Gateway, batch: BatchRecord, jobs: readonly JobRecord[]): Promise<BatchRecord> {
+  const refreshed = await refresh(gateway, batch, jobs);
+  return refreshed.state === "vaulting" ? vaultOrQueue(gateway, refreshed) : refreshed;
+}
+
+async function vaultOrQueue(gateway: Gateway, batch: BatchRecord): Promise<BatchRecord> {
+  if (batch.requestCount > VAULT_INLINE_MAX_REQUESTS) {
+    await queueVault(gateway, batch.id);
+    return batch;
+  }
+  try {
+    return await vaultBatch(gateway, batch);
+  } catch (error) {
+    // Nothing was published: the batch stays `vaulting` (it reads as running) and the
+    // background worker retries. The caller learns which provider failed, and why.
+    await queueVault(gateway, batch.id, 5);
+    throw inGatewayTermsError(error, nativeIdsOf(batch, await gateway.batches.jobs(batch.id)));
+  }
 }
 
 async function refresh(gateway: Gateway, batch: BatchRecord, jobs: readonly JobRecord[]): Promise<BatchRecord> {
+  const polledAt = nowRfc3339();
   const adapter = gateway.adapter(batch.provider);
   const refreshed = await Promise.all(
     jobs.map(async (job): Promise<JobRecord> => {
@@ -227,11 +279,11 @@ async function refresh(gateway: Gateway, batch: BatchRecord, jobs: readonly JobR
       return next;
     }),
   );
-  const merged = mergeJobs(batch, refreshed, nowRfc3339());
-  // The event first: if recording it fails, the end is not recorded either and the next
-  // refresh tries again; two refreshes that both see the end make one event (see batchEnded).
-  if (batch.state !== "ended" && merged.state === "ended") await batchEnded(gateway, merged);
-  if (JSON.stringify(merged) !== JSON.stringify(batch)) await gateway.batches.update(merged);
+  const result = mergeJobs(batch, refreshed, nowRfc3339());
+  // Every job has ended: the batch is `ended` only once its results are in the vault.
+  const merged: BatchRecord = { ...result, state: result.state === "ended" ? "vaulting" : result.state, polledAt };
+  if (JSON.stringify(merged) !== JSON.stringify({ ...batch, polledAt })) await gateway.batches.update(merged);
+  await gateway.batches.markPolled(batch.id, polledAt);
   return merged;
 }
 
@@ -264,6 +316,7 @@ async function registerOutputFile(gateway: Gateway, batch: BatchRecord, file: Up
 export async function cancelBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
   const batch = await getBatch(gateway, owner, id);
   if (batch.state === "ended") return batch;
+  if (batch.state === "vaulting") return batch;
   const canceling: BatchRecord = { ...batch, state: "canceling", cancelInitiatedAt: batch.cancelInitiatedAt ?? nowRfc3339() };
   await gateway.batches.update(canceling);
   const adapter = gateway.adapter(batch.provider);
@@ -271,6 +324,8 @@ export async function cancelBatch(gateway: Gateway, owner: string, id: string): 
   await inGatewayTerms(nativeIdsOf(batch, jobs), () =>
     Promise.all(jobs.filter((job) => job.state !== "ended").map((job) => adapter.batches.cancel(gateway.upstream, job))),
   );
+  // A cancelled job ends soon: poll it at the shortest interval again.
+  await schedulePoll(gateway, batch.id, 0);
   return canceling;
 }
 
@@ -303,6 +358,7 @@ export async function deleteBatch(gateway: Gateway, owner: string, id: string): 
     }
     for (const artifact of artifacts) await adapter.batches.deleteArtifact(gateway.upstream, artifact);
   });
+  await gateway.vault.deleteBatch(batch.id);
   await gateway.batches.delete(batch.id);
 }
 
@@ -320,6 +376,9 @@ export async function* batchResults(gateway: Gateway, batch: BatchRecord): Async
   const adapter = gateway.adapter(batch.provider);
   const jobs = await gateway.batches.jobs(batch.id);
   const scrub = nativeIdScrubber(await batchIdPairs(gateway, batch.id), batch.provider);
+  // Exactly once: the IDs already written. Bounded by the 100,000 requests a batch may hold
+  // (custom_ids are at most 64 ASCII characters: about 10 MB at the cap), as the create's
+  // duplicate check is; results are translated once, into the vault, so this is held once.
   const seen = new Set<string>();
   for (const job of jobs) {
     try {
@@ -338,14 +397,32 @@ export async function* batchResults(gateway: Gateway, batch: BatchRecord): Async
     if (filledSlots.has(job.slot)) continue;
     filledSlots.add(job.slot);
     const result = scrubResultLine({ result: job.unrun ?? fallback }, scrub).result;
-    for await (const ids of gateway.batches.customIds(batch.id, job.slot)) {
-      for (const customId of ids) {
+    for await (const entries of gateway.vault.ids(batch.id, job.slot)) {
+      for (const { customId } of entries) {
         if (seen.has(customId)) continue;
         seen.add(customId);
         yield { custom_id: customId, result };
       }
     }
   }
+}
+
+/**
+ * The vaulted results of an ended batch, streamed from R2; null for a batch
+ * that ended before the vault existed (its results are translated live). Results removed
+ * by retention are a 404.
+ *
+ * @example
+ * const results = await vaultedResults(gateway, batch); // { body, size } or null
+ */
+export async function vaultedResults(gateway: Gateway, batch: BatchRecord): Promise<{ body: ReadableStream<Uint8Array>; size: number } | null> {
+  if (batch.resultsBytes === null) return null;
+  const object = batch.resultsPurgedAt ? null : await gateway.vault.results(batch.id);
+  if (!object) {
+    const days = lifecycleSettings(gateway.upstream.env).retentionDays;
+    throw GatewayError.notFound(`The results of message batch ${batch.id} are no longer available: they are kept ${days} days after the batch was created.`);
+  }
+  return { body: object.body, size: object.size };
 }
 
 /**

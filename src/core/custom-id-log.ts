@@ -1,46 +1,52 @@
 /**
- * The custom_ids each slot of a batch holds, written to D1 in chunks while the batch is
- * created, so that memory holds one chunk per slot, not the batch.
+ * The custom_ids each slot of a batch holds, written to the R2 vault in chunks while the
+ * batch is created, so that memory holds one chunk per slot, not the batch, and D1 holds
+ * nothing proportional to it. It also counts the requests of each model (the name the
+ * client sent), for the batch's usage.
  */
-import type { BatchStore } from "../store/batches";
+import type { IdEntry, ResultsVault } from "../store/vault";
 
 const CHUNK = 2_000;
 
 /**
  * @example
- * const log = new CustomIdLog(gateway.batches, batchId);
- * await log.add("gpt-4o#0", "request-1");
+ * const log = new CustomIdLog(gateway.vault, batchId);
+ * await log.add("gpt-4o#0", "request-1", "gpt-4o");
  * await log.flush();
+ * log.requestsByModel; // Map { "gpt-4o" => 1 }
  */
 export class CustomIdLog {
-  private readonly pending = new Map<string, string[]>();
+  private readonly pending = new Map<string, IdEntry[]>();
   private readonly nextSeq = new Map<string, number>();
+  /** Requests per model, in the order models were first seen. */
+  readonly requestsByModel = new Map<string, number>();
 
   constructor(
-    private readonly store: BatchStore,
+    private readonly vault: ResultsVault,
     private readonly batchId: string,
   ) {}
 
-  async add(slot: string, customId: string): Promise<void> {
-    let ids = this.pending.get(slot);
-    if (!ids) {
-      ids = [];
-      this.pending.set(slot, ids);
+  async add(slot: string, customId: string, model: string): Promise<void> {
+    this.requestsByModel.set(model, (this.requestsByModel.get(model) ?? 0) + 1);
+    let entries = this.pending.get(slot);
+    if (!entries) {
+      entries = [];
+      this.pending.set(slot, entries);
     }
-    ids.push(customId);
-    if (ids.length >= CHUNK) await this.write(slot, ids);
+    entries.push({ customId, model });
+    if (entries.length >= CHUNK) await this.write(slot, entries);
   }
 
   async flush(): Promise<void> {
-    for (const [slot, ids] of this.pending) {
-      if (ids.length > 0) await this.write(slot, ids);
+    for (const [slot, entries] of this.pending) {
+      if (entries.length > 0) await this.write(slot, entries);
     }
   }
 
-  private async write(slot: string, ids: string[]): Promise<void> {
+  private async write(slot: string, entries: IdEntry[]): Promise<void> {
     const seq = this.nextSeq.get(slot) ?? 0;
     this.nextSeq.set(slot, seq + 1);
-    const chunk = ids.splice(0, ids.length);
-    await this.store.insertCustomIds(this.batchId, slot, seq, chunk);
+    const chunk = entries.splice(0, entries.length);
+    await this.vault.putIds(this.batchId, slot, seq, chunk);
   }
 }

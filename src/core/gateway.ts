@@ -6,21 +6,31 @@ import type { ProviderAdapter, ProviderContext, ProviderName } from "../provider
 import { BatchStore } from "../store/batches";
 import { FileStore } from "../store/files";
 import { KeyStore } from "../store/keys";
+import { UsageStore } from "../store/usage";
+import { ResultsVault } from "../store/vault";
 import { WebhookStore } from "../store/webhooks";
-import type { JobQueue } from "./jobs";
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "../lib/retry";
+import type { JobMessage } from "./queue-messages";
 
 export interface Gateway {
   files: FileStore;
   batches: BatchStore;
   keys: KeyStore;
   webhooks: WebhookStore;
-  /** The background work queue (binding `JOBS`), or null where there is none. */
-  jobs: JobQueue | null;
+  usage: UsageStore;
+  /** The results vault (R2 binding `RESULTS`). */
+  vault: ResultsVault;
+  /** Background work (Queues binding `JOBS`). */
+  jobs: JobQueue;
   /** The upstream context handed to adapters. */
   upstream: ProviderContext;
   /** The adapter for a provider (already checked to be one of PROVIDER_NAMES). */
   adapter(name: ProviderName): ProviderAdapter;
+}
+
+/** Sends background work (src/core/queue-messages.ts) to the `JOBS` queue. */
+export interface JobQueue {
+  send(message: JobMessage, options?: { delaySeconds?: number }): Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -29,6 +39,9 @@ export interface GatewayOptions {
   clientBetas: readonly string[];
   adapters: Readonly<Record<ProviderName, ProviderAdapter>>;
   fetch?: typeof fetch;
+  /** The vault bucket and the jobs queue; by default the `RESULTS` and `JOBS` bindings of `env`. */
+  results?: R2Bucket;
+  queue?: Queue<JobMessage>;
 }
 
 /**
@@ -43,15 +56,36 @@ export function createGateway(options: GatewayOptions): Gateway {
   // Late-bound so that a test's stub of globalThis.fetch applies.
   const baseFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const upstreamFetch = withRetries(baseFetch, retryPolicy(stringEnv));
+  const bindings = options.env as { RESULTS?: R2Bucket; JOBS?: Queue<JobMessage> };
+  const bucket = options.results ?? bindings.RESULTS;
+  const queue = options.queue ?? bindings.JOBS;
   return {
     files: new FileStore(options.db),
     batches: new BatchStore(options.db),
     keys: new KeyStore(options.db),
     webhooks: new WebhookStore(options.db),
-    jobs: ((options.env as { JOBS?: JobQueue }).JOBS as JobQueue | undefined) ?? null,
+    usage: new UsageStore(options.db),
+    vault: new ResultsVault(bucket ?? missingBinding<R2Bucket>("RESULTS", "an R2 bucket")),
+    jobs: {
+      async send(message, sendOptions) {
+        if (!queue) throw new Error("The JOBS binding (a queue producer) is missing: see wrangler.toml.");
+        // Queues cap a delay at 12 hours: see docs/sources/cloudflare.md § Queues: delayed messages, at most 12 hours.
+        const delaySeconds = Math.max(0, Math.min(43_200, Math.round(sendOptions?.delaySeconds ?? 0)));
+        await queue.send(message, { delaySeconds, contentType: "json" });
+      },
+    },
     upstream: { env: stringEnv, fetch: upstreamFetch, clientBetas: options.clientBetas },
     adapter: (name) => options.adapters[name],
   };
+}
+
+/** A binding wrangler.toml declares but the environment lacks: every use fails, saying which. */
+function missingBinding<T extends object>(name: string, what: string): T {
+  return new Proxy({} as T, {
+    get() {
+      throw new Error(`The ${name} binding (${what}) is missing: see wrangler.toml.`);
+    },
+  });
 }
 
 /** `UPSTREAM_RETRIES` and `UPSTREAM_RETRY_BASE_MS` tune the retry policy (tests shorten it). */

@@ -16,9 +16,10 @@ export function batchToWire(batch: BatchRecord, origin: string) {
   return {
     id: batch.id,
     type: "message_batch" as const,
-    processing_status: ended ? "ended" : batch.state === "canceling" ? "canceling" : "in_progress",
+    // `vaulting` (results being written) still reads as running: `ended` means readable.
+    processing_status: ended ? "ended" : batch.cancelInitiatedAt ? "canceling" : "in_progress",
     request_counts: batch.counts,
-    ended_at: batch.endedAt,
+    ended_at: ended ? batch.endedAt : null,
     created_at: batch.createdAt,
     expires_at: batch.expiresAt,
     archived_at: batch.archivedAt,

@@ -1,12 +1,16 @@
 /**
  * The batch tables: `batches` (one row per gateway batch), `batch_jobs` (its upstream jobs),
- * `batch_artifacts` (everything created upstream for it) and `batch_custom_ids` (the
- * requests each job owes a result for). The only place with batches SQL.
+ * `batch_artifacts` (everything created upstream for it); the usage rows of a batch go with
+ * it (src/store/usage.ts). The only place with batches SQL.
  */
 import type { Artifact, BatchResult, JobRef, ProviderName, RequestCounts } from "../providers/types";
 import { pageSql, toPage, type PageOf, type PageQuery } from "./pages";
 
-export type BatchState = "creating" | "in_progress" | "canceling" | "ended" | "failed";
+/**
+ * `vaulting`: every job has ended and the results are being written to the vault; the wire
+ * shows it as `in_progress` (or `canceling`) until they are, then `ended`.
+ */
+export type BatchState = "creating" | "in_progress" | "canceling" | "vaulting" | "ended" | "failed";
 
 export interface BatchRecord {
   id: string;
@@ -25,6 +29,19 @@ export interface BatchRecord {
   idempotencyBodySha256?: string | null;
   /** The origin the batch was created through (its `results_url` when no request names one); null for older batches. */
   origin: string | null;
+  /** When the gateway last polled the batch upstream (null: never). */
+  polledAt: string | null;
+  /** Size of the vaulted results (null: not vaulted, e.g. ended before the vault existed). */
+  resultsBytes: number | null;
+  /** When retention removed the vaulted results (null: still there, or never vaulted). */
+  resultsPurgedAt: string | null;
+}
+
+/** The background work's view of a batch: its poll schedule and vault lease. */
+export interface BatchSchedule {
+  pollInterval: number;
+  nextPollAt: string | null;
+  vaultLeaseUntil: string | null;
 }
 
 export interface JobRecord extends JobRef {
@@ -55,6 +72,12 @@ interface BatchRow {
   idempotency_key: string | null;
   idempotency_body_sha256?: string | null;
   origin: string | null;
+  polled_at: string | null;
+  poll_interval: number;
+  next_poll_at: string | null;
+  vault_lease_until: string | null;
+  results_bytes: number | null;
+  results_purged_at: string | null;
 }
 
 interface JobRow {
@@ -95,7 +118,14 @@ function batchFromRow(row: BatchRow): BatchRecord {
     idempotencyKey: row.idempotency_key,
     idempotencyBodySha256: row.idempotency_body_sha256 ?? null,
     origin: row.origin ?? null,
+    polledAt: row.polled_at ?? null,
+    resultsBytes: row.results_bytes ?? null,
+    resultsPurgedAt: row.results_purged_at ?? null,
   };
+}
+
+function scheduleFromRow(row: BatchRow): BatchSchedule {
+  return { pollInterval: row.poll_interval, nextPollAt: row.next_poll_at, vaultLeaseUntil: row.vault_lease_until };
 }
 
 function jobFromRow(row: JobRow): JobRecord {
@@ -115,7 +145,9 @@ function jobFromRow(row: JobRow): JobRecord {
 }
 
 /** Statuses a client may see: `creating` and `failed` batches are not there yet, or anymore. */
-const VISIBLE = "state IN ('in_progress', 'canceling', 'ended')";
+const VISIBLE = "state IN ('in_progress', 'canceling', 'vaulting', 'ended')";
+/** Batches the gateway still polls upstream. */
+const RUNNING = "state IN ('in_progress', 'canceling')";
 
 /**
  * Batches SQL over one D1 database.
@@ -161,18 +193,21 @@ export class BatchStore {
   /**
    * Saves the batch. A refresh and a cancel may race: a cancel is never undone (its time is
    * kept, and `canceling` does not go back to `in_progress`). A `failed` batch lets go of its
-   * Idempotency-Key, so that a retry can create the batch anew.
+   * Idempotency-Key, so that a retry can create the batch anew. A batch that has reached
+   * `vaulting` never goes back to running, and an `ended` one is never changed here (only
+   * `publishEnded` ends a batch).
    */
   async update(batch: BatchRecord): Promise<void> {
     await this.db
       .prepare(
         `UPDATE batches SET
-           state = CASE WHEN state = 'canceling' AND ?1 = 'in_progress' THEN 'canceling' ELSE ?1 END,
+           state = CASE WHEN state = 'canceling' AND ?1 = 'in_progress' THEN 'canceling'
+                        WHEN state = 'vaulting' AND ?1 IN ('in_progress', 'canceling') THEN 'vaulting' ELSE ?1 END,
            request_count = ?2, processing = ?3, succeeded = ?4, errored = ?5, canceled = ?6, expired = ?7, ended_at = ?8,
            cancel_initiated_at = COALESCE(cancel_initiated_at, ?9), archived_at = ?10, updated_at = ?11,
            idempotency_key = CASE WHEN ?1 = 'failed' THEN NULL ELSE idempotency_key END,
            idempotency_body_sha256 = COALESCE(?13, idempotency_body_sha256)
-         WHERE id = ?12`,
+         WHERE id = ?12 AND state != 'ended' AND NOT (?1 = 'ended')`,
       )
       .bind(
         batch.state,
@@ -275,27 +310,6 @@ export class BatchStore {
     return results.map((row) => ({ kind: row.kind, nativeId: row.native_id, data: JSON.parse(row.data) as Record<string, unknown> }));
   }
 
-  async insertCustomIds(batchId: string, slot: string, seq: number, ids: readonly string[]): Promise<void> {
-    await this.db
-      .prepare(`INSERT INTO batch_custom_ids (batch_id, slot, seq, ids) VALUES (?, ?, ?, ?)`)
-      .bind(batchId, slot, seq, ids.join("\n"))
-      .run();
-  }
-
-  /** The custom_ids of one slot, a chunk at a time (a chunk is at most a few thousand IDs). */
-  async *customIds(batchId: string, slot: string): AsyncGenerator<string[]> {
-    let seq = -1;
-    for (;;) {
-      const row = await this.db
-        .prepare(`SELECT seq, ids FROM batch_custom_ids WHERE batch_id = ? AND slot = ? AND seq > ? ORDER BY seq LIMIT 1`)
-        .bind(batchId, slot, seq)
-        .first<{ seq: number; ids: string }>();
-      if (!row) return;
-      seq = row.seq;
-      yield row.ids.split("\n");
-    }
-  }
-
   /** Batches left `creating` (a crash mid-create) or `failed` (a rollback that failed) before `before`. */
   async unfinished(before: string, limit: number): Promise<BatchRecord[]> {
     const { results } = await this.db
@@ -311,7 +325,7 @@ export class BatchStore {
    */
   async countUnendedBefore(owner: string, batchId: string): Promise<number> {
     const row = await this.db
-      .prepare(`SELECT COUNT(*) AS n FROM batches WHERE owner = ? AND id < ? AND state IN ('creating', 'in_progress', 'canceling')`)
+      .prepare(`SELECT COUNT(*) AS n FROM batches WHERE owner = ? AND id < ? AND state IN ('creating', 'in_progress', 'canceling', 'vaulting')`)
       .bind(owner, batchId)
       .first<{ n: number }>();
     return row?.n ?? 0;
@@ -336,9 +350,46 @@ export class BatchStore {
     const { results } = await this.db
       .prepare(
         `SELECT b.* FROM batch_file_refs r JOIN batches b ON b.id = r.batch_id
-         WHERE r.file_id = ? AND b.state IN ('creating', 'in_progress', 'canceling') ORDER BY b.id LIMIT ?`,
+         WHERE r.file_id = ? AND b.state IN ('creating', 'in_progress', 'canceling', 'vaulting') ORDER BY b.id LIMIT ?`,
       )
       .bind(fileId, limit)
+      .all<BatchRow>();
+    return results.map(batchFromRow);
+  }
+
+  /** Any owner's batch with its jobs and schedule, for background work (null when gone). */
+  async getForWork(id: string): Promise<{ batch: BatchRecord; jobs: JobRecord[]; schedule: BatchSchedule } | null> {
+    const [batches, jobs] = await this.db.batch([
+      this.db.prepare(`SELECT * FROM batches WHERE id = ?`).bind(id),
+      this.db.prepare(`SELECT * FROM batch_jobs WHERE batch_id = ? ORDER BY seq`).bind(id),
+    ]);
+    const row = (batches?.results as BatchRow[] | undefined)?.[0];
+    if (!row) return null;
+    return { batch: batchFromRow(row), jobs: ((jobs?.results ?? []) as JobRow[]).map(jobFromRow), schedule: scheduleFromRow(row) };
+  }
+
+  /** Records the next background poll: a queued poll for another `nextPollAt` is stale. */
+  async schedulePoll(batchId: string, interval: number, nextPollAt: string): Promise<void> {
+    await this.db.prepare(`UPDATE batches SET poll_interval = ?, next_poll_at = ? WHERE id = ?`).bind(interval, nextPollAt, batchId).run();
+  }
+
+  /** Records that the batch was just polled upstream. */
+  async markPolled(batchId: string, polledAt: string): Promise<void> {
+    await this.db.prepare(`UPDATE batches SET polled_at = ? WHERE id = ?`).bind(polledAt, batchId).run();
+  }
+
+  /**
+   * Running batches not polled for twice their interval (or `floorSeconds`, when larger)
+   * before `now`: their poll chain broke (a lost message, a crash).
+   */
+  async overduePolls(now: string, floorSeconds: number, limit: number): Promise<BatchRecord[]> {
+    const { results } = await this.db
+      .prepare(
+        `SELECT * FROM batches WHERE ${RUNNING}
+           AND julianday(COALESCE(polled_at, created_at)) < julianday(?1) - 2.0 * MAX(poll_interval, ?2) / 86400.0
+         ORDER BY polled_at LIMIT ?3`,
+      )
+      .bind(now, floorSeconds, limit)
       .all<BatchRow>();
     return results.map(batchFromRow);
   }
@@ -352,11 +403,67 @@ export class BatchStore {
     return results.map((row) => [row.native_id, row.id]);
   }
 
+  /**
+   * Takes the vault lease of a `vaulting` batch until `until`, unless another worker holds
+   * it. True when taken (also to renew a lease this worker holds: pass `held`).
+   */
+  async takeVaultLease(batchId: string, now: string, until: string, held: string | null = null): Promise<boolean> {
+    const result = await this.db
+      .prepare(
+        `UPDATE batches SET vault_lease_until = ?1 WHERE id = ?2 AND state = 'vaulting'
+           AND (vault_lease_until IS NULL OR vault_lease_until < ?3 OR vault_lease_until = ?4)`,
+      )
+      .bind(until, batchId, now, held)
+      .run();
+    return result.meta.changes > 0;
+  }
+
+  async releaseVaultLease(batchId: string): Promise<void> {
+    await this.db.prepare(`UPDATE batches SET vault_lease_until = NULL WHERE id = ? AND state = 'vaulting'`).bind(batchId).run();
+  }
+
+  /** `vaulting` batches (vault work under way or left undone), with their leases. */
+  async vaulting(limit: number): Promise<{ batch: BatchRecord; leaseUntil: string | null }[]> {
+    const { results } = await this.db.prepare(`SELECT * FROM batches WHERE state = 'vaulting' ORDER BY id LIMIT ?`).bind(limit).all<BatchRow>();
+    return results.map((row) => ({ batch: batchFromRow(row), leaseUntil: row.vault_lease_until }));
+  }
+
+  /**
+   * Publishes a vaulted batch as `ended` with its final counts, together with `alsoRun` (its
+   * usage), in one transaction; only a `vaulting` batch is published. True when published.
+   */
+  async publishEnded(batch: BatchRecord, resultsBytes: number, alsoRun: D1PreparedStatement[]): Promise<boolean> {
+    const results = await this.db.batch([
+      ...alsoRun,
+      this.db
+        .prepare(
+          `UPDATE batches SET state = 'ended', processing = 0, succeeded = ?, errored = ?, canceled = ?, expired = ?, ended_at = ?,
+             results_bytes = ?, vault_lease_until = NULL, next_poll_at = NULL, updated_at = ?
+           WHERE id = ? AND state = 'vaulting'`,
+        )
+        .bind(batch.counts.succeeded, batch.counts.errored, batch.counts.canceled, batch.counts.expired, batch.endedAt, resultsBytes, new Date().toISOString(), batch.id),
+    ]);
+    return (results.at(-1)?.meta.changes ?? 0) > 0;
+  }
+
+  /** Ended batches created before `before` whose vaulted results retention has to remove. */
+  async resultsPastRetention(before: string, limit: number): Promise<BatchRecord[]> {
+    const { results } = await this.db
+      .prepare(`SELECT * FROM batches WHERE state = 'ended' AND results_bytes IS NOT NULL AND results_purged_at IS NULL AND created_at < ? ORDER BY created_at LIMIT ?`)
+      .bind(before, limit)
+      .all<BatchRow>();
+    return results.map(batchFromRow);
+  }
+
+  async markResultsPurged(batchId: string, at: string): Promise<void> {
+    await this.db.prepare(`UPDATE batches SET results_purged_at = ? WHERE id = ?`).bind(at, batchId).run();
+  }
+
   /** Removes the batch and everything kept for it. */
   async delete(batchId: string): Promise<void> {
     await this.db.batch([
       this.db.prepare(`DELETE FROM batch_file_refs WHERE batch_id = ?`).bind(batchId),
-      this.db.prepare(`DELETE FROM batch_custom_ids WHERE batch_id = ?`).bind(batchId),
+      this.db.prepare(`DELETE FROM batch_usage WHERE batch_id = ?`).bind(batchId),
       this.db.prepare(`DELETE FROM batch_artifacts WHERE batch_id = ?`).bind(batchId),
       this.db.prepare(`DELETE FROM batch_jobs WHERE batch_id = ?`).bind(batchId),
       this.db.prepare(`DELETE FROM batches WHERE id = ?`).bind(batchId),

@@ -169,11 +169,31 @@ describe("faults at poll, results and delete", () => {
     expect(await openaiOrphans()).toEqual([]);
   });
 
-  it("a results call whose upstream fails answers an Anthropic error, not a cut stream", async () => {
+  it("results whose upstream fails while they are vaulted: an Anthropic error on retrieve, nothing published, ended on the next try", async () => {
     const batch = await postBatch();
-    for (let i = 0; i < 3; i++) await call(`/anthropic/v1/messages/batches/${batch.id}`);
-    await failNext(fakes.anthropic, { status: 500, message: "results unavailable", times: 10 });
-    const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`));
+    const real = fakes.anthropic;
+    let failing = true;
+    fakes.anthropic = {
+      ...real,
+      fetch: async (request: Request) =>
+        failing && new URL(request.url).pathname.endsWith("/results")
+          ? Response.json({ type: "error", error: { type: "api_error", message: "results unavailable" } }, { status: 500 })
+          : real.fetch(request),
+    };
+    let error: Awaited<ReturnType<typeof errorOf>> | undefined;
+    for (let i = 0; i < 4 && !error; i++) {
+      const res = await call(`/anthropic/v1/messages/batches/${batch.id}`);
+      if (res.status !== 200) error = await errorOf(res);
+      else expect(((await res.json()) as WireBatch).processing_status).toBe("in_progress");
+    }
     expect(error).toMatchObject({ status: 500, type: "api_error", message: "anthropic upstream error (HTTP 500): results unavailable" });
+    // Write, then publish: the batch does not read ended; a results call tries again, and says why it failed.
+    expect(await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`))).toMatchObject({ status: 500, type: "api_error" });
+    expect(((await (await call(`/anthropic/v1/messages/batches?limit=10`)).json()) as { data: WireBatch[] }).data[0]!.processing_status).toBe("in_progress");
+
+    failing = false;
+    const ended = (await (await call(`/anthropic/v1/messages/batches/${batch.id}`)).json()) as WireBatch;
+    expect(ended.processing_status).toBe("ended");
+    expect((await call(`/anthropic/v1/messages/batches/${batch.id}/results`)).status).toBe(200);
   });
 });

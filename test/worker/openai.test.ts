@@ -796,12 +796,22 @@ describe("upstream errors on openai", () => {
     expect(error).toMatchObject({ status: 500, type: "api_error", message: "openai upstream error (HTTP 502): malformed response: the body was not JSON (not passed on)" });
   });
 
-  it("turns a 429 on results into a rate_limit_error naming openai, before any line is sent", async () => {
+  it("turns a 429 on results being vaulted into a rate_limit_error naming openai, and publishes nothing until they are", async () => {
     const batch = await create(twoRequests("gpt-4o-mini"));
-    await pollUntilEnded(batch.id);
-    intercept((req) => (new URL(req.url).pathname.endsWith("/content") ? openaiError(429, "Rate limit reached for requests", "requests", "rate_limit_exceeded") : null));
-    const error = await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`));
-    expect(error).toMatchObject({ status: 429, type: "rate_limit_error", message: "openai upstream error (HTTP 429): Rate limit reached for requests" });
+    let limited = true;
+    intercept((req) => (limited && new URL(req.url).pathname.endsWith("/content") ? openaiError(429, "Rate limit reached for requests", "requests", "rate_limit_exceeded") : null));
+    let res: Response | undefined;
+    for (let i = 0; i < 6; i++) {
+      res = await call(`/anthropic/v1/messages/batches/${batch.id}`);
+      if (res.status !== 200) break;
+      expect(((await res.json()) as WireBatch).processing_status).toBe("in_progress");
+    }
+    expect(await errorOf(res!)).toMatchObject({ status: 429, type: "rate_limit_error", message: "openai upstream error (HTTP 429): Rate limit reached for requests" });
+    // A results call tries the vault again, and says why it failed.
+    expect(await errorOf(await call(`/anthropic/v1/messages/batches/${batch.id}/results`))).toMatchObject({ status: 429, type: "rate_limit_error" });
+    limited = false;
+    expect((await retrieve(batch.id)).processing_status).toBe("ended");
+    expect((await results(batch.id)).map((line) => line.custom_id)).toEqual(["geography-question", "math-question"]);
   });
 
   it("never lets the key into an error, even when OpenAI quotes it whole", async () => {

@@ -5,7 +5,7 @@ import { beforeEach } from "vitest";
 // empty tables.
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 
-const TABLES = ["files", "batches", "batch_jobs", "batch_artifacts", "batch_custom_ids", "virtual_keys", "batch_file_refs", "webhook_events", "webhook_deliveries"];
+const TABLES = ["files", "batches", "batch_jobs", "batch_artifacts", "batch_usage", "virtual_keys", "batch_file_refs", "webhook_events", "webhook_deliveries"];
 
 beforeEach(async () => {
   await env.DB.batch(TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));

@@ -7,7 +7,7 @@ import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../../src/core/gateway";
-import type { JobMessage } from "../../src/core/jobs";
+import type { WebhookMessage } from "../../src/core/queue-messages";
 import { describeGatewayWebhook } from "../../src/core/webhook-config";
 import { deliverWebhook, requeueOverdueDeliveries, retryDelaySeconds } from "../../src/core/webhook-delivery";
 import { batchEnded } from "../../src/core/webhooks";
@@ -63,10 +63,14 @@ function verified(secret: string, delivery: Received): { type: string; timestamp
 }
 
 /** A gateway as background work builds it, with these settings added and the queue recorded. */
-function gatewayWith(overrides: Record<string, string>): { gateway: Gateway; queued: { body: JobMessage; delaySeconds?: number }[] } {
-  const queued: { body: JobMessage; delaySeconds?: number }[] = [];
+function gatewayWith(overrides: Record<string, string>): { gateway: Gateway; queued: { body: WebhookMessage; delaySeconds?: number }[] } {
+  const queued: { body: WebhookMessage; delaySeconds?: number }[] = [];
   const gateway = createGateway({ db: env.DB, env: { ...env, ...overrides }, clientBetas: [], adapters: ADAPTERS });
-  gateway.jobs = { send: async (body, options) => void queued.push({ body, delaySeconds: options?.delaySeconds }) };
+  gateway.jobs = {
+    send: async (body, options) => {
+      if (body.kind === "webhook") queued.push({ body, delaySeconds: options?.delaySeconds });
+    },
+  };
   return { gateway, queued };
 }
 

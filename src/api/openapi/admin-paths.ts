@@ -1,12 +1,12 @@
 /**
- * The admin API under `/admin` (virtual keys, webhook deliveries), as OpenAPI paths. Request schemas are the ones the admin
+ * The admin API under `/admin` (virtual keys, usage, webhook deliveries), as OpenAPI paths. Request schemas are the ones the admin
  * routes validate with (src/api/admin.ts); responses are ./objects.ts.
  */
 import { z } from "zod";
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
 import { RPM_TIERS } from "../../core/limits";
 import { deliveriesQuery, keyUpdateBody, newKeyBody } from "../admin";
-import { CreatedVirtualKey, UpdatedVirtualKey, VirtualKeyList, VirtualKeyRevoked, WebhookDeliveryList } from "./objects";
+import { CreatedVirtualKey, UpdatedVirtualKey, UsageSummary, VirtualKeyList, VirtualKeyRevoked, WebhookDeliveryList } from "./objects";
 import { errors, json } from "./responses";
 
 const keyIdPath = z.object({ id: z.string().meta({ description: "A virtual key ID", example: "vkey_01JEXAMPLE0000000000000000" }) });
@@ -37,6 +37,12 @@ const VirtualKeyUpdate = keyUpdateBody
     webhook_url: keyUpdateBody.shape.webhook_url.meta({ description: limitsDescription.webhook_url }),
   })
   .meta({ id: "VirtualKeyUpdate", description: "Only the fields given change; null clears one" });
+
+// The route checks these by hand (src/api/admin-usage.ts): an RFC 3339 timestamp, else 400.
+const usageQuery = z.object({
+  from: z.iso.datetime({ offset: true }).optional().meta({ description: "Batches that ended at or after this time (RFC 3339)", example: "2026-12-01T00:00:00Z" }),
+  to: z.iso.datetime({ offset: true }).optional().meta({ description: "Batches that ended before this time (RFC 3339)" }),
+});
 
 const deliveriesListQuery = deliveriesQuery.extend({
   limit: deliveriesQuery.shape.limit.meta({ description: "How many of the most recent deliveries, 1 to 1000 (default 100)" }),
@@ -84,6 +90,15 @@ export const adminPaths: ZodOpenApiPathsObject = {
       description: "It stops working within a minute (the lifetime of the key cache).",
       requestParams: { path: keyIdPath },
       responses: { 200: json(VirtualKeyRevoked, "The key is revoked"), ...errors(...adminErrors) },
+    }),
+  },
+  "/admin/usage": {
+    get: adminOperation({
+      operationId: "getUsage",
+      summary: "Usage and cost by key, provider and model",
+      description: "Over the batches that ended in [from, to) (both optional).",
+      requestParams: { query: usageQuery },
+      responses: { 200: json(UsageSummary, "One row per key, provider and model"), ...errors(400, ...adminErrors) },
     }),
   },
   "/admin/webhooks/deliveries": {

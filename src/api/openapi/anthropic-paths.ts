@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { oas31, ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
 import { PROVIDER_NAMES } from "../../providers/types";
 import { batchRequest, listQuery, MAX_BATCH_REQUESTS } from "../schemas";
-import { FileDeleted, FileList, FileMetadata, MessageBatch, MessageBatchDeleted, MessageBatchList, MessageBatchResult } from "./objects";
+import { FileDeleted, FileList, FileMetadata, MessageBatch, MessageBatchDeleted, MessageBatchList, MessageBatchResult, MessageBatchUsage } from "./objects";
 import { errors, json, requestIdHeaders } from "./responses";
 
 /** A client's key: `x-api-key`, or the same key as `Authorization: Bearer`. */
@@ -184,6 +184,15 @@ export const anthropicPaths: ZodOpenApiPathsObject = {
         200: { description: "One JSON object per line", headers: requestIdHeaders, content: { "application/x-jsonl": { schema: MessageBatchResult } } },
         ...errors(400, 401, 404),
       },
+    }),
+  },
+  "/anthropic/v1/messages/batches/{id}/usage": {
+    get: batchOperation({
+      operationId: "getMessageBatchUsage",
+      summary: "Read a message batch's usage and cost",
+      description: "This gateway's extension (not Anthropic's API): tokens and cost of an ended batch, per model. Before it has ended: 400.",
+      requestParams: { header: idHeaders, path: batchIdPath },
+      responses: { 200: json(MessageBatchUsage, "The batch's usage"), ...errors(400, 401, 404) },
     }),
   },
 };

@@ -244,3 +244,41 @@ export const MessageBatchEndedEvent = z
     data: MessageBatch,
   })
   .meta({ id: "MessageBatchEndedEvent", description: "`data` is the MessageBatch exactly as retrieve answers it" });
+
+const tokenCounts = {
+  input_tokens: z.number().int().min(0),
+  output_tokens: z.number().int().min(0),
+  cache_creation_input_tokens: z.number().int().min(0),
+  cache_read_input_tokens: z.number().int().min(0),
+};
+
+const costUsd = z.number().nullable().meta({ description: "USD at the batch price (built-in table, MODEL_PRICES over it); null when a model has no price" });
+
+/** The usage extension: an ended batch's tokens and cost, in all and per model. */
+export const MessageBatchUsage = z
+  .strictObject({
+    type: z.literal("message_batch_usage"),
+    id: batchId,
+    ...tokenCounts,
+    cost_usd: costUsd,
+    by_model: z.array(z.strictObject({ provider, model: z.string(), requests: z.number().int().min(0), ...tokenCounts, cost_usd: costUsd })),
+  })
+  .meta({ id: "MessageBatchUsage" });
+
+/** `GET /admin/usage`: one row per key, provider and model over the batches that ended in the range. */
+export const UsageSummary = z
+  .strictObject({
+    data: z.array(
+      z.strictObject({
+        key_id: z.string().nullable().meta({ description: "The virtual key; null for batches made on the open gateway (no ADMIN_TOKEN)" }),
+        key_name: z.string().nullable(),
+        provider,
+        model: z.string(),
+        batches: z.number().int().min(0),
+        requests: z.number().int().min(0),
+        ...tokenCounts,
+        cost_usd: costUsd,
+      }),
+    ),
+  })
+  .meta({ id: "UsageSummary" });

@@ -55,14 +55,18 @@ export async function fakeCalls<P extends Provider>(provider: P): Promise<Record
 }
 
 /**
- * Polls like the seed's workflow until the batch has ended (the fakes move one state per poll).
+ * Polls like the seed's workflow until the batch has ended, a moment between reads: the fakes
+ * move one state per upstream read, and the gateway reads upstream on its own too (background
+ * polls) and on a retrieve at most once per BATCH_POLL_MIN_SECONDS (1 in the stack).
  *
  * @example
  * const ended = await pollUntilEnded(client, batch.id);
  */
-export async function pollUntilEnded(client: Anthropic, id: string, polls = 20) {
+export async function pollUntilEnded(client: Anthropic, id: string, timeoutMs = 45_000) {
+  const deadline = Date.now() + timeoutMs;
   let batch = await client.beta.messages.batches.retrieve(id);
-  for (let i = 0; i < polls && batch.processing_status !== "ended"; i++) {
+  while (batch.processing_status !== "ended" && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
     batch = await client.beta.messages.batches.retrieve(id);
   }
   return batch;

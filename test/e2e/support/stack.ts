@@ -25,14 +25,23 @@ export const KEYS = {
 export interface Stack {
   gatewayUrl: string;
   fakes: { anthropic: string; openai: string; gemini: string; bedrock: string };
+  /** Kills the gateway at once (SIGKILL, as a crash would), keeping its local state. */
+  killGateway(): Promise<void>;
+  /** Starts the gateway again on the same port and local state (D1, R2, queues). */
+  startGateway(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Wraps a fake: answers `request` itself, or passes it on with `next`. */
+export type UpstreamWrapper = (provider: "anthropic" | "openai" | "gemini" | "bedrock", request: Request, next: (request: Request) => Promise<Response>) => Promise<Response>;
 
 export interface StackOptions {
   /** Extra `--var NAME:VALUE` settings for the gateway. */
   vars?: Record<string, string>;
   /** Print the gateway's output. */
   verbose?: boolean;
+  /** Stands between the gateway and the fakes (to stall or fail a call). */
+  upstream?: UpstreamWrapper;
 }
 
 /**
@@ -52,11 +61,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const gemini = createFakeGemini({ apiKey: KEYS.gemini });
   // minRecordsPerJob matches BEDROCK_BATCH_MIN_RECORDS below (Bedrock's own quota, lowered as an account may).
   const bedrock = createFakeBedrock({ accessKeyId: KEYS.awsAccessKeyId, secretAccessKey: KEYS.awsSecretAccessKey, region: KEYS.awsRegion, minRecordsPerJob: 2 });
+  const wrap = options.upstream ?? ((_provider, request, next) => next(request));
   const fakes = {
-    anthropic: await serve((r) => anthropic.fetch(r)),
-    openai: await serve((r) => openai.fetch(r)),
-    gemini: await serve((r) => gemini.fetch(r)),
-    bedrock: await serve((r) => bedrock.fetch(r)),
+    anthropic: await serve((r) => wrap("anthropic", r, (q) => anthropic.fetch(q))),
+    openai: await serve((r) => wrap("openai", r, (q) => openai.fetch(q))),
+    gemini: await serve((r) => wrap("gemini", r, (q) => gemini.fetch(q))),
+    bedrock: await serve((r) => wrap("bedrock", r, (q) => bedrock.fetch(q))),
   };
 
   const vars: Record<string, string> = {
@@ -74,6 +84,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     BEDROCK_BATCH_S3_URI: "s3://batchbridge-test/batches/",
     BEDROCK_BATCH_ROLE_ARN: "arn:aws:iam::123456789012:role/BatchBridgeBedrockBatch",
     BEDROCK_BATCH_MIN_RECORDS: "2",
+    // Background polls a second after a create, then backing off to 4 s; a lapsed vault lease
+    // is taken over after 3 s (a gateway killed mid-vault).
+    BATCH_POLL_MIN_SECONDS: "1",
+    BATCH_POLL_MAX_SECONDS: "4",
+    VAULT_LEASE_SECONDS: "3",
     ...options.vars,
   };
 
@@ -81,26 +96,40 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const state = mkdtempSync(join(tmpdir(), "batchbridge-e2e-"));
   const args = ["run", "dev", "--", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--show-interactive-dev-session=false"];
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
-  const child = spawn("npm", args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, CI: "true" } });
-  let output = "";
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-    if (options.verbose) process.stderr.write(chunk);
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-
   const gatewayUrl = `http://127.0.0.1:${port}`;
+  const launch = async (): Promise<ChildProcess> => {
+    const started = spawn("npm", args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, CI: "true" } });
+    let output = "";
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (options.verbose) process.stderr.write(chunk);
+    };
+    started.stdout?.on("data", collect);
+    started.stderr?.on("data", collect);
+    try {
+      await waitForHealth(gatewayUrl, started, () => output);
+    } catch (error) {
+      await stopChild(started);
+      throw error;
+    }
+    return started;
+  };
+  let child: ChildProcess;
   try {
-    await waitForHealth(gatewayUrl, child, () => output);
+    child = await launch();
   } catch (error) {
-    await stopChild(child);
     await Promise.all(servers.map((server) => server.close()));
     throw error;
   }
   return {
     gatewayUrl,
     fakes,
+    async killGateway() {
+      await stopChild(child, "SIGKILL");
+    },
+    async startGateway() {
+      child = await launch();
+    },
     async stop() {
       await stopChild(child);
       await Promise.all(servers.map((server) => server.close()));
@@ -131,18 +160,18 @@ export async function waitForHealth(url: string, child: ChildProcess, output: ()
 }
 
 /**
- * SIGTERM to a detached child's process group, SIGKILL after 5 s.
+ * SIGTERM (or `signal`) to a detached child's process group, SIGKILL after 5 s.
  *
  * @example
  * await stopChild(child);
  */
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   try {
-    process.kill(-child.pid, "SIGTERM");
+    process.kill(-child.pid, signal);
   } catch {
-    child.kill("SIGTERM");
+    child.kill(signal);
   }
   const timeout = setTimeout(() => {
     try {

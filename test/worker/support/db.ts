@@ -9,6 +9,6 @@ import { env } from "cloudflare:test";
  * @example
  * expect(await countRows("batches")).toBe(0);
  */
-export async function countRows(table: "files" | "batches" | "batch_jobs" | "batch_artifacts" | "batch_custom_ids" | "virtual_keys"): Promise<number> {
+export async function countRows(table: "files" | "batches" | "batch_jobs" | "batch_artifacts" | "batch_usage" | "virtual_keys"): Promise<number> {
   return (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>())?.n ?? -1;
 }

@@ -1,0 +1,35 @@
+/**
+ * `GET /v1/messages/batches/{id}/usage`: tokens and cost of an ended batch, per model.
+ */
+import { Hono } from "hono";
+import { isGatewayId } from "../core/ids";
+import { batchUsage } from "../core/usage";
+import { GatewayError } from "../lib/errors";
+import type { AppEnv } from "./env";
+
+export const batchUsageRoutes = new Hono<AppEnv>();
+
+batchUsageRoutes.get("/:id/usage", async (c) => {
+  const id = c.req.param("id");
+  if (!isGatewayId(id, "msgbatch")) throw GatewayError.notFound(`Message batch not found: ${id}`);
+  const usage = await batchUsage(c.var.gateway, c.var.owner, id);
+  return c.json({
+    type: "message_batch_usage",
+    id: usage.id,
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    cache_creation_input_tokens: usage.cache_creation_input_tokens,
+    cache_read_input_tokens: usage.cache_read_input_tokens,
+    cost_usd: usage.cost_usd,
+    by_model: usage.by_model.map((row) => ({
+      provider: row.provider,
+      model: row.model,
+      requests: row.requests,
+      input_tokens: row.input_tokens,
+      output_tokens: row.output_tokens,
+      cache_creation_input_tokens: row.cache_creation_input_tokens,
+      cache_read_input_tokens: row.cache_read_input_tokens,
+      cost_usd: row.cost_usd,
+    })),
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * What the queue consumer does with each kind of message (src/core/queue-messages.ts): one
+ * handler per kind. A handler that throws has its message retried by the queue.
+ */
+import { advanceBatch } from "./batches";
+import type { Gateway } from "./gateway";
+import { schedulePoll } from "./progress";
+import type { JobMessage, PollMessage, VaultMessage, WebhookMessage } from "./queue-messages";
+import { deliverWebhook } from "./webhook-delivery";
+import { vaultBatch } from "./vault";
+
+type Handlers = { [K in JobMessage["kind"]]: (gateway: Gateway, message: Extract<JobMessage, { kind: K }>) => Promise<void> };
+
+/**
+ * @example
+ * await JOB_HANDLERS[message.kind](gateway, message as never);
+ */
+export const JOB_HANDLERS: Handlers = {
+  poll: pollBatch,
+  vault: vaultQueued,
+  webhook: deliverQueued,
+};
+
+/**
+ * Runs one message's handler; an unknown kind is dropped (logged).
+ *
+ * @example
+ * await handleJob(gateway, { kind: "poll", batchId, due });
+ */
+export async function handleJob(gateway: Gateway, message: JobMessage): Promise<void> {
+  const handler = (JOB_HANDLERS as Record<string, ((gateway: Gateway, message: JobMessage) => Promise<void>) | undefined>)[message.kind];
+  if (!handler) {
+    console.error("dropped a queue message of unknown kind", message.kind);
+    return;
+  }
+  await handler(gateway, message);
+}
+
+/**
+ * Polls a running batch (vaulting it once every job has ended) and schedules the next poll,
+ * backing off. A message for a poll the batch no longer expects is stale and dropped; an
+ * upstream failure is logged and the chain goes on.
+ */
+async function pollBatch(gateway: Gateway, message: PollMessage): Promise<void> {
+  const found = await gateway.batches.getForWork(message.batchId);
+  if (!found || found.schedule.nextPollAt !== message.due) return;
+  const { batch, jobs, schedule } = found;
+  if (batch.state === "vaulting") return vaultQueued(gateway, { kind: "vault", batchId: batch.id });
+  if (batch.state !== "in_progress" && batch.state !== "canceling") return;
+  let state = batch.state as string;
+  try {
+    state = (await advanceBatch(gateway, batch, jobs)).state;
+  } catch (error) {
+    console.error("background poll failed", batch.id, error instanceof Error ? error.message : String(error));
+  }
+  if (state === "in_progress" || state === "canceling") await schedulePoll(gateway, batch.id, schedule.pollInterval);
+}
+
+/**
+ * Vaults a batch whose jobs have all ended; a failure throws, for the queue to retry. While
+ * another worker holds the batch's lease, this message is done: that worker finishes, or its
+ * lease lapses and the safety net queues the batch again (so duplicates die out).
+ */
+async function vaultQueued(gateway: Gateway, message: VaultMessage): Promise<void> {
+  const found = await gateway.batches.getForWork(message.batchId);
+  if (!found || found.batch.state !== "vaulting") return;
+  await vaultBatch(gateway, found.batch);
+}
+
+/** Sends one webhook delivery; a failed attempt schedules its own retry (src/core/webhook-delivery.ts). */
+async function deliverQueued(gateway: Gateway, message: WebhookMessage): Promise<void> {
+  await deliverWebhook(gateway, message.deliveryId);
+}

@@ -1,0 +1,137 @@
+/**
+ * The results vault: once every job of a batch has ended, its results are translated once
+ * (through `batchResults`), written to R2, and only then is the batch published `ended`, with
+ * the counts of what was written and the usage of each model. Write, then publish: a client
+ * that sees `ended` can always read the results, and a failed write leaves the batch
+ * `vaulting` for a retry.
+ */
+import { nowRfc3339 } from "../lib/time";
+import type { BatchResultLine, RequestCounts } from "../providers/types";
+import type { BatchRecord } from "../store/batches";
+import type { TokenCounts } from "../store/usage";
+import { onBatchEnded } from "./batch-ended";
+import { ZERO_COUNTS } from "./batch-state";
+import { batchResults } from "./batches";
+import type { Gateway } from "./gateway";
+import { lifecycleSettings } from "./lifecycle-settings";
+
+/** Lines are encoded in pieces of about this many characters. */
+const PIECE_CHARS = 64 * 1024;
+/** How often (in lines) the writer checks whether its lease needs renewing. */
+const LEASE_CHECK_LINES = 500;
+
+/**
+ * Vaults a `vaulting` batch and publishes it ended; returns it as it now stands. A batch
+ * another worker is vaulting (its lease has not lapsed) is returned as is.
+ *
+ * @example
+ * const batch = await vaultBatch(gateway, vaultingBatch);
+ * batch.state; // "ended", or still "vaulting" when another worker holds it
+ */
+export async function vaultBatch(gateway: Gateway, batch: BatchRecord): Promise<BatchRecord> {
+  const leaseMs = lifecycleSettings(gateway.upstream.env).vaultLeaseSeconds * 1000;
+  let lease = new Date(Date.now() + leaseMs).toISOString();
+  if (!(await gateway.batches.takeVaultLease(batch.id, nowRfc3339(), lease))) return batch;
+  let renewAt = Date.now() + leaseMs / 3;
+  const renew = async () => {
+    if (Date.now() < renewAt) return;
+    const next = new Date(Date.now() + leaseMs).toISOString();
+    if (!(await gateway.batches.takeVaultLease(batch.id, nowRfc3339(), next, lease))) {
+      throw new Error(`lost the vault lease of ${batch.id}`);
+    }
+    lease = next;
+    renewAt = Date.now() + leaseMs / 3;
+  };
+  try {
+    const tally = new ResultTally(await modelOfRequests(gateway, batch));
+    const lines = tally.count(batchResults(gateway, batch));
+    const bytes = await gateway.vault.writeResults(batch.id, encoded(lines, renew), renew);
+    const ended: BatchRecord = { ...batch, state: "ended", counts: tally.counts, endedAt: batch.endedAt ?? nowRfc3339(), resultsBytes: bytes };
+    // The end's event is recorded (and its deliveries queued) before the end is published: if
+    // recording fails, nothing is published and the vault is retried; a second call for the
+    // same batch records nothing (see batchEnded), so a retried vault sends no second event.
+    await onBatchEnded(gateway, ended);
+    const published = await gateway.batches.publishEnded(ended, bytes, gateway.usage.tokenStatements(batch.id, tally.tokens));
+    if (!published) return (await gateway.batches.getForWork(batch.id))?.batch ?? ended;
+    return ended;
+  } catch (error) {
+    await gateway.batches.releaseVaultLease(batch.id).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * The model (as the client named it) of each request. One model: no lookup at all. Several:
+ * a map of the batch's custom_ids read back from the vault's ID lists, bounded like the
+ * results' duplicate check by the 100,000 requests a batch may hold (about 10 MB).
+ */
+async function modelOfRequests(gateway: Gateway, batch: BatchRecord): Promise<(customId: string) => string | undefined> {
+  const models = await gateway.usage.ofBatch(batch.id);
+  if (models.length <= 1) {
+    const only = models[0]?.model;
+    return () => only;
+  }
+  const byId = new Map<string, string>();
+  const slots = new Set((await gateway.batches.jobs(batch.id)).map((job) => job.slot));
+  for (const slot of slots) {
+    for await (const entries of gateway.vault.ids(batch.id, slot)) {
+      for (const entry of entries) byId.set(entry.customId, entry.model);
+    }
+  }
+  return (customId) => byId.get(customId);
+}
+
+/**
+ * Counts result types and sums the tokens of succeeded results per model, as lines pass.
+ *
+ * @example
+ * const tally = new ResultTally(() => "claude-haiku-4-5");
+ * for await (const line of tally.count(lines)) write(line);
+ * tally.counts.succeeded; tally.tokens.get("claude-haiku-4-5")?.input_tokens;
+ */
+export class ResultTally {
+  readonly counts: RequestCounts = { ...ZERO_COUNTS };
+  readonly tokens = new Map<string, TokenCounts>();
+
+  constructor(private readonly modelOf: (customId: string) => string | undefined) {}
+
+  async *count(lines: AsyncIterable<BatchResultLine>): AsyncGenerator<BatchResultLine> {
+    for await (const line of lines) {
+      const result = line.result;
+      this.counts[result.type]++;
+      if (result.type === "succeeded") this.addTokens(line.custom_id, result.message.usage);
+      yield line;
+    }
+  }
+
+  private addTokens(customId: string, usage: unknown): void {
+    const model = this.modelOf(customId);
+    if (model === undefined || typeof usage !== "object" || usage === null) return;
+    let sums = this.tokens.get(model);
+    if (!sums) {
+      sums = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+      this.tokens.set(model, sums);
+    }
+    const u = usage as Partial<Record<keyof TokenCounts, unknown>>;
+    for (const key of ["input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"] as const) {
+      const value = u[key];
+      if (typeof value === "number" && Number.isFinite(value)) sums[key] += value;
+    }
+  }
+}
+
+/** JSONL bytes in pieces of about PIECE_CHARS, renewing the lease as lines pass. */
+async function* encoded(lines: AsyncIterable<BatchResultLine>, renew: () => Promise<void>): AsyncGenerator<Uint8Array> {
+  const encoder = new TextEncoder();
+  let piece = "";
+  let count = 0;
+  for await (const line of lines) {
+    piece += `${JSON.stringify(line)}\n`;
+    if (piece.length >= PIECE_CHARS) {
+      yield encoder.encode(piece);
+      piece = "";
+    }
+    if (++count % LEASE_CHECK_LINES === 0) await renew();
+  }
+  if (piece) yield encoder.encode(piece);
+}

@@ -1,0 +1,108 @@
+/**
+ * The `batch_usage` table: per batch and model (the name the client sent), the requests and
+ * the tokens of the succeeded ones. A few rows per batch. The only place with usage SQL.
+ */
+import type { ProviderName } from "../providers/types";
+
+export interface TokenCounts {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+export interface ModelUsage extends TokenCounts {
+  provider: ProviderName;
+  model: string;
+  requests: number;
+}
+
+/** One row of the admin summary: the usage of one owner, provider and model. */
+export interface OwnerUsage extends ModelUsage {
+  owner: string;
+  keyName: string | null;
+  batches: number;
+}
+
+interface UsageRow {
+  provider: string;
+  model: string;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+function usageFromRow(row: UsageRow): ModelUsage {
+  return {
+    provider: row.provider as ProviderName,
+    model: row.model,
+    requests: row.requests,
+    input_tokens: row.input_tokens,
+    output_tokens: row.output_tokens,
+    cache_creation_input_tokens: row.cache_creation_input_tokens,
+    cache_read_input_tokens: row.cache_read_input_tokens,
+  };
+}
+
+/**
+ * @example
+ * const usage = new UsageStore(env.DB);
+ * const rows = await usage.ofBatch("msgbatch_01…");
+ */
+export class UsageStore {
+  constructor(private readonly db: D1Database) {}
+
+  /** One row per model with its request count, written when the batch is created. */
+  async insertRequests(batchId: string, provider: ProviderName, requestsByModel: ReadonlyMap<string, number>): Promise<void> {
+    if (requestsByModel.size === 0) return;
+    await this.db.batch(
+      [...requestsByModel].map(([model, requests]) =>
+        this.db
+          .prepare(`INSERT OR REPLACE INTO batch_usage (batch_id, provider, model, requests) VALUES (?, ?, ?, ?)`)
+          .bind(batchId, provider, model, requests),
+      ),
+    );
+  }
+
+  /** The statements that set each model's tokens (run with the batch's publication). */
+  tokenStatements(batchId: string, tokens: ReadonlyMap<string, TokenCounts>): D1PreparedStatement[] {
+    return [...tokens].map(([model, t]) =>
+      this.db
+        .prepare(
+          `UPDATE batch_usage SET input_tokens = ?, output_tokens = ?, cache_creation_input_tokens = ?, cache_read_input_tokens = ?
+           WHERE batch_id = ? AND model = ?`,
+        )
+        .bind(t.input_tokens, t.output_tokens, t.cache_creation_input_tokens, t.cache_read_input_tokens, batchId, model),
+    );
+  }
+
+  /** The models of a batch, in name order. */
+  async ofBatch(batchId: string): Promise<ModelUsage[]> {
+    const { results } = await this.db.prepare(`SELECT * FROM batch_usage WHERE batch_id = ? ORDER BY model`).bind(batchId).all<UsageRow>();
+    return results.map(usageFromRow);
+  }
+
+  /**
+   * Sums over the batches that ended in [from, to) (either bound may be null), one row per
+   * owner, provider and model, with the owner's key name when the owner is a virtual key.
+   */
+  async summary(from: string | null, to: string | null): Promise<OwnerUsage[]> {
+    const { results } = await this.db
+      .prepare(
+        `SELECT b.owner AS owner, k.name AS key_name, b.provider AS provider, u.model AS model, COUNT(*) AS batches,
+                SUM(u.requests) AS requests, SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens,
+                SUM(u.cache_creation_input_tokens) AS cache_creation_input_tokens, SUM(u.cache_read_input_tokens) AS cache_read_input_tokens
+         FROM batch_usage u JOIN batches b ON b.id = u.batch_id LEFT JOIN virtual_keys k ON k.id = b.owner
+         WHERE b.state = 'ended'
+           AND (?1 IS NULL OR julianday(b.ended_at) >= julianday(?1))
+           AND (?2 IS NULL OR julianday(b.ended_at) < julianday(?2))
+         GROUP BY b.owner, b.provider, u.model
+         ORDER BY b.owner, b.provider, u.model`,
+      )
+      .bind(from, to)
+      .all<UsageRow & { owner: string; key_name: string | null; batches: number }>();
+    return results.map((row) => ({ ...usageFromRow(row), owner: row.owner, keyName: row.key_name, batches: row.batches }));
+  }
+}

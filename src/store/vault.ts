@@ -1,0 +1,129 @@
+/**
+ * The results vault in R2 (binding `RESULTS`): per batch, the custom_id lists written while
+ * it is created, and the final Anthropic results JSONL written once it has ended. The only
+ * place that knows the object keys.
+ *
+ *   batches/<batch id>/ids/<slot>/<seq>   "custom_id\t<model as JSON>" lines, a chunk of a slot's requests
+ *   batches/<batch id>/results.jsonl      the results, every submitted custom_id exactly once
+ */
+
+/** One submitted request as the ID lists keep it. */
+export interface IdEntry {
+  customId: string;
+  model: string;
+}
+
+/**
+ * Multipart parts: R2 wants every part but the last at least 5 MiB and all of one size, so
+ * the writer fills fixed-size parts; memory holds one part (a `put` from a stream would need
+ * its length up front). See docs/sources/cloudflare.md § R2 multipart parts: at least 5 MiB,
+ * all but the last of one size, and § R2 put from a stream needs a known length.
+ */
+export const RESULTS_PART_BYTES = 8 * 1024 * 1024;
+
+/**
+ * @example
+ * const vault = new ResultsVault(env.RESULTS);
+ * const object = await vault.results("msgbatch_01…");
+ */
+export class ResultsVault {
+  constructor(
+    private readonly bucket: R2Bucket,
+    private readonly partBytes = RESULTS_PART_BYTES,
+  ) {}
+
+  /** Writes one chunk of a slot's request list (custom_id and model per line). */
+  async putIds(batchId: string, slot: string, seq: number, entries: readonly IdEntry[]): Promise<void> {
+    const text = entries.map((entry) => `${entry.customId}\t${JSON.stringify(entry.model)}`).join("\n");
+    await this.bucket.put(idsKey(batchId, slot, seq), text, { httpMetadata: { contentType: "text/plain; charset=utf-8" } });
+  }
+
+  /** A slot's requests, one chunk at a time, in the order they were submitted. */
+  async *ids(batchId: string, slot: string): AsyncGenerator<IdEntry[]> {
+    for (let seq = 0; ; seq++) {
+      const object = await this.bucket.get(idsKey(batchId, slot, seq));
+      if (!object) return;
+      const text = await object.text();
+      yield text === "" ? [] : text.split("\n").map(parseEntry);
+    }
+  }
+
+  /**
+   * Streams `bytes` into the results object: one `put` when it fits one part, else a
+   * multipart upload of fixed-size parts (aborted on failure, so that no object is ever
+   * half-written). `onPart` runs after each part (the caller renews its lease there).
+   * Returns the object's size.
+   */
+  async writeResults(batchId: string, bytes: AsyncIterable<Uint8Array>, onPart: () => Promise<void> = async () => {}): Promise<number> {
+    const key = resultsKey(batchId);
+    const options: R2PutOptions = { httpMetadata: { contentType: "application/x-jsonl" } };
+    let part = new Uint8Array(this.partBytes);
+    let filled = 0;
+    let total = 0;
+    let upload: R2MultipartUpload | null = null;
+    const parts: R2UploadedPart[] = [];
+    try {
+      for await (let chunk of bytes) {
+        total += chunk.byteLength;
+        while (chunk.byteLength > 0) {
+          const take = Math.min(chunk.byteLength, part.byteLength - filled);
+          part.set(chunk.subarray(0, take), filled);
+          filled += take;
+          chunk = chunk.subarray(take);
+          if (filled === part.byteLength) {
+            upload ??= await this.bucket.createMultipartUpload(key, options);
+            parts.push(await upload.uploadPart(parts.length + 1, part));
+            part = new Uint8Array(this.partBytes);
+            filled = 0;
+            await onPart();
+          }
+        }
+      }
+      if (!upload) {
+        await this.bucket.put(key, part.subarray(0, filled), options);
+        return total;
+      }
+      if (filled > 0) parts.push(await upload.uploadPart(parts.length + 1, part.subarray(0, filled)));
+      await upload.complete(parts);
+      return total;
+    } catch (error) {
+      await upload?.abort().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** The results object, streamed; null when there is none. */
+  async results(batchId: string): Promise<R2ObjectBody | null> {
+    return this.bucket.get(resultsKey(batchId));
+  }
+
+  /** Removes the results object only (retention). */
+  async deleteResults(batchId: string): Promise<void> {
+    await this.bucket.delete(resultsKey(batchId));
+  }
+
+  /** Removes everything kept for the batch. */
+  async deleteBatch(batchId: string): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const listed = await this.bucket.list({ prefix: `batches/${batchId}/`, cursor, limit: 1000 });
+      if (listed.objects.length > 0) await this.bucket.delete(listed.objects.map((object) => object.key));
+      cursor = listed.truncated ? listed.cursor : undefined;
+    } while (cursor);
+  }
+}
+
+function idsKey(batchId: string, slot: string, seq: number): string {
+  return `batches/${batchId}/ids/${encodeURIComponent(slot)}/${seq}`;
+}
+
+function resultsKey(batchId: string): string {
+  return `batches/${batchId}/results.jsonl`;
+}
+
+// custom_ids match ^[a-zA-Z0-9_-]{1,64}$, so a tab can never be part of one; the model is a
+// JSON string, so that no model name can break a line.
+function parseEntry(line: string): IdEntry {
+  const tab = line.indexOf("\t");
+  return { customId: line.slice(0, tab), model: JSON.parse(line.slice(tab + 1)) as string };
+}
