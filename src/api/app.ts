@@ -33,9 +33,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   // `npm run dev` sets BATCHBRIDGE_SIMULATORS when it runs the gateway against local
   // simulators (no provider key set), so that a client can tell it is not talking to providers.
   app.get("/health", (c) => c.json(c.env.BATCHBRIDGE_SIMULATORS === "true" ? { status: "ok", simulators: true } : { status: "ok" }));
-  app.route("/admin", admin);
   // The OpenAPI document and the API reference: /openapi.json, /docs.
   app.route("/", openApi);
+  app.route("/admin", admin);
 
   const api = new Hono<AppEnv>();
   api.use(auth());
