@@ -1,6 +1,8 @@
 /**
  * The OpenAPI document at /openapi.json and the API reference at /docs: the document is valid
  * OpenAPI 3.1, names exactly the routes the app serves, and real responses match its schemas.
+ * The validator is @readme/openapi-parser, which runs inside workerd (see docs/sources/openapi.md
+ * § Validating OpenAPI 3.1 inside workerd).
  */
 import { validate } from "@readme/openapi-parser";
 import { env } from "cloudflare:test";

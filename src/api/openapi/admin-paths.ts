@@ -11,7 +11,8 @@ import { errors, json } from "./responses";
 
 const keyIdPath = z.object({ id: z.string().meta({ description: "A virtual key ID", example: "vkey_01JEXAMPLE0000000000000000" }) });
 
-// The tiers are checked by a refinement, which JSON Schema cannot show: said in words here.
+// The tiers are checked by a refinement, which JSON Schema cannot show (see
+// docs/sources/openapi.md § zod-openapi builds OpenAPI 3.1 from zod 4 schemas): said in words.
 const limitsDescription = {
   requests_per_minute: `One of ${RPM_TIERS.join(", ")} (each a rate limiting binding), or null for no limit`,
   max_batches_in_progress: "Batches not yet ended at once (over it: 429), or null for no limit",

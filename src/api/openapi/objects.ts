@@ -12,7 +12,7 @@ import { PROVIDER_NAMES } from "../../providers/types";
 const timestamp = z.iso.datetime({ offset: true }).meta({ description: "RFC 3339 datetime", example: "2026-12-03T14:00:00Z" });
 
 /** Anthropic's error types, as `error.type` carries them. */
-export const ErrorType = z
+const ErrorType = z
   .enum([
     "invalid_request_error",
     "authentication_error",
@@ -71,7 +71,12 @@ export const FileMetadata = z
   })
   .meta({ id: "FileMetadata" });
 
-/** A page of files: both paging styles (`before_id`/`after_id` and `page` tokens) at once. */
+/**
+ * A page of files: both paging styles (`before_id`/`after_id` and `page` tokens) at once.
+ *
+ * @example
+ * FileList.parse(await res.json()).next_page
+ */
 export const FileList = z
   .strictObject({
     data: z.array(FileMetadata),
@@ -82,9 +87,15 @@ export const FileList = z
   })
   .meta({ id: "FileList" });
 
+/**
+ * What deleting a file answers.
+ *
+ * @example
+ * FileDeleted.parse(await res.json())
+ */
 export const FileDeleted = z.strictObject({ id: fileId, type: z.literal("file_deleted") }).meta({ id: "FileDeleted" });
 
-export const RequestCounts = z
+const RequestCounts = z
   .strictObject({
     processing: z.number().int().min(0),
     succeeded: z.number().int().min(0),
@@ -129,6 +140,12 @@ export const MessageBatch = z
     },
   });
 
+/**
+ * A page of message batches.
+ *
+ * @example
+ * MessageBatchList.parse(await res.json()).has_more
+ */
 export const MessageBatchList = z
   .strictObject({
     data: z.array(MessageBatch),
@@ -138,10 +155,16 @@ export const MessageBatchList = z
   })
   .meta({ id: "MessageBatchList" });
 
+/**
+ * What deleting a message batch answers.
+ *
+ * @example
+ * MessageBatchDeleted.parse(await res.json())
+ */
 export const MessageBatchDeleted = z.strictObject({ id: batchId, type: z.literal("message_batch_deleted") }).meta({ id: "MessageBatchDeleted" });
 
 /** A Messages API response, as the provider's answer was translated: Anthropic's own shape. */
-export const Message = z
+const Message = z
   .looseObject({
     id: z.string(),
     type: z.literal("message"),
@@ -175,7 +198,12 @@ export const MessageBatchResult = z
   })
   .meta({ id: "MessageBatchResult", description: "One line of the results JSONL (application/x-jsonl): one JSON object per line." });
 
-/** `GET /health`. */
+/**
+ * `GET /health`.
+ *
+ * @example
+ * Health.parse(await res.json()).status // "ok"
+ */
 export const Health = z
   .strictObject({
     status: z.literal("ok"),
@@ -185,7 +213,12 @@ export const Health = z
 
 const provider = z.enum(PROVIDER_NAMES).meta({ id: "Provider" });
 
-/** A virtual key as the admin API shows it: never its secret, which only create answers. */
+/**
+ * A virtual key as the admin API shows it: never its secret, which only create answers.
+ *
+ * @example
+ * VirtualKeyList.parse(await res.json()).data.map((key) => key.name)
+ */
 export const VirtualKey = z
   .strictObject({
     id: z.string().meta({ example: "vkey_01JEXAMPLE0000000000000000" }),
@@ -203,18 +236,47 @@ export const VirtualKey = z
 
 const webhookSecret = z.string().meta({ description: "The new webhook's signing secret: present only when `webhook_url` was set, shown only here", example: "whsec_…" });
 
+/**
+ * What creating a key answers: the key, its secret, and its webhook's secret if a URL was given.
+ *
+ * @example
+ * CreatedVirtualKey.parse(await res.json()).key // "bbk_…"
+ */
 export const CreatedVirtualKey = VirtualKey.extend({
   key: z.string().meta({ description: "The key's secret: shown here once, only its hash is kept", example: "bbk_…" }),
   webhook_secret: webhookSecret.optional(),
 }).meta({ id: "CreatedVirtualKey" });
 
+/**
+ * What changing a key answers; `webhook_secret` when a webhook URL was set.
+ *
+ * @example
+ * UpdatedVirtualKey.parse(await res.json()).requests_per_minute
+ */
 export const UpdatedVirtualKey = VirtualKey.extend({ webhook_secret: webhookSecret.optional() }).meta({ id: "UpdatedVirtualKey" });
 
+/**
+ * Every key, revoked ones included.
+ *
+ * @example
+ * VirtualKeyList.parse(await res.json()).data
+ */
 export const VirtualKeyList = z.strictObject({ data: z.array(VirtualKey) }).meta({ id: "VirtualKeyList" });
 
+/**
+ * What revoking a key answers.
+ *
+ * @example
+ * VirtualKeyRevoked.parse(await res.json())
+ */
 export const VirtualKeyRevoked = z.strictObject({ id: z.string(), type: z.literal("virtual_key_revoked") }).meta({ id: "VirtualKeyRevoked" });
 
-/** One delivery of a webhook event to one destination; never a secret. */
+/**
+ * One delivery of a webhook event to one destination; never a secret.
+ *
+ * @example
+ * WebhookDeliveryList.parse(await res.json()).data[0]?.status // "delivered"
+ */
 export const WebhookDelivery = z
   .strictObject({
     id: z.string(),
@@ -234,9 +296,20 @@ export const WebhookDelivery = z
   })
   .meta({ id: "WebhookDelivery" });
 
+/**
+ * The most recent deliveries.
+ *
+ * @example
+ * WebhookDeliveryList.parse(await res.json()).data
+ */
 export const WebhookDeliveryList = z.strictObject({ data: z.array(WebhookDelivery) }).meta({ id: "WebhookDeliveryList" });
 
-/** The body of the `message_batch.ended` event the gateway POSTs (Standard Webhooks). */
+/**
+ * The body of the `message_batch.ended` event the gateway POSTs (Standard Webhooks).
+ *
+ * @example
+ * MessageBatchEndedEvent.parse(JSON.parse(rawBody)).data.id
+ */
 export const MessageBatchEndedEvent = z
   .strictObject({
     type: z.literal("message_batch.ended"),
@@ -254,7 +327,12 @@ const tokenCounts = {
 
 const costUsd = z.number().nullable().meta({ description: "USD at the batch price (built-in table, MODEL_PRICES over it); null when a model has no price" });
 
-/** The usage extension: an ended batch's tokens and cost, in all and per model. */
+/**
+ * The usage extension: an ended batch's tokens and cost, in all and per model.
+ *
+ * @example
+ * MessageBatchUsage.parse(await res.json()).cost_usd
+ */
 export const MessageBatchUsage = z
   .strictObject({
     type: z.literal("message_batch_usage"),
@@ -265,7 +343,12 @@ export const MessageBatchUsage = z
   })
   .meta({ id: "MessageBatchUsage" });
 
-/** `GET /admin/usage`: one row per key, provider and model over the batches that ended in the range. */
+/**
+ * `GET /admin/usage`: one row per key, provider and model over the batches that ended in the range.
+ *
+ * @example
+ * UsageSummary.parse(await res.json()).data
+ */
 export const UsageSummary = z
   .strictObject({
     data: z.array(

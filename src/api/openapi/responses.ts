@@ -6,7 +6,12 @@ import { z } from "zod";
 import type { ZodOpenApiResponseObject, ZodOpenApiResponsesObject } from "zod-openapi";
 import { ErrorResponse } from "./objects";
 
-/** Every response carries it, errors included; an error body's `request_id` equals it. */
+/**
+ * Every response carries it, errors included; an error body's `request_id` equals it.
+ *
+ * @example
+ * { description: "The bytes", headers: requestIdHeaders, content: { … } }
+ */
 export const requestIdHeaders = z.object({
   "request-id": z.string().meta({ description: "This request's ID, shaped like Anthropic's", example: "req_01JEXAMPLE" }),
 });

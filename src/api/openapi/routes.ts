@@ -9,6 +9,10 @@ import { GatewayError } from "../../lib/errors";
 import type { AppEnv } from "../env";
 import { openApiDocument } from "./document";
 
+/**
+ * @example
+ * app.route("/", openApi); // GET /openapi.json, GET /docs
+ */
 export const openApi = new Hono<AppEnv>();
 
 // The page runs only scripts from this origin (its own init script included): no inline code.
@@ -30,7 +34,8 @@ const DOCS_PAGE = `<!doctype html>
 </html>
 `;
 
-// validatorUrl null: Swagger UI would otherwise send the document to validator.swagger.io.
+// validatorUrl null: Swagger UI would otherwise send the document's URL to validator.swagger.io
+// (see docs/sources/openapi.md § Swagger UI's validator badge); the CSP forbids it anyway.
 const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null });\n`;
 
 openApi.get("/openapi.json", (c) => c.json(openApiDocument()));
@@ -43,7 +48,8 @@ openApi.get("/docs", (c) => {
 openApi.get("/docs/init.js", () => new Response(INIT_SCRIPT, { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" } }));
 
 // Swagger UI's own files, from the Worker's static assets (wrangler.toml [assets]: the
-// swagger-ui-dist package). Only these two: nothing else of that folder is served.
+// swagger-ui-dist package). Only these two: nothing else of that folder is served, since every
+// request runs the Worker first (see docs/sources/openapi.md § Workers static assets).
 for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
   openApi.get(`/docs/${file}`, async (c) => {
     const assets = c.env.ASSETS as Fetcher | undefined;
