@@ -89,14 +89,14 @@ export const anthropicPaths: ZodOpenApiPathsObject = {
       description: "Multipart, field `file`; streamed to the provider (`x-model-provider`) without buffering.",
       requestParams: { header: createHeaders },
       requestBody: { required: true, content: { "multipart/form-data": { schema: fileUpload } } },
-      responses: { 200: json(FileMetadata, "The uploaded file"), ...errors(400, 401, 403, 413) },
+      responses: { 200: json(FileMetadata, "The uploaded file"), ...errors(400, 401, 403, 413, 429) },
     }),
     get: fileOperation({
       operationId: "listFiles",
       summary: "List files",
       description: "Newest first. Pages both ways: `before_id`/`after_id` with `first_id`, `last_id`, `has_more`, and `page` tokens with `next_page`.",
       requestParams: { header: listHeaders, query: fileListQuery },
-      responses: { 200: json(FileList, "A page of files"), ...errors(400, 401) },
+      responses: { 200: json(FileList, "A page of files"), ...errors(400, 401, 429) },
     }),
   },
   "/anthropic/v1/files/{id}": {
@@ -104,13 +104,14 @@ export const anthropicPaths: ZodOpenApiPathsObject = {
       operationId: "getFile",
       summary: "Get a file's metadata",
       requestParams: { header: idHeaders, path: fileIdPath },
-      responses: { 200: json(FileMetadata, "The file's metadata"), ...errors(401, 404) },
+      responses: { 200: json(FileMetadata, "The file's metadata"), ...errors(400, 401, 404, 429) },
     }),
     delete: fileOperation({
       operationId: "deleteFile",
       summary: "Delete a file",
+      description: "Not while a batch that has not ended uses it, nor a batch's results file (delete the batch).",
       requestParams: { header: idHeaders, path: fileIdPath },
-      responses: { 200: json(FileDeleted, "The file is deleted"), ...errors(401, 404) },
+      responses: { 200: json(FileDeleted, "The file is deleted"), ...errors(400, 401, 404, 429) },
     }),
   },
   "/anthropic/v1/files/{id}/content": {
@@ -125,7 +126,7 @@ export const anthropicPaths: ZodOpenApiPathsObject = {
           headers: requestIdHeaders,
           content: { "*/*": { schema: { type: "string", contentMediaType: "application/octet-stream" } } },
         },
-        ...errors(400, 401, 404),
+        ...errors(400, 401, 404, 429),
       },
     }),
   },
@@ -136,18 +137,18 @@ export const anthropicPaths: ZodOpenApiPathsObject = {
       description: "Every request is checked before any upstream call; a param the provider cannot take is a 400 naming it.",
       requestParams: {
         header: createHeaders.extend({
-          "idempotency-key": z.string().optional().meta({ description: "Repeating a create with the same key answers the same batch" }),
+          "idempotency-key": z.string().optional().meta({ description: "Repeating a create with the same key and body answers the same batch; another body: 409" }),
         }),
       },
       requestBody: { required: true, content: { "application/json": { schema: createBatchBody } } },
-      responses: { 200: json(MessageBatch, "The new batch"), ...errors(400, 401, 403, 413) },
+      responses: { 200: json(MessageBatch, "The new batch"), ...errors(400, 401, 403, 409, 413, 429) },
     }),
     get: batchOperation({
       operationId: "listMessageBatches",
       summary: "List message batches",
       description: "Newest first.",
       requestParams: { header: listHeaders, query: batchListQuery },
-      responses: { 200: json(MessageBatchList, "A page of batches"), ...errors(400, 401) },
+      responses: { 200: json(MessageBatchList, "A page of batches"), ...errors(400, 401, 429) },
     }),
   },
   "/anthropic/v1/messages/batches/{id}": {
@@ -156,14 +157,14 @@ export const anthropicPaths: ZodOpenApiPathsObject = {
       summary: "Retrieve a message batch",
       description: "Refreshed from the provider until it has ended.",
       requestParams: { header: idHeaders, path: batchIdPath },
-      responses: { 200: json(MessageBatch, "The batch"), ...errors(401, 404) },
+      responses: { 200: json(MessageBatch, "The batch"), ...errors(400, 401, 404, 429) },
     }),
     delete: batchOperation({
       operationId: "deleteMessageBatch",
       summary: "Delete a message batch",
       description: "Only once it has ended.",
       requestParams: { header: idHeaders, path: batchIdPath },
-      responses: { 200: json(MessageBatchDeleted, "The batch is deleted"), ...errors(400, 401, 404) },
+      responses: { 200: json(MessageBatchDeleted, "The batch is deleted"), ...errors(400, 401, 404, 429) },
     }),
   },
   "/anthropic/v1/messages/batches/{id}/cancel": {
@@ -171,7 +172,7 @@ export const anthropicPaths: ZodOpenApiPathsObject = {
       operationId: "cancelMessageBatch",
       summary: "Cancel a message batch",
       requestParams: { header: idHeaders, path: batchIdPath },
-      responses: { 200: json(MessageBatch, "The batch, canceling or ended"), ...errors(400, 401, 404) },
+      responses: { 200: json(MessageBatch, "The batch, canceling or ended"), ...errors(400, 401, 404, 429) },
     }),
   },
   "/anthropic/v1/messages/batches/{id}/results": {
@@ -182,7 +183,7 @@ export const anthropicPaths: ZodOpenApiPathsObject = {
       requestParams: { header: idHeaders, path: batchIdPath },
       responses: {
         200: { description: "One JSON object per line", headers: requestIdHeaders, content: { "application/x-jsonl": { schema: MessageBatchResult } } },
-        ...errors(400, 401, 404),
+        ...errors(400, 401, 404, 429),
       },
     }),
   },
@@ -192,7 +193,7 @@ export const anthropicPaths: ZodOpenApiPathsObject = {
       summary: "Read a message batch's usage and cost",
       description: "This gateway's extension (not Anthropic's API): tokens and cost of an ended batch, per model. Before it has ended: 400.",
       requestParams: { header: idHeaders, path: batchIdPath },
-      responses: { 200: json(MessageBatchUsage, "The batch's usage"), ...errors(400, 401, 404) },
+      responses: { 200: json(MessageBatchUsage, "The batch's usage"), ...errors(400, 401, 404, 429) },
     }),
   },
 };

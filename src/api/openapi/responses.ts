@@ -27,13 +27,13 @@ export function json(schema: z.ZodType, description: string): ZodOpenApiResponse
 }
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: "invalid_request_error: a bad body, query, header or param, or one the provider cannot take (the message names the param and the provider)",
+  400: "invalid_request_error: a bad body, query, header (an unknown x-model-provider) or param, or one the provider cannot take (the message names the param and the provider)",
   401: "authentication_error: no key, or one that is not an active virtual key (once ADMIN_TOKEN is set)",
   403: "permission_error: the virtual key may not use this provider or model",
   404: "not_found_error: no such object (another key's object answers the same)",
-  409: "conflict_error",
+  409: "conflict_error: the Idempotency-Key was used with another body",
   413: "request_too_large: over Anthropic's limits (256 MB or 100,000 requests per batch, 500 MB per file)",
-  429: "rate_limit_error",
+  429: "rate_limit_error: over the key's requests per minute or batches in progress (retry-after says when to retry), or the admin API's per-address limit",
 };
 
 /**
