@@ -71,7 +71,10 @@ describe("batch create bodies", () => {
       }),
       { numRuns: RUNS * 4 },
     );
-  });
+    // CPU-bound property testing (bodies nested up to 100,000 deep, parsed on every provider):
+    // about 3 s alone, past vitest's 5 s default when the machine's CPUs are busy. The runs
+    // are not cut; only the wall-clock limit is longer.
+  }, 30_000);
 
   it("refuses invalid UTF-8", async () => {
     await fc.assert(

@@ -333,8 +333,15 @@ describe("batches on gemini", () => {
       ended_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       results_url: `${GATEWAY}/anthropic/v1/messages/batches/${batch.id}/results`,
     });
-    // The third read is the vault's: the inline responses, read once from the batch operation.
-    expect(summary(callsTo("GET", /^\/v1beta\/batches\//))).toEqual([`GET /v1beta/${job!.name}`, `GET /v1beta/${job!.name}`, `GET /v1beta/${job!.name}`]);
+    // Two polls of the batch operation; then the vault reads the results once, from the
+    // responses file the ended operation named (two requests go as an input file, so their
+    // results come back as a file, not inline).
+    const responsesFile = `files/batch-${job!.name.slice("batches/".length)}`;
+    expect(summary(callsTo("GET", /^\/v1beta\/(batches|files)\//))).toEqual([
+      `GET /v1beta/${job!.name}`,
+      `GET /v1beta/${job!.name}`,
+      `GET /v1beta/${responsesFile}:download`,
+    ]);
 
     // Ended: answered from the record.
     const gets = fakes.gemini.calls.length;

@@ -42,9 +42,18 @@ async function nativeIdOfFile(id: string): Promise<string> {
   return (await env.DB.prepare("SELECT native_id FROM files WHERE id = ?").bind(id).first<string>("native_id"))!;
 }
 
+/** The results as the vault (R2) holds them, once the batch has ended. */
+async function vaultedText(batchId: string): Promise<string> {
+  const object = await env.RESULTS.get(`batches/${batchId}/results.jsonl`);
+  expect(object).not.toBeNull();
+  return object!.text();
+}
+
 const errored = (customId: string, message: string) =>
   JSON.stringify({ custom_id: customId, result: { type: "errored", error: { type: "error", error: { type: "invalid_request_error", message } } } });
 
+// Results are read upstream once, by whoever vaults the batch when its jobs have ended (here
+// the retrieve that sees the end): upstream answers are replaced before the batch is polled.
 describe("result lines", () => {
   it("name the gateway IDs of the batch's files and jobs, withhold unknown native IDs, and leave answers as written", async () => {
     const file = await uploadFile("doc.txt", "some text");
@@ -52,7 +61,6 @@ describe("result lines", () => {
     expect(native).toMatch(/^file_011/);
     const { create, pollUntilEnded, results } = batchClient();
     const batch = await create([withFile("with-file", file.id), withFile("deleted", file.id), textRequest("answer", "Say file-abcdefghijklmnop", HAIKU)]);
-    await pollUntilEnded(batch.id);
     const nativeBatch = (await env.DB.prepare("SELECT native_id FROM batch_jobs WHERE batch_id = ?").bind(batch.id).first<string>("native_id"))!;
     const succeeded = { custom_id: "answer", result: { type: "succeeded", message: { id: "msg_1", type: "message", role: "assistant", model: HAIKU, content: [{ type: "text", text: "file-abcdefghijklmnop" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } } };
     intercept((req) =>
@@ -67,6 +75,11 @@ describe("result lines", () => {
           )
         : null,
     );
+    // The retrieve that sees the end vaults the results: they are scrubbed on the way in.
+    await pollUntilEnded(batch.id);
+    const vaulted = await vaultedText(batch.id);
+    expect(vaulted).not.toContain(native);
+    expect(vaulted).not.toContain(nativeBatch);
     const lines = await results(batch.id);
     const message = (customId: string) => (lines.find((line) => line.custom_id === customId)!.result as { error: { error: { message: string } } }).error.error.message;
     expect(message("with-file")).toBe(`File not found: ${file.id} (in ${batch.id})`);
@@ -82,10 +95,11 @@ describe("result lines", () => {
     const native = await nativeIdOfFile(file.id);
     const { create, pollUntilEnded, results } = batchClient({ provider: "openai" });
     const batch = await create([withFile("a", file.id, "gpt-4o-mini"), withFile("b", file.id, "gpt-4o-mini")]);
-    await pollUntilEnded(batch.id);
     const outputLine = (customId: string) =>
       JSON.stringify({ id: `batch_req_${customId}`, custom_id: customId, response: null, error: { code: "invalid_request", message: `Invalid file id: '${native}'.` } });
     intercept((req) => (/\/v1\/files\/[^/]+\/content$/.test(new URL(req.url).pathname) ? new Response(`${outputLine("a")}\n${outputLine("b")}\n`) : null));
+    await pollUntilEnded(batch.id);
+    expect(await vaultedText(batch.id)).not.toContain(native);
     const lines = await results(batch.id);
     expect(JSON.stringify(lines)).not.toContain(native);
     expect(JSON.stringify(lines)).toContain(file.id);

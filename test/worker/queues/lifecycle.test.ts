@@ -9,7 +9,7 @@ import type { Bindings } from "../../../src/api/env";
 import worker from "../../../src/index";
 import { createFakeOpenAI } from "../../fakes/openai/index.ts";
 import { BATCHES, byCustomId, batchClient, type WireBatch } from "../support/batches";
-import { call } from "../support/gateway";
+import { ADMIN, ADMIN_TOKEN, call, callWithEnv } from "../support/gateway";
 import { textRequest, twoRequests } from "../support/requests";
 import { json } from "../support/responses";
 import { callsMatching, useFakes } from "../support/upstream";
@@ -189,7 +189,9 @@ describe("usage and cost", () => {
       ],
     });
 
-    const admin = await call(`/admin/usage?from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`, { key: null, headers: { authorization: "Bearer test-admin-token" } });
+    // The admin API exists once ADMIN_TOKEN is set; the batch was made on the open gateway
+    // (one shared owner: no key).
+    const admin = await callWithEnv({ ADMIN_TOKEN }, `/admin/usage?from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`, { key: null, headers: ADMIN });
     expect(admin.status).toBe(200);
     expect(await admin.json()).toEqual({
       data: [
@@ -197,9 +199,9 @@ describe("usage and cost", () => {
         { key_id: null, key_name: null, provider: "anthropic", model: "claude-3-sonnet-20240229", batches: 1, requests: 1, input_tokens: 1, output_tokens: 2, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cost_usd: null },
       ],
     });
-    const later = await call(`/admin/usage?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, { key: null, headers: { authorization: "Bearer test-admin-token" } });
+    const later = await callWithEnv({ ADMIN_TOKEN }, `/admin/usage?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, { key: null, headers: ADMIN });
     expect(await later.json()).toEqual({ data: [] });
-    const bad = await call(`/admin/usage?to=yesterday`, { key: null, headers: { authorization: "Bearer test-admin-token" } });
+    const bad = await callWithEnv({ ADMIN_TOKEN }, `/admin/usage?to=yesterday`, { key: null, headers: ADMIN });
     expect(bad.status).toBe(400);
   });
 });
