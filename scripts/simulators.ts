@@ -112,6 +112,12 @@ export async function startSimulators(options: SimulatorOptions = {}): Promise<S
     BEDROCK_BATCH_S3_URI: `s3://${BUCKET}/batches/`,
     BEDROCK_BATCH_ROLE_ARN: "arn:aws:iam::123456789012:role/BatchBridgeSimulator",
     BEDROCK_BATCH_MIN_RECORDS: "1",
+    // The gateway polls batches in the background, by default 30 s after a create and then
+    // backing off (BATCH_POLL_MIN_SECONDS / BATCH_POLL_MAX_SECONDS): the simulators end a batch
+    // within seconds, so the gateway polls them every second or two, and a batch shows `ended`
+    // within seconds however rarely its client asks.
+    BATCH_POLL_MIN_SECONDS: "1",
+    BATCH_POLL_MAX_SECONDS: "2",
   };
 
   return {

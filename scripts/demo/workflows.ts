@@ -216,8 +216,8 @@ export async function batchWorkflow(ctx: DemoContext, provider: Provider): Promi
 }
 
 /**
- * `GET /anthropic/v1/messages/batches/{id}/usage` for each batch: printed when the gateway has
- * it; a 404 means this gateway does not serve usage yet.
+ * `GET /anthropic/v1/messages/batches/{id}/usage` for each batch, printed. Every ended batch
+ * has its usage: any answer but a 200 `message_batch_usage` for it fails the step.
  *
  * @example
  * await usageReport(ctx, [{ id, provider: "openai" }]);
@@ -232,7 +232,6 @@ export async function usageReport(ctx: DemoContext, batches: readonly { id: stri
         const response = await fetch(`${ctx.baseURL}/anthropic/v1/messages/batches/${id}/usage`, {
           headers: { "x-api-key": ctx.apiKey, "anthropic-version": "2023-06-01" },
         });
-        if (response.status === 404) return "usage: not available on this gateway";
         const body = (await response.json()) as Usage;
         expect(response.status === 200, `${response.status} ${JSON.stringify(body)}`);
         expect(body.type === "message_batch_usage" && body.id === id, `unexpected answer ${JSON.stringify(body)}`);

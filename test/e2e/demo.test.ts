@@ -52,9 +52,17 @@ describe("npm run demo", () => {
     }
     expect(stdout).toMatch(/^ {2}✓ download output file: file_[0-9A-Z]{26} msgbatch_[0-9A-Z]{26}_gpt-4o-mini-0_output\.jsonl: 2 lines$/m);
 
-    // Usage of each of the eight batches: printed, or said to be unavailable (not a failure).
+    // Usage of each of the eight batches (two per provider): tokens and cost, from the gateway's usage endpoint.
     const usage = stdout.slice(stdout.indexOf("== Usage and cost =="));
-    expect(usage.match(/^ {2}✓ msgbatch_[0-9A-Z]{26} \((anthropic|openai|gemini|bedrock)\): .+$/gm)).toHaveLength(8);
+    const usageLines = usage.match(
+      /^ {2}✓ msgbatch_[0-9A-Z]{26} \((anthropic|openai|gemini|bedrock)\): \d+ input, \d+ output, \d+ cache write, \d+ cache read tokens; cost \$(null|\d[\d.e-]*)( \(.+\))?$/gm,
+    );
+    expect(usageLines).toHaveLength(8);
+    for (const provider of ["anthropic", "openai", "gemini", "bedrock"]) expect(usageLines!.filter((line) => line.includes(`(${provider})`)), provider).toHaveLength(2);
+    // The finished batch of each provider (2 requests answered "echo: …") used tokens.
+    for (const provider of ["anthropic", "openai", "gemini", "bedrock"]) {
+      expect(usageLines!.some((line) => line.includes(`(${provider})`) && /: [1-9]\d* input, [1-9]\d* output/.test(line)), provider).toBe(true);
+    }
 
     expect(stdout).not.toContain("✗");
     expect(lines).toContain("Stopping the gateway the demo started…");

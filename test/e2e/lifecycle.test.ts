@@ -2,16 +2,21 @@
  * Batches that finish on their own, under `npm run dev` with no trigger from outside: the
  * gateway polls each batch in the background (BATCH_POLL_MIN_SECONDS=1), vaults its results
  * in local R2 and only then shows it `ended`. This file runs its own stack, so that it can
- * stall an upstream call and kill the gateway in the middle of a vault.
+ * stall an upstream call and kill the gateway in the middle of a vault. The stack has an
+ * ADMIN_TOKEN (for the admin's usage report), so the gateway is closed: the client uses a
+ * virtual key.
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { textRequest } from "./support/requests";
 import { KEYS, startStack, type Stack } from "./support/stack";
 
-const ADMIN_TOKEN = "e2e-admin-token";
+const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef-0123456789";
+const KEY_NAME = "lifecycle";
 
 let stack: Stack;
+/** The virtual key every request of this file is made with. */
+let key: { id: string; key: string };
 /** While set, the fake OpenAI holds every output-file download until it resolves. */
 let stall: { hit: () => void; released: Promise<void>; release: () => void } | null = null;
 
@@ -28,6 +33,13 @@ beforeAll(async () => {
       return next(request);
     },
   });
+  const response = await fetch(`${stack.gatewayUrl}/admin/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: KEY_NAME }),
+  });
+  expect(response.status).toBe(200);
+  key = (await response.json()) as { id: string; key: string };
 }, 180_000);
 
 afterAll(async () => {
@@ -38,7 +50,7 @@ afterAll(async () => {
 function client(provider?: string): Anthropic {
   return new Anthropic({
     baseURL: `${stack.gatewayUrl}/anthropic`,
-    apiKey: "virtual-key-or-dummy-key",
+    apiKey: key.key,
     maxRetries: 0,
     ...(provider ? { defaultHeaders: { "x-model-provider": provider } } : {}),
   });
@@ -158,7 +170,7 @@ describe("batches that finish on their own", () => {
         textRequest("usage-4", "six", "claude-3-sonnet-20240229"),
       ],
     });
-    const headers = { "x-api-key": "virtual-key-or-dummy-key", "anthropic-version": "2023-06-01" };
+    const headers = { "x-api-key": key.key, "anthropic-version": "2023-06-01" };
     const early = await fetch(`${stack.gatewayUrl}/anthropic/v1/messages/batches/${created.id}/usage`, { headers });
     expect(early.status).toBe(400);
     expect(((await early.json()) as { error: { type: string } }).error.type).toBe("invalid_request_error");
@@ -186,7 +198,7 @@ describe("batches that finish on their own", () => {
     expect(admin.status).toBe(200);
     const rows = ((await admin.json()) as { data: Record<string, unknown>[] }).data;
     const { provider: _p, ...haikuSums } = haiku;
-    expect(rows).toContainEqual({ key_id: null, key_name: null, provider: "anthropic", batches: 1, ...haikuSums, model: "claude-3-5-haiku-20241022" });
-    expect(rows.find((row) => row.model === "claude-3-sonnet-20240229")).toMatchObject({ key_id: null, batches: 1, requests: 1, cost_usd: null });
+    expect(rows).toContainEqual({ key_id: key.id, key_name: KEY_NAME, provider: "anthropic", batches: 1, ...haikuSums, model: "claude-3-5-haiku-20241022" });
+    expect(rows.find((row) => row.model === "claude-3-sonnet-20240229")).toMatchObject({ key_id: key.id, key_name: KEY_NAME, batches: 1, requests: 1, cost_usd: null });
   });
 });

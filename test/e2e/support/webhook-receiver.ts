@@ -26,7 +26,7 @@ export interface WebhookReceiver {
   /** Answer the next `count` deliveries on `path` with `status`. */
   failNext(path: string, count: number, status?: number): void;
   /** Resolves with the deliveries matching `match` once there are `count` of them. */
-  waitFor(match: (received: ReceivedWebhook) => boolean, count: number, options?: { timeoutMs?: number; nudge?: () => Promise<unknown> }): Promise<ReceivedWebhook[]>;
+  waitFor(match: (received: ReceivedWebhook) => boolean, count: number, options?: { timeoutMs?: number }): Promise<ReceivedWebhook[]>;
   close(): Promise<void>;
 }
 
@@ -77,7 +77,6 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         const found = received.filter(match);
         if (found.length >= count) return found;
         if (Date.now() > deadline) throw new Error(`${found.length} of ${count} webhooks arrived in time; received: ${JSON.stringify(received.map((r) => [r.path, r.event?.data.id]))}`);
-        await options.nudge?.();
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     },
