@@ -4,9 +4,45 @@
  * Swagger UI from the gateway itself, never from another origin.
  */
 import { validate } from "@readme/openapi-parser";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
 
 const gateway = () => inject("gatewayUrl");
+
+/** The Debian `chromium` package (installed by .ci/run where the dashboard tests need it). */
+const CHROMIUM = "/usr/bin/chromium";
+
+/**
+ * The page as headless Chromium renders it, with every host but 127.0.0.1 unresolvable: what
+ * a machine without network shows.
+ */
+async function renderedOffline(url: string): Promise<string> {
+  const profile = mkdtempSync(join(tmpdir(), "batchbridge-docs-"));
+  try {
+    const { stdout } = await promisify(execFile)(
+      CHROMIUM,
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        `--user-data-dir=${profile}`,
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        "--virtual-time-budget=15000",
+        "--dump-dom",
+        url,
+      ],
+      { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+    );
+    return stdout;
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
 
 describe("the OpenAPI document and the API reference under npm run dev", () => {
   it("serves /openapi.json, valid OpenAPI 3.1, without a key", async () => {
@@ -37,4 +73,12 @@ describe("the OpenAPI document and the API reference under npm run dev", () => {
     expect((await fetch(`${gateway()}/index.html`)).status).toBe(404);
     expect((await fetch(`${gateway()}/swagger-ui-bundle.js`)).status).toBe(404);
   });
+
+  it.skipIf(!existsSync(CHROMIUM))("renders every documented path in Chromium with no network but the gateway", async () => {
+    const document = (await (await fetch(`${gateway()}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const dom = await renderedOffline(`${gateway()}/docs`);
+    const rendered = new Set([...dom.matchAll(/class="opblock-summary-path" data-path="([^"]+)"/g)].map((match) => match[1]));
+    expect([...rendered].sort()).toEqual(expect.arrayContaining(Object.keys(document.paths).sort()));
+    expect(dom).toContain("batchbridge");
+  }, 90_000);
 });
