@@ -1,6 +1,7 @@
 /**
- * The admin API under `/admin` (virtual keys, usage, webhook deliveries), as OpenAPI paths. Request schemas are the ones the admin
- * routes validate with (src/api/admin.ts); responses are ./objects.ts.
+ * The admin API under `/admin` (virtual keys, usage, webhook deliveries), as OpenAPI paths.
+ * Request schemas are the ones the admin routes validate with (src/api/admin.ts); responses
+ * are ./objects.ts.
  */
 import { z } from "zod";
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
