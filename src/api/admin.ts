@@ -39,7 +39,7 @@ const limitFields = {
 /** What a key's webhook may be set to: a URL (checked by setKeyWebhook), or null to remove it. */
 const webhookUrlField = z.string().min(1).max(2000).nullable().optional();
 
-const newKeyBody = z.strictObject({
+export const newKeyBody = z.strictObject({
   name: z.string().min(1).max(200),
   providers: z.array(z.enum(PROVIDER_NAMES)).min(1).nullable().optional(),
   models: z.array(z.string().min(1).max(200)).min(1).nullable().optional(),
@@ -48,9 +48,9 @@ const newKeyBody = z.strictObject({
 });
 
 /** The fields `PATCH /admin/keys/{id}` may change; each one absent is left as it is. */
-const keyUpdateBody = z.strictObject({ ...limitFields, webhook_url: webhookUrlField });
+export const keyUpdateBody = z.strictObject({ ...limitFields, webhook_url: webhookUrlField });
 
-const deliveriesQuery = z.strictObject({
+export const deliveriesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 

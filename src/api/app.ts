@@ -15,6 +15,7 @@ import { auth } from "./middleware/auth";
 import { notFound, onError } from "./middleware/errors";
 import { provider } from "./middleware/provider";
 import { requestId } from "./middleware/request-id";
+import { openApi } from "./openapi/routes";
 
 export interface AppOptions {
   adapters: Readonly<Record<ProviderName, ProviderAdapter>>;
@@ -33,6 +34,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   // `npm run dev` sets BATCHBRIDGE_SIMULATORS when it runs the gateway against local
   // simulators (no provider key set), so that a client can tell it is not talking to providers.
   app.get("/health", (c) => c.json(c.env.BATCHBRIDGE_SIMULATORS === "true" ? { status: "ok", simulators: true } : { status: "ok" }));
+  // The OpenAPI document and the API reference: /openapi.json, /docs.
+  app.route("/", openApi);
   app.route("/admin", admin);
   app.route("/dashboard", dashboard(options.adapters));
 

@@ -43,7 +43,8 @@ const messageParams = z.looseObject({
   tool_choice: z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]) }).optional(),
 });
 
-const batchRequest = z.strictObject({
+/** One item of a batch create body's `requests` (also the OpenAPI document's BatchRequest). */
+export const batchRequest = z.strictObject({
   custom_id: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1 to 64 characters of letters, digits, '_' or '-' (^[a-zA-Z0-9_-]{1,64}$)"),
   params: messageParams,
 });

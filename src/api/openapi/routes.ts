@@ -1,0 +1,61 @@
+/**
+ * `GET /openapi.json` (the OpenAPI 3.1 document) and `GET /docs` (an API reference: Swagger
+ * UI). Swagger UI's files are the Worker's own static assets, not a CDN's, so `/docs` works
+ * with no network (under `npm run dev` offline too). Neither needs a key: they describe the
+ * API, and hold nothing of anyone's.
+ */
+import { Hono } from "hono";
+import { GatewayError } from "../../lib/errors";
+import type { AppEnv } from "../env";
+import { openApiDocument } from "./document";
+
+/**
+ * @example
+ * app.route("/", openApi); // GET /openapi.json, GET /docs
+ */
+export const openApi = new Hono<AppEnv>();
+
+// The page runs only scripts from this origin (its own init script included): no inline code.
+const DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; frame-ancestors 'none'";
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>batchbridge API reference</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body>
+</html>
+`;
+
+// validatorUrl null: Swagger UI would otherwise send the document's URL to validator.swagger.io
+// (see docs/sources/openapi.md § Swagger UI's validator badge); the CSP forbids it anyway.
+const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null });\n`;
+
+openApi.get("/openapi.json", (c) => c.json(openApiDocument()));
+
+openApi.get("/docs", (c) => {
+  c.header("content-security-policy", DOCS_CSP);
+  return c.html(DOCS_PAGE);
+});
+
+openApi.get("/docs/init.js", () => new Response(INIT_SCRIPT, { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" } }));
+
+// Swagger UI's own files, from the Worker's static assets (wrangler.toml [assets]: the
+// swagger-ui-dist package). Only these two: nothing else of that folder is served, since every
+// request runs the Worker first (see docs/sources/openapi.md § Workers static assets).
+for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
+  openApi.get(`/docs/${file}`, async (c) => {
+    const assets = c.env.ASSETS as Fetcher | undefined;
+    if (!assets) throw new GatewayError(500, "api_error", "The Worker has no ASSETS binding (wrangler.toml [assets]), so /docs cannot serve Swagger UI.");
+    const answer = await assets.fetch(new Request(new URL(`/${file}`, c.req.url)));
+    // A fresh Response: the assets binding answers with immutable headers, and request-id is added to every answer.
+    return new Response(answer.body, answer);
+  });
+}
