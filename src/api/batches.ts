@@ -25,6 +25,7 @@ batches.post("/", async (c) => {
   const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
   const batch = await createBatch(c.var.gateway, c.var.owner, provider, source, idempotencyKey, {
     maxBatchesInProgress: c.var.caller.key?.limits.maxBatchesInProgress ?? null,
+    monthlyBudgetUsd: c.var.caller.key?.limits.monthlyBudgetUsd ?? null,
     origin: new URL(c.req.url).origin,
   });
   return c.json(batchToWire(batch, origin(c)));

@@ -12,6 +12,7 @@ import { FileResolver } from "./file-refs";
 import { resolvedFile } from "./files";
 import type { Gateway } from "./gateway";
 import { newBatchId, newFileId } from "./ids";
+import { assertWithinBudget, monthToDateSpendUsd } from "./budget";
 import { assertBatchAllowed } from "./limits";
 import { lifecycleSettings } from "./lifecycle-settings";
 import { batchIdPairs, inGatewayTerms, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubResultLine, type IdPairs } from "./native-ids";
@@ -44,6 +45,8 @@ export interface BatchSource {
 export interface CreateOptions {
   /** The caller's limit of batches not ended at once (null: none). */
   maxBatchesInProgress?: number | null;
+  /** The caller's monthly budget in USD, counted from finished batches (null: none). */
+  monthlyBudgetUsd?: number | null;
   /** Where the client reached the gateway: background work (the webhook) names results there. */
   origin?: string | null;
 }
@@ -53,7 +56,8 @@ export interface CreateOptions {
  *
  * An `idempotencyKey` already used answers its batch when the body is the same (byte for
  * byte) and 409 `conflict_error` when it is not, with nothing sent upstream either way. A
- * caller over `maxBatchesInProgress` gets 429 before anything is sent upstream.
+ * caller over `maxBatchesInProgress`, or whose `monthlyBudgetUsd` is spent, gets 429 before
+ * anything is sent upstream.
  *
  * @example
  * const batch = await createBatch(gateway, "owner", "openai", source, null, { origin: "https://gw.example.com" });
@@ -71,6 +75,11 @@ export async function createBatch(
   if (idempotencyKey) {
     const existing = await gateway.batches.getByIdempotencyKey(owner, idempotencyKey);
     if (existing) return replayed(existing, source);
+  }
+  const budget = options.monthlyBudgetUsd ?? null;
+  if (budget !== null) {
+    const now = new Date();
+    assertWithinBudget(budget, await monthToDateSpendUsd(gateway.usage, gateway.upstream.env, owner, now), now);
   }
   // A streamed body's hash is known only once it has been read: it is stored at the end,
   // and meanwhile the `creating` record holds the key (a replay then gets a 409 "retry").

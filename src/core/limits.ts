@@ -1,7 +1,6 @@
 /**
  * Limits per virtual key: requests per minute (Cloudflare's rate limiting binding) and
- * batches in progress at once (counted in D1). A monthly USD budget is stored with the key
- * but not enforced yet.
+ * batches in progress at once (counted in D1). The monthly USD budget is src/core/budget.ts.
  *
  * A rate limiting binding has one fixed limit, set in wrangler.toml, so a key's
  * `requests_per_minute` is one of a fixed set of tiers, each its own binding

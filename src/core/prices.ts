@@ -18,6 +18,7 @@
  */
 import { z } from "zod";
 import type { ProviderName } from "../providers/types";
+import type { TokenCounts } from "../store/usage";
 
 /** USD per million tokens, at the batch price. */
 export interface ModelPrice {
@@ -126,4 +127,19 @@ export function priceTable(modelPrices: string | undefined): Readonly<Record<str
  */
 export function priceOf(table: Readonly<Record<string, ModelPrice>>, provider: ProviderName, model: string): ModelPrice | null {
   return table[`${provider}/${model}`] ?? null;
+}
+
+/**
+ * USD for these tokens at this price (per million tokens), rounded to a millionth of a dollar.
+ *
+ * @example
+ * costOf({ input_tokens: 1_000_000, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }, price) // price.input
+ */
+export function costOf(tokens: TokenCounts, price: ModelPrice): number {
+  const micro =
+    tokens.input_tokens * price.input +
+    tokens.output_tokens * price.output +
+    tokens.cache_creation_input_tokens * price.cache_write +
+    tokens.cache_read_input_tokens * price.cache_read;
+  return Math.round(micro) / 1_000_000;
 }

@@ -8,7 +8,9 @@ import type { ModelUsage, OwnerUsage, TokenCounts, UsageStore } from "../store/u
 import { getBatch } from "./batches";
 import type { Gateway } from "./gateway";
 import { SHARED_OWNER } from "./keys";
-import { priceOf, priceTable, type ModelPrice } from "./prices";
+import { costOf, priceOf, priceTable, type ModelPrice } from "./prices";
+
+export { costOf };
 
 export interface PricedUsage extends ModelUsage {
   cost_usd: number | null;
@@ -60,21 +62,6 @@ export async function usageSummary(store: UsageStore, env: ProviderEnv, from: st
 function priced(usage: ModelUsage, table: Readonly<Record<string, ModelPrice>>): PricedUsage {
   const price = priceOf(table, usage.provider, usage.model);
   return { ...usage, cost_usd: price ? costOf(usage, price) : null };
-}
-
-/**
- * USD for these tokens at this price (per million tokens), rounded to a millionth of a dollar.
- *
- * @example
- * costOf({ input_tokens: 1_000_000, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }, price) // price.input
- */
-export function costOf(tokens: TokenCounts, price: ModelPrice): number {
-  const micro =
-    tokens.input_tokens * price.input +
-    tokens.output_tokens * price.output +
-    tokens.cache_creation_input_tokens * price.cache_write +
-    tokens.cache_read_input_tokens * price.cache_read;
-  return Math.round(micro) / 1_000_000;
 }
 
 function sumTokens(rows: readonly TokenCounts[]): TokenCounts {

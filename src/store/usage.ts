@@ -138,4 +138,20 @@ export class UsageStore {
       .all<UsageRow & { day: string }>();
     return results.map((row) => ({ ...usageFromRow(row), day: row.day }));
   }
+
+  /** One owner's usage per provider and model over its batches that ended at or after `since`. */
+  async ofOwnerSince(owner: string, since: string): Promise<ModelUsage[]> {
+    const { results } = await this.db
+      .prepare(
+        `SELECT b.provider AS provider, u.model AS model, SUM(u.requests) AS requests, SUM(u.input_tokens) AS input_tokens,
+                SUM(u.output_tokens) AS output_tokens, SUM(u.cache_creation_input_tokens) AS cache_creation_input_tokens,
+                SUM(u.cache_read_input_tokens) AS cache_read_input_tokens
+         FROM batch_usage u JOIN batches b ON b.id = u.batch_id
+         WHERE b.owner = ?1 AND b.state = 'ended' AND julianday(b.ended_at) >= julianday(?2)
+         GROUP BY b.provider, u.model`,
+      )
+      .bind(owner, since)
+      .all<UsageRow>();
+    return results.map(usageFromRow);
+  }
 }

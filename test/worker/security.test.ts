@@ -164,6 +164,57 @@ describe("limits per key", () => {
   });
 });
 
+describe("a monthly budget per key", () => {
+  useClosedGateway();
+  // A dollar a token, so that two small requests cost more than the budget.
+  const priced = { MODEL_PRICES: JSON.stringify({ "anthropic/claude-3-5-haiku-20241022": { input: 1_000_000, output: 1_000_000 } }) };
+  const as = (key: string, path: string, options: { method?: string; body?: unknown } = {}) => callWithEnv(priced, path, { ...options, key });
+
+  it("refuses creates with 429 and retry-after once the key's finished batches this month cost it, creating nothing upstream", async () => {
+    const { id, key } = await newKey({ name: "budgeted", monthly_budget_usd: 3 });
+    const first = await json<WireBatch>(await as(key, BATCHES, { method: "POST", body: { requests: twoRequests() } }));
+    let seen: WireBatch;
+    do seen = await json<WireBatch>(await as(key, `${BATCHES}/${first.id}`));
+    while (seen.processing_status !== "ended");
+    const usage = await json<{ cost_usd: number }>(await as(key, `${BATCHES}/${first.id}/usage`));
+    expect(usage.cost_usd).toBeGreaterThanOrEqual(3);
+
+    const upstreamBefore = fakes.anthropic.calls.length;
+    const refused = await as(key, BATCHES, { method: "POST", body: { requests: twoRequests() } });
+    const now = new Date();
+    const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(Math.abs(retryAfter - (nextMonth - now.getTime()) / 1000)).toBeLessThan(60);
+    expect(await errorOf(refused)).toMatchObject({
+      status: 429,
+      type: "rate_limit_error",
+      message: `This API key has spent its monthly budget: $${usage.cost_usd.toFixed(2)} of $3.00 this month (UTC), counted from finished batches. It resets at ${new Date(nextMonth).toISOString()}.`,
+    });
+    expect(fakes.anthropic.calls.length).toBe(upstreamBefore);
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM batches").first("n")).toBe(1);
+
+    // Another key's spending does not count, and a raised budget lets the key go on.
+    const other = await newKey({ name: "other", monthly_budget_usd: 3 });
+    expect((await as(other.key, BATCHES, { method: "POST", body: { requests: twoRequests() } })).status).toBe(200);
+    await callWithEnv(priced, `/admin/keys/${id}`, { method: "PATCH", body: { monthly_budget_usd: 1000 }, key: null, headers: ADMIN });
+    expect((await as(key, BATCHES, { method: "POST", body: { requests: twoRequests() } })).status).toBe(200);
+  });
+
+  it("counts only batches that ended this calendar month (UTC)", async () => {
+    const { id, key } = await newKey({ name: "last-month", monthly_budget_usd: 3 });
+    const first = await json<WireBatch>(await as(key, BATCHES, { method: "POST", body: { requests: twoRequests() } }));
+    let seen: WireBatch;
+    do seen = await json<WireBatch>(await as(key, `${BATCHES}/${first.id}`));
+    while (seen.processing_status !== "ended");
+    // The same batch, had it ended before this month began, is last month's spending.
+    const now = new Date();
+    const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) - 1000).toISOString();
+    await env.DB.prepare("UPDATE batches SET ended_at = ? WHERE id = ?").bind(lastMonth, first.id).run();
+    expect((await as(key, BATCHES, { method: "POST", body: { requests: twoRequests() } })).status).toBe(200);
+    expect(id).toMatch(/^vkey_/);
+  });
+});
+
 describe("Idempotency-Key", () => {
   const create = (body: unknown, idempotencyKey = "idem-1") => call(BATCHES, { method: "POST", body, headers: { "idempotency-key": idempotencyKey } });
 
