@@ -261,17 +261,19 @@ describe("batches on bedrock: create", () => {
     }
   });
 
-  it("refuses fewer requests than BEDROCK_BATCH_MIN_RECORDS with a 400 naming both numbers, creating nothing upstream", async () => {
-    const one = await errorOf(await call(BATCHES, { method: "POST", body: { requests: [ask("only", "hi")] }, provider: "bedrock" }));
+  it("with BEDROCK_SMALL_BATCHES=refuse, refuses fewer requests than BEDROCK_BATCH_MIN_RECORDS with a 400 naming both numbers, creating nothing upstream", async () => {
+    const refuse = { BEDROCK_SMALL_BATCHES: "refuse" };
+    const one = await errorOf(await createWith(refuse, [ask("only", "hi")]));
     expect(one).toMatchObject({
       status: 400,
       type: "invalid_request_error",
       message:
         `Bedrock batch inference needs at least 2 requests per job (BEDROCK_BATCH_MIN_RECORDS=2), but this batch has 1 for model ${HAIKU_ID}. ` +
-        "Send at least 2 requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it.",
+        "Send at least 2 requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it, " +
+        "or unset BEDROCK_SMALL_BATCHES=refuse to have the gateway run smaller groups itself (at on-demand prices).",
     });
     // Per model: two haiku requests are enough, one sonnet request is not.
-    const mixed = await errorOf(await call(BATCHES, { method: "POST", body: { requests: [...TWO, ask("s", "hi", "claude-3-5-sonnet-20241022")] }, provider: "bedrock" }));
+    const mixed = await errorOf(await createWith(refuse, [...TWO, ask("s", "hi", "claude-3-5-sonnet-20241022")]));
     expect(mixed).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(mixed.message).toContain(`needs at least 2 requests per job (BEDROCK_BATCH_MIN_RECORDS=2), but this batch has 1 for model ${SONNET_ID}.`);
     expect(fakes.bedrock.calls).toEqual([]);
@@ -280,7 +282,7 @@ describe("batches on bedrock: create", () => {
     expect(await json(await call(BATCHES, { provider: "bedrock" }))).toEqual({ data: [], first_id: null, last_id: null, has_more: false });
   });
 
-  it("splits a model above BEDROCK_BATCH_MAX_RECORDS into several jobs, and names a remainder below the minimum", async () => {
+  it("splits a model above BEDROCK_BATCH_MAX_RECORDS into several jobs, and (BEDROCK_SMALL_BATCHES=refuse) names a remainder below the minimum", async () => {
     const four = [1, 2, 3, 4].map((n) => ask(`r${n}`, `question ${n}`));
     const res = await createWith({ BEDROCK_BATCH_MAX_RECORDS: "2" }, four);
     const batch = await json<WireBatch>(res);
@@ -299,7 +301,7 @@ describe("batches on bedrock: create", () => {
 
     fakes.bedrock.calls.length = 0;
     const five = [...four, ask("r5", "question 5")];
-    const error = await errorOf(await createWith({ BEDROCK_BATCH_MAX_RECORDS: "2" }, five));
+    const error = await errorOf(await createWith({ BEDROCK_BATCH_MAX_RECORDS: "2", BEDROCK_SMALL_BATCHES: "refuse" }, five));
     expect(error).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(error.message).toContain(`but this batch has 1 for model ${HAIKU_ID} beyond the 2 per job of BEDROCK_BATCH_MAX_RECORDS.`);
     expect(fakes.bedrock.calls).toEqual([]);
