@@ -41,6 +41,7 @@ import {
   ThrottlingException,
   ValidationException as RuntimeValidationException,
 } from "@aws-sdk/client-bedrock-runtime";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createFakeBedrock } from "../fakes/bedrock/index.ts";
@@ -306,8 +307,16 @@ describe("the fake Bedrock control plane, through the official @aws-sdk/client-b
   });
 });
 
+// The runtime client speaks HTTP/2 by default (for its bidirectional streams); the fake is served
+// over HTTP/1.1, which Bedrock's endpoints take too, so the SDK's HTTP/1.1 handler is used.
 function runtime(secretAccessKey?: string, maxAttempts = 1): BedrockRuntimeClient {
-  return new BedrockRuntimeClient({ endpoint: `${served.url}/bedrock-runtime`, region: ACCOUNT.region, credentials: credentials(secretAccessKey), maxAttempts });
+  return new BedrockRuntimeClient({
+    endpoint: `${served.url}/bedrock-runtime`,
+    region: ACCOUNT.region,
+    credentials: credentials(secretAccessKey),
+    maxAttempts,
+    requestHandler: new NodeHttpHandler(),
+  });
 }
 
 function invoke(text: string, modelId = MODEL): InvokeModelCommand {
