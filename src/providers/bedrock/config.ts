@@ -53,7 +53,11 @@ export const DEFAULT_MAX_RECORDS = 50_000;
 /** InvokeModel calls in flight at once when `BEDROCK_INVOKE_CONCURRENCY` is unset. */
 export const DEFAULT_INVOKE_CONCURRENCY = 4;
 
-/** The most `BEDROCK_INVOKE_CONCURRENCY` may ask for (a Worker has 6 simultaneous outgoing connections). */
+/**
+ * The most `BEDROCK_INVOKE_CONCURRENCY` may ask for: a Worker invocation has 6 outgoing
+ * connections at once, a 7th waits (see docs/sources/cloudflare.md § Simultaneous outgoing
+ * connections: 6 per invocation).
+ */
 export const MAX_INVOKE_CONCURRENCY = 6;
 
 const SMALL_BATCH_MODES = ["invoke", "refuse"] as const;
