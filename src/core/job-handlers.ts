@@ -10,6 +10,13 @@ import type { JobMessage, PollMessage, VaultMessage, WebhookMessage } from "./qu
 import { deliverWebhook } from "./webhook-delivery";
 import { vaultBatch } from "./vault";
 
+/**
+ * The poll interval recorded while a step of the gateway's own requests runs, so that the safety
+ * net leaves it alone for twice that: 15 minutes, a queue consumer's longest run (see
+ * docs/sources/cloudflare.md § Queues: a consumer runs at most 15 minutes).
+ */
+const STEP_GUARD_SECONDS = 450;
+
 type Handlers = { [K in JobMessage["kind"]]: (gateway: Gateway, message: Extract<JobMessage, { kind: K }>) => Promise<void> };
 
 /**
@@ -55,6 +62,9 @@ async function pollBatch(gateway: Gateway, message: PollMessage): Promise<void> 
   const stepping = hasGatewayJobs(gateway, batch, jobs);
   if (stepping) {
     try {
+      // A step lasts as long as its slowest request: the safety net, which re-polls a batch not
+      // polled for twice its interval, is held off meanwhile (the poll expected stays this one).
+      await gateway.batches.schedulePoll(batch.id, STEP_GUARD_SECONDS, message.due);
       work = await stepGatewayJobs(gateway, batch, jobs);
     } catch (error) {
       work = "later";

@@ -56,7 +56,7 @@ export interface AwsCalls {
    * @example
    * const res = await aws.runtime("POST", `/model/${encodeURIComponent(modelId)}/invoke`, modelInput);
    */
-  runtime(method: string, path: string, body: unknown): Promise<Response>;
+  runtime(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response>;
   /**
    * Calls S3 on one object; throws `UpstreamError` for any failure.
    *
@@ -83,8 +83,8 @@ export function awsCalls(ctx: ProviderContext, config: BedrockConfig): AwsCalls 
         body === undefined ? { method } : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
       return upstreamFetch(PROVIDER, controlFetch, `${config.controlBaseUrl}${path}`, init, readMessage, secrets);
     },
-    runtime(method, path, body) {
-      const init: RequestInit = { method, headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body) };
+    runtime(method, path, body, signal) {
+      const init: RequestInit = { method, headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body), signal };
       return upstreamFetch(PROVIDER, controlFetch, `${config.runtimeBaseUrl}${path}`, init, readMessage, secrets);
     },
     async s3(method, bucket, key, options = {}) {

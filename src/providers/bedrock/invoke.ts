@@ -11,7 +11,10 @@
  * ServiceQuotaExceededException (400, a rate limit: see ./aws.ts), ServiceUnavailableException
  * (503), InternalServerException (500) and a failed connection (see docs/sources/bedrock.md
  * § InvokeModel errors). When they persist, the request is `deferred`: the caller tries it again
- * later instead of failing it. Every other refusal (ValidationException, AccessDeniedException,
+ * later instead of failing it. A call still unanswered after `INVOKE_TIMEOUT_MS` is given up as
+ * the request's 408 (a step must end within a queue consumer's 15 minutes, see
+ * docs/sources/cloudflare.md § Queues: a consumer runs at most 15 minutes; else the step would
+ * be killed and run again, forever). Every other refusal (ValidationException, AccessDeniedException,
  * ResourceNotFoundException, ModelTimeoutException, ModelErrorException…) is the request's
  * result, as Bedrock's own batch output reports a record's failure.
  */
@@ -26,6 +29,8 @@ const TRANSIENT = new Set([0, 429, 500, 502, 503, 504]);
 /** Tries after the first, as the AWS SDKs allow ModelNotReadyException. */
 export const INVOKE_RETRIES = 5;
 const DEFAULT_BASE_DELAY_MS = 500;
+/** The longest one InvokeModel call may take (all of a step's calls run at once). */
+export const INVOKE_TIMEOUT_MS = 12 * 60 * 1000;
 const MAX_DELAY_MS = 10_000;
 
 /** What became of one InvokeModel call. */
@@ -51,12 +56,17 @@ export async function invokeRecord(
 ): Promise<InvokeOutcome> {
   const baseDelay = retryBaseMs(ctx);
   const path = `/model/${encodeURIComponent(modelId)}/invoke`;
+  const deadline = Date.now() + INVOKE_TIMEOUT_MS;
   for (let attempt = 0; ; attempt++) {
     try {
-      const response = await aws.runtime("POST", path, record.modelInput);
+      const response = await aws.runtime("POST", path, record.modelInput, AbortSignal.timeout(Math.max(1, deadline - Date.now())));
       return { kind: "answered", line: await outputLine(record.recordId, response) };
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
+      if (Date.now() >= deadline) {
+        const errorMessage = `the gateway stopped waiting for InvokeModel after ${INVOKE_TIMEOUT_MS / 60_000} minutes`;
+        return { kind: "answered", line: { recordId: record.recordId, error: { errorCode: 408, errorMessage } } };
+      }
       const line = errorLine(record.recordId, error);
       if (!TRANSIENT.has(error.upstreamStatus)) return { kind: "answered", line };
       if (attempt >= INVOKE_RETRIES) return { kind: "deferred", line };
