@@ -17,7 +17,7 @@ export type GatewayWork = "now" | "later" | "none";
  * Whether any job of the batch is one the gateway runs itself.
  *
  * @example
- * if (hasGatewayJobs(gateway, batch.provider, jobs)) await pollNow(gateway, batch.id, 0);
+ * if (hasGatewayJobs(gateway, batch, jobs)) await pollNow(gateway, batch.id, 0);
  */
 export function hasGatewayJobs(gateway: Gateway, batch: Pick<BatchRecord, "provider">, jobs: readonly (JobRef & { state?: string })[]): boolean {
   const adapter = gateway.adapter(batch.provider);
@@ -26,7 +26,8 @@ export function hasGatewayJobs(gateway: Gateway, batch: Pick<BatchRecord, "provi
 
 /**
  * Runs one step of the batch's first unended gateway job (none: `none`) and records its
- * progress. A canceling batch's step ends the job, its requests not started `canceled`.
+ * progress. A canceling batch's step ends the job, its requests not started `canceled`; an
+ * expired batch's, `expired`.
  *
  * @example
  * const work = await stepGatewayJobs(gateway, batch, jobs); // "now": poll again at once
@@ -38,7 +39,9 @@ export async function stepGatewayJobs(gateway: Gateway, batch: BatchRecord, jobs
   const job = running[0];
   if (!step || !job) return "none";
   const canceled = batch.state === "canceling" || batch.cancelInitiatedAt !== null;
-  const { status, next } = await inGatewayTerms(jobIdPairs(batch.id, jobs), () => step(gateway.upstream, job, { canceled }));
+  // Past its expiry (24 hours after creation, as Anthropic's), what has not started never will.
+  const expired = Date.now() >= Date.parse(batch.expiresAt);
+  const { status, next } = await inGatewayTerms(jobIdPairs(batch.id, jobs), () => step(gateway.upstream, job, { canceled, expired }));
   const updated: JobRecord = {
     ...job,
     state: status.state,

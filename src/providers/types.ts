@@ -219,9 +219,10 @@ export interface BatchesAdapter {
   /**
    * Runs the next few requests of a job `runsInGateway` (called by the background worker only,
    * one step of a job at a time). `retrieve` of such a job reads its recorded progress and
-   * asks no one; `canceled` ends it, the requests not started unrun (`canceled`).
+   * asks no one; `canceled` ends it, the requests not started unrun (`canceled`); `expired`
+   * (the batch is past its `expires_at`) ends it, those requests `expired`.
    */
-  step?(ctx: ProviderContext, job: JobRef, options: { canceled: boolean }): Promise<JobStep>;
+  step?(ctx: ProviderContext, job: JobRef, options: { canceled: boolean; expired?: boolean }): Promise<JobStep>;
 }
 
 export interface ProviderAdapter {

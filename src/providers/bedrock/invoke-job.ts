@@ -21,7 +21,9 @@
  * After `MAX_STALLS` steps in a row without progress it is given up as `errored` with
  * Bedrock's last refusal, so that a job always ends.
  *
- * Cancel: the step told so ends the job; records not started end `canceled`.
+ * Cancel: the step told so ends the job; records not started end `canceled`. Expiry likewise:
+ * a batch still running 24 hours after its creation ends, its records not started `expired`
+ * (as Anthropic expires a batch), so that a job whose input cannot be read ends too.
  */
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import { readLines } from "../../lib/jsonl";
@@ -53,6 +55,8 @@ export interface InvokeJobData {
   endedAt: string | null;
   /** Records never started because the batch was canceled. */
   canceled: number;
+  /** Records never started because the batch expired (24 hours after its creation). */
+  expired: number;
 }
 
 /**
@@ -62,7 +66,7 @@ export interface InvokeJobData {
  * const data = newInvokeJobData("bucket", "batches/b/1-x.jsonl");
  */
 export function newInvokeJobData(bucket: string, inputKey: string): InvokeJobData {
-  return { runner: "invoke", bucket, inputKey, next: 0, succeeded: 0, errored: 0, stalls: 0, endedAt: null, canceled: 0 };
+  return { runner: "invoke", bucket, inputKey, next: 0, succeeded: 0, errored: 0, stalls: 0, endedAt: null, canceled: 0, expired: 0 };
 }
 
 /**
@@ -96,13 +100,14 @@ export function invokeJobStatus(job: JobRef): JobStatus {
   const succeeded = data.succeeded;
   const errored = data.errored;
   if (data.endedAt) {
-    const canceled = job.requestCount - succeeded - errored;
+    const unrun = Math.max(0, job.requestCount - succeeded - errored);
+    const expired = (data.expired ?? 0) > 0;
     return {
       state: "ended",
-      counts: { processing: 0, succeeded, errored, canceled: Math.max(0, canceled), expired: 0 },
+      counts: { processing: 0, succeeded, errored, canceled: expired ? 0 : unrun, expired: expired ? unrun : 0 },
       endedAt: data.endedAt,
       data,
-      ...(data.canceled > 0 ? { unrun: { type: "canceled" as const } } : {}),
+      ...(expired ? { unrun: { type: "expired" as const } } : data.canceled > 0 ? { unrun: { type: "canceled" as const } } : {}),
     };
   }
   return { state: "in_progress", counts: { processing: job.requestCount - succeeded - errored, succeeded, errored, canceled: 0, expired: 0 }, endedAt: null, data };
@@ -116,11 +121,12 @@ export function invokeJobStatus(job: JobRef): JobStatus {
  * const { status, next } = await stepInvokeJob(ctx, job, { canceled: false });
  * // next: "now" (more to run), "later" (throttled: back off) or "done"
  */
-export async function stepInvokeJob(ctx: ProviderContext, job: JobRef, options: { canceled: boolean }): Promise<JobStep> {
+export async function stepInvokeJob(ctx: ProviderContext, job: JobRef, options: { canceled: boolean; expired?: boolean }): Promise<JobStep> {
   const data = invokeData(job);
   if (data.endedAt) return { status: invokeJobStatus(job), next: "done" };
-  if (options.canceled) {
-    const ended: InvokeJobData = { ...data, endedAt: nowRfc3339(), canceled: job.requestCount - data.next };
+  if (options.canceled || options.expired) {
+    const unrun = job.requestCount - data.next;
+    const ended: InvokeJobData = { ...data, endedAt: nowRfc3339(), ...(options.canceled ? { canceled: unrun } : { expired: unrun }) };
     return { status: invokeJobStatus({ ...job, data: ended }), next: "done" };
   }
   const config = readBedrockConfig(ctx.env);

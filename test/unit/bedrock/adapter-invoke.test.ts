@@ -122,7 +122,7 @@ describe("bedrock adapter: invoke jobs", () => {
       nativeId: `s3://${BUCKET}/${sonnetKey}`,
       model: "claude-3-5-sonnet-20241022",
       requestCount: 1,
-      data: { runner: "invoke", bucket: BUCKET, inputKey: sonnetKey, next: 0, succeeded: 0, errored: 0, stalls: 0, endedAt: null, canceled: 0 },
+      data: { runner: "invoke", bucket: BUCKET, inputKey: sonnetKey, next: 0, succeeded: 0, errored: 0, stalls: 0, endedAt: null, canceled: 0, expired: 0 },
     });
     expect(h.fake.calls.filter((call) => call.service === "bedrock")).toHaveLength(1);
     expect(runtimeCalls(h)).toEqual([]);
@@ -223,6 +223,16 @@ describe("bedrock adapter: invoke jobs", () => {
     const before = h.fake.calls.length;
     await bedrockAdapter.batches.cancel(h.ctx, jobs[0]!);
     expect(h.fake.calls.length).toBe(before);
+  });
+
+  it("a step of an expired batch ends the job: records not started are expired", async () => {
+    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "10", BEDROCK_INVOKE_CONCURRENCY: "1" });
+    const { jobs } = await createBatch(h, [1, 2].map((n) => request(`r${n}`, "claude-3-haiku-20240307", `q${n}`)));
+    const first = await bedrockAdapter.batches.step!(h.ctx, jobs[0]!, { canceled: false });
+    const expired = await bedrockAdapter.batches.step!(h.ctx, { ...jobs[0]!, data: first.status.data! }, { canceled: false, expired: true });
+    expect(expired.next).toBe("done");
+    expect(expired.status).toMatchObject({ state: "ended", counts: { processing: 0, succeeded: 1, errored: 0, canceled: 0, expired: 1 }, unrun: { type: "expired" } });
+    expect(runtimeCalls(h)).toHaveLength(1);
   });
 
   it("with BEDROCK_SMALL_BATCHES=refuse, the small group is refused as before", async () => {
