@@ -26,6 +26,7 @@ async function workerBindings() {
     AWS_SECRET_ACCESS_KEY: "test-aws-secret-key",
     AWS_REGION: "us-east-1",
     BEDROCK_BASE_URL: "https://bedrock.fake",
+    BEDROCK_RUNTIME_BASE_URL: "https://bedrock-runtime.fake",
     S3_BASE_URL: "https://s3.fake",
     BEDROCK_BATCH_S3_URI: "s3://batchbridge-test/batches/",
     BEDROCK_BATCH_ROLE_ARN: "arn:aws:iam::123456789012:role/BatchBridgeBedrockBatch",

@@ -108,6 +108,7 @@ export async function startSimulators(options: SimulatorOptions = {}): Promise<S
     AWS_SECRET_ACCESS_KEY: KEYS.awsSecretAccessKey,
     AWS_REGION: KEYS.awsRegion,
     BEDROCK_BASE_URL: `${urls.bedrock}/bedrock`,
+    BEDROCK_RUNTIME_BASE_URL: `${urls.bedrock}/bedrock-runtime`,
     S3_BASE_URL: `${urls.bedrock}/s3`,
     BEDROCK_BATCH_S3_URI: `s3://${BUCKET}/batches/`,
     BEDROCK_BATCH_ROLE_ARN: "arn:aws:iam::123456789012:role/BatchBridgeSimulator",

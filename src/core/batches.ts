@@ -16,7 +16,8 @@ import { assertWithinBudget, monthToDateSpendUsd } from "./budget";
 import { assertBatchAllowed } from "./limits";
 import { lifecycleSettings } from "./lifecycle-settings";
 import { batchIdPairs, inGatewayTerms, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubResultLine, type IdPairs } from "./native-ids";
-import { queueVault, schedulePoll } from "./progress";
+import { hasGatewayJobs } from "./gateway-jobs";
+import { pollNow, queueVault, schedulePoll } from "./progress";
 import { vaultBatch } from "./vault";
 
 /**
@@ -166,7 +167,9 @@ export async function createBatch(
       idempotencyBodySha256: bodySha256 ?? streamedSha256,
     };
     await gateway.batches.update(created);
-    await schedulePoll(gateway, created.id, 0);
+    // Requests the gateway runs itself start at once; upstream jobs are first polled later.
+    if (hasGatewayJobs(gateway, created, jobs)) await pollNow(gateway, created.id, 0);
+    else await schedulePoll(gateway, created.id, 0);
     return created;
   } catch (error) {
     await writer.abort(error).catch(() => {});
@@ -333,8 +336,10 @@ export async function cancelBatch(gateway: Gateway, owner: string, id: string): 
   await inGatewayTerms(nativeIdsOf(batch, jobs), () =>
     Promise.all(jobs.filter((job) => job.state !== "ended").map((job) => adapter.batches.cancel(gateway.upstream, job))),
   );
-  // A cancelled job ends soon: poll it at the shortest interval again.
-  await schedulePoll(gateway, batch.id, 0);
+  // A cancelled job ends soon: poll it at the shortest interval again (at once when the gateway
+  // runs some itself: their next step ends them).
+  if (hasGatewayJobs(gateway, batch, jobs)) await pollNow(gateway, batch.id, 0);
+  else await schedulePoll(gateway, batch.id, 0);
   return canceling;
 }
 

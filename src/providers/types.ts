@@ -159,6 +159,16 @@ export interface JobStatus {
   outputFiles?: UpstreamFile[];
 }
 
+/**
+ * One step of a job the gateway runs itself (`BatchesAdapter.step`): the job's new status
+ * (its `data` records the progress) and when to step it again: `now`, `later` (the provider
+ * asked to slow down: after a backoff) or `done` (the job has ended).
+ */
+export interface JobStep {
+  status: JobStatus;
+  next: "now" | "later" | "done";
+}
+
 export interface BatchSink {
   /** Call as soon as anything is created upstream, before doing anything else. */
   record(artifact: Artifact): Promise<void>;
@@ -201,6 +211,18 @@ export interface BatchesAdapter {
   results(ctx: ProviderContext, job: JobRef): AsyncIterable<BatchResultLine>;
   /** Deletes one artifact upstream; one already gone counts as deleted. */
   deleteArtifact(ctx: ProviderContext, artifact: Artifact): Promise<void>;
+  /**
+   * Whether the gateway runs this job itself, request by request (Bedrock groups below its
+   * batch minimum), rather than the provider's batch API. Pure. Absent: never.
+   */
+  runsInGateway?(job: JobRef): boolean;
+  /**
+   * Runs the next few requests of a job `runsInGateway` (called by the background worker only,
+   * one step of a job at a time). `retrieve` of such a job reads its recorded progress and
+   * asks no one; `canceled` ends it, the requests not started unrun (`canceled`); `expired`
+   * (the batch is past its `expires_at`) ends it, those requests `expired`.
+   */
+  step?(ctx: ProviderContext, job: JobRef, options: { canceled: boolean; expired?: boolean }): Promise<JobStep>;
 }
 
 export interface ProviderAdapter {

@@ -1,8 +1,10 @@
 /**
- * The fake Bedrock (test/fakes/bedrock: S3 and the control plane) driven by the official AWS
- * SDK v3 clients over HTTP, exactly as a user drives the real services: `@aws-sdk/client-s3`
- * puts, lists, reads and deletes objects and uploads in parts; `@aws-sdk/client-bedrock`
- * creates, polls, lists and stops model invocation jobs. Every request is SigV4-signed by the
+ * The fake Bedrock (test/fakes/bedrock: S3, the control plane and the runtime) driven by the
+ * official AWS SDK v3 clients over HTTP, exactly as a user drives the real services:
+ * `@aws-sdk/client-s3` puts, lists, reads and deletes objects and uploads in parts;
+ * `@aws-sdk/client-bedrock` creates, polls, lists and stops model invocation jobs;
+ * `@aws-sdk/client-bedrock-runtime` invokes a model (InvokeModel), and reads its errors as
+ * the SDK's own exception classes. Every request is SigV4-signed by the
  * SDK and verified by the fake. A fake the SDKs cannot use is wrong.
  */
 import {
@@ -30,6 +32,16 @@ import {
   ValidationException,
   type GetModelInvocationJobCommandOutput,
 } from "@aws-sdk/client-bedrock";
+import {
+  AccessDeniedException,
+  BedrockRuntimeClient,
+  BedrockRuntimeServiceException,
+  InvokeModelCommand,
+  ModelNotReadyException,
+  ThrottlingException,
+  ValidationException as RuntimeValidationException,
+} from "@aws-sdk/client-bedrock-runtime";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createFakeBedrock } from "../fakes/bedrock/index.ts";
@@ -292,5 +304,73 @@ describe("the fake Bedrock control plane, through the official @aws-sdk/client-b
     expect(unsigned).toBeInstanceOf(BedrockServiceException);
     expect((unsigned as BedrockServiceException).$metadata.httpStatusCode).toBe(403);
     expect((unsigned as BedrockServiceException).message).toContain("signature");
+  });
+});
+
+// The runtime client speaks HTTP/2 by default (for its bidirectional streams); the fake is served
+// over HTTP/1.1, which Bedrock's endpoints take too, so the SDK's HTTP/1.1 handler is used.
+function runtime(secretAccessKey?: string, maxAttempts = 1): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({
+    endpoint: `${served.url}/bedrock-runtime`,
+    region: ACCOUNT.region,
+    credentials: credentials(secretAccessKey),
+    maxAttempts,
+    requestHandler: new NodeHttpHandler(),
+  });
+}
+
+function invoke(text: string, modelId = MODEL): InvokeModelCommand {
+  const body = { anthropic_version: "bedrock-2023-05-31", max_tokens: 64, messages: [{ role: "user", content: text }] };
+  return new InvokeModelCommand({ modelId, contentType: "application/json", accept: "application/json", body: new TextEncoder().encode(JSON.stringify(body)) });
+}
+
+describe("the fake Bedrock runtime, through the official @aws-sdk/client-bedrock-runtime", () => {
+  it("invokes a model: the answer is an Anthropic Message, also for an inference profile ARN", async () => {
+    const answer = await runtime().send(invoke("hello there"));
+    expect(answer.contentType).toBe("application/json");
+    expect(JSON.parse(new TextDecoder().decode(answer.body))).toMatchObject({
+      type: "message",
+      role: "assistant",
+      model: "claude-3-haiku-20240307",
+      content: [{ type: "text", text: "echo: hello there" }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 2, output_tokens: 3 },
+    });
+    const profile = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-haiku-20240307-v1:0";
+    const viaProfile = await runtime().send(invoke("hi", profile));
+    expect(JSON.parse(new TextDecoder().decode(viaProfile.body))).toMatchObject({ type: "message" });
+  });
+
+  it("answers Bedrock's exceptions, which the SDK reads as its own classes, and retries throttling itself", async () => {
+    const bad = await runtime()
+      .send(new InvokeModelCommand({ modelId: MODEL, contentType: "application/json", body: new TextEncoder().encode(JSON.stringify({ anthropic_version: "bedrock-2023-05-31", max_tokens: 5, messages: [{ role: "user", content: "x" }], stream: false })) }))
+      .catch((caught: unknown) => caught);
+    expect(bad).toBeInstanceOf(RuntimeValidationException);
+    expect((bad as RuntimeValidationException).$metadata.httpStatusCode).toBe(400);
+    expect((bad as RuntimeValidationException).message).toBe("Malformed input request: #: extraneous key [stream] is not permitted, please reformat your input and try again.");
+
+    const cases = [
+      ["ThrottlingException", ThrottlingException, 429],
+      ["ModelNotReadyException", ModelNotReadyException, 429],
+      ["AccessDeniedException", AccessDeniedException, 403],
+    ] as const;
+    for (const [type, errorClass, status] of cases) {
+      fake.failInvokes(type, 1);
+      const refused = await runtime().send(invoke("hi")).catch((caught: unknown) => caught);
+      expect(refused).toBeInstanceOf(errorClass);
+      expect((refused as BedrockRuntimeServiceException).$metadata.httpStatusCode).toBe(status);
+    }
+    // The SDK's own retry policy treats the fake's throttling as retryable.
+    fake.failInvokes("ThrottlingException", 2);
+    const retried = await runtime(undefined, 3).send(invoke("after throttling"));
+    expect(JSON.parse(new TextDecoder().decode(retried.body))).toMatchObject({ content: [{ type: "text", text: "echo: after throttling" }] });
+    expect(retried.$metadata.attempts).toBe(3);
+  });
+
+  it("refuses a bad signature as AWS does", async () => {
+    const refused = await runtime("not-the-secret").send(invoke("hi")).catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(BedrockRuntimeServiceException);
+    expect((refused as BedrockRuntimeServiceException).$metadata.httpStatusCode).toBe(403);
+    expect((refused as BedrockRuntimeServiceException).name).toBe("InvalidSignatureException");
   });
 });

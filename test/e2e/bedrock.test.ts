@@ -5,7 +5,7 @@
  * test looks only at the fake calls made after it started.
  */
 import { toFile } from "@anthropic-ai/sdk";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { RecordedCall } from "../fakes/bedrock/index.ts";
 import { fakeCalls, fakeUrl, gatewayClient, idsOf, pollUntilEnded, resultsOf } from "./support/client";
 import { textRequest, twoRequests } from "./support/requests";
@@ -204,24 +204,45 @@ describe("batches on bedrock", () => {
     ]);
   });
 
-  it("refuses fewer requests per model than BEDROCK_BATCH_MIN_RECORDS with a 400 naming both numbers, creating nothing upstream", async () => {
+  it("runs a batch with one request per model itself (below BEDROCK_BATCH_MIN_RECORDS=2): each request to InvokeModel once, no batch job, ended with results and usage", async () => {
     const start = await callCount();
-    const objects = (await s3Objects()).length;
-    await expect(client.beta.messages.batches.create({ requests: requests.slice(0, 1) })).rejects.toMatchObject({
-      status: 400,
-      error: {
-        type: "error",
-        error: {
-          type: "invalid_request_error",
-          message:
-            `Bedrock batch inference needs at least 2 requests per job (BEDROCK_BATCH_MIN_RECORDS=2), but this batch has 1 for model ${MODEL_ID}. ` +
-            "Send at least 2 requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it.",
-        },
-      },
+    const small = [textRequest("sonnet-q", "What is the largest ocean?", MODEL), textRequest("haiku-q", "What is 15 * 7?", "claude-3-5-haiku-20241022")];
+    const batch = await client.beta.messages.batches.create({ requests: small });
+    expect(batch).toMatchObject({ processing_status: "in_progress", request_counts: { processing: 2, succeeded: 0, errored: 0, canceled: 0, expired: 0 } });
+
+    const ended = await pollUntilEnded(client, batch.id, 60_000);
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 0 });
+    const calls = await callsSince(start);
+    // No batch job was created: the gateway sent each request to InvokeModel, SigV4-signed for bedrock.
+    expect(calls.filter((call) => call.service === "bedrock")).toEqual([]);
+    const invokes = calls.filter((call) => call.service === "bedrock-runtime");
+    expect(invokes.map((call) => `${call.method} ${call.path}`).sort()).toEqual([
+      "POST /model/anthropic.claude-3-5-haiku-20241022-v1:0/invoke",
+      `POST /model/${MODEL_ID}/invoke`,
+    ]);
+    for (const call of invokes) expect(call.headers.authorization).toMatch(/\/us-east-1\/bedrock\/aws4_request, /);
+    expect(JSON.parse(invokes.find((call) => call.path.includes(MODEL_ID))!.body!)).toEqual({
+      anthropic_version: "bedrock-2023-05-31",
+      max_tokens: small[0]!.params.max_tokens,
+      messages: small[0]!.params.messages,
     });
-    expect(await callsSince(start)).toEqual([]);
-    expect((await s3Objects()).length).toBe(objects);
-  });
+
+    const results = await resultsOf(client, batch.id);
+    expect(results.map((line) => [line.custom_id, line.result.type]).sort()).toEqual([
+      ["haiku-q", "succeeded"],
+      ["sonnet-q", "succeeded"],
+    ]);
+    const sonnet = results.find((line) => line.custom_id === "sonnet-q")!;
+    expect(sonnet.result).toMatchObject({ type: "succeeded", message: { model: MODEL, content: [{ type: "text", text: "echo: What is the largest ocean?" }] } });
+
+    const usage = (await (await fetch(`${inject("gatewayUrl")}/anthropic/v1/messages/batches/${batch.id}/usage`, { headers: { "x-api-key": "virtual-key-or-dummy-key", "anthropic-version": "2023-06-01" } })).json()) as {
+      by_model: { model: string; requests: number; input_tokens: number; output_tokens: number }[];
+    };
+    expect(usage.by_model.map(({ model, requests, input_tokens, output_tokens }) => ({ model, requests, input_tokens, output_tokens }))).toEqual([
+      { model: "claude-3-5-haiku-20241022", requests: 1, input_tokens: 5, output_tokens: 6 },
+      { model: MODEL, requests: 1, input_tokens: 5, output_tokens: 6 },
+    ]);
+  }, 90_000);
 
   it("refuses a param Bedrock cannot take with a 400 naming it and bedrock, asking AWS nothing", async () => {
     const start = await callCount();

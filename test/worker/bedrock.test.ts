@@ -4,6 +4,9 @@
  * Bedrock control plane, and what the gateway recorded.
  */
 import { env } from "cloudflare:test";
+import { createGateway } from "../../src/core/gateway";
+import { handleJob } from "../../src/core/job-handlers";
+import { ADAPTERS } from "../../src/providers/index";
 import { beforeEach, describe, expect, it } from "vitest";
 import { BEDROCK_MODEL_IDS } from "../../src/providers/bedrock/models";
 import { createFakeBedrock, type RecordedCall } from "../fakes/bedrock/index.ts";
@@ -261,17 +264,19 @@ describe("batches on bedrock: create", () => {
     }
   });
 
-  it("refuses fewer requests than BEDROCK_BATCH_MIN_RECORDS with a 400 naming both numbers, creating nothing upstream", async () => {
-    const one = await errorOf(await call(BATCHES, { method: "POST", body: { requests: [ask("only", "hi")] }, provider: "bedrock" }));
+  it("with BEDROCK_SMALL_BATCHES=refuse, refuses fewer requests than BEDROCK_BATCH_MIN_RECORDS with a 400 naming both numbers, creating nothing upstream", async () => {
+    const refuse = { BEDROCK_SMALL_BATCHES: "refuse" };
+    const one = await errorOf(await createWith(refuse, [ask("only", "hi")]));
     expect(one).toMatchObject({
       status: 400,
       type: "invalid_request_error",
       message:
         `Bedrock batch inference needs at least 2 requests per job (BEDROCK_BATCH_MIN_RECORDS=2), but this batch has 1 for model ${HAIKU_ID}. ` +
-        "Send at least 2 requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it.",
+        "Send at least 2 requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it, " +
+        "or unset BEDROCK_SMALL_BATCHES=refuse to have the gateway run smaller groups itself (at on-demand prices).",
     });
     // Per model: two haiku requests are enough, one sonnet request is not.
-    const mixed = await errorOf(await call(BATCHES, { method: "POST", body: { requests: [...TWO, ask("s", "hi", "claude-3-5-sonnet-20241022")] }, provider: "bedrock" }));
+    const mixed = await errorOf(await createWith(refuse, [...TWO, ask("s", "hi", "claude-3-5-sonnet-20241022")]));
     expect(mixed).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(mixed.message).toContain(`needs at least 2 requests per job (BEDROCK_BATCH_MIN_RECORDS=2), but this batch has 1 for model ${SONNET_ID}.`);
     expect(fakes.bedrock.calls).toEqual([]);
@@ -280,7 +285,7 @@ describe("batches on bedrock: create", () => {
     expect(await json(await call(BATCHES, { provider: "bedrock" }))).toEqual({ data: [], first_id: null, last_id: null, has_more: false });
   });
 
-  it("splits a model above BEDROCK_BATCH_MAX_RECORDS into several jobs, and names a remainder below the minimum", async () => {
+  it("splits a model above BEDROCK_BATCH_MAX_RECORDS into several jobs, and (BEDROCK_SMALL_BATCHES=refuse) names a remainder below the minimum", async () => {
     const four = [1, 2, 3, 4].map((n) => ask(`r${n}`, `question ${n}`));
     const res = await createWith({ BEDROCK_BATCH_MAX_RECORDS: "2" }, four);
     const batch = await json<WireBatch>(res);
@@ -299,7 +304,7 @@ describe("batches on bedrock: create", () => {
 
     fakes.bedrock.calls.length = 0;
     const five = [...four, ask("r5", "question 5")];
-    const error = await errorOf(await createWith({ BEDROCK_BATCH_MAX_RECORDS: "2" }, five));
+    const error = await errorOf(await createWith({ BEDROCK_BATCH_MAX_RECORDS: "2", BEDROCK_SMALL_BATCHES: "refuse" }, five));
     expect(error).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(error.message).toContain(`but this batch has 1 for model ${HAIKU_ID} beyond the 2 per job of BEDROCK_BATCH_MAX_RECORDS.`);
     expect(fakes.bedrock.calls).toEqual([]);
@@ -706,3 +711,51 @@ describe("batches on bedrock: AWS errors become Anthropic errors naming bedrock"
     expect(await results(batch.id)).toHaveLength(2);
   });
 });
+
+/** Runs the background poll the batch expects (as the queue consumer would), once. */
+async function runExpectedPoll(batchId: string): Promise<void> {
+  const row = await env.DB.prepare("SELECT next_poll_at FROM batches WHERE id = ?").bind(batchId).first<{ next_poll_at: string }>();
+  await handleJob(createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS }), { kind: "poll", batchId, due: row!.next_poll_at });
+}
+
+describe("batches on bedrock: a model below BEDROCK_BATCH_MIN_RECORDS is run by the gateway", () => {
+  it("writes its input to S3 and creates no job; retrieve asks Bedrock nothing; each poll runs its requests; delete removes the kept outputs", async () => {
+    const batch = await create([ask("mixed-big-1", "one"), ask("mixed-big-2", "two"), ask("mixed-small", "three", "claude-3-5-sonnet-20241022")]);
+    const sonnetKey = `batches/${batch.id}/2-anthropic.claude-3-5-sonnet-20241022-v2_0.jsonl`;
+    expect(upstream().filter((c) => !c.startsWith("PUT s3"))).toEqual(["POST bedrock /model-invocation-job"]);
+    expect(fakes.bedrock.readObject(BUCKET, sonnetKey)).toBe(`${inputLine(ask("mixed-small", "three", "claude-3-5-sonnet-20241022"))}\n`);
+    const jobs = await storedJobs(batch.id);
+    expect(jobs.map((j) => [j.slot, j.native_id, j.request_count])).toEqual([
+      [`${HAIKU_ID}#1`, expect.stringMatching(JOB_ARN), 2],
+      [`${SONNET_ID}#1`, `s3://${BUCKET}/${sonnetKey}`, 1],
+    ]);
+    // The batch's first poll is due at once: the gateway's own requests start without waiting.
+    const due = await env.DB.prepare("SELECT next_poll_at FROM batches WHERE id = ?").bind(batch.id).first<{ next_poll_at: string }>();
+    expect(Date.parse(due!.next_poll_at)).toBeLessThanOrEqual(Date.now());
+
+    fakes.bedrock.calls.length = 0;
+    const polled = await retrieve(batch.id);
+    expect(polled.request_counts).toEqual({ processing: 3, succeeded: 0, errored: 0, canceled: 0, expired: 0 });
+    expect(upstream().filter((c) => !c.startsWith("GET bedrock /model-invocation-job/"))).toEqual([]);
+
+    await runExpectedPoll(batch.id);
+    expect(upstream().filter((c) => c.startsWith("POST bedrock-runtime"))).toEqual([`POST bedrock-runtime /model/${SONNET_ID}/invoke`]);
+    expect(fakes.bedrock.readObject(BUCKET, `${sonnetKey}.invoke/0.json`)).toContain('"recordId":"mixed-small"');
+    const listed = await json<{ data: WireBatch[] }>(await call(BATCHES, { provider: "bedrock" }));
+    expect(listed.data.find((b) => b.id === batch.id)?.request_counts).toMatchObject({ succeeded: 1 });
+
+    const ended = await pollUntilEnded(batch.id);
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 3, errored: 0, canceled: 0, expired: 0 });
+    expect((await results(batch.id)).map((l) => [l.custom_id, l.result.type]).sort()).toEqual([
+      ["mixed-big-1", "succeeded"],
+      ["mixed-big-2", "succeeded"],
+      ["mixed-small", "succeeded"],
+    ]);
+    // Exactly once: the later polls never sent the request again.
+    expect(upstream().filter((c) => c.startsWith("POST bedrock-runtime"))).toHaveLength(1);
+
+    expect((await call(`${BATCHES}/${batch.id}`, { method: "DELETE", provider: "bedrock" })).status).toBe(200);
+    expect(fakes.bedrock.objectKeys(BUCKET).filter((key) => key.startsWith(`batches/${batch.id}/`))).toEqual([]);
+  });
+});
+

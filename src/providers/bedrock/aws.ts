@@ -1,5 +1,6 @@
 /**
- * Signed calls to AWS: the Bedrock control plane (SigV4 signing name `bedrock`) and S3
+ * Signed calls to AWS: the Bedrock control plane and the Bedrock runtime (InvokeModel), both
+ * SigV4 signing name `bedrock`, and S3
  * (signing name `s3`, path-style `<base>/<bucket>/<key>`), both in `AWS_REGION`, signed by
  * aws4fetch and sent through `ctx.fetch`.
  *
@@ -50,6 +51,13 @@ export interface AwsCalls {
    */
   control(method: string, path: string, body?: unknown): Promise<Response>;
   /**
+   * Calls the Bedrock runtime (InvokeModel), JSON in and out; throws `UpstreamError` for any failure.
+   *
+   * @example
+   * const res = await aws.runtime("POST", `/model/${encodeURIComponent(modelId)}/invoke`, modelInput);
+   */
+  runtime(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response>;
+  /**
    * Calls S3 on one object; throws `UpstreamError` for any failure.
    *
    * @example
@@ -74,6 +82,10 @@ export function awsCalls(ctx: ProviderContext, config: BedrockConfig): AwsCalls 
       const init: RequestInit =
         body === undefined ? { method } : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
       return upstreamFetch(PROVIDER, controlFetch, `${config.controlBaseUrl}${path}`, init, readMessage, secrets);
+    },
+    runtime(method, path, body, signal) {
+      const init: RequestInit = { method, headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body), signal };
+      return upstreamFetch(PROVIDER, controlFetch, `${config.runtimeBaseUrl}${path}`, init, readMessage, secrets);
     },
     async s3(method, bucket, key, options = {}) {
       const headers: Record<string, string> = { "x-amz-content-sha256": await sha256Hex(options.body ?? new Uint8Array()) };

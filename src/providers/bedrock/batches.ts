@@ -1,6 +1,8 @@
 /**
  * Message batches on Bedrock batch inference: creation is in ./writer.ts; this follows the
- * jobs, stops them, streams their results from S3 and removes what the gateway created.
+ * jobs, stops them, streams their results from S3 and removes what the gateway created. A
+ * model's group below Bedrock's batch minimum is an invoke job the gateway runs itself
+ * (./invoke-job.ts): its status is its recorded progress, its results its kept output lines.
  */
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import { readLines } from "../../lib/jsonl";
@@ -8,6 +10,7 @@ import type { Artifact, BatchesAdapter, BatchResultLine, JobRef, ProviderContext
 import { awsCalls, isNotFound, type AwsCalls } from "./aws";
 import { readBedrockConfig } from "./config";
 import { getModelInvocationJob, stopModelInvocationJob } from "./control-plane";
+import { deleteInvokeResults, invokeJobResults, invokeJobStatus, isInvokeJob, stepInvokeJob } from "./invoke-job";
 import { isEnded, toJobStatus, type BedrockManifest } from "./job-status";
 import { bedrockModelId } from "./models";
 import { parseS3Uri } from "./names";
@@ -35,6 +38,7 @@ export const bedrockBatches: BatchesAdapter = {
   },
 
   async retrieve(ctx, job) {
+    if (isInvokeJob(job)) return invokeJobStatus(job);
     const aws = awsFor(ctx);
     const { bucket, manifestKey } = jobData(job);
     const native = await getModelInvocationJob(aws, job.nativeId);
@@ -44,11 +48,21 @@ export const bedrockBatches: BatchesAdapter = {
   },
 
   async cancel(ctx, job) {
+    // An invoke job is stopped by its next step, which the service tells that the batch is canceled.
+    if (isInvokeJob(job)) return;
     await stopUnlessEnded(awsFor(ctx), job.nativeId);
   },
 
   results(ctx, job) {
-    return readResults(awsFor(ctx), job);
+    return isInvokeJob(job) ? invokeJobResults(ctx, job) : readResults(awsFor(ctx), job);
+  },
+
+  runsInGateway(job) {
+    return isInvokeJob(job);
+  },
+
+  step(ctx, job, options) {
+    return stepInvokeJob(ctx, job, options);
   },
 
   async deleteArtifact(ctx, artifact) {
@@ -61,6 +75,10 @@ export const bedrockBatches: BatchesAdapter = {
       case "s3_multipart_upload": {
         const { bucket, key } = s3Location(artifact);
         return abortMultipartUpload(aws, bucket, key, String(artifact.data?.uploadId ?? ""));
+      }
+      case "invoke_results": {
+        const { bucket, inputKey, count } = artifact.data ?? {};
+        return deleteInvokeResults(aws, String(bucket ?? ""), String(inputKey ?? ""), Number(count ?? 0));
       }
       case "job": {
         // Bedrock has no API to delete a job: it is stopped if still running, and the output

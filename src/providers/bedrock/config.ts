@@ -22,6 +22,15 @@ export interface BedrockConfig {
   s3BaseUrl: string;
   minRecords: number;
   maxRecords: number;
+  /** Runtime (InvokeModel) base URL, without a trailing slash. */
+  runtimeBaseUrl: string;
+  /** `BEDROCK_INVOKE_CONCURRENCY`: InvokeModel calls in flight at once for one batch. */
+  invokeConcurrency: number;
+  /**
+   * `BEDROCK_SMALL_BATCHES`: what becomes of a model's requests below `minRecords`. `invoke`
+   * (the default): the gateway runs them one by one with InvokeModel; `refuse`: a 400.
+   */
+  smallBatches: "invoke" | "refuse";
 }
 
 /** The variables without which Bedrock cannot run a batch. */
@@ -40,6 +49,18 @@ export const DEFAULT_MIN_RECORDS = 100;
  * input file per job, so both quotas apply.
  */
 export const DEFAULT_MAX_RECORDS = 50_000;
+
+/** InvokeModel calls in flight at once when `BEDROCK_INVOKE_CONCURRENCY` is unset. */
+export const DEFAULT_INVOKE_CONCURRENCY = 4;
+
+/**
+ * The most `BEDROCK_INVOKE_CONCURRENCY` may ask for: a Worker invocation has 6 outgoing
+ * connections at once, a 7th waits (see docs/sources/cloudflare.md § Simultaneous outgoing
+ * connections: 6 per invocation).
+ */
+export const MAX_INVOKE_CONCURRENCY = 6;
+
+const SMALL_BATCH_MODES = ["invoke", "refuse"] as const;
 
 // The S3 URI pattern of Bedrock's service model; Bedrock refuses job locations outside it.
 const S3_URI = /^s3:\/\/([a-z0-9][-.a-z0-9]{1,61}[a-z0-9])(?:\/((?:[-!_*'().a-zA-Z0-9]+\/)*(?:[-!_*'().a-zA-Z0-9]+)?))?$/;
@@ -73,6 +94,10 @@ export function readBedrockConfig(env: ProviderEnv): BedrockConfig {
   const minRecords = positiveInteger(env, "BEDROCK_BATCH_MIN_RECORDS", DEFAULT_MIN_RECORDS, problems);
   const maxRecords = positiveInteger(env, "BEDROCK_BATCH_MAX_RECORDS", DEFAULT_MAX_RECORDS, problems);
   if (minRecords > maxRecords) problems.push(`BEDROCK_BATCH_MIN_RECORDS (${minRecords}) must not exceed BEDROCK_BATCH_MAX_RECORDS (${maxRecords})`);
+  const invokeConcurrency = positiveInteger(env, "BEDROCK_INVOKE_CONCURRENCY", DEFAULT_INVOKE_CONCURRENCY, problems);
+  if (invokeConcurrency > MAX_INVOKE_CONCURRENCY) problems.push(`BEDROCK_INVOKE_CONCURRENCY must be at most ${MAX_INVOKE_CONCURRENCY} (got ${invokeConcurrency})`);
+  const smallBatches = (env.BEDROCK_SMALL_BATCHES || "invoke") as BedrockConfig["smallBatches"];
+  if (!SMALL_BATCH_MODES.includes(smallBatches)) problems.push(`BEDROCK_SMALL_BATCHES must be "invoke" or "refuse" (got "${env.BEDROCK_SMALL_BATCHES}")`);
   if (problems.length > 0) throw GatewayError.invalid(`Provider bedrock is misconfigured: ${problems.join("; ")}`);
 
   const rawPrefix = location?.[2] ?? "";
@@ -88,6 +113,9 @@ export function readBedrockConfig(env: ProviderEnv): BedrockConfig {
     s3BaseUrl: trimSlash(env.S3_BASE_URL || `https://s3.${region}.amazonaws.com`),
     minRecords,
     maxRecords,
+    runtimeBaseUrl: trimSlash(env.BEDROCK_RUNTIME_BASE_URL || `https://bedrock-runtime.${region}.amazonaws.com`),
+    invokeConcurrency,
+    smallBatches,
   };
 }
 

@@ -6,8 +6,10 @@
  * Bedrock's records-per-job quotas shape the groups. A group that reaches
  * `BEDROCK_BATCH_MAX_RECORDS` is closed and the model's next requests start another file (and
  * job). A file below `BEDROCK_BATCH_MIN_RECORDS` would fail Bedrock's validation after the
- * job was created, so `finish` refuses the batch first, before any job exists (and removes
- * the S3 objects written so far).
+ * job was created: such a file becomes an invoke job instead, whose records the gateway runs
+ * one by one with InvokeModel (./invoke-job.ts), unless `BEDROCK_SMALL_BATCHES=refuse`: then
+ * `finish` refuses the batch first, before any job exists (and removes the S3 objects written
+ * so far).
  *
  * Memory is bounded whatever the client sends. A file gathers up to 5 MiB before it sends a
  * part (S3's minimum part size), and a model's open file cannot send less without ending early,
@@ -23,6 +25,7 @@ import type { BatchRequest, BatchStart, BatchWriter, JobRef, ProviderContext } f
 import { awsCalls, type AwsCalls } from "./aws";
 import { readBedrockConfig, type BedrockConfig } from "./config";
 import { createModelInvocationJob, stopModelInvocationJob } from "./control-plane";
+import { newInvokeJobData } from "./invoke-job";
 import { Limiter } from "./limiter";
 import { bedrockModelId } from "./models";
 import { clientRequestToken, inputKey, jobName, outputFolder, outputKeys, s3Uri } from "./names";
@@ -102,10 +105,12 @@ export class BedrockBatchWriter implements BatchWriter {
 
   async finish(): Promise<JobRef[]> {
     try {
-      this.refuseSmallFiles();
+      if (this.config.smallBatches === "refuse") this.refuseSmallFiles();
       await inBatches(this.files, CONCURRENT_UPLOADS, (file) => file.commit());
       const jobs: JobRef[] = [];
-      for (const [index, file] of this.files.entries()) jobs.push(await this.createJob(file, index + 1));
+      for (const [index, file] of this.files.entries()) {
+        jobs.push(file.count < this.config.minRecords ? await this.invokeJob(file) : await this.createJob(file, index + 1));
+      }
       return jobs;
     } catch (error) {
       await this.abort(error);
@@ -159,8 +164,17 @@ export class BedrockBatchWriter implements BatchWriter {
     );
     throw GatewayError.invalid(
       `Bedrock batch inference needs at least ${minRecords} requests per job (BEDROCK_BATCH_MIN_RECORDS=${minRecords}), but this batch has ${groups.join(", ")}. ` +
-        `Send at least ${minRecords} requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it.`,
+        `Send at least ${minRecords} requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it, ` +
+        "or unset BEDROCK_SMALL_BATCHES=refuse to have the gateway run smaller groups itself (at on-demand prices).",
     );
+  }
+
+  // Below Bedrock's minimum: the gateway runs the records itself. Their output objects are
+  // recorded now (before any exists) so that deleting the batch removes them.
+  private async invokeJob(file: SlotUpload): Promise<JobRef> {
+    const { bucket } = this.config;
+    await this.start.sink.record({ kind: "invoke_results", nativeId: s3Uri(bucket, `${file.key}.invoke/`), data: { bucket, inputKey: file.key, count: file.count } });
+    return { slot: file.slot, nativeId: file.uri, model: file.requestedModel ?? file.modelId, requestCount: file.count, data: newInvokeJobData(bucket, file.key) };
   }
 
   private async createJob(file: SlotUpload, ordinal: number): Promise<JobRef> {

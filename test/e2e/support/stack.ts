@@ -80,6 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AWS_SECRET_ACCESS_KEY: KEYS.awsSecretAccessKey,
     AWS_REGION: KEYS.awsRegion,
     BEDROCK_BASE_URL: `${fakes.bedrock}/bedrock`,
+    BEDROCK_RUNTIME_BASE_URL: `${fakes.bedrock}/bedrock-runtime`,
     S3_BASE_URL: `${fakes.bedrock}/s3`,
     BEDROCK_BATCH_S3_URI: "s3://batchbridge-test/batches/",
     BEDROCK_BATCH_ROLE_ARN: "arn:aws:iam::123456789012:role/BatchBridgeBedrockBatch",

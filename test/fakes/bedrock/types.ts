@@ -3,7 +3,7 @@
 /** One request the fake received, as tests read it back. */
 export interface RecordedCall {
   /** Which simulated service answered: the Bedrock control plane or S3. */
-  service: "bedrock" | "s3" | "fake";
+  service: "bedrock" | "bedrock-runtime" | "s3" | "fake";
   method: string;
   /** The path as received (still percent-encoded), without the routing prefix. */
   path: string;

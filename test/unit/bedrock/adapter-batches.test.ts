@@ -104,8 +104,8 @@ describe("bedrock adapter: create", () => {
     expect(jobs.map((job) => [job.model, job.requestCount])).toEqual([[HAIKU, 2]]);
   });
 
-  it("refuses a model below BEDROCK_BATCH_MIN_RECORDS from finish, before anything is created upstream", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "3" });
+  it("with BEDROCK_SMALL_BATCHES=refuse, refuses a model below BEDROCK_BATCH_MIN_RECORDS from finish, before anything is created upstream", async () => {
+    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "3", BEDROCK_SMALL_BATCHES: "refuse" });
     const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
     for (const item of [request("a", "claude-3-haiku-20240307", "1"), request("b", "claude-3-haiku-20240307", "2"), request("c", "claude-3-haiku-20240307", "3"), request("d", "claude-3-5-sonnet-20241022", "4")]) {
       await writer.add(item);
@@ -115,7 +115,8 @@ describe("bedrock adapter: create", () => {
     expect((error as GatewayError).status).toBe(400);
     expect((error as GatewayError).message).toBe(
       `Bedrock batch inference needs at least 3 requests per job (BEDROCK_BATCH_MIN_RECORDS=3), but this batch has 1 for model ${SONNET}. ` +
-        "Send at least 3 requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it.",
+        "Send at least 3 requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it, " +
+        "or unset BEDROCK_SMALL_BATCHES=refuse to have the gateway run smaller groups itself (at on-demand prices).",
     );
     expect(h.fake.calls).toEqual([]);
     expect(h.artifacts).toEqual([]);
@@ -136,13 +137,14 @@ describe("bedrock adapter: create", () => {
     for (const job of jobs) expect((await pollToEnd(h, job)).at(-1)?.counts.succeeded).toBe(job.requestCount);
   });
 
-  it("names the remainder of a split when it falls below the minimum", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "2", BEDROCK_BATCH_MAX_RECORDS: "3" });
+  it("with BEDROCK_SMALL_BATCHES=refuse, names the remainder of a split when it falls below the minimum", async () => {
+    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "2", BEDROCK_BATCH_MAX_RECORDS: "3", BEDROCK_SMALL_BATCHES: "refuse" });
     const requests = Array.from({ length: 4 }, (_, index) => request(`r${index}`, "claude-3-haiku-20240307", `n${index}`));
     const error = await createBatch(h, requests).catch((caught: unknown) => caught);
     expect((error as GatewayError).message).toBe(
       `Bedrock batch inference needs at least 2 requests per job (BEDROCK_BATCH_MIN_RECORDS=2), but this batch has 1 for model ${HAIKU} beyond the 3 per job of BEDROCK_BATCH_MAX_RECORDS. ` +
-        "Send at least 2 requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it.",
+        "Send at least 2 requests per model, or lower BEDROCK_BATCH_MIN_RECORDS if your account's Bedrock quota allows it, " +
+        "or unset BEDROCK_SMALL_BATCHES=refuse to have the gateway run smaller groups itself (at on-demand prices).",
     );
     expect(h.fake.calls.filter((call) => call.service === "bedrock")).toEqual([]);
   });
@@ -238,7 +240,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
   });
 
   it("aborts a started multipart upload when finish refuses the batch", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "2" });
+    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "2", BEDROCK_SMALL_BATCHES: "refuse" });
     const requests = [...Array.from({ length: 20 }, (_, index) => request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`))), request("lonely", "claude-3-5-sonnet-20241022", "x")];
     await expect(createBatch(h, requests)).rejects.toThrow("but this batch has 1 for model");
     expect(h.fake.openUploads()).toBe(0);

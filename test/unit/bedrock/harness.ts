@@ -22,8 +22,11 @@ export const BASE_ENV: ProviderEnv = {
   BEDROCK_BATCH_S3_URI: `s3://${BUCKET}/batches/`,
   BEDROCK_BATCH_ROLE_ARN: ROLE_ARN,
   BEDROCK_BASE_URL: "https://fake.aws.test/bedrock",
+  BEDROCK_RUNTIME_BASE_URL: "https://fake.aws.test/bedrock-runtime",
   S3_BASE_URL: "https://fake.aws.test/s3",
   BEDROCK_BATCH_MIN_RECORDS: "2",
+  // InvokeModel's retries back off from 1 ms.
+  UPSTREAM_RETRY_BASE_MS: "1",
 };
 
 export interface Harness {

@@ -52,6 +52,7 @@ export function fakeUpstream(fakes: Fakes): (request: Request) => Promise<Respon
     "openai.fake": (r) => fakes.openai.fetch(r),
     "gemini.fake": (r) => fakes.gemini.fetch(r),
     "bedrock.fake": (r) => fakes.bedrock.fetch(r),
+    "bedrock-runtime.fake": (r) => fakes.bedrock.fetch(r),
     "s3.fake": (r) => fakes.bedrock.fetch(r),
   };
   return async (request) => {
