@@ -75,6 +75,9 @@ describe("signed webhooks", () => {
     expect(ended.results_url).toBe(`${stack.gatewayUrl}/anthropic/v1/messages/batches/${created.id}/results`);
     expect(Date.parse(webhook!.event!.timestamp)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at!));
     expect(webhook!.at).toBeGreaterThanOrEqual(Date.parse(webhook!.event!.timestamp));
+    // The figure the README's lifecycle section quotes: from the upstream end (the provider's
+    // ended_at, as the background poll saw it) to the signed delivery's arrival.
+    console.log(`webhook latency: ${webhook!.at - Date.parse(ended.ended_at!)} ms from the upstream end to delivery`);
 
     // Reading the ended batch again sends nothing more.
     await sdk.beta.messages.batches.retrieve(created.id);
