@@ -3,6 +3,7 @@
  * to the upstream jobs that run it. It knows no provider's wire format.
  */
 import { GatewayError, UpstreamError } from "../lib/errors";
+import { batchToWire } from "../domain/message-batch";
 import { addHours, nowRfc3339 } from "../lib/time";
 import type { Artifact, BatchRequest, BatchResult, BatchResultLine, ProviderName, UpstreamFile } from "../providers/types";
 import type { BatchRecord, JobRecord } from "../store/batches";
@@ -328,7 +329,13 @@ async function registerOutputFile(gateway: Gateway, batch: BatchRecord, file: Up
 export async function cancelBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
   const batch = await getBatch(gateway, owner, id);
   if (batch.state === "ended") return batch;
-  if (batch.state === "vaulting") return batch;
+  if (batch.state === "vaulting") {
+    // Every job has ended and the results are being written: nothing is left to stop, but the
+    // client asked, so the batch reads `canceling` until it is published `ended`.
+    const asked: BatchRecord = { ...batch, cancelInitiatedAt: batch.cancelInitiatedAt ?? nowRfc3339() };
+    await gateway.batches.update(asked);
+    return asked;
+  }
   const canceling: BatchRecord = { ...batch, state: "canceling", cancelInitiatedAt: batch.cancelInitiatedAt ?? nowRfc3339() };
   await gateway.batches.update(canceling);
   const adapter = gateway.adapter(batch.provider);
@@ -353,7 +360,7 @@ export async function cancelBatch(gateway: Gateway, owner: string, id: string): 
 export async function deleteBatch(gateway: Gateway, owner: string, id: string): Promise<void> {
   const batch = await getBatch(gateway, owner, id);
   if (batch.state !== "ended") {
-    throw GatewayError.invalid(`Message batch ${id} is still processing (processing_status: ${batch.state}); cancel it and wait for it to end before deleting it.`);
+    throw GatewayError.invalid(`Message batch ${id} is still processing (processing_status: ${batchToWire(batch, "").processing_status}); cancel it and wait for it to end before deleting it.`);
   }
   const adapter = gateway.adapter(batch.provider);
   const outputs = await gateway.files.listByBatch(batch.id);
@@ -448,7 +455,7 @@ export async function vaultedResults(gateway: Gateway, batch: BatchRecord): Prom
 export async function endedBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
   const batch = await getBatch(gateway, owner, id);
   if (batch.state !== "ended") {
-    throw GatewayError.invalid(`Message batch ${id} has not finished processing (processing_status: ${batch.state}); results are available once it has ended.`);
+    throw GatewayError.invalid(`Message batch ${id} has not finished processing (processing_status: ${batchToWire(batch, "").processing_status}); results are available once it has ended.`);
   }
   return batch;
 }

@@ -53,5 +53,6 @@ export function assertWithinBudget(budgetUsd: number | null, spentUsd: number, n
   throw new RateLimitedError(
     `This API key has spent its monthly budget: $${spentUsd.toFixed(2)} of $${budgetUsd.toFixed(2)} this month (UTC), counted from finished batches. It resets at ${next.toISOString()}.`,
     retryAfter,
+    false,
   );
 }

@@ -154,7 +154,8 @@ const REFERRING_BATCHES_CHECKED = 5;
 
 /**
  * Deletes the file upstream, then its record. A file that a batch not yet ended names is
- * refused with a 400 naming the batch: the batch would fail on it upstream.
+ * refused with a 400 naming the batch: the batch would fail on it upstream. A batch's own
+ * output file is refused until the batch's results are in the vault.
  *
  * @example
  * await deleteFile(gateway, "owner", "file_01…");
@@ -163,8 +164,12 @@ export async function deleteFile(gateway: Gateway, owner: string, id: string): P
   const file = await gateway.files.get(owner, id);
   if (!file) throw GatewayError.notFound(`File not found: ${id}`);
   if (file.batchId) {
-    // The batch's results are read from it: it goes when the batch is deleted.
-    throw GatewayError.invalid(`File ${id} holds results of message batch ${file.batchId}; delete the batch to delete it.`);
+    // Until the batch's results are in the vault they are read from this file; after that it
+    // is the owner's to delete (a batch that ended before the vault existed still needs it).
+    const batch = await gateway.batches.get(owner, file.batchId);
+    if (batch && (batch.state !== "ended" || batch.resultsBytes === null)) {
+      throw GatewayError.invalid(`File ${id} holds results of message batch ${file.batchId}; delete the batch to delete it.`);
+    }
   }
   for (const batch of await gateway.batches.unendedReferencing(file.id, REFERRING_BATCHES_CHECKED)) {
     // The record may be behind upstream: a batch that has in fact ended lets go of the file.

@@ -63,5 +63,6 @@ export function assertBatchAllowed(maxInProgress: number | null, inProgressBefor
   throw new RateLimitedError(
     `This API key may have ${maxInProgress} message batches in progress at once; wait for one to end (or cancel one) and retry.`,
     IN_PROGRESS_RETRY_SECONDS,
+    false,
   );
 }

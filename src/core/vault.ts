@@ -28,10 +28,13 @@ const LEASE_CHECK_LINES = 500;
  * const batch = await vaultBatch(gateway, vaultingBatch);
  * batch.state; // "ended", or still "vaulting" when another worker holds it
  */
-export async function vaultBatch(gateway: Gateway, batch: BatchRecord): Promise<BatchRecord> {
+export async function vaultBatch(gateway: Gateway, seen: BatchRecord): Promise<BatchRecord> {
   const leaseMs = lifecycleSettings(gateway.upstream.env).vaultLeaseSeconds * 1000;
   let lease = new Date(Date.now() + leaseMs).toISOString();
-  if (!(await gateway.batches.takeVaultLease(batch.id, nowRfc3339(), lease))) return batch;
+  if (!(await gateway.batches.takeVaultLease(seen.id, nowRfc3339(), lease))) return seen;
+  // Read again under the lease: a cancel that came after the caller read the batch decides
+  // whether requests no job ran are `canceled` rather than `expired`.
+  const batch = (await gateway.batches.getForWork(seen.id))?.batch ?? seen;
   let renewAt = Date.now() + leaseMs / 3;
   const renew = async () => {
     if (Date.now() < renewAt) return;

@@ -41,6 +41,9 @@ export class GatewayError extends Error {
 
 /**
  * A limit of the gateway's own was reached: 429 `rate_limit_error` with a `retry-after`.
+ * `retryable: false` adds `x-should-retry: false`, which the Anthropic SDKs obey: a limit that
+ * lifts only when a batch ends (or a month begins) is not worth the SDK's automatic retries,
+ * which would otherwise wait out a `retry-after` of up to 60 s twice before giving up.
  *
  * @example
  * throw new RateLimitedError("This API key may make 60 requests per minute.", 60);
@@ -49,6 +52,7 @@ export class RateLimitedError extends GatewayError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    readonly retryable: boolean = true,
   ) {
     super(429, "rate_limit_error", message);
     this.name = "RateLimitedError";

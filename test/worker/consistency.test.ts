@@ -81,15 +81,22 @@ describe("files", () => {
 });
 
 describe("batches", () => {
-  it("refuses to delete a batch's own output file: the batch's results are read from it", async () => {
+  it("refuses to delete a batch's own output file until its results are in the vault, then lets the owner delete it", async () => {
     const created = (await (await call("/anthropic/v1/messages/batches", { method: "POST", provider: "openai", body: { requests: twoRequests("gpt-4o-mini") } })).json()) as { id: string };
     for (let i = 0; i < 6; i++) await call(`/anthropic/v1/messages/batches/${created.id}`);
     const files = (await (await call("/anthropic/v1/files", { provider: "openai" })).json()) as { data: { id: string; filename: string }[] };
     const output = files.data.find((f) => f.filename.startsWith(created.id));
     expect(output).toBeDefined();
     expect(output!.filename).toMatch(/^msgbatch_[0-9A-Z]{26}_gpt-4o-mini-0_(output|errors)\.jsonl$/);
+    const vaulted = await env.DB.prepare("SELECT results_bytes FROM batches WHERE id = ?").bind(created.id).first<number>("results_bytes");
+    expect(vaulted).toBeGreaterThan(0);
+    // A batch that ended before the vault existed reads its results from this file.
+    await env.DB.prepare("UPDATE batches SET results_bytes = NULL WHERE id = ?").bind(created.id).run();
     const refused = await errorOf(await call(`/anthropic/v1/files/${output!.id}`, { method: "DELETE" }));
     expect(refused).toMatchObject({ status: 400, message: `File ${output!.id} holds results of message batch ${created.id}; delete the batch to delete it.` });
+    // Vaulted, the file is the owner's to delete; the results still come back, from the vault.
+    await env.DB.prepare("UPDATE batches SET results_bytes = ? WHERE id = ?").bind(vaulted, created.id).run();
+    expect(await (await call(`/anthropic/v1/files/${output!.id}`, { method: "DELETE" })).json()).toEqual({ id: output!.id, type: "file_deleted" });
     expect((await call(`/anthropic/v1/messages/batches/${created.id}/results`)).status).toBe(200);
   });
 

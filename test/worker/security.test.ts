@@ -73,6 +73,7 @@ describe("the key model", () => {
     for (let i = 0; i < 30; i++) expect((await from("198.51.100.7", i % 2 ? ADMIN.authorization : "Bearer guess")).status).not.toBe(429);
     const limited = await from("198.51.100.7");
     expect(limited.headers.get("retry-after")).toBe("60");
+    expect(limited.headers.get("x-should-retry")).toBeNull();
     expect(await errorOf(limited)).toMatchObject({ status: 429, type: "rate_limit_error" });
     expect((await from("198.51.100.8")).status).toBe(200);
   });
@@ -149,6 +150,8 @@ describe("limits per key", () => {
     const upstreamBefore = fakes.anthropic.calls.length;
     const refused = await call(BATCHES, { method: "POST", body: { requests: twoRequests() }, key });
     expect(refused.headers.get("retry-after")).toBe("60");
+    // The SDKs would wait out retry-after twice: a limit that lifts only when a batch ends says not to.
+    expect(refused.headers.get("x-should-retry")).toBe("false");
     expect(await errorOf(refused)).toMatchObject({
       status: 429,
       type: "rate_limit_error",
@@ -184,6 +187,7 @@ describe("a monthly budget per key", () => {
     const now = new Date();
     const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
     const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(refused.headers.get("x-should-retry")).toBe("false");
     expect(Math.abs(retryAfter - (nextMonth - now.getTime()) / 1000)).toBeLessThan(60);
     expect(await errorOf(refused)).toMatchObject({
       status: 429,

@@ -83,6 +83,19 @@ describe("results vault", () => {
     expect((await results(created.id)).sort(byCustomId).map((line) => line.custom_id)).toEqual(["geography-question", "math-question"]);
   });
 
+  it("a cancel while another worker writes the results reads canceling, not in_progress", async () => {
+    const client = batchClient();
+    const created = await client.create(twoRequests());
+    // Every job has ended and another worker holds the vault lease (it is writing the results).
+    const until = new Date(Date.now() + 60_000).toISOString();
+    await env.DB.prepare("UPDATE batches SET state = 'vaulting', vault_lease_until = ? WHERE id = ?").bind(until, created.id).run();
+    const canceled = (await (await call(`${BATCHES}/${created.id}/cancel`, { method: "POST" })).json()) as WireBatch;
+    expect(canceled).toMatchObject({ processing_status: "canceling", cancel_initiated_at: expect.stringMatching(/^\d{4}-/), ended_at: null, results_url: null });
+    expect((await env.DB.prepare("SELECT state FROM batches WHERE id = ?").bind(created.id).first("state"))).toBe("vaulting");
+    // Reads while the writer holds the batch say the same.
+    expect((await client.retrieve(created.id)).processing_status).toBe("canceling");
+  });
+
   it("streams large results in fixed-size parts; a part that fails leaves no object", async () => {
     const size = RESULTS_PART_BYTES * 2 + 12_345;
     async function* bytes() {

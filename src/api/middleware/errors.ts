@@ -24,6 +24,7 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof RateLimitedError) {
     const response = errorResponse(c, error.status, error.type, error.message);
     response.headers.set("retry-after", String(error.retryAfterSeconds));
+    if (!error.retryable) response.headers.set("x-should-retry", "false");
     return response;
   }
   if (error instanceof GatewayError) return errorResponse(c, error.status, error.type, error.message);
