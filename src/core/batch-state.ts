@@ -1,8 +1,18 @@
 /**
  * How the upstream jobs of one gateway batch add up to the batch a client sees. Pure.
  */
-import type { RequestCounts } from "../providers/types";
+import type { JobStatus, RequestCounts } from "../providers/types";
 import type { BatchRecord, JobRecord } from "../store/batches";
+
+/**
+ * A job's record once the provider (or the gateway, for jobs it runs itself) reported `status`.
+ *
+ * @example
+ * const next = jobAfter(job, await adapter.batches.retrieve(ctx, job));
+ */
+export function jobAfter(job: JobRecord, status: JobStatus): JobRecord {
+  return { ...job, state: status.state, counts: status.counts, endedAt: status.endedAt, data: status.data ?? job.data, unrun: status.unrun ?? null };
+}
 
 export const ZERO_COUNTS: RequestCounts = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
 

@@ -7,7 +7,7 @@ import { batchToWire } from "../domain/message-batch";
 import { addHours, nowRfc3339 } from "../lib/time";
 import type { Artifact, BatchRequest, BatchResult, BatchResultLine, ProviderName, UpstreamFile } from "../providers/types";
 import type { BatchRecord, JobRecord } from "../store/batches";
-import { mergeJobs, ZERO_COUNTS } from "./batch-state";
+import { jobAfter, mergeJobs, ZERO_COUNTS } from "./batch-state";
 import { CustomIdLog } from "./custom-id-log";
 import { FileResolver } from "./file-refs";
 import { resolvedFile } from "./files";
@@ -278,14 +278,7 @@ async function refresh(gateway: Gateway, batch: BatchRecord, jobs: readonly JobR
     jobs.map(async (job): Promise<JobRecord> => {
       if (job.state === "ended") return job;
       const status = await inGatewayTerms(nativeIdsOf(batch, [job]), () => adapter.batches.retrieve(gateway.upstream, job));
-      const next: JobRecord = {
-        ...job,
-        state: status.state,
-        counts: status.counts,
-        endedAt: status.endedAt,
-        data: status.data ?? job.data,
-        unrun: status.unrun ?? null,
-      };
+      const next = jobAfter(job, status);
       // A poll that learns nothing new writes nothing.
       if (JSON.stringify(next) !== JSON.stringify(job)) await gateway.batches.updateJob(next);
       for (const file of status.outputFiles ?? []) await registerOutputFile(gateway, batch, file);

@@ -7,6 +7,7 @@
  */
 import type { JobRef } from "../providers/types";
 import type { BatchRecord, JobRecord } from "../store/batches";
+import { jobAfter } from "./batch-state";
 import type { Gateway } from "./gateway";
 import { inGatewayTerms, jobIdPairs } from "./native-ids";
 
@@ -42,15 +43,7 @@ export async function stepGatewayJobs(gateway: Gateway, batch: BatchRecord, jobs
   // Past its expiry (24 hours after creation, as Anthropic's), what has not started never will.
   const expired = Date.now() >= Date.parse(batch.expiresAt);
   const { status, next } = await inGatewayTerms(jobIdPairs(batch.id, jobs), () => step(gateway.upstream, job, { canceled, expired }));
-  const updated: JobRecord = {
-    ...job,
-    state: status.state,
-    counts: status.counts,
-    endedAt: status.endedAt,
-    data: status.data ?? job.data,
-    unrun: status.unrun ?? null,
-  };
-  await gateway.batches.updateJob(updated);
+  await gateway.batches.updateJob(jobAfter(job, status));
   if (next !== "done") return next;
   return running.length > 1 ? "now" : "none";
 }
