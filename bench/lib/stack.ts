@@ -46,7 +46,9 @@ export function buildGateway(): string {
   const dir = newStateDir();
   const source = readFileSync(join(ROOT, "wrangler.toml"), "utf8")
     .replace(/^name = .*$/m, 'name = "batchbridge-bench"')
-    .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(join(ROOT, "migrations"))}`);
+    .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(join(ROOT, "migrations"))}`)
+    // The copy lives in a temporary folder: relative paths must name the project's.
+    .replace(/^directory = "\.\/(.*)"$/m, (_line, path: string) => `directory = ${JSON.stringify(join(ROOT, path))}`);
   if (!/^main = .*$/m.test(source)) throw new Error("wrangler.toml has no main");
   const entry = join(ROOT, "bench/worker/gateway-bench-entry.js");
   writeFileSync(join(dir, "build.toml"), source.replace(/^main = .*$/m, `main = ${JSON.stringify(entry)}`));
