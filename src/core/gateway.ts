@@ -1,6 +1,8 @@
 /**
- * What every service call needs: the stores, the upstream context, and who is asking.
- * Built once per request by the API layer.
+ * Core's internal context: the stores, the upstream context and the adapters that every
+ * service operation is written over. Built by `createServices` (src/core/services.ts) and
+ * never handed outside core: routes, the dashboard and the Worker's handlers see the
+ * services object only, so the stores are reached from core alone.
  */
 import type { ProviderAdapter, ProviderContext, ProviderName } from "../providers/types";
 import { BatchStore } from "../store/batches";
