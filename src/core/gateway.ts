@@ -12,6 +12,7 @@ import { UsageStore } from "../store/usage";
 import { ResultsVault } from "../store/vault";
 import { WebhookStore } from "../store/webhooks";
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "../lib/retry";
+import type { KeyCache } from "./keys";
 import type { JobMessage } from "./queue-messages";
 
 export interface Gateway {
@@ -28,6 +29,8 @@ export interface Gateway {
   upstream: ProviderContext;
   /** The adapter for a provider (already checked to be one of PROVIDER_NAMES). */
   adapter(name: ProviderName): ProviderAdapter;
+  /** The virtual keys' lookup cache (KV binding `AUTH_CACHE`), null without one. */
+  keyCache: KeyCache | null;
 }
 
 /** Sends background work (src/core/queue-messages.ts) to the `JOBS` queue. */
@@ -58,7 +61,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   // Late-bound so that a test's stub of globalThis.fetch applies.
   const baseFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const upstreamFetch = withRetries(baseFetch, retryPolicy(stringEnv));
-  const bindings = options.env as { RESULTS?: R2Bucket; JOBS?: Queue<JobMessage> };
+  const bindings = options.env as { RESULTS?: R2Bucket; JOBS?: Queue<JobMessage>; AUTH_CACHE?: KeyCache };
   const bucket = options.results ?? bindings.RESULTS;
   const queue = options.queue ?? bindings.JOBS;
   return {
@@ -78,6 +81,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     upstream: { env: stringEnv, fetch: upstreamFetch, clientBetas: options.clientBetas },
     adapter: (name) => options.adapters[name],
+    keyCache: bindings.AUTH_CACHE ?? null,
   };
 }
 

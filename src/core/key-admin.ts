@@ -7,7 +7,7 @@ import { GatewayError } from "../lib/errors";
 import type { ProviderName } from "../providers/types";
 import { NO_LIMITS, type KeyLimits, type VirtualKey } from "../store/keys";
 import type { Gateway } from "./gateway";
-import { createKey, revokeKey, updateKeyLimits, type KeyCache } from "./keys";
+import { createKey, revokeKey, updateKeyLimits } from "./keys";
 import { checkWebhookUrl } from "./webhook-config";
 import { setKeyWebhook } from "./webhooks";
 
@@ -39,10 +39,9 @@ export async function listKeys(gateway: Gateway): Promise<VirtualKey[]> {
 export async function createKeyWith(gateway: Gateway, input: NewKeyInput): Promise<{ key: VirtualKey; secret: string; webhookSecret: string | null }> {
   if (input.webhookUrl) checkWebhookUrl(input.webhookUrl, "webhook_url");
   const keys = gateway.keys;
-  const env = gateway.upstream.env;
   const { key, secret } = await createKey(keys, { name: input.name, providers: input.providers, models: input.models, limits: { ...NO_LIMITS, ...input.limits } });
   if (!input.webhookUrl) return { key, secret, webhookSecret: null };
-  const webhook = await setKeyWebhook(keys, env, key.id, input.webhookUrl);
+  const webhook = await setKeyWebhook(gateway, key.id, input.webhookUrl);
   return { key: (await keys.get(key.id)) ?? key, secret, webhookSecret: webhook.secret };
 }
 
@@ -52,24 +51,22 @@ export async function createKeyWith(gateway: Gateway, input: NewKeyInput): Promi
  * a revoked one, as the admin API's PATCH answers.
  *
  * @example
- * const { webhookSecret } = await updateKey(gateway, env.AUTH_CACHE, "vkey_01…", { limits: {}, webhookUrl: "https://hooks.example.com/b" });
+ * const { webhookSecret } = await updateKey(gateway, "vkey_01…", { limits: {}, webhookUrl: "https://hooks.example.com/b" });
  */
 export async function updateKey(
   gateway: Gateway,
-  cache: KeyCache | null,
   id: string,
   change: { limits: Partial<KeyLimits>; webhookUrl?: string | null },
 ): Promise<{ key: VirtualKey; webhookSecret: string | null }> {
   const keys = gateway.keys;
-  const env = gateway.upstream.env;
   const existing = await keys.get(id);
   if (!existing) throw GatewayError.notFound(`Virtual key not found: ${id}`);
   if (existing.revokedAt) throw GatewayError.invalid(`Virtual key ${id} is revoked and can no longer be changed.`);
   if (change.webhookUrl) checkWebhookUrl(change.webhookUrl, "webhook_url");
-  let key = await updateKeyLimits(keys, cache, id, change.limits);
+  let key = await updateKeyLimits(keys, gateway.keyCache, id, change.limits);
   let webhookSecret: string | null = null;
   if (change.webhookUrl !== undefined) {
-    webhookSecret = (await setKeyWebhook(keys, env, id, change.webhookUrl)).secret;
+    webhookSecret = (await setKeyWebhook(gateway, id, change.webhookUrl)).secret;
     key = (await keys.get(id)) ?? key;
   }
   return { key, webhookSecret };
@@ -79,8 +76,8 @@ export async function updateKey(
  * Revokes a key (404 for an unknown one).
  *
  * @example
- * await revokeKeyById(gateway, env.AUTH_CACHE, "vkey_01…");
+ * await revokeKeyById(gateway, "vkey_01…");
  */
-export async function revokeKeyById(gateway: Gateway, cache: KeyCache | null, id: string): Promise<void> {
-  await revokeKey(gateway.keys, cache, id);
+export async function revokeKeyById(gateway: Gateway, id: string): Promise<void> {
+  await revokeKey(gateway.keys, gateway.keyCache, id);
 }

@@ -29,7 +29,7 @@ import { createGateway, type Gateway } from "./gateway";
 import { isGatewayId } from "./ids";
 import { handleJob } from "./job-handlers";
 import { createKeyWith, listKeys, revokeKeyById, updateKey, type NewKeyInput } from "./key-admin";
-import { assertModelAllowed, assertProviderAllowed, identify, type Caller, type KeyCache } from "./keys";
+import { assertModelAllowed, assertProviderAllowed, identify, type Caller } from "./keys";
 import type { KeyLimits } from "../store/keys";
 import { chargeRequest } from "./limits";
 import { batchDetailFor, cancelFor, deliveriesFor, firstErroredFor, listBatchesFor, listFilesFor, resultsFor, type BatchDetail, type BatchSummary } from "./overview";
@@ -161,7 +161,7 @@ export interface Services {
  * const services = createServices({ env, adapters: ADAPTERS, clientBetas: splitBetas(header) });
  */
 export function createServices(options: ServicesOptions): Services {
-  const env = options.env as { DB: D1Database; AUTH_CACHE?: KeyCache } & Record<string, unknown>;
+  const env = options.env as { DB: D1Database } & Record<string, unknown>;
   const gateway = createGateway({
     db: env.DB,
     env,
@@ -169,7 +169,7 @@ export function createServices(options: ServicesOptions): Services {
     adapters: options.adapters,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const cache = env.AUTH_CACHE ?? null;
+  const cache = gateway.keyCache;
   const sessions: SessionDeps = { keys: gateway.keys, kv: cache, env };
   return {
     batches: {
@@ -202,11 +202,11 @@ export function createServices(options: ServicesOptions): Services {
       assertProviderAllowed: (caller, provider) => assertProviderAllowed(caller, provider),
       list: () => listKeys(gateway),
       create: (input) => createKeyWith(gateway, input),
-      update: (id, change) => updateKey(gateway, cache, id, change),
-      revoke: (id) => revokeKeyById(gateway, cache, id),
+      update: (id, change) => updateKey(gateway, id, change),
+      revoke: (id) => revokeKeyById(gateway, id),
     },
     usage: {
-      summary: (from, to) => usageSummary(gateway.usage, gateway.upstream.env, from, to),
+      summary: (from, to) => usageSummary(gateway, from, to),
       daily: (viewer, days, now) => dailyUsageFor(gateway, viewer, days, now),
       ofBatch: (batch) => batchUsageOf(gateway, batch),
     },
