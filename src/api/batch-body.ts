@@ -20,7 +20,7 @@ const tooLarge = () =>
 /**
  * @example
  * const source = await batchSource(request.body);
- * await createBatch(gateway, owner, provider, source, null);
+ * await services.batches.create(caller, provider, source, { idempotencyKey: null, origin });
  */
 export async function batchSource(body: ReadableStream<Uint8Array> | null, declaredLength: number | null = null): Promise<BatchSource> {
   // A declared length over the limit is refused before a byte is read.
