@@ -3,7 +3,8 @@
  * files by their gateway ID; Anthropic knows them by the ID it issued on upload.
  */
 import { GatewayError } from "../../lib/errors";
-import type { MessageParams, ResolvedFile } from "../types";
+import type { ResolvedFile } from "../types";
+import type { MessageParams } from "../../domain/batch-request";
 
 type Files = ReadonlyMap<string, ResolvedFile>;
 type Block = Record<string, unknown>;

@@ -3,7 +3,8 @@
  * already the gateway's format, so lines pass through once checked.
  */
 import { UpstreamError } from "../../lib/errors";
-import type { BatchResultLine, JobRef } from "../types";
+import type { BatchResultLine } from "../../domain/batch-result";
+import type { JobRef } from "../../domain/job-record";
 import { PROVIDER } from "./client";
 
 /**

@@ -28,7 +28,9 @@
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import { readLines } from "../../lib/jsonl";
 import { nowRfc3339 } from "../../lib/time";
-import type { BatchResultLine, JobRef, JobStatus, JobStep, ProviderContext } from "../types";
+import type { JobStatus, JobStep, ProviderContext } from "../types";
+import type { BatchResultLine } from "../../domain/batch-result";
+import type { JobRef } from "../../domain/job-record";
 import { awsCalls, type AwsCalls } from "./aws";
 import { readBedrockConfig } from "./config";
 import { invokeRecord } from "./invoke";

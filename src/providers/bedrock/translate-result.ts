@@ -6,7 +6,7 @@
  * echoed back by Bedrock and dropped here.
  */
 import { errorTypeForStatus, UpstreamError } from "../../lib/errors";
-import type { BatchResultLine } from "../types";
+import type { BatchResultLine } from "../../domain/batch-result";
 
 export interface BedrockOutputLine {
   recordId?: unknown;

@@ -2,7 +2,8 @@
  * Google's error shapes: the HTTP error body `{"error": {code, message, status, details}}`
  * (reference §5.5) and the gRPC codes that batch results carry (§7.5).
  */
-import { errorTypeForStatus, type AnthropicErrorBody } from "../../lib/errors";
+import { errorTypeForStatus } from "../../lib/errors";
+import type { AnthropicErrorBody } from "../../domain/errors";
 import type { GoogleStatus } from "./wire";
 
 /** What an error body says: Google's message and the `ErrorInfo` reason, if any. */

@@ -4,7 +4,8 @@
  * never dropped.
  */
 import { GatewayError } from "../../lib/errors";
-import type { MessageParams, ResolvedFile } from "../types";
+import type { ResolvedFile } from "../types";
+import type { MessageParams } from "../../domain/batch-request";
 import { toGeminiContents, toGeminiSystem } from "./translate-content";
 import { toThinkingConfig } from "./thinking";
 import { withoutNulls } from "./without-nulls";
