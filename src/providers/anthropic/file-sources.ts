@@ -5,6 +5,7 @@
 import { GatewayError } from "../../lib/errors";
 import type { ResolvedFile } from "../types";
 import type { MessageParams } from "../../domain/batch-request";
+import { isRecord } from "../../lib/is-record";
 
 type Files = ReadonlyMap<string, ResolvedFile>;
 type Block = Record<string, unknown>;
@@ -84,8 +85,4 @@ function mapArray(values: unknown[], map: (value: unknown, index: number) => unk
     mapped?.push(next);
   }
   return mapped ?? values;
-}
-
-function isRecord(value: unknown): value is Block {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

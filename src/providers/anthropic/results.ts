@@ -6,6 +6,7 @@ import { UpstreamError } from "../../lib/errors";
 import type { BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
 import { PROVIDER } from "./client";
+import { isRecord } from "../../lib/is-record";
 
 /**
  * The URL to GET a job's results from: the batch's own `results_url` (the docs say not to assume
@@ -49,8 +50,4 @@ function isCompleteResult(result: Record<string, unknown>): boolean {
     default:
       return false;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

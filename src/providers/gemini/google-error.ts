@@ -5,6 +5,7 @@
 import { errorTypeForStatus } from "../../lib/errors";
 import type { AnthropicErrorBody } from "../../domain/errors";
 import type { GoogleStatus } from "./wire";
+import { isRecord } from "../../lib/is-record";
 
 /** What an error body says: Google's message and the `ErrorInfo` reason, if any. */
 export interface GoogleErrorFacts {
@@ -74,8 +75,4 @@ export function erroredBody(status: GoogleStatus): AnthropicErrorBody {
     error: { type: errorTypeForStatus(http), message: `gemini upstream error (${name}): ${message}` },
     request_id: null,
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
