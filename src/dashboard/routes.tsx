@@ -17,7 +17,7 @@ import { closeSession, csrfMatches, openSession, resumeSession, type SessionDeps
 import { GatewayError, RateLimitedError } from "../lib/errors";
 import { toJsonLines } from "../lib/jsonl";
 import { randomToken, secretsEqual } from "../lib/crypto";
-import { type ProviderAdapter } from "../providers/types";
+import type { ProviderAdapter } from "../providers/types";
 import { PROVIDER_NAMES, type ProviderName } from "../domain/provider-name";
 import type { KeyLimits } from "../domain/virtual-key";
 import { LIVE_SCRIPT, STYLESHEET } from "./assets";
