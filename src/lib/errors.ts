@@ -59,34 +59,8 @@ export class RateLimitedError extends GatewayError {
   }
 }
 
-/**
- * Anthropic's error types and error body. The wire types are src/domain/errors.ts; lib may not
- * import domain (the layer rules, .dependency-cruiser.cjs), and lib throws these errors itself
- * (upstream.ts, multipart-upload.ts), so the classes stay here and declare the same shape
- * structurally. src/api/middleware/errors.ts fails to compile if the two ever differ.
- */
-export type GatewayErrorType =
-  | "invalid_request_error"
-  | "authentication_error"
-  | "billing_error"
-  | "permission_error"
-  | "not_found_error"
-  | "conflict_error"
-  | "request_too_large"
-  | "rate_limit_error"
-  | "api_error"
-  | "timeout_error"
-  | "overloaded_error";
-
-/** The body `GatewayError.toBody()` builds: Anthropic's `{"type":"error","error":{"type","message"}}`. */
-export interface GatewayErrorBody {
-  type: "error";
-  error: { type: GatewayErrorType; message: string };
-  request_id?: string | null;
-}
-
 /** Anthropic's own status code for each error type (reference §2.5). */
-export const STATUS_OF_ERROR_TYPE: Record<GatewayErrorType, number> = {
+export const STATUS_OF_ERROR_TYPE = {
   invalid_request_error: 400,
   authentication_error: 401,
   billing_error: 402,
@@ -98,7 +72,23 @@ export const STATUS_OF_ERROR_TYPE: Record<GatewayErrorType, number> = {
   api_error: 500,
   timeout_error: 504,
   overloaded_error: 529,
-};
+} as const satisfies Record<string, number>;
+
+/**
+ * Anthropic's error types (the keys of the table above) and error body. The wire types are
+ * src/domain/errors.ts; lib may not import domain (the layer rules, .dependency-cruiser.cjs),
+ * and lib throws these errors itself (upstream.ts, multipart-upload.ts), so the classes stay
+ * here and declare the same shape structurally. src/api/middleware/errors.ts fails to compile
+ * if the two ever differ.
+ */
+export type GatewayErrorType = keyof typeof STATUS_OF_ERROR_TYPE;
+
+/** The body `GatewayError.toBody()` builds: Anthropic's `{"type":"error","error":{"type","message"}}`. */
+export interface GatewayErrorBody {
+  type: "error";
+  error: { type: GatewayErrorType; message: string };
+  request_id?: string | null;
+}
 
 /**
  * The Anthropic error type for an HTTP status from any upstream (reference §7.5).
