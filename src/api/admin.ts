@@ -11,9 +11,9 @@ import { adminToken, MIN_ADMIN_TOKEN_LENGTH } from "../core/admin-token";
 import { RPM_TIERS } from "../core/limits";
 import { secretsEqual } from "../lib/crypto";
 import { GatewayError, RateLimitedError } from "../lib/errors";
-import { PROVIDER_NAMES } from "../providers/types";
-import type { KeyLimits, VirtualKey } from "../store/keys";
-import type { WebhookDelivery } from "../store/webhooks";
+import { PROVIDER_NAMES } from "../domain/provider-name";
+import type { KeyLimits, VirtualKey } from "../domain/virtual-key";
+import type { WebhookDelivery } from "../domain/webhook-delivery";
 import { adminUsage } from "./admin-usage";
 import type { AppEnv } from "./env";
 

@@ -5,7 +5,8 @@
 import { GatewayError } from "../lib/errors";
 import { batchToWire } from "../domain/message-batch";
 import { nowRfc3339 } from "../lib/time";
-import type { BatchRecord, JobRecord } from "../store/batches";
+import type { BatchRecord } from "../domain/batch-record";
+import type { JobRecord } from "../domain/job-record";
 import { getBatch } from "./batch-refresh";
 import { resolvedFile } from "./files";
 import type { Gateway } from "./gateway";

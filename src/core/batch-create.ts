@@ -5,8 +5,10 @@
  */
 import { GatewayError, UpstreamError } from "../lib/errors";
 import { addHours, nowRfc3339 } from "../lib/time";
-import type { Artifact, BatchRequest, ProviderName } from "../providers/types";
-import type { BatchRecord } from "../store/batches";
+import type { Artifact } from "../domain/artifact";
+import type { BatchRequest } from "../domain/batch-request";
+import type { ProviderName } from "../domain/provider-name";
+import type { BatchRecord } from "../domain/batch-record";
 import { ZERO_COUNTS } from "./batch-state";
 import { CustomIdLog } from "./custom-id-log";
 import { FileResolver } from "./file-refs";

@@ -4,9 +4,11 @@
  * every job has ended (inline when small, else by the background worker).
  */
 import { GatewayError } from "../lib/errors";
+import { batchToWire } from "../domain/message-batch";
 import { nowRfc3339 } from "../lib/time";
 import type { UpstreamFile } from "../providers/types";
-import type { BatchRecord, JobRecord } from "../store/batches";
+import type { BatchRecord } from "../domain/batch-record";
+import type { JobRecord } from "../domain/job-record";
 import { jobAfter, mergeJobs } from "./batch-state";
 import type { Gateway } from "./gateway";
 import { newFileId } from "./ids";
@@ -116,4 +118,18 @@ async function registerOutputFile(gateway: Gateway, batch: BatchRecord, file: Up
  */
 function nativeIdsOf(batch: BatchRecord, jobs: readonly JobRecord[]): IdPairs {
   return jobIdPairs(batch.id, jobs);
+}
+
+/**
+ * The ended batch whose results the caller may read; 400 while it is still processing.
+ *
+ * @example
+ * const batch = await endedBatch(gateway, "owner", "msgbatch_01…");
+ */
+export async function endedBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
+  const batch = await getBatch(gateway, owner, id);
+  if (batch.state !== "ended") {
+    throw GatewayError.invalid(`Message batch ${id} has not finished processing (processing_status: ${batchToWire(batch, "").processing_status}); results are available once it has ended.`);
+  }
+  return batch;
 }

@@ -5,10 +5,8 @@
  */
 import { GatewayError } from "../lib/errors";
 import { toJsonLines } from "../lib/jsonl";
-import { batchToWire } from "../domain/message-batch";
-import type { BatchResult, BatchResultLine } from "../providers/types";
-import type { BatchRecord } from "../store/batches";
-import { getBatch } from "./batch-refresh";
+import type { BatchResult, BatchResultLine } from "../domain/batch-result";
+import type { BatchRecord } from "../domain/batch-record";
 import type { Gateway } from "./gateway";
 import { lifecycleSettings } from "./lifecycle-settings";
 import { batchIdPairs, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubResultLine } from "./native-ids";
@@ -77,19 +75,6 @@ export async function vaultedResults(gateway: Gateway, batch: BatchRecord): Prom
   return { body: object.body, size: object.size };
 }
 
-/**
- * The ended batch whose results the caller may read; 400 while it is still processing.
- *
- * @example
- * const batch = await endedBatch(gateway, "owner", "msgbatch_01…");
- */
-export async function endedBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
-  const batch = await getBatch(gateway, owner, id);
-  if (batch.state !== "ended") {
-    throw GatewayError.invalid(`Message batch ${id} has not finished processing (processing_status: ${batchToWire(batch, "").processing_status}); results are available once it has ended.`);
-  }
-  return batch;
-}
 
 /**
  * An ended batch's results as JSONL bytes: the vault object as it is (with its size), or,

@@ -4,7 +4,8 @@
  * never handed outside core: routes, the dashboard and the Worker's handlers see the
  * services object only, so the stores are reached from core alone.
  */
-import type { ProviderAdapter, ProviderContext, ProviderName } from "../providers/types";
+import type { ProviderAdapter, ProviderContext } from "../providers/types";
+import type { ProviderName } from "../domain/provider-name";
 import { BatchStore } from "../store/batches";
 import { FileStore } from "../store/files";
 import { KeyStore } from "../store/keys";

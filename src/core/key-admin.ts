@@ -4,8 +4,8 @@
  * and webhook, revoke, list. Built on src/core/keys.ts and src/core/webhooks.ts.
  */
 import { GatewayError } from "../lib/errors";
-import type { ProviderName } from "../providers/types";
-import { NO_LIMITS, type KeyLimits, type VirtualKey } from "../store/keys";
+import type { ProviderName } from "../domain/provider-name";
+import { NO_LIMITS, type KeyLimits, type VirtualKey } from "../domain/virtual-key";
 import type { Gateway } from "./gateway";
 import { createKey, revokeKey, updateKeyLimits } from "./keys";
 import { checkWebhookUrl } from "./webhook-config";

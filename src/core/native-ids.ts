@@ -3,8 +3,8 @@
  * object: file-abc"): they are replaced by the gateway IDs they stand for.
  */
 import { GatewayError } from "../lib/errors";
-import type { ProviderName } from "../providers/types";
-import type { JobRecord } from "../store/batches";
+import type { ProviderName } from "../domain/provider-name";
+import type { JobRecord } from "../domain/job-record";
 import type { Gateway } from "./gateway";
 
 /** Pairs of [native ID, gateway ID]. */

@@ -3,8 +3,8 @@
  * batch price table (src/core/prices.ts) with `MODEL_PRICES` over it.
  */
 import { GatewayError } from "../lib/errors";
-import type { ModelUsage, OwnerUsage, TokenCounts } from "../store/usage";
-import { getBatch } from "./batches";
+import type { ModelUsage, OwnerUsage, TokenCounts } from "../domain/usage";
+import { getBatch } from "./batch-refresh";
 import type { Gateway } from "./gateway";
 import { SHARED_OWNER } from "./keys";
 import { costOf, priceOf, priceTable, type ModelPrice } from "./prices";
