@@ -15,6 +15,7 @@
 import { GatewayError } from "../lib/errors";
 import type { FileDownload, FileUpload, ProviderAdapter } from "../providers/types";
 import type { BatchRequest } from "../domain/batch-request";
+import type { BatchResultLine } from "../domain/batch-result";
 import type { ProviderName } from "../domain/provider-name";
 import type { BatchRecord } from "../domain/batch-record";
 import type { FileRecord } from "../domain/file-record";
@@ -125,7 +126,7 @@ export interface WebhooksService {
 export interface OverviewService {
   batches(viewer: Viewer, page: { limit: number; afterId?: string }): Promise<PageOf<BatchSummary>>;
   batch(viewer: Viewer, id: string): Promise<BatchDetail>;
-  firstErrored(viewer: Viewer, batch: BatchRecord, limit: number): ReturnType<typeof firstErroredFor>;
+  firstErrored(viewer: Viewer, batch: BatchRecord, limit: number): Promise<BatchResultLine[]>;
   results(viewer: Viewer, id: string): Promise<ResultsBody>;
   cancel(viewer: Viewer, id: string): Promise<BatchRecord>;
   files(viewer: Viewer, page: { limit: number; afterId?: string }): Promise<PageOf<FileRecord>>;
