@@ -58,6 +58,8 @@ export interface VaultFigures {
   parseOnly: Pass | null;
   /** Vault write rate over parse-only rate (target ≥ 0.8). */
   writeVsParse: number | null;
+  /** The runtime's own share: the same upstream bytes copied untouched into R2 as the vault writes (null for inline output). */
+  r2Copy: Pass | null;
   memory: MemoryFigures;
   cpu: CpuFigures;
 }
@@ -194,6 +196,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     const parse: { ms: number }[] = [];
     const direct: { ms: number }[] = [];
     const roundtrip: { ms: number }[] = [];
+    const r2Copy: { ms: number }[] = [];
     const translated: { ms: number; bytes: number }[] = [first];
     let upstreamBytes = 0;
     const comparable = paths.length > 0;
@@ -206,6 +209,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
       raw.push(rawRun);
       parse.push(await timed(() => fetchJson<{ bytes: number; lines: number }>(parseUrl)));
       roundtrip.push(await drain(roundTripUrl));
+      r2Copy.push(await timed(() => fetchJson<{ bytes: number }>(`${reader.url}/__bench/r2-copy?${query}`, { method: "POST" })));
       direct.push(await directPass(fakes, provider, paths));
     }
 
@@ -242,6 +246,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
         write: writePass,
         parseOnly: comparable ? parsePass : null,
         writeVsParse: comparable && parsePass ? round(writePass.mbPerSecond / parsePass.mbPerSecond, 2) : null,
+        r2Copy: comparable ? pass(r2Copy) : null,
         memory: vaultMemory,
         cpu: vaultCpuFigures,
       },

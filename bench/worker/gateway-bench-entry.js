@@ -15,6 +15,9 @@
  *                                                   floor for any create that reads every request);
  * - POST /__bench/revault?batch=ID                  vaults an ended batch once more, as the
  *                                                   background worker does (the vault write case);
+ * - POST /__bench/r2-copy?provider=P&path=…         the upstream bytes copied untouched into R2 in
+ *                                                   8 MiB parts, as the vault writes (the runtime's
+ *                                                   own cost of the vault write), then removed;
  * - GET  /__bench/vault-object?batch=ID             the batch's vaulted results object, passed
  *                                                   through from R2 untouched (the vault read floor);
  * - GET  /__bench/custom-ids?batch=ID               the service's read-back of a batch's custom_ids
@@ -195,6 +198,48 @@ bench.post("/__bench/revault", async (c) => {
   const row = await c.env.DB.prepare(`SELECT state, results_bytes FROM batches WHERE id = ?`).bind(batchId).first();
   if (retried || row?.state !== "ended") return c.json({ error: `the vault did not end ${batchId} (state ${row?.state}; see the Worker's log)` }, 500);
   return c.json({ bytes: row.results_bytes });
+});
+
+// What writing the vault costs the runtime alone: the same upstream bytes, untouched, into R2
+// the way src/store/vault.ts writes (one put below a part, else a multipart upload of 8 MiB
+// parts). The object is removed after the answer.
+bench.post("/__bench/r2-copy", async (c) => {
+  const { provider, paths } = targets(c);
+  const partBytes = 8 * 1024 * 1024;
+  const key = `bench/r2-copy/${crypto.randomUUID()}`;
+  let part = new Uint8Array(partBytes);
+  let filled = 0;
+  let total = 0;
+  let upload = null;
+  const parts = [];
+  for (const path of paths) {
+    const reader = (await open(c.env, provider, path)).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      let chunk = value;
+      while (chunk.byteLength > 0) {
+        const take = Math.min(chunk.byteLength, partBytes - filled);
+        part.set(chunk.subarray(0, take), filled);
+        filled += take;
+        chunk = chunk.subarray(take);
+        if (filled === partBytes) {
+          upload ??= await c.env.RESULTS.createMultipartUpload(key);
+          parts.push(await upload.uploadPart(parts.length + 1, part));
+          part = new Uint8Array(partBytes);
+          filled = 0;
+        }
+      }
+    }
+  }
+  if (!upload) await c.env.RESULTS.put(key, part.subarray(0, filled));
+  else {
+    if (filled > 0) parts.push(await upload.uploadPart(parts.length + 1, part.subarray(0, filled)));
+    await upload.complete(parts);
+  }
+  c.executionCtx.waitUntil(c.env.RESULTS.delete(key));
+  return c.json({ bytes: total });
 });
 
 // The vault read's floor: the vaulted object (src/store/vault.ts names it
