@@ -549,7 +549,7 @@ function render(r: Report): string {
     out.push(
       "### Bundle (`wrangler deploy --dry-run`)",
       "",
-      `${b.kb} KiB as deployed (gzip ${b.gzipKb} KiB); minified ${b.minifiedKb} KiB (gzip ${b.minifiedGzipKb} KiB). By input, unminified:`,
+      `${b.kb} KiB as deployed (gzip ${b.gzipKb} KiB); minified ${b.minifiedKb} KiB (gzip ${b.minifiedGzipKb} KiB). By input (bytes each contributes to the deployed output):`,
       "",
     );
     table(
