@@ -6,6 +6,13 @@
  */
 import { describe, expect, it } from "vitest";
 
+declare global {
+  interface ImportMeta {
+    /** Vite's static glob import, which vitest expands when it transforms this file. */
+    glob(patterns: string | string[], options: { query: "?raw"; import: "default"; eager: true }): Record<string, unknown>;
+  }
+}
+
 const sources = import.meta.glob(["/src/**/*.ts", "/src/**/*.tsx"], { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 
 describe("zod imports in src/", () => {
