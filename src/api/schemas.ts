@@ -5,7 +5,7 @@
 // locales (see docs/sources/zod.md § esbuild keeps every locale unless zod is imported as a namespace).
 import * as z from "zod";
 import { GatewayError } from "../lib/errors";
-import type { BatchRequest } from "../providers/types";
+import type { BatchRequest } from "../domain/batch-request";
 import { withoutNullParams } from "./null-params";
 
 export const MAX_BATCH_REQUESTS = 100_000;
