@@ -6,7 +6,7 @@
  * checked, so that the token cannot be guessed at speed.
  */
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { adminToken, MIN_ADMIN_TOKEN_LENGTH } from "../core/admin-token";
 import { RPM_TIERS } from "../core/limits";
 import { secretsEqual } from "../lib/crypto";
