@@ -37,7 +37,8 @@ files.post("/", async (c) => {
 files.get("/", async (c) => {
   // Listing one provider's files: a provider without a Files API answers as upload does.
   if (c.var.provider) c.var.services.files.requireApi(c.var.provider);
-  const ids = requestedIds(new URL(c.req.url).searchParams);
+  // Most lists name no IDs: the query string is parsed only when it mentions them.
+  const ids = c.req.url.includes("ids") ? requestedIds(new URL(c.req.url).searchParams) : [];
   if (ids.length > 0) {
     if (ids.length > MAX_IDS) throw GatewayError.invalid(`ids: at most ${MAX_IDS} IDs per request`);
     if (c.req.query("page") !== undefined || c.req.query("limit") !== undefined) {

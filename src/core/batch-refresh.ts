@@ -31,17 +31,57 @@ export const VAULT_INLINE_MAX_REQUESTS = 10_000;
  * @example
  * const batch = await getBatch(gateway, "owner", "msgbatch_01…");
  */
-export async function getBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
-  const found = await gateway.batches.getWithJobs(owner, id);
+export function getBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
+  // Retrieves of one batch that arrive together share one read (and at most one poll): without
+  // this, every retrieve in flight when the poll window closes polls upstream and writes.
+  // A retrieve joins one in flight only if this isolate wrote no batch since it began, so a
+  // client's own cancel (or any write here) is never answered by a read from before it.
+  const key = `${owner}\u0000${id}`;
+  const ticket = gateway.batches.cacheTicket();
+  const running = retrievesInFlight.get(key);
+  if (running && running.ticket === ticket) return running.retrieve;
+  const retrieve = readBatch(gateway, owner, id).finally(() => {
+    if (retrievesInFlight.get(key)?.retrieve === retrieve) retrievesInFlight.delete(key);
+  });
+  retrievesInFlight.set(key, { retrieve, ticket });
+  return retrieve;
+}
+
+const retrievesInFlight = new Map<string, { retrieve: Promise<BatchRecord>; ticket: number }>();
+
+async function readBatch(gateway: Gateway, owner: string, id: string): Promise<BatchRecord> {
+  const minMs = lifecycleSettings(gateway.upstream.env).pollMinSeconds * 1000;
+  const found = await gateway.batches.getWithJobs(owner, id, (read) => isolateCacheMs(read.batch, minMs, Date.now()));
   if (!found) throw GatewayError.notFound(`Message batch not found: ${id}`);
   const { batch, jobs } = found;
   if (batch.state === "ended") return batch;
   // Being vaulted: a small batch is vaulted here unless a worker holds it; a large one is the
   // background worker's (queued when its jobs were seen ended, or by the safety net).
   if (batch.state === "vaulting") return batch.requestCount > VAULT_INLINE_MAX_REQUESTS ? batch : vaultOrQueue(gateway, batch);
-  const minMs = lifecycleSettings(gateway.upstream.env).pollMinSeconds * 1000;
   if (batch.polledAt && Date.now() - Date.parse(batch.polledAt) < minMs) return batch;
   return advanceBatch(gateway, batch, jobs);
+}
+
+/** How long an isolate answers an ended batch from memory. */
+export const ENDED_BATCH_CACHE_MS = 5_000;
+/** How long at most an isolate answers a running batch from memory (within its poll window). */
+export const RUNNING_BATCH_CACHE_MS = 1_000;
+
+/**
+ * How long this isolate may answer a retrieve of `batch` from memory instead of D1 (the store
+ * drops the entry at once on any write this isolate makes to the batch or its jobs):
+ * - ended: 5 s. Ended is final except for a delete or a purge of its results; one made by
+ *   another isolate may go unseen here for up to 5 s (the batch still shown, its results then
+ *   answered as the vault finds them);
+ * - running, while its last poll is younger than `BATCH_POLL_MIN_SECONDS` (a retrieve answers
+ *   the stored record then anyway): up to 1 s and never past the poll window, so a cancel or
+ *   a background poll's counts from another isolate may show up to 1 s late;
+ * - being vaulted, or due for a poll: not at all.
+ */
+function isolateCacheMs(batch: BatchRecord, pollMinMs: number, now: number): number {
+  if (batch.state === "ended") return ENDED_BATCH_CACHE_MS;
+  if ((batch.state !== "in_progress" && batch.state !== "canceling") || !batch.polledAt) return 0;
+  return Math.min(RUNNING_BATCH_CACHE_MS, Date.parse(batch.polledAt) + pollMinMs - now);
 }
 
 /**

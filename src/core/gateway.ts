@@ -55,10 +55,7 @@ export interface GatewayOptions {
  * const gateway = createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS });
  */
 export function createGateway(options: GatewayOptions): Gateway {
-  const stringEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries(options.env)) {
-    if (typeof value === "string") stringEnv[key] = value;
-  }
+  const stringEnv = stringsOf(options.env);
   // Late-bound so that a test's stub of globalThis.fetch applies.
   const baseFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const upstreamFetch = withRetries(baseFetch, retryPolicy(stringEnv));
@@ -84,6 +81,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     adapter: (name) => options.adapters[name],
     keyCache: bindings.AUTH_CACHE ?? null,
   };
+}
+
+// The Worker's env is one object for the isolate's life: its strings are copied out once, not
+// on every request (a frozen copy, since every request shares it).
+const stringEnvs = new WeakMap<object, Readonly<Record<string, string>>>();
+
+function stringsOf(env: object): Record<string, string> {
+  let strings = stringEnvs.get(env);
+  if (strings === undefined) {
+    const copy: Record<string, string> = {};
+    for (const [key, value] of Object.entries(env)) {
+      if (typeof value === "string") copy[key] = value;
+    }
+    strings = Object.freeze(copy);
+    stringEnvs.set(env, strings);
+  }
+  return strings as Record<string, string>;
 }
 
 /** A binding wrangler.toml declares but the environment lacks: every use fails, saying which. */

@@ -3,16 +3,27 @@
  * minute (KV's shortest expiry), so auth costs no D1 read on most requests and a revoked
  * key stops working within a minute. Only positive answers are cached: an unknown key, or
  * "no key exists yet", is never cached.
+ *
+ * In front of KV, each isolate keeps the keys it looked up for `ISOLATE_CACHE_SECONDS`, so
+ * that a hot request costs neither a KV nor a D1 round trip. The isolate that revokes or
+ * changes a key drops it at once; another isolate may still accept a revoked key (or apply
+ * its old limits) until its entry expires: at most ISOLATE_CACHE_SECONDS after KV stops
+ * answering it, so at most 65 seconds after the revocation in all.
  */
 import { GatewayError } from "../lib/errors";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import type { ProviderName } from "../domain/provider-name";
 import type { KeyStore } from "../store/keys";
 import { NO_LIMITS, type KeyLimits, type VirtualKey } from "../domain/virtual-key";
+import { IsolateCache } from "../lib/isolate-cache";
 import { monotonicFactory } from "ulid";
 
 const nextUlid = monotonicFactory();
 const CACHE_SECONDS = 60;
+/** How long an isolate trusts a key it looked up (see the top of this file). */
+export const ISOLATE_CACHE_SECONDS = 5;
+/** This isolate's keys, by the presented key's hash. */
+const inIsolate = new IsolateCache<VirtualKey>(1_000);
 
 /** Everyone shares this owner when the gateway runs without `ADMIN_TOKEN`. */
 export const SHARED_OWNER = "shared";
@@ -43,6 +54,9 @@ export interface KeyCache {
 export async function identify(store: KeyStore, cache: KeyCache | null, presented: string, closed: boolean): Promise<Caller> {
   if (!closed) return { owner: SHARED_OWNER, key: null };
   const hash = await sha256Hex(presented);
+  const known = inIsolate.get(hash);
+  if (known !== undefined) return { owner: known.id, key: known };
+  const ticket = inIsolate.ticket();
   const cacheKey = `vk:${hash}`;
   const cached = await cacheGet(cache, cacheKey);
   let key: VirtualKey | null;
@@ -64,6 +78,8 @@ export async function identify(store: KeyStore, cache: KeyCache | null, presente
     }
   }
   if (!key) throw new GatewayError(401, "authentication_error", "invalid x-api-key");
+  // Not stored when this isolate revoked or changed a key while the lookup ran.
+  inIsolate.set(hash, key, ISOLATE_CACHE_SECONDS * 1000, ticket);
   return { owner: key.id, key };
 }
 
@@ -144,7 +160,8 @@ export async function createKey(store: KeyStore, input: NewKey): Promise<{ key: 
 }
 
 /**
- * Revokes a key and drops it from the cache (other locations see it within a minute).
+ * Revokes a key and drops it from the caches here (other locations and isolates see it
+ * within 65 seconds: KV's minute, then an isolate's ISOLATE_CACHE_SECONDS).
  *
  * @example
  * await revokeKey(store, cache, "vkey_01…");
@@ -152,6 +169,7 @@ export async function createKey(store: KeyStore, input: NewKey): Promise<{ key: 
 export async function revokeKey(store: KeyStore, cache: KeyCache | null, id: string): Promise<void> {
   const hash = await store.revoke(id, new Date().toISOString());
   if (hash === null) throw GatewayError.notFound(`Virtual key not found: ${id}`);
+  inIsolate.delete(hash);
   await cacheDelete(cache, `vk:${hash}`);
 }
 
@@ -165,6 +183,7 @@ export async function revokeKey(store: KeyStore, cache: KeyCache | null, id: str
 export async function updateKeyLimits(store: KeyStore, cache: KeyCache | null, id: string, limits: Partial<KeyLimits>): Promise<VirtualKey> {
   const updated = await store.updateLimits(id, limits);
   if (updated === null) throw GatewayError.notFound(`Virtual key not found: ${id}`);
+  inIsolate.delete(updated.keyHash);
   await cacheDelete(cache, `vk:${updated.keyHash}`);
   return updated.key;
 }

@@ -9,7 +9,21 @@ import type { BatchResult } from "../domain/batch-result";
 import type { JobRecord, JobRef } from "../domain/job-record";
 import type { ProviderName } from "../domain/provider-name";
 import type { RequestCounts } from "../domain/request-counts";
+import { IsolateCache } from "../lib/isolate-cache";
 import { pageSql, toPage, type PageOf, type PageQuery } from "./pages";
+
+/** A batch as `getWithJobs` reads it. */
+export interface BatchWithJobs {
+  batch: BatchRecord;
+  jobs: JobRecord[];
+}
+
+/**
+ * `getWithJobs` answers kept in this isolate, by batch ID, for as long as the caller allows
+ * (src/core/batch-refresh.ts decides). Every write below that touches a batch or its jobs
+ * drops the batch's entry here; a write by another isolate is seen once the entry expires.
+ */
+const inIsolate = new IsolateCache<BatchWithJobs>(1_000);
 
 interface BatchRow {
   id: string;
@@ -146,6 +160,7 @@ export class BatchStore {
         batch.origin,
       )
       .run();
+    inIsolate.delete(batch.id);
   }
 
   /**
@@ -183,6 +198,7 @@ export class BatchStore {
         batch.idempotencyBodySha256 ?? null,
       )
       .run();
+    inIsolate.delete(batch.id);
   }
 
   /** The caller's visible batch, or null: another owner's batch is as absent as an unknown one. */
@@ -191,8 +207,28 @@ export class BatchStore {
     return row ? batchFromRow(row) : null;
   }
 
-  /** The caller's visible batch and its jobs, in one D1 round trip. */
-  async getWithJobs(owner: string, id: string): Promise<{ batch: BatchRecord; jobs: JobRecord[] } | null> {
+  /**
+   * The caller's visible batch and its jobs, in one D1 round trip, or none: `cacheFor` says
+   * how long (ms, 0: not at all) this isolate may answer the same from memory (see `inIsolate`).
+   */
+  async getWithJobs(owner: string, id: string, cacheFor?: (found: BatchWithJobs) => number): Promise<BatchWithJobs | null> {
+    const cached = inIsolate.get(id);
+    if (cached !== undefined) return cached.batch.owner === owner ? cached : null;
+    const ticket = inIsolate.ticket();
+    const found = await this.readWithJobs(owner, id);
+    if (found && cacheFor) inIsolate.set(id, found, cacheFor(found), ticket);
+    return found;
+  }
+
+  /**
+   * Changes whenever this isolate writes a batch or its jobs: a read that began under one
+   * ticket may be shared only while the ticket holds.
+   */
+  cacheTicket(): number {
+    return inIsolate.ticket();
+  }
+
+  private async readWithJobs(owner: string, id: string): Promise<BatchWithJobs | null> {
     const [batches, jobs] = await this.db.batch([
       this.db.prepare(`SELECT * FROM batches WHERE id = ? AND owner = ? AND ${VISIBLE}`).bind(id, owner),
       this.db.prepare(`SELECT * FROM batch_jobs WHERE batch_id = ? ORDER BY seq`).bind(id),
@@ -251,6 +287,7 @@ export class BatchStore {
       )
       .bind(batchId, seq, job.slot, job.nativeId, job.model, job.requestCount, job.requestCount, JSON.stringify(job.data))
       .run();
+    inIsolate.delete(batchId);
   }
 
   async updateJob(job: JobRecord): Promise<void> {
@@ -272,6 +309,7 @@ export class BatchStore {
         job.seq,
       )
       .run();
+    inIsolate.delete(job.batchId);
   }
 
   async jobs(batchId: string): Promise<JobRecord[]> {
@@ -355,11 +393,13 @@ export class BatchStore {
   /** Records the next background poll: a queued poll for another `nextPollAt` is stale. */
   async schedulePoll(batchId: string, interval: number, nextPollAt: string): Promise<void> {
     await this.db.prepare(`UPDATE batches SET poll_interval = ?, next_poll_at = ? WHERE id = ?`).bind(interval, nextPollAt, batchId).run();
+    inIsolate.delete(batchId);
   }
 
   /** Records that the batch was just polled upstream. */
   async markPolled(batchId: string, polledAt: string): Promise<void> {
     await this.db.prepare(`UPDATE batches SET polled_at = ? WHERE id = ?`).bind(polledAt, batchId).run();
+    inIsolate.delete(batchId);
   }
 
   /**
@@ -399,11 +439,13 @@ export class BatchStore {
       )
       .bind(until, batchId, now, held)
       .run();
+    inIsolate.delete(batchId);
     return result.meta.changes > 0;
   }
 
   async releaseVaultLease(batchId: string): Promise<void> {
     await this.db.prepare(`UPDATE batches SET vault_lease_until = NULL WHERE id = ? AND state = 'vaulting'`).bind(batchId).run();
+    inIsolate.delete(batchId);
   }
 
   /** `vaulting` batches (vault work under way or left undone), with their leases. */
@@ -427,6 +469,7 @@ export class BatchStore {
         )
         .bind(batch.counts.succeeded, batch.counts.errored, batch.counts.canceled, batch.counts.expired, batch.endedAt, resultsBytes, new Date().toISOString(), batch.id),
     ]);
+    inIsolate.delete(batch.id);
     return (results.at(-1)?.meta.changes ?? 0) > 0;
   }
 
@@ -441,6 +484,7 @@ export class BatchStore {
 
   async markResultsPurged(batchId: string, at: string): Promise<void> {
     await this.db.prepare(`UPDATE batches SET results_purged_at = ? WHERE id = ?`).bind(at, batchId).run();
+    inIsolate.delete(batchId);
   }
 
   /** Removes the batch and everything kept for it. */
@@ -452,5 +496,6 @@ export class BatchStore {
       this.db.prepare(`DELETE FROM batch_jobs WHERE batch_id = ?`).bind(batchId),
       this.db.prepare(`DELETE FROM batches WHERE id = ?`).bind(batchId),
     ]);
+    inIsolate.delete(batchId);
   }
 }
