@@ -144,7 +144,8 @@ export async function createBatch(
         if (added.length > 0) await gateway.batches.insertFileRefs(batch.id, added);
       }
       const slot = await withRequestPathAsync(index, () => writer.add(request));
-      await customIds.add(slot, request.custom_id, request.params.model);
+      const written = customIds.add(slot, request.custom_id, request.params.model);
+      if (written) await written;
       index++;
     }
     const jobs = await writer.finish();

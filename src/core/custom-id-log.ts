@@ -11,7 +11,7 @@ const CHUNK = 2_000;
 /**
  * @example
  * const log = new CustomIdLog(gateway.vault, batchId);
- * await log.add("gpt-4o#0", "request-1", "gpt-4o");
+ * await log.add("gpt-4o#0", "request-1", "gpt-4o"); // undefined (nothing to wait for) or the chunk's write
  * await log.flush();
  * log.requestsByModel; // Map { "gpt-4o" => 1 }
  */
@@ -26,7 +26,12 @@ export class CustomIdLog {
     private readonly batchId: string,
   ) {}
 
-  async add(slot: string, customId: string, model: string): Promise<void> {
+  /**
+   * Returns a promise only when a chunk is written (once per 2,000 requests of a slot): the
+   * caller awaits that, and nothing per request (an await per request of a 100,000-request
+   * batch showed in create's CPU profile).
+   */
+  add(slot: string, customId: string, model: string): Promise<void> | undefined {
     this.requestsByModel.set(model, (this.requestsByModel.get(model) ?? 0) + 1);
     let entries = this.pending.get(slot);
     if (!entries) {
@@ -34,7 +39,7 @@ export class CustomIdLog {
       this.pending.set(slot, entries);
     }
     entries.push({ customId, model });
-    if (entries.length >= CHUNK) await this.write(slot, entries);
+    return entries.length >= CHUNK ? this.write(slot, entries) : undefined;
   }
 
   async flush(): Promise<void> {
