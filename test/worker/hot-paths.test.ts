@@ -1,0 +1,117 @@
+/**
+ * The hot requests' cost in D1 round trips (issue 15): a retrieve of an ended batch, a files
+ * list, and auth with a virtual key, counted on the real local D1 through a counting wrapper.
+ * Also what the isolate's caches must never do: keep a key the same isolate revoked, or a
+ * batch the same isolate deleted.
+ */
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/api/app";
+import { ADAPTERS } from "../../src/providers/index";
+import { BATCHES, type WireBatch } from "./support/batches";
+import { ADMIN, ADMIN_TOKEN, GATEWAY } from "./support/gateway";
+import { twoRequests } from "./support/requests";
+import { json } from "./support/responses";
+import { useFakes } from "./support/upstream";
+
+useFakes();
+
+/** A D1 database that counts round trips: each statement run, and each `batch`, is one. */
+function countingDb(db: D1Database): { db: D1Database; trips: () => number } {
+  let trips = 0;
+  const originals = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const wrapped = new Proxy(statement, {
+      get(target, property) {
+        const value = Reflect.get(target, property) as unknown;
+        if (typeof value !== "function") return value;
+        if (property === "bind") return (...values: unknown[]) => wrap((value as (...v: unknown[]) => D1PreparedStatement).apply(target, values));
+        if (property === "first" || property === "all" || property === "run" || property === "raw") {
+          return (...args: unknown[]) => {
+            trips++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+    originals.set(wrapped, statement);
+    return wrapped;
+  };
+  const counted = new Proxy(db, {
+    get(target, property) {
+      if (property === "prepare") return (sql: string) => wrap(target.prepare(sql));
+      if (property === "batch") {
+        return (statements: D1PreparedStatement[]) => {
+          trips++;
+          return target.batch(statements.map((statement) => originals.get(statement) ?? statement));
+        };
+      }
+      const value = Reflect.get(target, property) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db: counted, trips: () => trips };
+}
+
+const app = createApp({ adapters: ADAPTERS });
+
+function client(overrides: Record<string, unknown> = {}) {
+  const counted = countingDb(env.DB);
+  const fetchWith = (path: string, init: { method?: string; body?: unknown; key?: string | null; headers?: Record<string, string> } = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.key !== null) headers.set("x-api-key", init.key ?? "any-key");
+    headers.set("anthropic-version", "2023-06-01");
+    let body: string | undefined;
+    if (init.body !== undefined) {
+      body = JSON.stringify(init.body);
+      headers.set("content-type", "application/json");
+    }
+    return app.fetch(new Request(`${GATEWAY}${path}`, { method: init.method ?? "GET", headers, body }), { ...env, ...overrides, DB: counted.db });
+  };
+  /** D1 round trips of one call. */
+  const tripsOf = async (path: string, init: Parameters<typeof fetchWith>[1] = {}) => {
+    const before = counted.trips();
+    const response = await fetchWith(path, init);
+    await response.arrayBuffer();
+    return { status: response.status, trips: counted.trips() - before };
+  };
+  return { fetch: fetchWith, tripsOf };
+}
+
+describe("D1 round trips per hot request", () => {
+  it("a retrieve of an ended batch: one, then none while the isolate keeps it; a files list: one", async () => {
+    const gateway = client();
+    const created = await json<WireBatch>(await gateway.fetch(BATCHES, { method: "POST", body: { requests: twoRequests() } }));
+    let seen: WireBatch;
+    let reads = 0;
+    do seen = await json<WireBatch>(await gateway.fetch(`${BATCHES}/${created.id}`));
+    while (seen.processing_status !== "ended" && ++reads < 10);
+    expect(seen.processing_status).toBe("ended");
+    expect(await gateway.tripsOf(`${BATCHES}/${created.id}`)).toEqual({ status: 200, trips: 1 });
+    expect(await gateway.tripsOf(`${BATCHES}/${created.id}`)).toEqual({ status: 200, trips: 0 });
+    expect(await gateway.tripsOf("/anthropic/v1/files")).toEqual({ status: 200, trips: 1 });
+  });
+
+  it("a batch this isolate deleted is gone at once, though it was kept", async () => {
+    const gateway = client();
+    const created = await json<WireBatch>(await gateway.fetch(BATCHES, { method: "POST", body: { requests: twoRequests() } }));
+    let seen: WireBatch;
+    let reads = 0;
+    do seen = await json<WireBatch>(await gateway.fetch(`${BATCHES}/${created.id}`));
+    while (seen.processing_status !== "ended" && ++reads < 10);
+    expect((await gateway.tripsOf(`${BATCHES}/${created.id}`)).status).toBe(200);
+    expect((await gateway.fetch(`${BATCHES}/${created.id}`, { method: "DELETE" })).status).toBe(200);
+    expect((await gateway.fetch(`${BATCHES}/${created.id}`)).status).toBe(404);
+  });
+
+  it("auth with a virtual key: no D1 round trip once this isolate knows the key; a revocation here takes effect at once", async () => {
+    const gateway = client({ ADMIN_TOKEN });
+    const created = await json<{ id: string; key: string }>(await gateway.fetch("/admin/keys", { method: "POST", body: { name: "hot" }, key: null, headers: ADMIN }));
+    // The first call looks the key up (KV, then D1); the list itself is one round trip.
+    expect((await gateway.tripsOf("/anthropic/v1/files", { key: created.key })).status).toBe(200);
+    expect(await gateway.tripsOf("/anthropic/v1/files", { key: created.key })).toEqual({ status: 200, trips: 1 });
+    expect((await gateway.fetch(`/admin/keys/${created.id}`, { method: "DELETE", key: null, headers: ADMIN })).status).toBe(200);
+    expect((await gateway.tripsOf("/anthropic/v1/files", { key: created.key })).status).toBe(401);
+  });
+});
