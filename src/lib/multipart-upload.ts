@@ -43,7 +43,7 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
     throw GatewayError.invalid("The upload must be multipart/form-data with a boundary, holding the file in a field named file.");
   }
   if (!request.body) throw GatewayError.invalid(`${field}: Field required`);
-  const reader = chunkReader(request.body);
+  const reader = request.body.getReader();
 
   let failure: GatewayError | null = null;
   let ended = false;
@@ -141,37 +141,6 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
 
 /** Size of the chunks the file part is handed on in (the last one may be smaller). */
 const OUT_CHUNK_BYTES = 64 * 1024;
-
-/**
- * Reads a request body in chunks of up to OUT_CHUNK_BYTES: where the runtime offers it (Workers'
- * `readAtLeast` on a byte stream's BYOB reader, see docs/sources/cloudflare.md § Streams:
- * readAtLeast), each read waits for at least MIN_READ_BYTES (or the end) and takes what has
- * arrived into a fresh buffer, instead of the few KiB a default reader hands on at a time:
- * fewer reads, parser calls and awaits per megabyte. Elsewhere, the default reader.
- */
-function chunkReader(body: ReadableStream<Uint8Array>): { read(): Promise<ReadableStreamReadResult<Uint8Array>>; cancel(): Promise<void> } {
-  let byob: ReadableStreamBYOBReader | null = null;
-  try {
-    byob = body.getReader({ mode: "byob" });
-  } catch {
-    byob = null;
-  }
-  const readAtLeast = byob && (byob as unknown as { readAtLeast?: unknown }).readAtLeast;
-  if (!byob || typeof readAtLeast !== "function") {
-    if (byob) byob.releaseLock();
-    return body.getReader();
-  }
-  const reader = byob as ReadableStreamBYOBReader & {
-    readAtLeast(minBytes: number, view: Uint8Array): Promise<ReadableStreamReadResult<Uint8Array>>;
-  };
-  return {
-    read: () => reader.readAtLeast(MIN_READ_BYTES, new Uint8Array(OUT_CHUNK_BYTES)),
-    cancel: () => reader.cancel(),
-  };
-}
-
-/** The least a BYOB read waits for (unless the body ends first). */
-const MIN_READ_BYTES = 32 * 1024;
 
 /** Whether `chunks` hold at least `size` bytes (counting no further than needed). */
 function reaches(chunks: readonly Uint8Array[], size: number): boolean {
