@@ -7,7 +7,7 @@
  * the adapters in.
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import { createServices, type ServicesOptions } from "../core/services";
+import { createServices, type Services, type ServicesOptions } from "../core/services";
 import { dashboard } from "../dashboard/routes";
 import { admin } from "./admin";
 import { batchUsageRoutes } from "./batch-usage";
@@ -53,11 +53,21 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   return app;
 }
 
-/** Sets the request's services; only the Anthropic API forwards the client's `anthropic-beta`. */
+/**
+ * Sets the request's services; only the Anthropic API forwards the client's `anthropic-beta`.
+ * The services hold no state of a request but the betas: without betas, the services built
+ * over one env (the Worker's env is one object per isolate) serve every request that has it.
+ */
 function services(options: AppOptions): MiddlewareHandler<AppEnv> {
+  const withoutBetas = new WeakMap<object, Services>();
   return async (c, next) => {
     const clientBetas = c.req.path.startsWith("/anthropic/") ? splitBetas(c.req.header("anthropic-beta")) : [];
-    c.set("services", createServices({ ...options, env: c.env, clientBetas }));
+    let built = clientBetas.length === 0 ? withoutBetas.get(c.env) : undefined;
+    if (built === undefined) {
+      built = createServices({ ...options, env: c.env, clientBetas });
+      if (clientBetas.length === 0) withoutBetas.set(c.env, built);
+    }
+    c.set("services", built);
     await next();
   };
 }
