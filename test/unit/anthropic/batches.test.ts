@@ -3,16 +3,21 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { anthropicAdapter } from "../../../src/providers/anthropic";
 import type { BatchRequest, BatchResultLine, JobRef, ProviderContext, ResolvedFile } from "../../../src/providers/types";
 import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
-import { AUTH_HEADERS, callFake, contextFor, describeError, newFake, NOW, ORIGIN, recordingSink, rejectionOf, resolved, streamOf } from "./support";
+import { providerHarness, ANTHROPIC, type ProviderHarness } from "../support/harness";
+import { createUpstreamBatch } from "../support/batches";
+import { describeError, recordingSink, rejectionOf, resolved, streamOf } from "../support/helpers";
+
+const { authHeaders: AUTH_HEADERS, now: NOW, origin: ORIGIN } = ANTHROPIC;
 
 const batches = anthropicAdapter.batches;
 
+let h: ProviderHarness<"anthropic">;
 let fake: FakeAnthropic;
 let ctx: ProviderContext;
 
 beforeEach(() => {
-  fake = newFake();
-  ctx = contextFor(fake);
+  h = providerHarness("anthropic");
+  ({ fake, ctx } = h);
 });
 
 function request(customId: string, text: string, extra: Record<string, unknown> = {}): BatchRequest {
@@ -21,9 +26,8 @@ function request(customId: string, text: string, extra: Record<string, unknown> 
 
 async function create(requests: BatchRequest[], files: ReadonlyMap<string, ResolvedFile> = new Map()) {
   const sink = recordingSink();
-  const writer = batches.begin(ctx, { batchId: "msgbatch_gw1", sink, files });
-  for (const item of requests) expect(await writer.add(item)).toBe("all");
-  const jobs = await writer.finish();
+  const { slots, jobs } = await createUpstreamBatch(h, requests, { batchId: "msgbatch_gw1", sink, files, ctx });
+  for (const slot of slots) expect(slot).toBe("all");
   return { jobs, sink };
 }
 
@@ -88,7 +92,7 @@ describe("create", () => {
   });
 
   it("forwards the client's betas on batch calls, and reports no single model for mixed models", async () => {
-    ctx = contextFor(fake, { clientBetas: ["message-batches-2024-09-24"] });
+    ctx = h.context({ clientBetas: ["message-batches-2024-09-24"] });
     const { jobs } = await create([request("a", "hi"), { custom_id: "b", params: { ...request("b", "yo").params, model: "claude-y" } }]);
     expect(jobs[0]!.model).toBeNull();
     expect(fake.calls[0]!.headers["anthropic-beta"]).toBe("message-batches-2024-09-24");
@@ -170,7 +174,7 @@ describe("create", () => {
     for (let index = 0; index < 8000; index++) await writer.add(request(`r${index}`, "pad ".repeat(30)));
     expect(fake.calls.map(({ method, path }) => `${method} ${path}`)).toEqual(["POST /v1/messages/batches"]);
     await writer.abort(new Error("client went away"));
-    const list = (await (await callFake(fake, "GET", "/v1/messages/batches")).json()) as { data: unknown[] };
+    const list = (await (await h.call("GET", "/v1/messages/batches")).json()) as { data: unknown[] };
     expect(list.data).toEqual([]);
   });
 
@@ -319,7 +323,7 @@ describe("deleteArtifact", () => {
       `DELETE /v1/messages/batches/${jobs[0]!.nativeId}`,
       `DELETE /v1/messages/batches/${jobs[0]!.nativeId}`,
     ]);
-    expect((await callFake(fake, "GET", `/v1/messages/batches/${jobs[0]!.nativeId}`)).status).toBe(404);
+    expect((await h.call("GET", `/v1/messages/batches/${jobs[0]!.nativeId}`)).status).toBe(404);
   });
 
   it("cancels a batch that is still running and fails, so the record stays for the reconciler", async () => {
@@ -346,7 +350,7 @@ describe("deleteArtifact", () => {
       `GET /v1/messages/batches/${id}`,
       `DELETE /v1/messages/batches/${id}`,
     ]);
-    expect((await callFake(fake, "GET", `/v1/messages/batches/${id}`)).status).toBe(404);
+    expect((await h.call("GET", `/v1/messages/batches/${id}`)).status).toBe(404);
   });
 
   it("refuses an artifact kind it never made", async () => {
