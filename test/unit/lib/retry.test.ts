@@ -97,7 +97,7 @@ describe("backoff", () => {
 describe("Retry-After", () => {
   const limited = (headers: Record<string, string>) => new Response("slow down", { status: 429, headers });
 
-  it.each([
+  it.each<{ name: string; headers: Record<string, string>; wait: number }>([
     { name: "retry-after-ms", headers: { "retry-after-ms": "250" }, wait: 250 },
     { name: "retry-after in seconds", headers: { "retry-after": "0.5" }, wait: 500 },
     { name: "retry-after-ms wins over retry-after", headers: { "retry-after-ms": "20", "retry-after": "9" }, wait: 20 },
