@@ -4,7 +4,7 @@ import { anthropicAdapter } from "../../../src/providers/anthropic";
 import type { BatchRequest, BatchResultLine, JobRef, ProviderContext, ResolvedFile } from "../../../src/providers/types";
 import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
 import { providerHarness, ANTHROPIC, type ProviderHarness } from "../support/harness";
-import { createUpstreamBatch } from "../support/batches";
+import { createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd, resultsOf as sortedResults } from "../support/batches";
 import { describeError, recordingSink, rejectionOf, resolved, streamOf } from "../support/helpers";
 
 const { authHeaders: AUTH_HEADERS, now: NOW, origin: ORIGIN } = ANTHROPIC;
@@ -21,7 +21,7 @@ beforeEach(() => {
 });
 
 function request(customId: string, text: string, extra: Record<string, unknown> = {}): BatchRequest {
-  return { custom_id: customId, params: { model: "claude-x", max_tokens: 50, messages: [{ role: "user", content: text }], ...extra } };
+  return messageRequest(customId, "claude-x", text, { max_tokens: 50, ...extra });
 }
 
 async function create(requests: BatchRequest[], files: ReadonlyMap<string, ResolvedFile> = new Map()) {
@@ -32,19 +32,12 @@ async function create(requests: BatchRequest[], files: ReadonlyMap<string, Resol
 }
 
 async function resultsOf(job: JobRef): Promise<BatchResultLine[]> {
-  const lines: BatchResultLine[] = [];
-  for await (const line of batches.results(ctx, job)) lines.push(line);
-  return lines.sort((a, b) => a.custom_id.localeCompare(b.custom_id));
+  return sortedResults(h, job, { ctx, sorted: true, adapter: anthropicAdapter });
 }
 
 /** Polls like the service does, carrying the status's data into the job. */
 async function pollToEnd(job: JobRef): Promise<JobRef> {
-  for (let poll = 0; poll < 10; poll++) {
-    const status = await batches.retrieve(ctx, job);
-    if (status.data) job = { ...job, data: status.data };
-    if (status.state === "ended") return job;
-  }
-  throw new Error("the batch never ended");
+  return (await pollJobToEnd(h, job, { ctx, adapter: anthropicAdapter })).job;
 }
 
 describe("create", () => {

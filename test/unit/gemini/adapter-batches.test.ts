@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { GatewayError, UpstreamError } from "../../../src/lib/errors";
 import { geminiAdapter } from "../../../src/providers/gemini/index";
 import type { BatchRequest, JobRef, MessageParams, ResolvedFile } from "../../../src/providers/types";
-import { createUpstreamBatch } from "../support/batches";
+import { createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd } from "../support/batches";
 import { GEMINI, providerHarness, type ProviderHarness } from "../support/harness";
 import { chunkedStream, collect, recordingSink, rejectionOf } from "../support/helpers";
 
@@ -11,7 +11,7 @@ const { key: API_KEY, origin: BASE_URL } = GEMINI;
 const batches = geminiAdapter.batches;
 
 function request(customId: string, model: string, text: string, extra: Partial<MessageParams> = {}): BatchRequest {
-  return { custom_id: customId, params: { model, max_tokens: 64, messages: [{ role: "user", content: text }], ...extra } };
+  return messageRequest(customId, model, text, extra);
 }
 
 function nativeRequest(text: string, extra: Record<string, unknown> = {}) {
@@ -25,13 +25,8 @@ async function create(h: ProviderHarness<"gemini">, requests: BatchRequest[], fi
 }
 
 async function pollToEnd(h: ProviderHarness<"gemini">, job: JobRef) {
-  const states = [];
-  for (let i = 0; i < 10; i++) {
-    const status = await batches.retrieve(h.ctx, job);
-    states.push(status);
-    if (status.state === "ended") return { status, states };
-  }
-  throw new Error("the batch never ended");
+  const { status, statuses } = await pollJobToEnd(h, job, { carry: false, adapter: geminiAdapter });
+  return { status, states: statuses };
 }
 
 const weatherTool = {

@@ -7,7 +7,7 @@ import { openaiAdapter } from "../../../src/providers/openai";
 import { openaiConfig } from "../../../src/providers/openai/config";
 import type { Artifact, BatchRequest, BatchResultLine, JobRef, ProviderContext, ResolvedFile } from "../../../src/providers/types";
 import type { FakeOpenAI } from "../../fakes/openai/index.ts";
-import { createUpstreamBatch } from "../support/batches";
+import { createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd, resultsOf } from "../support/batches";
 import { chatLine, createBatchFrom, uploadFile } from "../support/fakes";
 import { OPENAI, providerHarness, type ProviderHarness } from "../support/harness";
 import { bodyText } from "../support/helpers";
@@ -27,7 +27,7 @@ beforeEach(() => {
 const sink = { record: async (artifact: Artifact) => void artifacts.push(artifact) };
 
 function request(customId: string, model: string, text: string, extra: Record<string, unknown> = {}): BatchRequest {
-  return { custom_id: customId, params: { model, max_tokens: 100, messages: [{ role: "user", content: text }], ...extra } };
+  return messageRequest(customId, model, text, { max_tokens: 100, ...extra });
 }
 
 async function write(ctx: ProviderContext, requests: BatchRequest[], files: ReadonlyMap<string, ResolvedFile> = new Map()) {
@@ -35,18 +35,12 @@ async function write(ctx: ProviderContext, requests: BatchRequest[], files: Read
 }
 
 async function collect(ctx: ProviderContext, job: JobRef): Promise<BatchResultLine[]> {
-  const lines: BatchResultLine[] = [];
-  for await (const line of batches.results(ctx, job)) lines.push(line);
-  return lines.sort((a, b) => a.custom_id.localeCompare(b.custom_id));
+  return resultsOf(h, job, { ctx, sorted: true, adapter: openaiAdapter });
 }
 
 async function pollToEnd(ctx: ProviderContext, job: JobRef) {
-  for (let i = 0; i < 10; i += 1) {
-    const status = await batches.retrieve(ctx, job);
-    job = { ...job, data: status.data ?? job.data };
-    if (status.state === "ended") return { status, job };
-  }
-  throw new Error("never ended");
+  const { status, job: ended } = await pollJobToEnd(h, job, { ctx, adapter: openaiAdapter });
+  return { status, job: ended };
 }
 
 async function fileText(fileId: string): Promise<string> {
