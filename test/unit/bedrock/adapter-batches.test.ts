@@ -5,13 +5,13 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../src/lib/errors";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
-import type { BatchRequest, JobRef as JobRefOf, JobStatus } from "../../../src/providers/types";
+import type { BatchRequest, JobRef, JobStatus } from "../../../src/providers/types";
 import { createUpstreamBatch, messageRequest as request, pollToEnd as pollJob, resultsOf as allResults } from "../support/batches";
 import { expectedRecord as expectedLine, HAIKU, SONNET } from "../support/fakes";
 import { BEDROCK, providerHarness, type ProviderHarness } from "../support/harness";
 import { sha256 } from "../support/helpers";
 
-const { bucket: BUCKET, roleArn: ROLE_ARN, secretAccessKey: SECRET_ACCESS_KEY } = BEDROCK;
+const { bucket: BUCKET, roleArn: ROLE_ARN } = BEDROCK;
 const BATCH_ID = "msgbatch_01TEST";
 type Harness = ProviderHarness<"bedrock">;
 
@@ -21,7 +21,7 @@ function createBatch(h: Harness, requests: BatchRequest[], batchId = BATCH_ID) {
 }
 
 /** Every status of a job polled to its end (the job is polled as created, its data not carried). */
-async function pollToEnd(h: Harness, job: JobRefOf): Promise<JobStatus[]> {
+async function pollToEnd(h: Harness, job: JobRef): Promise<JobStatus[]> {
   return (await pollJob(h, job, { carry: false })).statuses;
 }
 

@@ -5,25 +5,17 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError, UpstreamError } from "../../../src/lib/errors";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
-import type { JobRef } from "../../../src/providers/types";
-import type { BatchRequest, JobRef as JobRefOf, JobStatus } from "../../../src/providers/types";
-import { createUpstreamBatch, messageRequest as request, pollToEnd as pollJob, resultsOf as allResults } from "../support/batches";
-import { expectedRecord as expectedLine, HAIKU, SONNET } from "../support/fakes";
+import type { BatchRequest, JobRef } from "../../../src/providers/types";
+import { createUpstreamBatch, messageRequest as request, resultsOf as allResults } from "../support/batches";
 import { BEDROCK, providerHarness, type ProviderHarness } from "../support/harness";
-import { sha256 } from "../support/helpers";
 
-const { bucket: BUCKET, roleArn: ROLE_ARN, secretAccessKey: SECRET_ACCESS_KEY } = BEDROCK;
+const { bucket: BUCKET, secretAccessKey: SECRET_ACCESS_KEY } = BEDROCK;
 const BATCH_ID = "msgbatch_01TEST";
 type Harness = ProviderHarness<"bedrock">;
 
 /** Creates the batch's upstream jobs under the batch ID the expected S3 keys name. */
 function createBatch(h: Harness, requests: BatchRequest[], batchId = BATCH_ID) {
   return createUpstreamBatch(h, requests, { batchId });
-}
-
-/** Every status of a job polled to its end (the job is polled as created, its data not carried). */
-async function pollToEnd(h: Harness, job: JobRefOf): Promise<JobStatus[]> {
-  return (await pollJob(h, job, { carry: false })).statuses;
 }
 
 const TWO = [request("a", "claude-3-haiku-20240307", "one"), request("b", "claude-3-haiku-20240307", "two")];

@@ -9,25 +9,18 @@ import { readBedrockConfig } from "../../../src/providers/bedrock/config";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
 import { INVOKE_RETRIES, invokeRecord } from "../../../src/providers/bedrock/invoke";
 import { invokeResultKey, MAX_STALLS } from "../../../src/providers/bedrock/invoke-job";
-import type { JobRef, JobStep } from "../../../src/providers/types";
-import type { BatchRequest, JobRef as JobRefOf, JobStatus } from "../../../src/providers/types";
-import { createUpstreamBatch, messageRequest as request, pollToEnd as pollJob, resultsOf as allResults } from "../support/batches";
-import { expectedRecord as expectedLine, HAIKU, SONNET } from "../support/fakes";
+import type { BatchRequest, JobRef, JobStep } from "../../../src/providers/types";
+import { createUpstreamBatch, messageRequest as request, resultsOf as allResults } from "../support/batches";
+import { HAIKU, SONNET } from "../support/fakes";
 import { BEDROCK, providerHarness, type ProviderHarness } from "../support/harness";
-import { sha256 } from "../support/helpers";
 
-const { bucket: BUCKET, roleArn: ROLE_ARN, secretAccessKey: SECRET_ACCESS_KEY } = BEDROCK;
+const { bucket: BUCKET } = BEDROCK;
 const BATCH_ID = "msgbatch_01TEST";
 type Harness = ProviderHarness<"bedrock">;
 
 /** Creates the batch's upstream jobs under the batch ID the expected S3 keys name. */
 function createBatch(h: Harness, requests: BatchRequest[], batchId = BATCH_ID) {
   return createUpstreamBatch(h, requests, { batchId });
-}
-
-/** Every status of a job polled to its end (the job is polled as created, its data not carried). */
-async function pollToEnd(h: Harness, job: JobRefOf): Promise<JobStatus[]> {
-  return (await pollJob(h, job, { carry: false })).statuses;
 }
 
 const MODEL_INPUT = { anthropic_version: "bedrock-2023-05-31", max_tokens: 64, messages: [{ role: "user", content: "hello there" }] };

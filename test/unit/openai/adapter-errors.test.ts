@@ -7,17 +7,14 @@ import { UpstreamError } from "../../../src/lib/errors";
 import { scrubKey } from "../../../src/providers/openai/client";
 import { openaiAdapter } from "../../../src/providers/openai";
 import type { JobRef, ProviderContext } from "../../../src/providers/types";
-import type { FakeOpenAI } from "../../fakes/openai/index.ts";
 import { openaiError } from "../support/fakes";
 import { providerHarness, type ProviderHarness } from "../support/harness";
 
 const batches = openaiAdapter.batches;
 const job: JobRef = { slot: "gpt-4o-mini#0", nativeId: "batch_abc", model: "gpt-4o-mini", requestCount: 1, data: {} };
 let h: ProviderHarness<"openai">;
-let fake: FakeOpenAI;
 beforeEach(() => {
   h = providerHarness("openai");
-  fake = h.fake;
 });
 
 /** A context whose upstream always answers `respond()`. */
