@@ -9,7 +9,9 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/lib/errors";
 import { ADAPTERS } from "../../src/providers/index";
-import { PROVIDER_NAMES, type BatchRequest, type JobRef, type ProviderName } from "../../src/providers/types";
+import { PROVIDER_NAMES, type ProviderName } from "../../src/domain/provider-name";
+import type { BatchRequest } from "../../src/domain/batch-request";
+import type { JobRef } from "../../src/domain/job-record";
 import { createUpstreamBatch, messageRequest, pollToEnd, resultsOf } from "./support/batches";
 import { providerHarness, type ProviderHarness } from "./support/harness";
 import { bodyText, describeError, rejectionOf, streamOf } from "./support/helpers";

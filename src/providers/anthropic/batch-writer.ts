@@ -4,7 +4,9 @@
  */
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import { readUpstreamJson } from "../../lib/upstream";
-import type { BatchRequest, BatchStart, BatchWriter, JobRef, ProviderContext } from "../types";
+import type { BatchStart, BatchWriter, ProviderContext } from "../types";
+import type { BatchRequest } from "../../domain/batch-request";
+import type { JobRef } from "../../domain/job-record";
 import { cancelBatch } from "./batch-calls";
 import { anthropicFetch, PROVIDER } from "./client";
 import { withNativeFileIds } from "./file-sources";

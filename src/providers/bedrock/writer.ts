@@ -21,7 +21,9 @@
  * written at once. At most 4 parts are in flight (`CONCURRENT_UPLOADS`).
  */
 import { GatewayError } from "../../lib/errors";
-import type { BatchRequest, BatchStart, BatchWriter, JobRef, ProviderContext } from "../types";
+import type { BatchStart, BatchWriter, ProviderContext } from "../types";
+import type { BatchRequest } from "../../domain/batch-request";
+import type { JobRef } from "../../domain/job-record";
 import { awsCalls, type AwsCalls } from "./aws";
 import { readBedrockConfig, type BedrockConfig } from "./config";
 import { createModelInvocationJob, stopModelInvocationJob } from "./control-plane";

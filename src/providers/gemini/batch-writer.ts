@@ -18,7 +18,9 @@
  *   the least recently written one, whose model continues in a new job (a new slot).
  */
 import { GatewayError, UpstreamError } from "../../lib/errors";
-import type { BatchRequest, BatchStart, BatchWriter, JobRef, ProviderContext } from "../types";
+import type { BatchStart, BatchWriter, ProviderContext } from "../types";
+import type { BatchRequest } from "../../domain/batch-request";
+import type { JobRef } from "../../domain/job-record";
 import { geminiClient, PROVIDER, type GeminiClient } from "./client";
 import { ResumableUpload } from "./resumable-upload";
 import { toGenerateContentRequest } from "./translate-request";

@@ -23,7 +23,9 @@
  * Memory thus holds the budget, one chunk (64 KiB) per open upload, and the copy of the one file
  * being sent whole.
  */
-import type { BatchRequest, BatchStart, BatchWriter, JobRef, ProviderContext } from "../types";
+import type { BatchStart, BatchWriter, ProviderContext } from "../types";
+import type { BatchRequest } from "../../domain/batch-request";
+import type { JobRef } from "../../domain/job-record";
 import { BatchInputUpload, uploadWholeBatchInput } from "./batch-input-upload";
 import { cancelOpenAIBatch } from "./batch-jobs";
 import { openaiPostJson } from "./client";

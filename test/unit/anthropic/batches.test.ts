@@ -1,7 +1,10 @@
 /** The Anthropic batches adapter against the strict fake: exact upstream bodies, lifecycle, results. */
 import { beforeEach, describe, expect, it } from "vitest";
 import { anthropicAdapter } from "../../../src/providers/anthropic";
-import type { BatchRequest, BatchResultLine, JobRef, ProviderContext, ResolvedFile } from "../../../src/providers/types";
+import type { ProviderContext, ResolvedFile } from "../../../src/providers/types";
+import type { BatchRequest } from "../../../src/domain/batch-request";
+import type { BatchResultLine } from "../../../src/domain/batch-result";
+import type { JobRef } from "../../../src/domain/job-record";
 import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
 import { providerHarness, ANTHROPIC, type ProviderHarness } from "../support/harness";
 import { createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd, resultsOf as sortedResults } from "../support/batches";

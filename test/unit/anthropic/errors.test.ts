@@ -4,7 +4,8 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { anthropicAdapter } from "../../../src/providers/anthropic";
-import type { JobRef, ProviderContext } from "../../../src/providers/types";
+import type { ProviderContext } from "../../../src/providers/types";
+import type { JobRef } from "../../../src/domain/job-record";
 import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
 import { providerHarness, ANTHROPIC, type ProviderHarness } from "../support/harness";
 import { failNext } from "../support/fakes";

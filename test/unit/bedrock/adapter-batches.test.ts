@@ -5,7 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../src/lib/errors";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
-import type { BatchRequest, JobRef, JobStatus } from "../../../src/providers/types";
+import type { JobStatus } from "../../../src/providers/types";
+import type { BatchRequest } from "../../../src/domain/batch-request";
+import type { JobRef } from "../../../src/domain/job-record";
 import { createUpstreamBatch, messageRequest as request, pollToEnd as pollJob, resultsOf as allResults } from "../support/batches";
 import { expectedRecord as expectedLine, HAIKU, SONNET } from "../support/fakes";
 import { BEDROCK, providerHarness, type ProviderHarness } from "../support/harness";

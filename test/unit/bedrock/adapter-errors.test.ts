@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError, UpstreamError } from "../../../src/lib/errors";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
-import type { BatchRequest, JobRef } from "../../../src/providers/types";
+import type { BatchRequest } from "../../../src/domain/batch-request";
+import type { JobRef } from "../../../src/domain/job-record";
 import { createUpstreamBatch, messageRequest as request, resultsOf as allResults } from "../support/batches";
 import { BEDROCK, providerHarness, type ProviderHarness } from "../support/harness";
 

@@ -1,8 +1,10 @@
 /** How a batch's upstream jobs add up to the batch a client sees (src/core/batch-state.ts). */
 import { describe, expect, it } from "vitest";
 import { jobAfter, mergeJobs, ZERO_COUNTS } from "../../../src/core/batch-state";
-import type { JobStatus, RequestCounts } from "../../../src/providers/types";
-import type { BatchRecord, JobRecord } from "../../../src/store/batches";
+import type { JobStatus } from "../../../src/providers/types";
+import type { RequestCounts } from "../../../src/domain/request-counts";
+import type { BatchRecord } from "../../../src/domain/batch-record";
+import type { JobRecord } from "../../../src/domain/job-record";
 
 const NOW = "2026-03-01T12:00:00.000Z";
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { inGatewayTerms, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubbedText, scrubResultLine, WITHHELD } from "../../../src/core/native-ids";
 import { GatewayError, UpstreamError } from "../../../src/lib/errors";
-import type { ProviderName } from "../../../src/providers/types";
+import type { ProviderName } from "../../../src/domain/provider-name";
 import { bodyText, chunkedStream, rejectionOf } from "../support/helpers";
 
 const GATEWAY_FILE = "file_01JABCDEFGHJKMNPQRSTVWXYZ0";

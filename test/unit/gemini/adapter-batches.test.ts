@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError, UpstreamError } from "../../../src/lib/errors";
 import { geminiAdapter } from "../../../src/providers/gemini/index";
-import type { BatchRequest, JobRef, MessageParams, ResolvedFile } from "../../../src/providers/types";
+import type { ResolvedFile } from "../../../src/providers/types";
+import type { BatchRequest, MessageParams } from "../../../src/domain/batch-request";
+import type { JobRef } from "../../../src/domain/job-record";
 import { createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd } from "../support/batches";
 import { GEMINI, providerHarness, type ProviderHarness } from "../support/harness";
 import { chunkedStream, collect, recordingSink, rejectionOf } from "../support/helpers";

@@ -6,7 +6,11 @@
  * `adapter.batches.begin` → `add` → `finish`); when batch creation changes, only it changes.
  */
 import { ADAPTERS } from "../../../src/providers/index";
-import type { BatchRequest, BatchResultLine, BatchSink, JobRef, JobStatus, ProviderAdapter, ProviderContext, ProviderName, ResolvedFile } from "../../../src/providers/types";
+import type { BatchSink, JobStatus, ProviderAdapter, ProviderContext, ResolvedFile } from "../../../src/providers/types";
+import type { BatchRequest } from "../../../src/domain/batch-request";
+import type { BatchResultLine } from "../../../src/domain/batch-result";
+import type { JobRef } from "../../../src/domain/job-record";
+import type { ProviderName } from "../../../src/domain/provider-name";
 import type { ProviderHarness } from "./harness";
 import { collect } from "./helpers";
 

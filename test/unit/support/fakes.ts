@@ -2,7 +2,7 @@
  * Driving a provider's fake directly, as a test (not the adapter) would: seeding files and
  * batches, injecting failures, reading what the fake stored. Each takes the provider's harness.
  */
-import type { BatchRequest } from "../../../src/providers/types";
+import type { BatchRequest } from "../../../src/domain/batch-request";
 import type { ProviderHarness } from "./harness";
 import { bodyText } from "./helpers";
 

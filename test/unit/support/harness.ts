@@ -6,7 +6,9 @@
  *
  * Adding a provider: one entry in `SETUPS` (and its fake).
  */
-import type { Artifact, BatchSink, ProviderContext, ProviderEnv, ProviderName } from "../../../src/providers/types";
+import type { BatchSink, ProviderContext, ProviderEnv } from "../../../src/providers/types";
+import type { Artifact } from "../../../src/domain/artifact";
+import type { ProviderName } from "../../../src/domain/provider-name";
 import { createFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from "../../fakes/anthropic/index.ts";
 import { createFakeBedrock, type FakeBedrock, type FakeBedrockOptions } from "../../fakes/bedrock/index.ts";
 import { createFakeGemini, type FakeGemini, type FakeGeminiOptions } from "../../fakes/gemini/index.ts";

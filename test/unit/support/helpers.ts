@@ -2,7 +2,8 @@
  * Small helpers every provider's unit tests share: byte streams, reading results and bodies,
  * the error a call rejects with, resolved files and sinks.
  */
-import type { Artifact, BatchSink, ResolvedFile, UpstreamFile } from "../../../src/providers/types";
+import type { BatchSink, ResolvedFile, UpstreamFile } from "../../../src/providers/types";
+import type { Artifact } from "../../../src/domain/artifact";
 
 /**
  * A byte stream of the given chunks, one chunk per read.
