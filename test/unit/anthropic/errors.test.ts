@@ -2,6 +2,7 @@
  * How the Anthropic adapter reports what went wrong: an unconfigured provider, and upstream
  * failures turned into Anthropic errors that name the provider and carry its message, never a key.
  */
+import { check, planBatch } from "../plan-batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { anthropicAdapter } from "../../../src/providers/anthropic";
 import type { JobRef, ProviderContext } from "../../../src/providers/types";
@@ -111,7 +112,7 @@ describe("upstream errors", () => {
   });
 
   it("results of a batch that has not ended carry Anthropic's refusal", async () => {
-    const writer = batches.begin(ctx, { batchId: "msgbatch_gw", sink: { record: async () => {} }, files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_gw", sink: { record: async () => {} }, files: new Map() });
     await writer.add({ custom_id: "a", params: { model: "m", max_tokens: 1, messages: [{ role: "user", content: "hi" }] } });
     const [created] = await writer.finish();
     const error = await rejectionOf((async () => { for await (const _ of batches.results(ctx, created!)) void _; })());

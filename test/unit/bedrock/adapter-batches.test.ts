@@ -2,6 +2,7 @@
  * The Bedrock adapter against the Bedrock fake: create (exact upstream requests), poll to the
  * end, results, cancel, expiry, failure, quotas, multipart uploads and clean-up.
  */
+import { check, planBatch } from "../plan-batch";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../src/lib/errors";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
@@ -106,7 +107,7 @@ describe("bedrock adapter: create", () => {
 
   it("with BEDROCK_SMALL_BATCHES=refuse, refuses a model below BEDROCK_BATCH_MIN_RECORDS from finish, before anything is created upstream", async () => {
     const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "3", BEDROCK_SMALL_BATCHES: "refuse" });
-    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
+    const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
     for (const item of [request("a", "claude-3-haiku-20240307", "1"), request("b", "claude-3-haiku-20240307", "2"), request("c", "claude-3-haiku-20240307", "3"), request("d", "claude-3-5-sonnet-20241022", "4")]) {
       await writer.add(item);
     }
@@ -152,10 +153,10 @@ describe("bedrock adapter: create", () => {
   it("refuses what Bedrock cannot take from add, and check does the same without any I/O", async () => {
     const h = harness();
     const bad = request("m", "claude-3-haiku-20240307", "x", { service_tier: "auto" });
-    expect(() => bedrockAdapter.batches.check(bad, new Map())).toThrow("params.service_tier: is not accepted by the Anthropic request body on provider bedrock");
-    expect(() => bedrockAdapter.batches.check(request("m", "gpt-4o", "x"), new Map())).toThrow("model: gpt-4o is not a model the gateway can map to Bedrock");
-    expect(() => bedrockAdapter.batches.check(request("ok", "claude-3-haiku-20240307", "x"), new Map())).not.toThrow();
-    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+    expect(() => check(bedrockAdapter.batches, bad, new Map())).toThrow("params.service_tier: is not accepted by the Anthropic request body on provider bedrock");
+    expect(() => check(bedrockAdapter.batches, request("m", "gpt-4o", "x"), new Map())).toThrow("model: gpt-4o is not a model the gateway can map to Bedrock");
+    expect(() => check(bedrockAdapter.batches, request("ok", "claude-3-haiku-20240307", "x"), new Map())).not.toThrow();
+    const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
     await expect(writer.add(bad)).rejects.toThrow("params.service_tier");
     expect(h.fake.calls).toEqual([]);
   });
@@ -164,13 +165,13 @@ describe("bedrock adapter: create", () => {
     const h = harness();
     const ok = request("ok", "claude-3-haiku-20240307", "x");
     const refused = "anthropic-beta: value extended-cache-ttl-2025-04-11 is not a beta Bedrock takes on provider bedrock; remove it or use provider anthropic";
-    expect(() => bedrockAdapter.batches.check(ok, new Map(), { ...h.ctx, clientBetas: ["extended-cache-ttl-2025-04-11"] })).toThrow(refused);
-    expect(() => bedrockAdapter.batches.check(ok, new Map(), { ...h.ctx, clientBetas: ["token-efficient-tools-2025-02-19"] })).not.toThrow();
-    const refusing = bedrockAdapter.batches.begin({ ...h.ctx, clientBetas: ["extended-cache-ttl-2025-04-11"] }, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+    expect(() => check(bedrockAdapter.batches, ok, new Map(), { ...h.ctx, clientBetas: ["extended-cache-ttl-2025-04-11"] })).toThrow(refused);
+    expect(() => check(bedrockAdapter.batches, ok, new Map(), { ...h.ctx, clientBetas: ["token-efficient-tools-2025-02-19"] })).not.toThrow();
+    const refusing = planBatch(bedrockAdapter.batches, { ...h.ctx, clientBetas: ["extended-cache-ttl-2025-04-11"] }, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
     await expect(refusing.add(ok)).rejects.toThrow(refused);
     expect(h.fake.calls).toEqual([]);
 
-    const writer = bedrockAdapter.batches.begin({ ...h.ctx, clientBetas: ["message-batches-2024-09-24", "token-efficient-tools-2025-02-19"] }, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+    const writer = planBatch(bedrockAdapter.batches, { ...h.ctx, clientBetas: ["message-batches-2024-09-24", "token-efficient-tools-2025-02-19"] }, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
     await writer.add(ok);
     await writer.add(request("ok2", "claude-3-haiku-20240307", "y"));
     await writer.finish();
@@ -180,7 +181,7 @@ describe("bedrock adapter: create", () => {
   });
   it("refuses a 9th distinct Bedrock model from add with a 400 naming the limit and bedrock, before anything is sent", async () => {
     const h = harness();
-    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
+    const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
     // Two names of one Bedrock model count once: these are 8 models.
     const eight = ["claude-3-haiku-20240307", HAIKU, SONNET, ...Array.from({ length: 6 }, (_, i) => `anthropic.claude-test-${i}-v1:0`)];
     for (const [index, model] of eight.entries()) {
@@ -251,7 +252,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
 
   it("writes files closed at BEDROCK_BATCH_MAX_RECORDS early once together they hold over 8 MiB", async () => {
     const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "1", BEDROCK_BATCH_MAX_RECORDS: "2" }, { minRecordsPerJob: 1, maxRecordsPerJob: 2 });
-    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
+    const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
     const requests = Array.from({ length: 40 }, (_, index) => request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`)));
     const sent = () => h.fake.calls.reduce((sum, call) => sum + (call.service === "s3" && call.method === "PUT" ? (call.bodyBytes ?? 0) : 0), 0);
     let added = 0;
@@ -286,7 +287,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
 
   it("abort removes what add had started", async () => {
     const h = harness();
-    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+    const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
     for (let index = 0; index < 20; index++) await writer.add(request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`)));
     expect(h.fake.openUploads()).toBe(1);
     await writer.abort(new Error("client went away"));

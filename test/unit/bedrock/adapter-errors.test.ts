@@ -2,6 +2,7 @@
  * The Bedrock adapter's configuration, endpoints and signing, and how AWS failures reach the
  * client: always an Anthropic error naming bedrock and carrying AWS's code and message.
  */
+import { check, planBatch } from "../plan-batch";
 import { describe, expect, it } from "vitest";
 import { GatewayError, UpstreamError } from "../../../src/lib/errors";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
@@ -46,7 +47,7 @@ describe("bedrock adapter: configuration", () => {
     const h = harness({ BEDROCK_BATCH_ROLE_ARN: "" });
     let thrown: unknown;
     try {
-      bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+      planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
     } catch (error) {
       thrown = error;
     }

@@ -2,6 +2,7 @@
  * Runs the Bedrock adapter against the Bedrock fake: an environment pointing at the fake, a
  * context whose `fetch` is the fake's, a sink recording artifacts, and helpers to drive a batch.
  */
+import { check, planBatch } from "../plan-batch";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
 import type { Artifact, BatchRequest, BatchResultLine, JobRef, JobStatus, ProviderContext, ProviderEnv } from "../../../src/providers/types";
 import { createFakeBedrock, type FakeBedrock, type FakeBedrockOptions } from "../../fakes/bedrock/index.ts";
@@ -75,7 +76,7 @@ export function request(customId: string, model: string, text: string, extra: Re
  * const { slots, jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "hi")]);
  */
 export async function createBatch(h: Harness, requests: BatchRequest[], batchId = BATCH_ID): Promise<{ slots: string[]; jobs: JobRef[] }> {
-  const writer = bedrockAdapter.batches.begin(h.ctx, {
+  const writer = planBatch(bedrockAdapter.batches, h.ctx, {
     batchId,
     sink: { record: async (artifact) => void h.artifacts.push(artifact) },
     files: new Map(),

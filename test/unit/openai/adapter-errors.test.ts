@@ -2,6 +2,7 @@
  * Upstream failures become Anthropic errors that name openai, carry OpenAI's message, and
  * never a key.
  */
+import { check, planBatch } from "../plan-batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../../src/lib/errors";
 import { scrubKey } from "../../../src/providers/openai/client";
@@ -85,7 +86,7 @@ describe("upstream errors", () => {
 
   it.each([10, 70_000])("a wrong key fails the streaming batch upload with OpenAI's 401, not a hang (%i-character prompt)", async (length) => {
     const ctx = contextFor(fake, { OPENAI_API_KEY: "sk-wrong-key-0123456789" });
-    const writer = batches.begin(ctx, { batchId: "msgbatch_1", sink: { record: async () => {} }, files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_1", sink: { record: async () => {} }, files: new Map() });
     await writer.add({ custom_id: "a", params: { model: "gpt-4o-mini", max_tokens: 5, messages: [{ role: "user", content: "x".repeat(length) }] } }).then(
       () => writer.finish(),
     ).then(
