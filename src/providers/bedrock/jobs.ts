@@ -19,7 +19,7 @@
  * 4 parts are in flight at once (`CONCURRENT_UPLOADS`, 4 of a Worker's 6 connections).
  */
 import { GatewayError } from "../../lib/errors";
-import type { JobLimits, JobLine, ProviderJobs } from "../types";
+import type { JobLimits, JobLine, PlannedJob, ProviderJobs } from "../types";
 import { awsCalls } from "./aws";
 import { readBedrockConfig } from "./config";
 import { createModelInvocationJob, stopModelInvocationJob } from "./control-plane";
@@ -94,11 +94,16 @@ export const bedrockJobs: ProviderJobs = {
     const objects: SlotUpload[] = [];
     const jobArns: string[] = [];
     const { bucket, prefix, roleArn, minRecords, maxRecords } = config;
+    const newObject = (job: PlannedJob): SlotUpload => {
+      const key = inputKey(prefix, start.batchId, job.ordinal + 1, job.group);
+      const object = new SlotUpload({ slot: job.slot, modelId: job.group, bucket, key, aws, sink: start.sink, uploads });
+      objects.push(object);
+      return object;
+    };
     return {
       async openInput(job) {
-        const key = inputKey(prefix, start.batchId, job.ordinal + 1, job.group);
-        const object = new SlotUpload({ slot: job.slot, modelId: job.group, bucket, key, aws, sink: start.sink, uploads });
-        objects.push(object);
+        const object = newObject(job);
+        const key = object.key;
         return {
           write: (bytes) => object.append(bytes),
           async close() {
@@ -107,6 +112,14 @@ export const bedrockJobs: ProviderJobs = {
           },
           abort: () => object.discard(),
         };
+      },
+
+      // One PUT under 5 MiB (a multipart upload above), the whole buffer appended at once.
+      async sendWhole(job, lines) {
+        const object = newObject(job);
+        await object.append(...lines.splice(0));
+        await object.commit();
+        return { data: { key: object.key } };
       },
 
       beforeCreate(jobs) {

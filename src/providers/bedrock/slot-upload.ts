@@ -78,12 +78,14 @@ export class SlotUpload {
     return this.buffered;
   }
 
-  /** Adds one JSONL line (with its newline); sends a part when 5 MiB have gathered. */
-  async append(line: Uint8Array): Promise<void> {
+  /** Adds JSONL lines (each with its newline); sends a part each time 5 MiB have gathered. */
+  async append(...lines: Uint8Array[]): Promise<void> {
     if (this.failure) throw this.failure;
-    this.chunks.push(line);
-    this.buffered += line.byteLength;
-    if (this.buffered >= PART_BYTES) await this.sendPart();
+    for (const line of lines) {
+      this.chunks.push(line);
+      this.buffered += line.byteLength;
+      if (this.buffered >= PART_BYTES) await this.sendPart();
+    }
   }
 
   /** No more records: a multipart file sends what is left as its last part now, freeing it. */

@@ -50,7 +50,7 @@ describe("bedrock adapter: create", () => {
     ];
     const { slots, jobs } = await createBatch(h, requests);
 
-    expect(slots).toEqual([`${HAIKU}#1`, `${SONNET}#1`, `${HAIKU}#1`, `${SONNET}#1`, `${HAIKU}#1`]);
+    expect(slots).toEqual([`${HAIKU}#0`, `${SONNET}#0`, `${HAIKU}#0`, `${SONNET}#0`, `${HAIKU}#0`]);
     const haikuKey = `${FOLDER}/1-anthropic.claude-3-haiku-20240307-v1_0.jsonl`;
     const sonnetKey = `${FOLDER}/2-anthropic.claude-3-5-sonnet-20241022-v2_0.jsonl`;
     const haikuBody = [requests[0], requests[2], requests[4]].map((item) => `${expectedLine(item!)}\n`).join("");
@@ -76,14 +76,14 @@ describe("bedrock adapter: create", () => {
     const sonnetOutput = `${FOLDER}/output/${jobId(sonnetJob!.nativeId)}`;
     expect(jobs).toEqual([
       {
-        slot: `${HAIKU}#1`,
+        slot: `${HAIKU}#0`,
         nativeId: haikuJob!.nativeId,
         model: "claude-3-haiku-20240307",
         requestCount: 3,
         data: { bucket: BUCKET, inputKey: haikuKey, outputKey: `${haikuOutput}/1-anthropic.claude-3-haiku-20240307-v1_0.jsonl.out`, manifestKey: `${haikuOutput}/manifest.json.out` },
       },
       {
-        slot: `${SONNET}#1`,
+        slot: `${SONNET}#0`,
         nativeId: sonnetJob!.nativeId,
         model: "claude-3-5-sonnet-20241022",
         requestCount: 2,
@@ -101,7 +101,7 @@ describe("bedrock adapter: create", () => {
   it("groups requests naming one Bedrock model differently into one job, reporting the Bedrock ID as its model", async () => {
     const h = harness();
     const { slots, jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "x"), request("b", HAIKU, "y")]);
-    expect(slots).toEqual([`${HAIKU}#1`, `${HAIKU}#1`]);
+    expect(slots).toEqual([`${HAIKU}#0`, `${HAIKU}#0`]);
     expect(jobs.map((job) => [job.model, job.requestCount])).toEqual([[HAIKU, 2]]);
   });
 
@@ -127,11 +127,11 @@ describe("bedrock adapter: create", () => {
     const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "1", BEDROCK_BATCH_MAX_RECORDS: "3" }, { minRecordsPerJob: 1, maxRecordsPerJob: 3 });
     const requests = Array.from({ length: 7 }, (_, index) => request(`r${index}`, "claude-3-haiku-20240307", `n${index}`));
     const { slots, jobs } = await createBatch(h, requests);
-    expect(slots).toEqual([1, 1, 1, 2, 2, 2, 3].map((n) => `${HAIKU}#${n}`));
+    expect(slots).toEqual([0, 0, 0, 1, 1, 1, 2].map((n) => `${HAIKU}#${n}`));
     expect(jobs.map((job) => [job.slot, job.requestCount, job.data.inputKey])).toEqual([
-      [`${HAIKU}#1`, 3, `${FOLDER}/1-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
-      [`${HAIKU}#2`, 3, `${FOLDER}/2-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
-      [`${HAIKU}#3`, 1, `${FOLDER}/3-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
+      [`${HAIKU}#0`, 3, `${FOLDER}/1-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
+      [`${HAIKU}#1`, 3, `${FOLDER}/2-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
+      [`${HAIKU}#2`, 1, `${FOLDER}/3-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
     ]);
     const names = h.fake.calls.filter((call) => call.service === "bedrock").map((call) => JSON.parse(call.body ?? "{}").jobName);
     expect(names).toEqual(["batchbridge-msgbatch-01TEST-1", "batchbridge-msgbatch-01TEST-2", "batchbridge-msgbatch-01TEST-3"]);
@@ -199,7 +199,7 @@ describe("bedrock adapter: create", () => {
       },
     });
     // The 8 models still take requests.
-    await expect(writer.add(request("more", SONNET, "hi"))).resolves.toBe(`${SONNET}#1`);
+    await expect(writer.add(request("more", SONNET, "hi"))).resolves.toBe(`${SONNET}#0`);
     expect(h.fake.calls).toEqual([]);
     expect(h.artifacts).toEqual([]);
     await writer.abort(error);
@@ -242,7 +242,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
 
   it("aborts a started multipart upload when finish refuses the batch", async () => {
     const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "2", BEDROCK_SMALL_BATCHES: "refuse" });
-    const requests = [...Array.from({ length: 20 }, (_, index) => request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`))), request("lonely", "claude-3-5-sonnet-20241022", "x")];
+    const requests = [...Array.from({ length: 40 }, (_, index) => request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`))), request("lonely", "claude-3-5-sonnet-20241022", "x")];
     await expect(createBatch(h, requests)).rejects.toThrow("but this batch has 1 for model");
     expect(h.fake.openUploads()).toBe(0);
     expect(h.fake.objectKeys(BUCKET)).toEqual([]);
@@ -271,7 +271,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
     const jobs = await writer.finish();
     expect(jobs).toHaveLength(20);
     for (const [index, job] of jobs.entries()) {
-      expect(job.slot).toBe(`${HAIKU}#${index + 1}`);
+      expect(job.slot).toBe(`${HAIKU}#${index}`);
       expect(h.fake.readObject(BUCKET, job.data.inputKey as string)).toBe(
         requests
           .slice(2 * index, 2 * index + 2)
@@ -288,7 +288,8 @@ describe("bedrock adapter: multipart upload of large input", () => {
   it("abort removes what add had started", async () => {
     const h = harness();
     const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
-    for (let index = 0; index < 20; index++) await writer.add(request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`)));
+    // Past the 8 MiB buffer (about 30 of these), the model streams to a multipart upload.
+    for (let index = 0; index < 40; index++) await writer.add(request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`)));
     expect(h.fake.openUploads()).toBe(1);
     await writer.abort(new Error("client went away"));
     expect(h.fake.openUploads()).toBe(0);

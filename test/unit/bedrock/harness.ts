@@ -70,7 +70,7 @@ export function request(customId: string, model: string, text: string, extra: Re
 }
 
 /**
- * Creates a batch through begin/add/finish; returns the slot of each request and the jobs.
+ * Creates a batch through the planner (translate, place, finish); returns the slot of each request and the jobs.
  *
  * @example
  * const { slots, jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "hi")]);
