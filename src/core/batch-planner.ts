@@ -5,7 +5,8 @@
  *
  * - Lines are grouped by the provider's group key (the upstream model; Anthropic: one group).
  *   A group's job is full at the declared `maxLines` or `maxBytes`; its next line starts a new
- *   job. Every job's slot is `<group>#<n>`, n counted from 0 within the group.
+ *   job (a full job is closed at once, or, when jobs are created at `finish`, its buffer is
+ *   held within the budget so that nothing of it is sent before the provider may refuse). Every job's slot is `<group>#<n>`, n counted from 0 within the group.
  * - Memory holds ONE budget (`bufferBytes`) across groups: lines are buffered, so that a batch
  *   that fits sends each job's input whole (one body of known length) at `finish`. Past the
  *   budget, the largest buffer moves to a streaming input, which then takes its group's lines as
@@ -28,6 +29,8 @@ interface Segment {
   /** What `buffer` costs in memory: its bytes plus the declared overhead a line. */
   held: number;
   input: JobInput | null;
+  /** Full: takes no more lines (its buffer waits for `finish`, or to be the largest). */
+  sealed: boolean;
   /** With `createJobs: "finish"`: the closed input, until its job is created. */
   closed: ClosedInput | null;
   lastWrite: number;
@@ -75,7 +78,7 @@ export class BatchPlanner {
     }
     let segment = this.current.get(line.group);
     if (segment && !this.fits(segment, line.bytes.byteLength)) {
-      await this.close(segment);
+      await this.seal(segment);
       segment = undefined;
     }
     segment ??= this.startSegment(line.group);
@@ -143,6 +146,7 @@ export class BatchPlanner {
       buffer: [],
       held: 0,
       input: null,
+      sealed: false,
       closed: null,
       lastWrite: this.clock,
     };
@@ -158,8 +162,8 @@ export class BatchPlanner {
         if (!segment.input && segment.held > (largest?.held ?? 0)) largest = segment;
       }
       if (!largest) return;
-      if (largest.job.bytes >= this.limits.streamFromBytes) await this.moveToInput(largest);
-      else await this.close(largest);
+      if (largest.sealed || largest.job.bytes < this.limits.streamFromBytes) await this.close(largest);
+      else await this.moveToInput(largest);
     }
   }
 
@@ -180,6 +184,15 @@ export class BatchPlanner {
     const input = await this.session.openInput(segment.job);
     segment.input = input;
     for (const line of lines) await input.write(line);
+  }
+
+  // A full job takes no more lines. With jobs created at `finish`, a buffered one stays held
+  // (within the budget, sent whole when it is the largest) so that nothing of it is sent before
+  // the provider's `beforeCreate` had its say; otherwise it is closed at once.
+  private async seal(segment: Segment): Promise<void> {
+    if (this.limits.createJobs === "close" || segment.input) return this.close(segment);
+    segment.sealed = true;
+    this.current.delete(segment.job.group);
   }
 
   // Ends the segment's input (closing its stream, or sending its buffer whole) and records it;

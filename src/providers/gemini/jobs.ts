@@ -81,7 +81,9 @@ export const geminiJobs: ProviderJobs = {
     const displayName = `batchbridge-${start.batchId}`;
     return {
       async openInput(job) {
-        const upload = await ResumableUpload.start(gemini, { displayName: `${displayName}-${job.slot}.jsonl`, mimeType: "application/jsonl", sizeBytes: null });
+        // Named after the batch and the model (and the job's number within the model after the first).
+        const fileName = `${displayName}-${job.group}${job.n === 0 ? "" : `-${job.n}`}.jsonl`;
+        const upload = await ResumableUpload.start(gemini, { displayName: fileName, mimeType: "application/jsonl", sizeBytes: null });
         return {
           write: (bytes) => upload.write(bytes),
           async close(): Promise<ClosedInput> {

@@ -224,6 +224,26 @@ describe("batch planner: jobs created at finish, refusal and abort", () => {
     expectJobsHoldTheirRequests(jobs, requests, slots);
   });
 
+  it("with createJobs: finish, holds a full job's buffer (nothing is sent before beforeCreate), sending it whole once it is the largest past the budget", async () => {
+    const refused = fakeProvider({ createJobs: "finish", maxLines: 2 }, () => {
+      throw new Error("refused");
+    });
+    for (const id of ["a1", "a2", "a3", "a4", "a5"]) await refused.add(request(id, "A"));
+    await expect(refused.planner.finish()).rejects.toThrow("refused");
+    expect(refused.events).toStrictEqual(["session abort"]);
+
+    const h = fakeProvider({ createJobs: "finish", maxLines: 2, bufferBytes: 50 });
+    const requests = [request("a1", "A", 20), request("a2", "A", 20), request("b1", "B", 5), request("a3", "A", 20)];
+    const slots: string[] = [];
+    for (const item of requests) slots.push(await h.add(item));
+    // a3 makes 65 bytes: the largest buffer is the full A#0, sent whole (A#1 keeps buffering).
+    expect(h.events).toStrictEqual(["whole A#0"]);
+    const jobs = await h.planner.finish();
+    expect(slots).toStrictEqual(["A#0", "A#0", "B#0", "A#1"]);
+    expect(h.events).toStrictEqual(["whole A#0", "whole B#0", "whole A#1", "create A#0", "create B#0", "create A#1"]);
+    expectJobsHoldTheirRequests(jobs, requests, slots);
+  });
+
   it("a refusal from beforeCreate creates no job, aborts the open inputs and the session, and is thrown", async () => {
     const h = fakeProvider({ createJobs: "finish", bufferBytes: 15 }, () => {
       throw new Error("too small");

@@ -280,7 +280,7 @@ describe("gemini batches: file input", () => {
     const start = h.fake.calls[0]!;
     expect(start.headers["x-goog-upload-header-content-type"]).toBe("application/jsonl");
     expect(start.headers["x-goog-upload-header-content-length"]).toBeUndefined();
-    expect(JSON.parse(start.body!)).toStrictEqual({ file: { displayName: "batchbridge-msgbatch_test-gemini-2.5-flash#0.jsonl", mimeType: "application/jsonl" } });
+    expect(JSON.parse(start.body!)).toStrictEqual({ file: { displayName: "batchbridge-msgbatch_test-gemini-2.5-flash.jsonl", mimeType: "application/jsonl" } });
     const chunks = h.fake.calls.slice(1, -1);
     let offset = 0;
     for (const chunk of chunks) {
