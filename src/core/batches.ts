@@ -90,7 +90,7 @@ export async function createBatch(
   const files = new FileResolver(gateway.files, owner, provider);
   // A small body is translated once, here, before any upstream call: a bad request never
   // reaches upstream, and the planner is handed the lines (bounded as the body is).
-  const translated: JobLine[] | null = source.replayable ? [] : null;
+  const translated: (JobLine | undefined)[] | null = source.replayable ? [] : null;
   if (translated) {
     let index = 0;
     for await (const request of source.requests()) {
@@ -150,7 +150,9 @@ export async function createBatch(
   try {
     let index = 0;
     for await (const request of source.requests()) {
+      // Each translated line is let go once placed: the planner holds what it still needs.
       let line = translated?.[index];
+      if (translated) translated[index] = undefined;
       if (!line) {
         const added = await files.resolve(request.params, `requests.${index}.params`);
         if (added.length > 0) await gateway.batches.insertFileRefs(batch.id, added);
