@@ -14,9 +14,11 @@ import { checkWebhookUrl } from "../core/webhook-config";
 import { setKeyWebhook } from "../core/webhooks";
 import { secretsEqual } from "../lib/crypto";
 import { GatewayError, RateLimitedError } from "../lib/errors";
-import { PROVIDER_NAMES } from "../providers/types";
-import { KeyStore, NO_LIMITS, type KeyLimits, type VirtualKey } from "../store/keys";
-import { WebhookStore, type WebhookDelivery } from "../store/webhooks";
+import { PROVIDER_NAMES } from "../domain/provider-name";
+import { KeyStore } from "../store/keys";
+import { NO_LIMITS, type KeyLimits, type VirtualKey } from "../domain/virtual-key";
+import { WebhookStore } from "../store/webhooks";
+import type { WebhookDelivery } from "../domain/webhook-delivery";
 import { adminUsage } from "./admin-usage";
 import type { AppEnv } from "./env";
 

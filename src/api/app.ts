@@ -5,7 +5,8 @@
 import { Hono } from "hono";
 import { createGateway } from "../core/gateway";
 import { dashboard } from "../dashboard/routes";
-import type { ProviderAdapter, ProviderName } from "../providers/types";
+import type { ProviderAdapter } from "../providers/types";
+import type { ProviderName } from "../domain/provider-name";
 import { admin } from "./admin";
 import { batchUsageRoutes } from "./batch-usage";
 import { batches } from "./batches";

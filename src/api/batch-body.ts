@@ -7,7 +7,7 @@
 import { JSONParser, TokenType } from "@streamparser/json";
 import type { BatchSource } from "../core/batches";
 import { GatewayError } from "../lib/errors";
-import type { BatchRequest } from "../providers/types";
+import type { BatchRequest } from "../domain/batch-request";
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, parseBatchRequest } from "./schemas";
 
 const REPLAYABLE_BYTES = 4 * 1024 * 1024;

@@ -2,7 +2,7 @@
 import type { Gateway } from "../core/gateway";
 import type { JobMessage } from "../core/queue-messages";
 import type { Caller } from "../core/keys";
-import type { ProviderName } from "../providers/types";
+import type { ProviderName } from "../domain/provider-name";
 
 export interface Bindings {
   DB: D1Database;

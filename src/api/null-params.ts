@@ -10,6 +10,7 @@
  * The required params stay, so that `"max_tokens": null` is still refused by the schema.
  * Nested `null`s are the params' own business (`metadata.user_id: null` is valid Anthropic).
  */
+import { isRecord } from "../lib/is-record";
 
 /** Params whose absence is an error: a `null` there must reach the schema to be refused. */
 const REQUIRED_PARAMS = new Set(["model", "max_tokens", "messages"]);
@@ -23,13 +24,9 @@ const REQUIRED_PARAMS = new Set(["model", "max_tokens", "messages"]);
  * // { custom_id: "a", params: { model: "m", max_tokens: 5, messages } }
  */
 export function withoutNullParams(item: unknown): unknown {
-  if (!isObject(item) || !isObject(item.params)) return item;
+  if (!isRecord(item) || !isRecord(item.params)) return item;
   const params = item.params;
   if (!Object.entries(params).some(([name, value]) => value === null && !REQUIRED_PARAMS.has(name))) return item;
   const kept = Object.fromEntries(Object.entries(params).filter(([name, value]) => value !== null || REQUIRED_PARAMS.has(name)));
   return { ...item, params: kept };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import { GatewayError } from "../lib/errors";
-import type { BatchRequest } from "../providers/types";
+import type { BatchRequest } from "../domain/batch-request";
 import { withoutNullParams } from "./null-params";
 
 export const MAX_BATCH_REQUESTS = 100_000;

@@ -1,7 +1,7 @@
 /**
  * Gateway records in Anthropic's wire shapes: FileMetadata, MessageBatch, list pages.
  */
-import type { FileRecord } from "../store/files";
+import type { FileRecord } from "../domain/file-record";
 
 // MessageBatch is rendered in the domain layer, which background work shares.
 export { batchToWire } from "../domain/message-batch";

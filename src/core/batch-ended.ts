@@ -2,7 +2,7 @@
  * What happens when a batch has been vaulted and is about to be published `ended`: the one
  * place for work that follows the end of a batch.
  */
-import type { BatchRecord } from "../store/batches";
+import type { BatchRecord } from "../domain/batch-record";
 import type { Gateway } from "./gateway";
 import { batchEnded } from "./webhooks";
 

@@ -20,7 +20,8 @@
  * Memory thus holds the budget, what each open input holds (a chunk or an S3 part), and the
  * copy of the one input being sent whole.
  */
-import type { BatchStart, BatchSink, ClosedInput, JobInput, JobLimits, JobLine, JobRef, JobSession, PlannedJob, ProviderContext, ProviderJobs } from "../providers/types";
+import type { BatchStart, BatchSink, ClosedInput, JobInput, JobLimits, JobLine, JobSession, PlannedJob, ProviderContext, ProviderJobs } from "../providers/types";
+import type { JobRef } from "../domain/job-record";
 
 /** One future job: its lines while buffered, or its open input. */
 interface Segment {

@@ -1,8 +1,10 @@
 /**
  * How the upstream jobs of one gateway batch add up to the batch a client sees. Pure.
  */
-import type { JobStatus, RequestCounts } from "../providers/types";
-import type { BatchRecord, JobRecord } from "../store/batches";
+import type { JobStatus } from "../providers/types";
+import type { RequestCounts } from "../domain/request-counts";
+import type { BatchRecord } from "../domain/batch-record";
+import type { JobRecord } from "../domain/job-record";
 
 /**
  * A job's record once the provider (or the gateway, for jobs it runs itself) reported `status`.

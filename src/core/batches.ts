@@ -5,9 +5,14 @@
 import { GatewayError, UpstreamError } from "../lib/errors";
 import { batchToWire } from "../domain/message-batch";
 import { addHours, nowRfc3339 } from "../lib/time";
-import type { Artifact, BatchRequest, BatchResult, BatchResultLine, JobLine, ProviderName, UpstreamFile } from "../providers/types";
+import type { JobLine, UpstreamFile } from "../providers/types";
 import { BatchPlanner } from "./batch-planner";
-import type { BatchRecord, JobRecord } from "../store/batches";
+import type { Artifact } from "../domain/artifact";
+import type { BatchRequest } from "../domain/batch-request";
+import type { BatchResult, BatchResultLine } from "../domain/batch-result";
+import type { ProviderName } from "../domain/provider-name";
+import type { BatchRecord } from "../domain/batch-record";
+import type { JobRecord } from "../domain/job-record";
 import { jobAfter, mergeJobs, ZERO_COUNTS } from "./batch-state";
 import { CustomIdLog } from "./custom-id-log";
 import { FileResolver } from "./file-refs";

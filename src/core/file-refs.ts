@@ -3,7 +3,9 @@
  * resolved to the provider's own files before anything is sent upstream.
  */
 import { GatewayError } from "../lib/errors";
-import type { MessageParams, ProviderName, ResolvedFile } from "../providers/types";
+import type { ResolvedFile } from "../providers/types";
+import type { MessageParams } from "../domain/batch-request";
+import type { ProviderName } from "../domain/provider-name";
 import type { FileStore } from "../store/files";
 
 /**

@@ -4,8 +4,9 @@
  */
 import { GatewayError, UpstreamError } from "../lib/errors";
 import { nowRfc3339 } from "../lib/time";
-import type { FileDownload, FilesAdapter, FileUpload, ProviderName, ResolvedFile, UpstreamFile } from "../providers/types";
-import type { FileRecord } from "../store/files";
+import type { FileDownload, FilesAdapter, FileUpload, ResolvedFile, UpstreamFile } from "../providers/types";
+import type { ProviderName } from "../domain/provider-name";
+import type { FileRecord } from "../domain/file-record";
 import type { Gateway } from "./gateway";
 import { getBatch } from "./batches";
 import { newFileId } from "./ids";

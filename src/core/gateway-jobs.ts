@@ -5,8 +5,9 @@
  * requests at once), records the job's progress in D1 (its counts, so `retrieve` and `list`
  * show requests finishing), and says when to poll next.
  */
-import type { JobRef } from "../providers/types";
-import type { BatchRecord, JobRecord } from "../store/batches";
+import type { JobRef } from "../domain/job-record";
+import type { BatchRecord } from "../domain/batch-record";
+import type { JobRecord } from "../domain/job-record";
 import { jobAfter } from "./batch-state";
 import type { Gateway } from "./gateway";
 import { inGatewayTerms, jobIdPairs } from "./native-ids";

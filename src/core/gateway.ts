@@ -2,7 +2,8 @@
  * What every service call needs: the stores, the upstream context, and who is asking.
  * Built once per request by the API layer.
  */
-import type { ProviderAdapter, ProviderContext, ProviderName } from "../providers/types";
+import type { ProviderAdapter, ProviderContext } from "../providers/types";
+import type { ProviderName } from "../domain/provider-name";
 import { BatchStore } from "../store/batches";
 import { FileStore } from "../store/files";
 import { KeyStore } from "../store/keys";

@@ -3,8 +3,9 @@
  * calls (src/core/keys.ts, src/core/webhooks.ts), over the same store.
  */
 import { GatewayError } from "../lib/errors";
-import type { ProviderName } from "../providers/types";
-import { KeyStore, NO_LIMITS, type KeyLimits, type VirtualKey } from "../store/keys";
+import type { ProviderName } from "../domain/provider-name";
+import { KeyStore } from "../store/keys";
+import { NO_LIMITS, type KeyLimits, type VirtualKey } from "../domain/virtual-key";
 import { createKey, revokeKey, updateKeyLimits, type KeyCache } from "./keys";
 import { checkWebhookUrl } from "./webhook-config";
 import { setKeyWebhook } from "./webhooks";

@@ -6,8 +6,9 @@
  */
 import { GatewayError } from "../lib/errors";
 import { randomToken, sha256Hex } from "../lib/crypto";
-import type { ProviderName } from "../providers/types";
-import { NO_LIMITS, type KeyLimits, type KeyStore, type VirtualKey } from "../store/keys";
+import type { ProviderName } from "../domain/provider-name";
+import type { KeyStore } from "../store/keys";
+import { NO_LIMITS, type KeyLimits, type VirtualKey } from "../domain/virtual-key";
 import { monotonicFactory } from "ulid";
 
 const nextUlid = monotonicFactory();

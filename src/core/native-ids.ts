@@ -3,7 +3,7 @@
  * object: file-abc"): they are replaced by the gateway IDs they stand for.
  */
 import { GatewayError } from "../lib/errors";
-import type { ProviderName } from "../providers/types";
+import type { ProviderName } from "../domain/provider-name";
 import type { Gateway } from "./gateway";
 
 /** Pairs of [native ID, gateway ID]. */

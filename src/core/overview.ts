@@ -5,10 +5,12 @@
  * knows a provider, and no native ID leaves this module.
  */
 import { GatewayError } from "../lib/errors";
-import type { BatchResultLine, RequestCounts } from "../providers/types";
-import type { BatchRecord, JobRecord } from "../store/batches";
-import type { FileRecord } from "../store/files";
-import type { WebhookDelivery } from "../store/webhooks";
+import type { BatchResultLine } from "../domain/batch-result";
+import type { RequestCounts } from "../domain/request-counts";
+import type { BatchRecord } from "../domain/batch-record";
+import type { JobRecord } from "../domain/job-record";
+import type { FileRecord } from "../domain/file-record";
+import type { WebhookDelivery } from "../domain/webhook-delivery";
 import type { PageOf } from "../store/pages";
 import { readJsonLines } from "../lib/jsonl";
 import { batchResults, cancelBatch, endedBatch, getBatch, vaultedResults } from "./batches";

@@ -17,8 +17,8 @@
  *   as quoted on https://tokenmix.ai/blog/aws-bedrock-pricing; batch inference is 50% of on-demand.
  */
 import { z } from "zod";
-import type { ProviderName } from "../providers/types";
-import type { TokenCounts } from "../store/usage";
+import type { ProviderName } from "../domain/provider-name";
+import type { TokenCounts } from "../domain/usage";
 
 /** USD per million tokens, at the batch price. */
 export interface ModelPrice {

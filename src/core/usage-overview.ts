@@ -3,9 +3,9 @@
  * batches page, per model on a batch's page, and per day and provider on the usage page.
  * Priced as `GET …/usage` prices them (src/core/usage.ts, src/core/prices.ts).
  */
-import type { ProviderName } from "../providers/types";
-import type { BatchRecord } from "../store/batches";
-import type { ModelUsage } from "../store/usage";
+import type { ProviderName } from "../domain/provider-name";
+import type { BatchRecord } from "../domain/batch-record";
+import type { ModelUsage } from "../domain/usage";
 import type { Gateway } from "./gateway";
 import { priceOf, priceTable } from "./prices";
 import type { Viewer } from "./sessions";

@@ -4,7 +4,8 @@
  */
 import { GatewayError } from "../lib/errors";
 import type { ProviderEnv } from "../providers/types";
-import type { ModelUsage, OwnerUsage, TokenCounts, UsageStore } from "../store/usage";
+import type { UsageStore } from "../store/usage";
+import type { ModelUsage, OwnerUsage, TokenCounts } from "../domain/usage";
 import { getBatch } from "./batches";
 import type { Gateway } from "./gateway";
 import { SHARED_OWNER } from "./keys";

@@ -6,9 +6,10 @@
  * `vaulting` for a retry.
  */
 import { nowRfc3339 } from "../lib/time";
-import type { BatchResultLine, RequestCounts } from "../providers/types";
-import type { BatchRecord } from "../store/batches";
-import type { TokenCounts } from "../store/usage";
+import type { BatchResultLine } from "../domain/batch-result";
+import type { RequestCounts } from "../domain/request-counts";
+import type { BatchRecord } from "../domain/batch-record";
+import type { TokenCounts } from "../domain/usage";
 import { onBatchEnded } from "./batch-ended";
 import { ZERO_COUNTS } from "./batch-state";
 import { batchResults } from "./batches";

@@ -7,7 +7,7 @@
  */
 import { Webhook } from "standardwebhooks";
 import { unseal } from "../lib/seal";
-import type { WebhookDelivery } from "../store/webhooks";
+import type { WebhookDelivery } from "../domain/webhook-delivery";
 import type { Gateway } from "./gateway";
 import { gatewayWebhook, retryBaseSeconds, webhookSealingKey } from "./webhook-config";
 import { GATEWAY_DESTINATION } from "./webhooks";

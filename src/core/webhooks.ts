@@ -7,7 +7,7 @@
 import { batchToWire, resultsOrigin } from "../domain/message-batch";
 import { GatewayError } from "../lib/errors";
 import { seal } from "../lib/seal";
-import type { BatchRecord } from "../store/batches";
+import type { BatchRecord } from "../domain/batch-record";
 import type { KeyStore } from "../store/keys";
 import type { NewDelivery } from "../store/webhooks";
 import { checkWebhookUrl, gatewayWebhook, newWebhookSecret, webhookSealingKey } from "./webhook-config";

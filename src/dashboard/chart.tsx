@@ -4,7 +4,7 @@
  */
 import type { FC } from "hono/jsx";
 import type { DailyUsage } from "../core/usage-overview";
-import { PROVIDER_NAMES } from "../providers/types";
+import { PROVIDER_NAMES } from "../domain/provider-name";
 
 export type ChartMetric = "cost" | "tokens" | "requests";
 

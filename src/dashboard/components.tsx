@@ -4,8 +4,8 @@
  * ErrorBoundary or a Context.Provider: see docs/sources/dashboard.md § hono/jsx escaping).
  */
 import type { FC } from "hono/jsx";
-import type { RequestCounts } from "../providers/types";
-import type { BatchRecord } from "../store/batches";
+import type { RequestCounts } from "../domain/request-counts";
+import type { BatchRecord } from "../domain/batch-record";
 
 /** What the API calls a batch's state, as retrieve answers it (`vaulting` still reads as running). */
 export function processingStatus(batch: BatchRecord): string {

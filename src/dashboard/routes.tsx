@@ -17,8 +17,9 @@ import { closeSession, csrfMatches, openSession, resumeSession, type SessionDeps
 import { GatewayError, RateLimitedError } from "../lib/errors";
 import { toJsonLines } from "../lib/jsonl";
 import { randomToken, secretsEqual } from "../lib/crypto";
-import { PROVIDER_NAMES, type ProviderAdapter, type ProviderName } from "../providers/types";
-import type { KeyLimits } from "../store/keys";
+import type { ProviderAdapter } from "../providers/types";
+import { PROVIDER_NAMES, type ProviderName } from "../domain/provider-name";
+import type { KeyLimits } from "../domain/virtual-key";
 import { LIVE_SCRIPT, STYLESHEET } from "./assets";
 import type { DashboardEnv } from "./env";
 import type { LayoutProps } from "./layout";

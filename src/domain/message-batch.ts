@@ -3,7 +3,7 @@
  * the API layer because background work renders it too (the `message_batch.ended` webhook
  * carries it exactly as retrieve answers it).
  */
-import type { BatchRecord } from "../store/batches";
+import type { BatchRecord } from "./batch-record";
 
 /**
  * A MessageBatch; `results_url` points at this gateway once the batch has ended.

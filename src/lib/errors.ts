@@ -9,7 +9,7 @@
 export class GatewayError extends Error {
   constructor(
     readonly status: number,
-    readonly type: AnthropicErrorType,
+    readonly type: GatewayErrorType,
     message: string,
   ) {
     super(message);
@@ -34,7 +34,7 @@ export class GatewayError extends Error {
     return GatewayError.invalid(`File ${fileId} is not downloadable: only files a provider generated (such as batch output) can be downloaded`);
   }
 
-  toBody(): AnthropicErrorBody {
+  toBody(): GatewayErrorBody {
     return { type: "error", error: { type: this.type, message: this.message } };
   }
 }
@@ -59,27 +59,8 @@ export class RateLimitedError extends GatewayError {
   }
 }
 
-export type AnthropicErrorType =
-  | "invalid_request_error"
-  | "authentication_error"
-  | "billing_error"
-  | "permission_error"
-  | "not_found_error"
-  | "conflict_error"
-  | "request_too_large"
-  | "rate_limit_error"
-  | "api_error"
-  | "timeout_error"
-  | "overloaded_error";
-
-export interface AnthropicErrorBody {
-  type: "error";
-  error: { type: AnthropicErrorType; message: string };
-  request_id?: string | null;
-}
-
 /** Anthropic's own status code for each error type (reference §2.5). */
-export const STATUS_OF_ERROR_TYPE: Record<AnthropicErrorType, number> = {
+export const STATUS_OF_ERROR_TYPE = {
   invalid_request_error: 400,
   authentication_error: 401,
   billing_error: 402,
@@ -91,7 +72,23 @@ export const STATUS_OF_ERROR_TYPE: Record<AnthropicErrorType, number> = {
   api_error: 500,
   timeout_error: 504,
   overloaded_error: 529,
-};
+} as const satisfies Record<string, number>;
+
+/**
+ * Anthropic's error types (the keys of the table above) and error body. The wire types are
+ * src/domain/errors.ts; lib may not import domain (the layer rules, .dependency-cruiser.cjs),
+ * and lib throws these errors itself (upstream.ts, multipart-upload.ts), so the classes stay
+ * here and declare the same shape structurally. src/api/middleware/errors.ts fails to compile
+ * if the two ever differ.
+ */
+export type GatewayErrorType = keyof typeof STATUS_OF_ERROR_TYPE;
+
+/** The body `GatewayError.toBody()` builds: Anthropic's `{"type":"error","error":{"type","message"}}`. */
+export interface GatewayErrorBody {
+  type: "error";
+  error: { type: GatewayErrorType; message: string };
+  request_id?: string | null;
+}
 
 /**
  * The Anthropic error type for an HTTP status from any upstream (reference §7.5).
@@ -100,7 +97,7 @@ export const STATUS_OF_ERROR_TYPE: Record<AnthropicErrorType, number> = {
  * errorTypeForStatus(429) // "rate_limit_error"
  * errorTypeForStatus(503) // "overloaded_error"
  */
-export function errorTypeForStatus(status: number): AnthropicErrorType {
+export function errorTypeForStatus(status: number): GatewayErrorType {
   switch (status) {
     case 400:
     case 422:

@@ -30,16 +30,10 @@ export interface MultipartBody {
  * await fetch(url, { method: "POST", body, headers: { "content-type": contentType }, duplex: "half" } as RequestInit);
  */
 export function multipartBody(fields: readonly MultipartField[]): MultipartBody {
-  const boundary = `----batchbridge${crypto.randomUUID().replaceAll("-", "")}`;
+  const boundary = newBoundary();
   const encoder = new TextEncoder();
-  const heads = fields.map((field) =>
-    encoder.encode(
-      "value" in field
-        ? `--${boundary}\r\nContent-Disposition: form-data; name="${quote(field.name)}"\r\n\r\n${field.value}\r\n`
-        : `--${boundary}\r\nContent-Disposition: form-data; name="${quote(field.name)}"; filename="${quote(field.filename)}"\r\nContent-Type: ${field.contentType}\r\n\r\n`,
-    ),
-  );
-  const tail = encoder.encode(`--${boundary}--\r\n`);
+  const heads = fields.map((field) => encoder.encode(partHead(boundary, field)));
+  const tail = encoder.encode(closingDelimiter(boundary));
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const pump = async () => {
     const writer = writable.getWriter();
@@ -63,7 +57,7 @@ export function multipartBody(fields: readonly MultipartField[]): MultipartBody 
     }
   };
   void pump();
-  const contentType = `multipart/form-data; boundary=${boundary}`;
+  const contentType = multipartContentType(boundary);
   const length = knownLength(fields, heads, tail);
   // With every size known the body gets a Content-Length instead of chunked encoding.
   return { body: length === null ? readable : readable.pipeThrough(new FixedLengthStream(length)), contentType };
@@ -78,6 +72,49 @@ function knownLength(fields: readonly MultipartField[], heads: Uint8Array[], tai
     length += field.size + 2;
   }
   return length;
+}
+
+/**
+ * A fresh boundary for one multipart body: random, so that no file's bytes can contain it.
+ *
+ * @example
+ * const boundary = newBoundary(); // "----batchbridge3f2a…"
+ */
+export function newBoundary(): string {
+  return `----batchbridge${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+/**
+ * The `content-type` of a multipart body with `boundary`.
+ *
+ * @example
+ * headers: { "content-type": multipartContentType(boundary) }
+ */
+export function multipartContentType(boundary: string): string {
+  return `multipart/form-data; boundary=${boundary}`;
+}
+
+/**
+ * What comes before a part's bytes: its delimiter and headers; a text field's value and its
+ * line break too. A file part's bytes must be followed by `\r\n`.
+ *
+ * @example
+ * partHead(boundary, { name: "purpose", value: "batch" })
+ */
+export function partHead(boundary: string, field: { name: string; value: string } | { name: string; filename: string; contentType: string }): string {
+  return "value" in field
+    ? `--${boundary}\r\nContent-Disposition: form-data; name="${quote(field.name)}"\r\n\r\n${field.value}\r\n`
+    : `--${boundary}\r\nContent-Disposition: form-data; name="${quote(field.name)}"; filename="${quote(field.filename)}"\r\nContent-Type: ${field.contentType}\r\n\r\n`;
+}
+
+/**
+ * The close of a multipart body, after the last part's `\r\n`.
+ *
+ * @example
+ * encoder.encode(closingDelimiter(boundary))
+ */
+export function closingDelimiter(boundary: string): string {
+  return `--${boundary}--\r\n`;
 }
 
 // Quotes and line breaks would end the header value early (RFC 7578 §2 escapes them).

@@ -6,6 +6,7 @@
  */
 import { UpstreamError } from "./errors";
 import { scrubSecrets } from "./scrub-secrets";
+import { readBounded } from "./read-bounded";
 
 /** Reads a provider's error body into a human message; `undefined` when it has none. */
 export type ErrorMessageReader = (body: unknown) => string | undefined;
@@ -82,23 +83,6 @@ export async function readUpstreamJson<T>(provider: string, response: Response):
   } catch {
     throw new UpstreamError(provider, 502, "malformed response: the body was not JSON (not passed on)");
   }
-}
-
-async function readBounded(response: Response, limit: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  try {
-    while (text.length < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return text.slice(0, limit);
 }
 
 function describe(cause: unknown): string {

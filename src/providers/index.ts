@@ -9,7 +9,8 @@ import { bedrockAdapter } from "./bedrock/index";
 import { geminiAdapter } from "./gemini/index";
 import { openaiAdapter } from "./openai/index";
 import { refusingPrewarm } from "./prewarm";
-import type { ProviderAdapter, ProviderName } from "./types";
+import type { ProviderAdapter } from "./types";
+import type { ProviderName } from "../domain/provider-name";
 
 export const ADAPTERS: Readonly<Record<ProviderName, ProviderAdapter>> = {
   anthropic: anthropicAdapter,

@@ -7,7 +7,8 @@
  * (docs/sources/bedrock.md § max_tokens 0 for Bedrock).
  */
 import { GatewayError } from "../lib/errors";
-import type { BatchesAdapter, MessageParams, ProviderAdapter, ProviderJobs } from "./types";
+import type { BatchesAdapter, ProviderAdapter, ProviderJobs } from "./types";
+import type { MessageParams } from "../domain/batch-request";
 
 /**
  * Throws the 400 for a pre-warm on `provider`.

@@ -4,10 +4,12 @@
  * what it needs (keys, base URLs, resolved files) through `ProviderContext`, and reports what
  * it creates upstream through `BatchSink.record` so that the service can keep it in D1.
  */
-import type { AnthropicErrorBody } from "../lib/errors";
-
-export const PROVIDER_NAMES = ["anthropic", "openai", "gemini", "bedrock"] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+import type { Artifact } from "../domain/artifact";
+import type { BatchRequest } from "../domain/batch-request";
+import type { BatchResult, BatchResultLine } from "../domain/batch-result";
+import type { JobRef } from "../domain/job-record";
+import type { ProviderName } from "../domain/provider-name";
+import type { RequestCounts } from "../domain/request-counts";
 
 /** The Worker's environment, as far as adapters read it (all strings, all optional). */
 export type ProviderEnv = Partial<Record<string, string>>;
@@ -18,38 +20,6 @@ export interface ProviderContext {
   fetch: typeof fetch;
   /** The `anthropic-beta` values the client sent, split on commas (Anthropic forwards them; Bedrock puts those it takes in each record). */
   clientBetas: readonly string[];
-}
-
-// ─── Anthropic wire shapes the adapters consume and produce ────────────────────────────────
-
-/** Messages create params, as validated by the gateway (extra fields are kept). */
-export type MessageParams = Record<string, unknown> & { model: string; max_tokens: number; messages: unknown[] };
-
-/** One item of `requests` in a batch create body. */
-export interface BatchRequest {
-  custom_id: string;
-  params: MessageParams;
-}
-
-/** The `result` of one results line (reference §2.4). */
-export type BatchResult =
-  | { type: "succeeded"; message: Record<string, unknown> }
-  | { type: "errored"; error: AnthropicErrorBody }
-  | { type: "canceled" }
-  | { type: "expired" };
-
-/** One line of the results JSONL. */
-export interface BatchResultLine {
-  custom_id: string;
-  result: BatchResult;
-}
-
-export interface RequestCounts {
-  processing: number;
-  succeeded: number;
-  errored: number;
-  canceled: number;
-  expired: number;
 }
 
 // ─── Files ─────────────────────────────────────────────────────────────────────────────────
@@ -115,31 +85,6 @@ export interface FilesAdapter {
 }
 
 // ─── Batches ───────────────────────────────────────────────────────────────────────────────
-
-/**
- * Something the adapter created upstream for a batch (an input file, a job, an S3 object).
- * The service stores it as soon as it is reported, and hands it back to `deleteArtifact`
- * when the batch is deleted or its creation is rolled back.
- */
-export interface Artifact {
-  kind: string;
-  nativeId: string;
-  data?: Record<string, unknown>;
-}
-
-/**
- * One upstream job of a gateway batch. `slot` names the group of requests the job runs
- * (`<group>#<n>`, the slot the planner placed each of them in), so that the service can tell
- * which `custom_id`s a job owes results for.
- */
-export interface JobRef {
-  slot: string;
-  nativeId: string;
-  model: string | null;
-  requestCount: number;
-  /** Adapter state carried between calls (output file IDs, S3 keys…). */
-  data: Record<string, unknown>;
-}
 
 /** A job's state, merged by the service into the gateway batch. */
 export interface JobStatus {

@@ -3,55 +3,13 @@
  * `batch_artifacts` (everything created upstream for it); the usage rows of a batch go with
  * it (src/store/usage.ts). The only place with batches SQL.
  */
-import type { Artifact, BatchResult, JobRef, ProviderName, RequestCounts } from "../providers/types";
+import type { Artifact } from "../domain/artifact";
+import type { BatchRecord, BatchSchedule, BatchState } from "../domain/batch-record";
+import type { BatchResult } from "../domain/batch-result";
+import type { JobRecord, JobRef } from "../domain/job-record";
+import type { ProviderName } from "../domain/provider-name";
+import type { RequestCounts } from "../domain/request-counts";
 import { pageSql, toPage, type PageOf, type PageQuery } from "./pages";
-
-/**
- * `vaulting`: every job has ended and the results are being written to the vault; the wire
- * shows it as `in_progress` (or `canceling`) until they are, then `ended`.
- */
-export type BatchState = "creating" | "in_progress" | "canceling" | "vaulting" | "ended" | "failed";
-
-export interface BatchRecord {
-  id: string;
-  owner: string;
-  provider: ProviderName;
-  state: BatchState;
-  requestCount: number;
-  counts: RequestCounts;
-  createdAt: string;
-  expiresAt: string;
-  endedAt: string | null;
-  cancelInitiatedAt: string | null;
-  archivedAt: string | null;
-  idempotencyKey: string | null;
-  /** SHA-256 (hex) of the body first sent with `idempotencyKey`; null when unknown. */
-  idempotencyBodySha256?: string | null;
-  /** The origin the batch was created through (its `results_url` when no request names one); null for older batches. */
-  origin: string | null;
-  /** When the gateway last polled the batch upstream (null: never). */
-  polledAt: string | null;
-  /** Size of the vaulted results (null: not vaulted, e.g. ended before the vault existed). */
-  resultsBytes: number | null;
-  /** When retention removed the vaulted results (null: still there, or never vaulted). */
-  resultsPurgedAt: string | null;
-}
-
-/** The background work's view of a batch: its poll schedule and vault lease. */
-export interface BatchSchedule {
-  pollInterval: number;
-  nextPollAt: string | null;
-  vaultLeaseUntil: string | null;
-}
-
-export interface JobRecord extends JobRef {
-  batchId: string;
-  seq: number;
-  state: "in_progress" | "canceling" | "ended";
-  counts: RequestCounts;
-  endedAt: string | null;
-  unrun: BatchResult | null;
-}
 
 interface BatchRow {
   id: string;

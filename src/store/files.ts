@@ -1,24 +1,9 @@
 /**
  * The `files` table: one row per gateway file, owner-scoped. The only place with files SQL.
  */
-import type { ProviderName } from "../providers/types";
+import type { FileRecord } from "../domain/file-record";
+import type { ProviderName } from "../domain/provider-name";
 import { pageSql, toPage, type PageOf, type PageQuery } from "./pages";
-
-export interface FileRecord {
-  id: string;
-  owner: string;
-  provider: ProviderName;
-  state: "creating" | "ready" | "deleting";
-  nativeId: string | null;
-  filename: string;
-  mimeType: string;
-  sizeBytes: number;
-  downloadable: boolean;
-  createdAt: string;
-  expiresAt: string | null;
-  native: Record<string, unknown>;
-  batchId: string | null;
-}
 
 interface FileRow {
   id: string;

@@ -2,31 +2,8 @@
  * The `virtual_keys` table: hashed keys, what each may use, and its limits. The only place
  * with keys SQL.
  */
-import type { ProviderName } from "../providers/types";
-
-/** A key's limits; null means no limit. */
-export interface KeyLimits {
-  /** One of the rate limiting tiers (core/limits.ts). */
-  requestsPerMinute: number | null;
-  /** Batches not yet ended at once. */
-  maxBatchesInProgress: number | null;
-  /** Stored and shown; not enforced yet (it needs the cost of finished batches). */
-  monthlyBudgetUsd: number | null;
-}
-
-export const NO_LIMITS: KeyLimits = { requestsPerMinute: null, maxBatchesInProgress: null, monthlyBudgetUsd: null };
-
-export interface VirtualKey {
-  id: string;
-  name: string;
-  providers: ProviderName[] | null;
-  models: string[] | null;
-  limits: KeyLimits;
-  createdAt: string;
-  revokedAt: string | null;
-  /** Where this key's own batches' webhooks go, or null. */
-  webhookUrl?: string | null;
-}
+import type { ProviderName } from "../domain/provider-name";
+import type { KeyLimits, VirtualKey } from "../domain/virtual-key";
 
 /** A key's webhook destination, with its signing secret still sealed. */
 export interface KeyWebhook {

@@ -2,27 +2,8 @@
  * The `batch_usage` table: per batch and model (the name the client sent), the requests and
  * the tokens of the succeeded ones. A few rows per batch. The only place with usage SQL.
  */
-import type { ProviderName } from "../providers/types";
-
-export interface TokenCounts {
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_input_tokens: number;
-  cache_read_input_tokens: number;
-}
-
-export interface ModelUsage extends TokenCounts {
-  provider: ProviderName;
-  model: string;
-  requests: number;
-}
-
-/** One row of the admin summary: the usage of one owner, provider and model. */
-export interface OwnerUsage extends ModelUsage {
-  owner: string;
-  keyName: string | null;
-  batches: number;
-}
+import type { ProviderName } from "../domain/provider-name";
+import type { ModelUsage, OwnerUsage, TokenCounts } from "../domain/usage";
 
 interface UsageRow {
   provider: string;

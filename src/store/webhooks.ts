@@ -3,35 +3,7 @@
  * `webhook_deliveries` (one per event and destination: state, tries, the last attempt).
  * The only place with webhooks SQL.
  */
-
-export type DeliveryState = "pending" | "delivered" | "failed";
-
-export interface WebhookEvent {
-  id: string;
-  type: string;
-  batchId: string;
-  owner: string;
-  /** The JSON body, byte for byte what every attempt sends. */
-  payload: string;
-  createdAt: string;
-}
-
-export interface WebhookDelivery {
-  id: string;
-  eventId: string;
-  eventType: string;
-  batchId: string;
-  /** `gateway` (WEBHOOK_URL) or the ID of the virtual key whose webhook it is. */
-  destination: string;
-  state: DeliveryState;
-  url: string;
-  tries: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  lastAttemptAt: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-}
+import type { DeliveryState, WebhookDelivery, WebhookEvent } from "../domain/webhook-delivery";
 
 export interface NewDelivery {
   id: string;

@@ -3,7 +3,9 @@
  * service drives it (translate each request, place its line, finish), one request at a time.
  */
 import { BatchPlanner } from "../../src/core/batch-planner";
-import type { BatchRequest, BatchSink, BatchesAdapter, JobLine, JobRef, ProviderContext, ResolvedFile } from "../../src/providers/types";
+import type { BatchSink, BatchesAdapter, JobLine, ProviderContext, ResolvedFile } from "../../src/providers/types";
+import type { BatchRequest } from "../../src/domain/batch-request";
+import type { JobRef } from "../../src/domain/job-record";
 
 export interface PlanStart {
   batchId: string;

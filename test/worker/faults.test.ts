@@ -9,7 +9,8 @@ import { createBatch, deleteBatch, getBatch, type BatchSource } from "../../src/
 import { createGateway } from "../../src/core/gateway";
 import { reconcile } from "../../src/core/reconcile";
 import { ADAPTERS } from "../../src/providers/index";
-import type { BatchRequest, ProviderName } from "../../src/providers/types";
+import type { BatchRequest } from "../../src/domain/batch-request";
+import type { ProviderName } from "../../src/domain/provider-name";
 import { BATCHES, type WireBatch } from "./support/batches";
 import { countRows } from "./support/db";
 import { call, errorOf } from "./support/gateway";

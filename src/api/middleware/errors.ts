@@ -8,9 +8,20 @@
  * app.notFound(notFound);
  */
 import type { Context } from "hono";
-import { GatewayError, RateLimitedError, type AnthropicErrorType } from "../../lib/errors";
+import type { AnthropicErrorBody, AnthropicErrorType } from "../../domain/errors";
+import { GatewayError, RateLimitedError, type GatewayErrorBody, type GatewayErrorType } from "../../lib/errors";
 import type { AppEnv } from "../env";
 import { newRequestId } from "./request-id";
+
+/**
+ * lib/errors.ts declares Anthropic's error shape on its own (lib may not import domain): these
+ * lines stop the compile if it and src/domain/errors.ts ever drift apart.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const SAME_ERROR_TYPES: Same<AnthropicErrorType, GatewayErrorType> = true;
+const SAME_ERROR_BODIES: Same<AnthropicErrorBody, GatewayErrorBody> = true;
+void SAME_ERROR_TYPES;
+void SAME_ERROR_BODIES;
 
 export function errorResponse(c: Context<AppEnv>, status: number, type: AnthropicErrorType, message: string): Response {
   const requestId = c.get("requestId") ?? newRequestId();

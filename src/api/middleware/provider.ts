@@ -7,7 +7,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { GatewayError } from "../../lib/errors";
-import { PROVIDER_NAMES, type ProviderName } from "../../providers/types";
+import { PROVIDER_NAMES, type ProviderName } from "../../domain/provider-name";
 import type { AppEnv } from "../env";
 
 export function parseProvider(value: string | undefined): ProviderName | null {

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { oas31, ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
-import { PROVIDER_NAMES } from "../../providers/types";
+import { PROVIDER_NAMES } from "../../domain/provider-name";
 import { batchRequest, listQuery, MAX_BATCH_REQUESTS } from "../schemas";
 import { FileDeleted, FileList, FileMetadata, MessageBatch, MessageBatchDeleted, MessageBatchList, MessageBatchResult, MessageBatchUsage } from "./objects";
 import { errors, json, requestIdHeaders } from "./responses";

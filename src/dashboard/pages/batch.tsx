@@ -6,7 +6,7 @@ import type { FC } from "hono/jsx";
 import type { BatchDetail } from "../../core/overview";
 import type { Viewer } from "../../core/sessions";
 import type { BatchUsage } from "../../core/usage";
-import type { BatchResultLine } from "../../providers/types";
+import type { BatchResultLine } from "../../domain/batch-result";
 import { Csrf, processingStatus, Progress, Status, Time, Usd } from "../components";
 import { Layout, type LayoutProps } from "../layout";
 

@@ -4,7 +4,7 @@
  */
 import type { FC } from "hono/jsx";
 import type { Viewer } from "../../core/sessions";
-import type { WebhookDelivery } from "../../store/webhooks";
+import type { WebhookDelivery } from "../../domain/webhook-delivery";
 import { Time } from "../components";
 import { Layout, type LayoutProps } from "../layout";
 

@@ -1,7 +1,7 @@
 /** The files page: the viewer's files (uploads and batch output files), newest first. */
 import type { FC } from "hono/jsx";
 import type { Viewer } from "../../core/sessions";
-import type { FileRecord } from "../../store/files";
+import type { FileRecord } from "../../domain/file-record";
 import { Time } from "../components";
 import { Layout, type LayoutProps } from "../layout";
 

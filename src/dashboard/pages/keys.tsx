@@ -6,7 +6,7 @@
 import type { FC } from "hono/jsx";
 import { RPM_TIERS } from "../../core/limits";
 import type { Viewer } from "../../core/sessions";
-import type { KeyLimits, VirtualKey } from "../../store/keys";
+import type { KeyLimits, VirtualKey } from "../../domain/virtual-key";
 import { Csrf, Time } from "../components";
 import { Layout, type LayoutProps } from "../layout";
 

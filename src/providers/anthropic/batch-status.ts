@@ -1,6 +1,7 @@
 /** Anthropic `MessageBatch` → the gateway's `JobStatus` (a pure translator). */
 import { UpstreamError } from "../../lib/errors";
-import type { JobStatus, RequestCounts } from "../types";
+import type { JobStatus } from "../types";
+import type { RequestCounts } from "../../domain/request-counts";
 import { PROVIDER } from "./client";
 import type { AnthropicMessageBatch } from "./wire";
 

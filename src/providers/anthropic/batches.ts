@@ -1,7 +1,9 @@
 /** Message Batches on Anthropic: one upstream batch per gateway batch, results passed through. */
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import { readJsonLines } from "../../lib/jsonl";
-import type { BatchesAdapter, BatchResultLine, JobRef, ProviderContext } from "../types";
+import type { BatchesAdapter, ProviderContext } from "../types";
+import type { BatchResultLine } from "../../domain/batch-result";
+import type { JobRef } from "../../domain/job-record";
 import { cancelBatch, deleteBatch, retrieveBatch } from "./batch-calls";
 import { toJobStatus } from "./batch-status";
 import { anthropicJobs, MESSAGE_BATCH } from "./jobs";

@@ -5,6 +5,7 @@
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import { upstreamFetch } from "../../lib/upstream";
 import type { ProviderContext, ProviderEnv } from "../types";
+import { isRecord } from "../../lib/is-record";
 
 export const PROVIDER = "anthropic";
 export const API_VERSION = "2023-06-01";
@@ -136,8 +137,4 @@ function errorCodeOf(body: unknown): string | null {
 
 function errorOf(body: unknown): Record<string, unknown> | undefined {
   return isRecord(body) && isRecord(body.error) ? body.error : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

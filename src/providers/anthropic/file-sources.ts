@@ -3,7 +3,9 @@
  * files by their gateway ID; Anthropic knows them by the ID it issued on upload.
  */
 import { GatewayError } from "../../lib/errors";
-import type { MessageParams, ResolvedFile } from "../types";
+import type { ResolvedFile } from "../types";
+import type { MessageParams } from "../../domain/batch-request";
+import { isRecord } from "../../lib/is-record";
 
 type Files = ReadonlyMap<string, ResolvedFile>;
 type Block = Record<string, unknown>;
@@ -83,8 +85,4 @@ function mapArray(values: unknown[], map: (value: unknown, index: number) => unk
     mapped?.push(next);
   }
   return mapped ?? values;
-}
-
-function isRecord(value: unknown): value is Block {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -3,8 +3,10 @@
  * already the gateway's format, so lines pass through once checked.
  */
 import { UpstreamError } from "../../lib/errors";
-import type { BatchResultLine, JobRef } from "../types";
+import type { BatchResultLine } from "../../domain/batch-result";
+import type { JobRef } from "../../domain/job-record";
 import { PROVIDER } from "./client";
+import { isRecord } from "../../lib/is-record";
 
 /**
  * The URL to GET a job's results from: the batch's own `results_url` (the docs say not to assume
@@ -48,8 +50,4 @@ function isCompleteResult(result: Record<string, unknown>): boolean {
     default:
       return false;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

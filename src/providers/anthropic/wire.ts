@@ -2,6 +2,7 @@
  * Anthropic's own response shapes, as far as the adapter reads them (reference §1–2). Requests
  * need no types of their own: the gateway already speaks Anthropic, so bodies are forwarded.
  */
+import type { RequestCounts } from "../../domain/request-counts";
 
 /** `FileMetadata` from the Files API (reference §1). */
 export interface AnthropicFileMetadata {
@@ -21,13 +22,7 @@ export interface AnthropicMessageBatch {
   id: string;
   type: "message_batch";
   processing_status: "in_progress" | "canceling" | "ended";
-  request_counts: {
-    processing: number;
-    succeeded: number;
-    errored: number;
-    canceled: number;
-    expired: number;
-  };
+  request_counts: RequestCounts;
   created_at: string;
   expires_at: string;
   ended_at: string | null;

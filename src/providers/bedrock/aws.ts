@@ -24,6 +24,7 @@ import { UpstreamError } from "../../lib/errors";
 import { NOT_JSON_ERROR_BODY, upstreamFetch } from "../../lib/upstream";
 import type { ProviderContext } from "../types";
 import type { BedrockConfig } from "./config";
+import { readBounded } from "../../lib/read-bounded";
 
 const PROVIDER = "bedrock";
 const MAX_ERROR_BODY = 64 * 1024;
@@ -130,7 +131,7 @@ function signedFetch(ctx: ProviderContext, client: AwsClient): typeof fetch {
 
 /** The AWS error in `response`, re-stated as `{"message": "<Code>: <text>"}` with its status. */
 async function normalizedError(response: Response): Promise<Response> {
-  const text = await readBounded(response);
+  const text = await readBounded(response, MAX_ERROR_BODY);
   const code = errorCode(response, text);
   const detail = errorText(text) || "no error message";
   const message = code ? `${code}: ${detail}` : detail;
@@ -171,23 +172,6 @@ function parseJson(text: string): Record<string, unknown> | null {
 function xmlElement(xml: string, name: string): string | undefined {
   const match = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
   return match?.[1]?.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"').replaceAll("&amp;", "&");
-}
-
-async function readBounded(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  try {
-    while (text.length < MAX_ERROR_BODY) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return text;
 }
 
 function readMessage(body: unknown): string | undefined {

@@ -6,7 +6,10 @@
  */
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import { readLines } from "../../lib/jsonl";
-import type { Artifact, BatchesAdapter, BatchResultLine, JobRef, ProviderContext } from "../types";
+import type { BatchesAdapter, ProviderContext } from "../types";
+import type { Artifact } from "../../domain/artifact";
+import type { BatchResultLine } from "../../domain/batch-result";
+import type { JobRef } from "../../domain/job-record";
 import { awsCalls, isNotFound, type AwsCalls } from "./aws";
 import { readBedrockConfig } from "./config";
 import { getModelInvocationJob, stopModelInvocationJob } from "./control-plane";

@@ -4,6 +4,7 @@
  * are needed before a batch can be created.
  */
 import { GatewayError } from "../../lib/errors";
+import { positiveIntegerSetting } from "../../lib/positive-integer";
 import type { ProviderEnv } from "../types";
 
 export interface BedrockConfig {
@@ -120,14 +121,10 @@ export function readBedrockConfig(env: ProviderEnv): BedrockConfig {
 }
 
 function positiveInteger(env: ProviderEnv, name: string, fallback: number, problems: string[]): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
+  return positiveIntegerSetting(env[name], fallback, (raw) => {
     problems.push(`${name} must be a positive integer (got "${raw}")`);
     return fallback;
-  }
-  return value;
+  });
 }
 
 function trimSlash(url: string): string {

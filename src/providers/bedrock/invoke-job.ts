@@ -28,12 +28,15 @@
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import { readLines } from "../../lib/jsonl";
 import { nowRfc3339 } from "../../lib/time";
-import type { BatchResultLine, JobRef, JobStatus, JobStep, ProviderContext } from "../types";
+import type { JobStatus, JobStep, ProviderContext } from "../types";
+import type { BatchResultLine } from "../../domain/batch-result";
+import type { JobRef } from "../../domain/job-record";
 import { awsCalls, type AwsCalls } from "./aws";
 import { readBedrockConfig } from "./config";
 import { invokeRecord } from "./invoke";
 import { deleteObject, getObject, putObject } from "./s3";
 import { toBatchResultLine, type BedrockOutputLine } from "./translate-result";
+import { isRecord } from "../../lib/is-record";
 
 /** Steps in a row that may make no progress before the record holding the job up is given up. */
 export const MAX_STALLS = 8;
@@ -149,7 +152,7 @@ export async function stepInvokeJob(ctx: ProviderContext, job: JobRef, options: 
   for (const line of outcomes) {
     if (!line) break;
     next++;
-    if (isObject(line.modelOutput)) succeeded++;
+    if (isRecord(line.modelOutput)) succeeded++;
     else errored++;
   }
   const moved = next > data.next;
@@ -226,8 +229,4 @@ function invokeData(job: Pick<JobRef, "data" | "nativeId">): InvokeJobData {
 function modelIdOf(job: Pick<JobRef, "slot">): string {
   const hash = job.slot.lastIndexOf("#");
   return hash > 0 ? job.slot.slice(0, hash) : job.slot;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

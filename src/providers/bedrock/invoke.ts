@@ -22,6 +22,7 @@ import { UpstreamError } from "../../lib/errors";
 import type { ProviderContext } from "../types";
 import type { AwsCalls } from "./aws";
 import type { BedrockOutputLine } from "./translate-result";
+import { isRecord } from "../../lib/is-record";
 
 /** Upstream statuses worth another try (after ./aws.ts turned ServiceQuotaExceeded into 429; 0: no answer). */
 const TRANSIENT = new Set([0, 429, 500, 502, 503, 504]);
@@ -80,7 +81,7 @@ async function outputLine(recordId: string, response: Response): Promise<Bedrock
   const text = await response.text();
   try {
     const body: unknown = JSON.parse(text);
-    if (typeof body === "object" && body !== null && !Array.isArray(body)) return { recordId, modelOutput: body };
+    if (isRecord(body)) return { recordId, modelOutput: body };
   } catch {
     // Described below.
   }

@@ -13,7 +13,9 @@
  * (Expired, and PartiallyCompleted: "not all of your records could be processed in time").
  */
 import { unixToRfc3339, nowRfc3339 } from "../../lib/time";
-import type { BatchResult, JobStatus, RequestCounts } from "../types";
+import type { JobStatus } from "../types";
+import type { BatchResult } from "../../domain/batch-result";
+import type { RequestCounts } from "../../domain/request-counts";
 
 /** The fields of GetModelInvocationJob this reads. */
 export interface BedrockJob {

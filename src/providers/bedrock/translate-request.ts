@@ -15,7 +15,7 @@
  */
 import { GatewayError } from "../../lib/errors";
 import { refusePrewarm } from "../prewarm";
-import type { BatchRequest, MessageParams } from "../types";
+import type { BatchRequest, MessageParams } from "../../domain/batch-request";
 import { bedrockBetas } from "./betas";
 import { bedrockModelId } from "./models";
 

@@ -6,7 +6,8 @@
  * echoed back by Bedrock and dropped here.
  */
 import { errorTypeForStatus, UpstreamError } from "../../lib/errors";
-import type { BatchResultLine } from "../types";
+import type { BatchResultLine } from "../../domain/batch-result";
+import { isRecord } from "../../lib/is-record";
 
 export interface BedrockOutputLine {
   recordId?: unknown;
@@ -28,12 +29,12 @@ export function toBatchResultLine(line: BedrockOutputLine, model: string): Batch
     throw new UpstreamError("bedrock", 502, "malformed batch output: a line has no recordId");
   }
   const customId = line.recordId;
-  if (isObject(line.modelOutput)) {
+  if (isRecord(line.modelOutput)) {
     const message = { ...line.modelOutput };
     if (typeof message.model !== "string" || message.model === "") message.model = model;
     return { custom_id: customId, result: { type: "succeeded", message } };
   }
-  if (isObject(line.error)) {
+  if (isRecord(line.error)) {
     const code = Number(line.error.errorCode);
     const status = Number.isInteger(code) && code >= 400 ? code : 500;
     const text = typeof line.error.errorMessage === "string" && line.error.errorMessage !== "" ? line.error.errorMessage : `error code ${String(line.error.errorCode)}`;
@@ -46,8 +47,4 @@ export function toBatchResultLine(line: BedrockOutputLine, model: string): Batch
     custom_id: customId,
     result: { type: "errored", error: { type: "error", error: { type: "api_error", message: "bedrock: the record has neither modelOutput nor error" } } },
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

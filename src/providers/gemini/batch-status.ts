@@ -1,8 +1,10 @@
 /**
  * A Gemini batch's state and stats as a gateway job status (reference §7.1, §7.2).
  */
-import type { AnthropicErrorBody } from "../../lib/errors";
-import type { JobRef, JobStatus, RequestCounts } from "../types";
+import type { AnthropicErrorBody } from "../../domain/errors";
+import type { JobStatus } from "../types";
+import type { JobRef } from "../../domain/job-record";
+import type { RequestCounts } from "../../domain/request-counts";
 import { erroredBody } from "./google-error";
 import type { GeminiBatchSummary } from "./wire";
 

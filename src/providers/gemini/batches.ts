@@ -4,7 +4,10 @@
  */
 import { UpstreamError } from "../../lib/errors";
 import { readJsonLines } from "../../lib/jsonl";
-import type { Artifact, BatchesAdapter, BatchResultLine, JobRef, JobStatus, ProviderContext } from "../types";
+import type { BatchesAdapter, JobStatus, ProviderContext } from "../types";
+import type { Artifact } from "../../domain/artifact";
+import type { BatchResultLine } from "../../domain/batch-result";
+import type { JobRef } from "../../domain/job-record";
 import { readBatchSummary, readInlinedResponses } from "./batch-reader";
 import { toJobStatus } from "./batch-status";
 import { geminiJobs } from "./jobs";

@@ -2,6 +2,7 @@
  * What the Gemini adapter reads from the Worker's environment.
  */
 import { GatewayError } from "../../lib/errors";
+import { positiveIntegerSetting } from "../../lib/positive-integer";
 import type { ProviderEnv } from "../types";
 
 /** The Gemini API's own host, as the SDKs default to it. */
@@ -44,11 +45,7 @@ export function geminiConfig(env: ProviderEnv): GeminiConfig {
 }
 
 function positiveInteger(env: ProviderEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw GatewayError.invalid(`${name} must be a positive whole number of bytes, not ${JSON.stringify(raw)}`);
-  }
-  return value;
+  return positiveIntegerSetting(env[name], fallback, (raw) => {
+    throw GatewayError.invalid(`${name} must be a positive whole number of bytes, not ${JSON.stringify(raw.trim())}`);
+  });
 }

@@ -2,8 +2,10 @@
  * Google's error shapes: the HTTP error body `{"error": {code, message, status, details}}`
  * (reference §5.5) and the gRPC codes that batch results carry (§7.5).
  */
-import { errorTypeForStatus, type AnthropicErrorBody } from "../../lib/errors";
+import { errorTypeForStatus } from "../../lib/errors";
+import type { AnthropicErrorBody } from "../../domain/errors";
 import type { GoogleStatus } from "./wire";
+import { isRecord } from "../../lib/is-record";
 
 /** What an error body says: Google's message and the `ErrorInfo` reason, if any. */
 export interface GoogleErrorFacts {
@@ -73,8 +75,4 @@ export function erroredBody(status: GoogleStatus): AnthropicErrorBody {
     error: { type: errorTypeForStatus(http), message: `gemini upstream error (${name}): ${message}` },
     request_id: null,
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

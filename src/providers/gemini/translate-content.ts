@@ -7,6 +7,7 @@ import type { ResolvedFile } from "../types";
 import { withoutNulls } from "./without-nulls";
 import { FOREIGN_THOUGHT_SIGNATURE, readSignedToolUseId, requiresThoughtSignatures } from "./thought-signatures";
 import type { GeminiContent, GeminiPart } from "./wire";
+import { isRecord } from "../../lib/is-record";
 
 const PROVIDER = "gemini";
 
@@ -277,8 +278,4 @@ function onlyKeys(block: Block, at: string, allowed: readonly string[]): void {
   for (const key of Object.keys(block)) {
     if (!allowed.includes(key)) throw GatewayError.unsupported(PROVIDER, `${at}.${key}`, "has no equivalent");
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

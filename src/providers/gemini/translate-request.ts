@@ -4,12 +4,14 @@
  * never dropped.
  */
 import { GatewayError } from "../../lib/errors";
-import type { MessageParams, ResolvedFile } from "../types";
+import type { ResolvedFile } from "../types";
+import type { MessageParams } from "../../domain/batch-request";
 import { toGeminiContents, toGeminiSystem } from "./translate-content";
 import { toThinkingConfig } from "./thinking";
 import { withoutNulls } from "./without-nulls";
 import { toGeminiParameters } from "./translate-schema";
 import type { GeminiFunctionDeclaration, GenerateContentRequest } from "./wire";
+import { isRecord } from "../../lib/is-record";
 
 const PROVIDER = "gemini";
 
@@ -225,8 +227,4 @@ function checkMetadata(metadata: unknown): void {
 function numberParam(value: unknown, at: string): number {
   if (typeof value !== "number" || !Number.isFinite(value)) throw GatewayError.invalid(`${at}: must be a number`);
   return value;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

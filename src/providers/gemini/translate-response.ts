@@ -2,8 +2,8 @@
  * One Gemini batch result (a responses-file line or an inlined response) as an Anthropic
  * batch result (reference §7.3, §7.4, §7.5). Pure: IDs come from the caller.
  */
-import type { AnthropicErrorBody } from "../../lib/errors";
-import type { BatchResult } from "../types";
+import type { AnthropicErrorBody } from "../../domain/errors";
+import type { BatchResult } from "../../domain/batch-result";
 import { erroredBody } from "./google-error";
 import { signedToolUseId } from "./thought-signatures";
 import type { GeminiBatchResultLine, GeminiPart, GeminiUsage, GenerateContentResponse } from "./wire";

@@ -26,6 +26,7 @@
 import { GatewayError } from "../../lib/errors";
 import type { GeminiSchema } from "./wire";
 import { withoutNulls } from "./without-nulls";
+import { isRecord } from "../../lib/is-record";
 
 const PROVIDER = "gemini";
 
@@ -203,8 +204,4 @@ function asSchema(schema: unknown, path: string): Record<string, unknown> {
 
 function refuse(at: string, why: string): never {
   throw GatewayError.unsupported(PROVIDER, at, why);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

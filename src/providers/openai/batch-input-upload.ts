@@ -6,7 +6,7 @@
  *   is a stream, so the file is never held in memory.
  */
 import { UpstreamError } from "../../lib/errors";
-import { multipartBody } from "../../lib/multipart";
+import { closingDelimiter, multipartBody, multipartContentType, newBoundary, partHead } from "../../lib/multipart";
 import { readUpstreamJson } from "../../lib/upstream";
 import type { ProviderContext } from "../types";
 import { PROVIDER, openaiFetch } from "./client";
@@ -31,12 +31,11 @@ export async function uploadWholeBatchInput(
   lines: Uint8Array[],
   size: number,
 ): Promise<OpenAIFile> {
-  const boundary = `----batchbridge${crypto.randomUUID().replaceAll("-", "")}`;
+  const boundary = newBoundary();
   const head = encoder.encode(
-    `--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quote(filename)}"\r\nContent-Type: ${JSONL_MIME_TYPE}\r\n\r\n`,
+    partHead(boundary, { name: "purpose", value: "batch" }) + partHead(boundary, { name: "file", filename, contentType: JSONL_MIME_TYPE }),
   );
-  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
+  const tail = encoder.encode(`\r\n${closingDelimiter(boundary)}`);
   const body = new Uint8Array(head.byteLength + size + tail.byteLength);
   body.set(head, 0);
   let offset = head.byteLength;
@@ -48,16 +47,12 @@ export async function uploadWholeBatchInput(
   body.set(tail, offset);
   const response = await openaiFetch(ctx, config, "/files", {
     method: "POST",
-    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+    headers: { "content-type": multipartContentType(boundary) },
     body,
   });
   return readUpstreamJson<OpenAIFile>(PROVIDER, response);
 }
 
-// Quotes and line breaks would end the header value early (RFC 7578 §2 escapes them).
-function quote(value: string): string {
-  return value.replaceAll('"', "%22").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
-}
 
 /** Lines are sent in chunks of about this size: one stream write per line costs more than the line. */
 const CHUNK_BYTES = 64 * 1024;

@@ -3,7 +3,9 @@
  * function. At the end the counts equal what the results will say, request for request.
  */
 import { unixToRfc3339 } from "../../lib/time";
-import type { BatchResult, JobStatus, RequestCounts } from "../types";
+import type { JobStatus } from "../types";
+import type { BatchResult } from "../../domain/batch-result";
+import type { RequestCounts } from "../../domain/request-counts";
 import type { OpenAIBatch, OpenAIBatchError } from "./wire";
 
 /** How the lines of an ended batch's error file divide (see `unrunKindOf`). */

@@ -4,7 +4,9 @@
  */
 import { UpstreamError } from "../../lib/errors";
 import { readJsonLines } from "../../lib/jsonl";
-import type { BatchResultLine, BatchesAdapter, JobRef, JobStatus, ProviderContext, UpstreamFile } from "../types";
+import type { BatchesAdapter, JobStatus, ProviderContext, UpstreamFile } from "../types";
+import type { BatchResultLine } from "../../domain/batch-result";
+import type { JobRef } from "../../domain/job-record";
 import { cancelOpenAIBatch, retrieveOpenAIBatch } from "./batch-jobs";
 import { type ErrorFileTally, isTerminal, jobStatusFrom } from "./batch-status";
 import { PROVIDER, isUpstreamStatus, openaiFetch, openaiJson } from "./client";

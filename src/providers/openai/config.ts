@@ -2,6 +2,7 @@
  * What the OpenAI adapter reads from the Worker's environment.
  */
 import { GatewayError } from "../../lib/errors";
+import { positiveIntegerSetting } from "../../lib/positive-integer";
 import type { ProviderEnv } from "../types";
 
 /** The SDK convention: the base URL includes `/v1`. */
@@ -67,10 +68,8 @@ export function openaiConfig(env: ProviderEnv): OpenAIConfig {
 // make OpenAI fail the batch later, so the limits are capped at OpenAI's (and the buffer at
 // what a Worker's memory allows).
 function positiveInteger(value: string | undefined, name: string, max: number, fallback = max): number {
-  if (value === undefined || value === "") return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) {
-    throw GatewayError.invalid(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
+  const parsed = positiveIntegerSetting(value, fallback, (raw) => {
+    throw GatewayError.invalid(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  });
   return Math.min(parsed, max);
 }

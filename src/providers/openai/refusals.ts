@@ -3,6 +3,7 @@
  * before anything reaches OpenAI, never a silent drop.
  */
 import { GatewayError } from "../../lib/errors";
+import { isRecord } from "../../lib/is-record";
 import { PROVIDER } from "./client";
 
 /**
@@ -32,5 +33,5 @@ export function refuseUnknownKeys(object: Record<string, unknown>, known: Readon
 
 /** A plain object, or `null` for anything else. */
 export function asRecord(value: unknown): Record<string, unknown> | null {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  return isRecord(value) ? value : null;
 }

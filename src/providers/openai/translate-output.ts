@@ -19,7 +19,7 @@
  *   § reasoning_effort: which models take which values.
  */
 import { GatewayError } from "../../lib/errors";
-import type { MessageParams } from "../types";
+import type { MessageParams } from "../../domain/batch-request";
 import { asRecord, refuseUnknownKeys, unsupported } from "./refusals";
 import type { ChatCompletionRequest } from "./wire";
 

@@ -3,7 +3,8 @@
  * function. Every param is either translated or refused with a 400 naming it; none is dropped.
  */
 import { GatewayError } from "../../lib/errors";
-import type { MessageParams, ResolvedFile } from "../types";
+import type { ResolvedFile } from "../types";
+import type { MessageParams } from "../../domain/batch-request";
 import { baseModelOf, isReasoningModel } from "./models";
 import { asRecord, unsupported } from "./refusals";
 import { chatMessages, systemMessage } from "./translate-messages";

@@ -2,8 +2,9 @@
  * One line of an OpenAI batch output or error file to one Anthropic results line
  * (reference §4.4, §7.3, §7.4, §7.5), as pure functions.
  */
-import { type AnthropicErrorType, errorTypeForStatus } from "../../lib/errors";
-import type { BatchResult, BatchResultLine } from "../types";
+import { errorTypeForStatus } from "../../lib/errors";
+import type { AnthropicErrorType } from "../../domain/errors";
+import type { BatchResult, BatchResultLine } from "../../domain/batch-result";
 import { asRecord } from "./refusals";
 import type { ChatCompletion, OpenAIBatchOutputLine } from "./wire";
 

@@ -2,7 +2,10 @@
 import { check, planBatch } from "../plan-batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { anthropicAdapter } from "../../../src/providers/anthropic";
-import type { BatchRequest, BatchResultLine, JobRef, ProviderContext, ResolvedFile } from "../../../src/providers/types";
+import type { ProviderContext, ResolvedFile } from "../../../src/providers/types";
+import type { BatchRequest } from "../../../src/domain/batch-request";
+import type { BatchResultLine } from "../../../src/domain/batch-result";
+import type { JobRef } from "../../../src/domain/job-record";
 import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
 import { AUTH_HEADERS, callFake, contextFor, describeError, newFake, NOW, ORIGIN, recordingSink, rejectionOf, resolved, streamOf } from "./support";
 

@@ -5,7 +5,8 @@
 import { check, planBatch } from "../plan-batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { anthropicAdapter } from "../../../src/providers/anthropic";
-import type { JobRef, ProviderContext } from "../../../src/providers/types";
+import type { ProviderContext } from "../../../src/providers/types";
+import type { JobRef } from "../../../src/domain/job-record";
 import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
 import { contextFor, describeError, failNext, KEY, newFake, rejectionOf } from "./support";
 

@@ -1,5 +1,6 @@
 /** What the Anthropic adapter tests share: a fake, a context pointing at it, and small helpers. */
-import type { Artifact, BatchSink, ProviderContext, ResolvedFile, UpstreamFile } from "../../../src/providers/types";
+import type { BatchSink, ProviderContext, ResolvedFile, UpstreamFile } from "../../../src/providers/types";
+import type { Artifact } from "../../../src/domain/artifact";
 import { createFakeAnthropic, type FakeAnthropic } from "../../fakes/anthropic/index.ts";
 
 export const KEY = "test-anthropic-key";

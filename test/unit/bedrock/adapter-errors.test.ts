@@ -6,7 +6,7 @@ import { check, planBatch } from "../plan-batch";
 import { describe, expect, it } from "vitest";
 import { GatewayError, UpstreamError } from "../../../src/lib/errors";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
-import type { JobRef } from "../../../src/providers/types";
+import type { JobRef } from "../../../src/domain/job-record";
 import { allResults, BATCH_ID, BUCKET, createBatch, harness, request, SECRET_ACCESS_KEY } from "./harness";
 
 const TWO = [request("a", "claude-3-haiku-20240307", "one"), request("b", "claude-3-haiku-20240307", "two")];

@@ -9,7 +9,8 @@ import { readBedrockConfig } from "../../../src/providers/bedrock/config";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
 import { INVOKE_RETRIES, invokeRecord } from "../../../src/providers/bedrock/invoke";
 import { invokeResultKey, MAX_STALLS } from "../../../src/providers/bedrock/invoke-job";
-import type { JobRef, JobStep } from "../../../src/providers/types";
+import type { JobStep } from "../../../src/providers/types";
+import type { JobRef } from "../../../src/domain/job-record";
 import { allResults, BATCH_ID, BUCKET, createBatch, harness, HAIKU, request, SONNET, type Harness } from "./harness";
 
 const MODEL_INPUT = { anthropic_version: "bedrock-2023-05-31", max_tokens: 64, messages: [{ role: "user", content: "hello there" }] };

@@ -4,7 +4,11 @@
  */
 import { check, planBatch } from "../plan-batch";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
-import type { Artifact, BatchRequest, BatchResultLine, JobRef, JobStatus, ProviderContext, ProviderEnv } from "../../../src/providers/types";
+import type { JobStatus, ProviderContext, ProviderEnv } from "../../../src/providers/types";
+import type { Artifact } from "../../../src/domain/artifact";
+import type { BatchRequest } from "../../../src/domain/batch-request";
+import type { BatchResultLine } from "../../../src/domain/batch-result";
+import type { JobRef } from "../../../src/domain/job-record";
 import { createFakeBedrock, type FakeBedrock, type FakeBedrockOptions } from "../../fakes/bedrock/index.ts";
 
 export const ACCESS_KEY_ID = "AKIDBEDROCKTEST";

@@ -8,7 +8,8 @@ import { toJobStatus, type BedrockJob, type BedrockManifest } from "../../../src
 import { bedrockModelId } from "../../../src/providers/bedrock/models";
 import { toBedrockRecord } from "../../../src/providers/bedrock/translate-request";
 import { toBatchResultLine, type BedrockOutputLine } from "../../../src/providers/bedrock/translate-result";
-import type { BatchRequest, ProviderEnv } from "../../../src/providers/types";
+import type { ProviderEnv } from "../../../src/providers/types";
+import type { BatchRequest } from "../../../src/domain/batch-request";
 import configCases from "../../fixtures/bedrock/config.json";
 import jobStatusCases from "../../fixtures/bedrock/job-status.json";
 import modelCases from "../../fixtures/bedrock/models.json";

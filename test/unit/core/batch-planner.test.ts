@@ -5,7 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { BatchPlanner, slotName } from "../../../src/core/batch-planner";
-import type { Artifact, BatchRequest, ClosedInput, JobLimits, JobRef, PlannedJob, ProviderContext, ProviderJobs } from "../../../src/providers/types";
+import type { ClosedInput, JobLimits, PlannedJob, ProviderContext, ProviderJobs } from "../../../src/providers/types";
+import type { Artifact } from "../../../src/domain/artifact";
+import type { BatchRequest } from "../../../src/domain/batch-request";
+import type { JobRef } from "../../../src/domain/job-record";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

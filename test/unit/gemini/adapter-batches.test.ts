@@ -2,7 +2,9 @@ import { check, planBatch } from "../plan-batch";
 import { describe, expect, it } from "vitest";
 import { GatewayError, UpstreamError } from "../../../src/lib/errors";
 import { geminiAdapter } from "../../../src/providers/gemini/index";
-import type { BatchRequest, JobRef, MessageParams, ResolvedFile } from "../../../src/providers/types";
+import type { ResolvedFile } from "../../../src/providers/types";
+import type { BatchRequest, MessageParams } from "../../../src/domain/batch-request";
+import type { JobRef } from "../../../src/domain/job-record";
 import { API_KEY, BASE_URL, collect, harness, memorySink, rejection, streamOf, type Harness } from "./support";
 
 const batches = geminiAdapter.batches;

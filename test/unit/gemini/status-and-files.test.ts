@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { toJobStatus } from "../../../src/providers/gemini/batch-status";
 import { toUpstreamFile } from "../../../src/providers/gemini/file-metadata";
 import type { GeminiBatchSummary, GeminiFile } from "../../../src/providers/gemini/wire";
-import type { JobRef } from "../../../src/providers/types";
+import type { JobRef } from "../../../src/domain/job-record";
 import fileCases from "../../fixtures/gemini/file-cases.json";
 import statusCases from "../../fixtures/gemini/status-cases.json";
 

@@ -1,7 +1,9 @@
 /**
  * Wiring for the Gemini adapter tests: a context whose upstream is the strict fake.
  */
-import type { Artifact, BatchResultLine, ProviderContext } from "../../../src/providers/types";
+import type { ProviderContext } from "../../../src/providers/types";
+import type { Artifact } from "../../../src/domain/artifact";
+import type { BatchResultLine } from "../../../src/domain/batch-result";
 import { createFakeGemini, type FakeGemini, type FakeGeminiOptions, type RecordedCall } from "../../fakes/gemini/index.ts";
 
 export const API_KEY = "test-gemini-key";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../src/lib/errors";
 import { toGenerateContentRequest } from "../../../src/providers/gemini/translate-request";
-import type { MessageParams, ResolvedFile } from "../../../src/providers/types";
+import type { ResolvedFile } from "../../../src/providers/types";
+import type { MessageParams } from "../../../src/domain/batch-request";
 import cases from "../../fixtures/gemini/request-cases.json";
 
 interface RequestCase {

@@ -6,7 +6,11 @@ import { check, planBatch } from "../plan-batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { openaiAdapter } from "../../../src/providers/openai";
 import { openaiConfig } from "../../../src/providers/openai/config";
-import type { Artifact, BatchRequest, BatchResultLine, JobRef, ProviderContext, ResolvedFile } from "../../../src/providers/types";
+import type { ProviderContext, ResolvedFile } from "../../../src/providers/types";
+import type { Artifact } from "../../../src/domain/artifact";
+import type { BatchRequest } from "../../../src/domain/batch-request";
+import type { BatchResultLine } from "../../../src/domain/batch-result";
+import type { JobRef } from "../../../src/domain/job-record";
 import type { FakeOpenAI } from "../../fakes/openai/index.ts";
 import { BASE, KEY, NOW, bodyText, chatLine, contextFor, createBatchFrom, newFake, send, uploadFile } from "./support";
 

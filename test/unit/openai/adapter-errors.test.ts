@@ -7,7 +7,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../../src/lib/errors";
 import { scrubKey } from "../../../src/providers/openai/client";
 import { openaiAdapter } from "../../../src/providers/openai";
-import type { JobRef, ProviderContext } from "../../../src/providers/types";
+import type { ProviderContext } from "../../../src/providers/types";
+import type { JobRef } from "../../../src/domain/job-record";
 import type { FakeOpenAI } from "../../fakes/openai/index.ts";
 import { contextFor, newFake, openaiError } from "./support";
 
