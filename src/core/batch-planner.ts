@@ -210,7 +210,8 @@ export class BatchPlanner {
       segment.buffer = [];
       closed = await this.sendWhole(segment, lines);
     }
-    this.live.splice(this.live.indexOf(segment), 1);
+    const at = this.live.indexOf(segment);
+    if (at >= 0) this.live.splice(at, 1);
     if (closed.artifact) await this.sink.record(closed.artifact);
     if (this.limits.createJobs === "close") await this.createJob(segment, closed);
     else {
