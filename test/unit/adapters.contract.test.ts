@@ -3,8 +3,9 @@
  * harness shape, test/unit/support/harness.ts). Adding a provider: one entry in `CONTRACT`
  * below, one in the harness's `SETUPS`, and its fake; the suite checks it has both.
  *
- * Batch creation goes through `createUpstreamBatch` (test/unit/support/batches.ts) alone, so
- * that a change to how batches are created upstream changes that one function.
+ * Batch creation goes through `createUpstreamBatch` (test/unit/support/batches.ts) alone, which
+ * drives the batch planner as the batches service does, so that a change to how batches are
+ * created upstream changes that one file.
  */
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/lib/errors";
@@ -12,7 +13,7 @@ import { ADAPTERS } from "../../src/providers/index";
 import { PROVIDER_NAMES, type ProviderName } from "../../src/domain/provider-name";
 import type { BatchRequest } from "../../src/domain/batch-request";
 import type { JobRef } from "../../src/domain/job-record";
-import { createUpstreamBatch, messageRequest, pollToEnd, resultsOf } from "./support/batches";
+import { check, createUpstreamBatch, messageRequest, pollToEnd, resultsOf } from "./support/batches";
 import { providerHarness, type ProviderHarness } from "./support/harness";
 import { bodyText, describeError, rejectionOf, streamOf } from "./support/helpers";
 
@@ -197,10 +198,14 @@ describe.each(PROVIDER_NAMES.map((name) => ({ name, adapter: ADAPTERS[name], ent
 
   it("a request the translator refuses is a 400 naming the param, before any upstream call", async () => {
     const h = providerHarness(name) as ProviderHarness;
-    const checked = rejectionSync(() => adapter.batches.check(entry.refused, new Map(), h.ctx));
+    const checked = rejectionSync(() => check(adapter.batches, entry.refused, new Map(), h.ctx));
     expect(describeError(checked)).toMatchObject({ name: "GatewayError", status: 400, type: "invalid_request_error" });
     expect(checked.message).toMatch(entry.refusalPrefix ?? /^params\./);
+    // A batch holding it is refused whole by the check pass: nothing upstream, nothing recorded.
+    const created = await rejectionOf(createUpstreamBatch(h, [...threeRequests(entry.model), entry.refused]));
+    expect(describeError(created)).toEqual(describeError(checked));
     expect(h.requests).toEqual([]);
+    expect(h.artifacts).toEqual([]);
   });
 });
 

@@ -7,7 +7,7 @@ import type { BatchResultLine } from "../../../src/domain/batch-result";
 import type { JobRef } from "../../../src/domain/job-record";
 import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
 import { providerHarness, ANTHROPIC, type ProviderHarness } from "../support/harness";
-import { createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd, resultsOf as sortedResults } from "../support/batches";
+import { planBatch, check, createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd, resultsOf as sortedResults } from "../support/batches";
 import { describeError, recordingSink, rejectionOf, resolved, streamOf } from "../support/helpers";
 
 const { authHeaders: AUTH_HEADERS, now: NOW, origin: ORIGIN } = ANTHROPIC;
@@ -30,7 +30,7 @@ function request(customId: string, text: string, extra: Record<string, unknown> 
 async function create(requests: BatchRequest[], files: ReadonlyMap<string, ResolvedFile> = new Map()) {
   const sink = recordingSink();
   const { slots, jobs } = await createUpstreamBatch(h, requests, { batchId: "msgbatch_gw1", sink, files, ctx });
-  for (const slot of slots) expect(slot).toBe("all");
+  for (const slot of slots) expect(slot).toBe("all#0");
   return { jobs, sink };
 }
 
@@ -61,7 +61,7 @@ describe("create", () => {
     const { jobs, sink } = await create([request("math", "What is 15 * 7?"), withDocument], files);
 
     const batchId = "msgbatch_011111111111111111111113";
-    expect(jobs).toEqual([{ slot: "all", nativeId: batchId, model: "claude-x", requestCount: 2, data: {} }]);
+    expect(jobs).toEqual([{ slot: "all#0", nativeId: batchId, model: "claude-x", requestCount: 2, data: {} }]);
     expect(sink.artifacts).toEqual([{ kind: "message_batch", nativeId: batchId }]);
     const sent = {
       requests: [
@@ -105,7 +105,7 @@ describe("create", () => {
   });
 
   it("refuses a request naming an unresolved file before anything reaches upstream", async () => {
-    const writer = batches.begin(ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
     const bad = { custom_id: "a", params: { model: "claude-x", max_tokens: 5, messages: [{ role: "user", content: [{ type: "image", source: { type: "file", file_id: "file_gw404" } }] }] } };
     expect(describeError(await rejectionOf(writer.add(bad)))).toEqual({
       name: "GatewayError",
@@ -119,14 +119,14 @@ describe("create", () => {
 
   it("check refuses the same request without any I/O", () => {
     const bad = { custom_id: "a", params: { model: "claude-x", max_tokens: 5, messages: [{ role: "user", content: [{ type: "container_upload", file_id: "file_gw404" }] }] } };
-    expect(() => batches.check(bad, new Map())).toThrow('messages.0.content.0.file_id: file "file_gw404" not found');
-    expect(() => batches.check(request("ok", "fine"), new Map())).not.toThrow();
+    expect(() => check(batches, bad, new Map())).toThrow('messages.0.content.0.file_id: file "file_gw404" not found');
+    expect(() => check(batches, request("ok", "fine"), new Map())).not.toThrow();
     expect(fake.calls).toEqual([]);
   });
 
   it("an upstream refusal fails finish with Anthropic's message and records nothing", async () => {
     const sink = recordingSink();
-    const writer = batches.begin(ctx, { batchId: "msgbatch_gw1", sink, files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_gw1", sink, files: new Map() });
     await writer.add(request("a", "hi", { top_q: 0.5 }));
     expect(describeError(await rejectionOf(writer.finish()))).toEqual({
       name: "UpstreamError",
@@ -138,7 +138,7 @@ describe("create", () => {
   });
 
   it("an upstream that refuses mid-stream stops the writer with its error instead of hanging", async () => {
-    const writer = batches.begin(ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
     const pad = "pad ".repeat(50);
     let failure: unknown;
     try {
@@ -158,14 +158,14 @@ describe("create", () => {
   });
 
   it("abort before anything was sent makes no upstream call", async () => {
-    const writer = batches.begin(ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
     await writer.add(request("a", "hi"));
     await writer.abort(new Error("client went away"));
     expect(fake.calls).toEqual([]);
   });
 
   it("abort mid-stream cancels the upload: no batch gets created", async () => {
-    const writer = batches.begin(ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
     // Over the 1 MiB chunk, so the body is already streaming upstream.
     for (let index = 0; index < 8000; index++) await writer.add(request(`r${index}`, "pad ".repeat(30)));
     expect(fake.calls.map(({ method, path }) => `${method} ${path}`)).toEqual(["POST /v1/messages/batches"]);
@@ -175,7 +175,7 @@ describe("create", () => {
   });
 
   it("sends a small batch whole, with a Content-Length, and nothing before finish", async () => {
-    const writer = batches.begin(ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
     await writer.add(request("a", "hi"));
     expect(fake.calls).toEqual([]);
     await writer.finish();
@@ -185,7 +185,7 @@ describe("create", () => {
 
   it("abort after the batch was created cancels it upstream", async () => {
     const sink = recordingSink();
-    const writer = batches.begin(ctx, { batchId: "msgbatch_gw1", sink, files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_gw1", sink, files: new Map() });
     await writer.add(request("a", "hi"));
     const [job] = await writer.finish();
     await writer.abort(new Error("rolled back"));

@@ -10,6 +10,7 @@ import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
 import { providerHarness, ANTHROPIC, type ProviderHarness } from "../support/harness";
 import { failNext } from "../support/fakes";
 import { describeError, rejectionOf } from "../support/helpers";
+import { planBatch } from "../support/batches";
 
 const KEY = ANTHROPIC.key;
 
@@ -117,7 +118,7 @@ describe("upstream errors", () => {
   });
 
   it("results of a batch that has not ended carry Anthropic's refusal", async () => {
-    const writer = batches.begin(ctx, { batchId: "msgbatch_gw", sink: { record: async () => {} }, files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_gw", sink: { record: async () => {} }, files: new Map() });
     await writer.add({ custom_id: "a", params: { model: "m", max_tokens: 1, messages: [{ role: "user", content: "hi" }] } });
     const [created] = await writer.finish();
     const error = await rejectionOf((async () => { for await (const _ of batches.results(ctx, created!)) void _; })());

@@ -8,7 +8,7 @@ import { bedrockAdapter } from "../../../src/providers/bedrock/index";
 import type { JobStatus } from "../../../src/providers/types";
 import type { BatchRequest } from "../../../src/domain/batch-request";
 import type { JobRef } from "../../../src/domain/job-record";
-import { createUpstreamBatch, messageRequest as request, pollToEnd as pollJob, resultsOf as allResults } from "../support/batches";
+import { planBatch, check, createUpstreamBatch, messageRequest as request, pollToEnd as pollJob, resultsOf as allResults } from "../support/batches";
 import { expectedRecord as expectedLine, HAIKU, SONNET } from "../support/fakes";
 import { BEDROCK, providerHarness, type ProviderHarness } from "../support/harness";
 import { sha256 } from "../support/helpers";
@@ -56,7 +56,7 @@ describe("bedrock adapter: create", () => {
     ];
     const { slots, jobs } = await createBatch(h, requests);
 
-    expect(slots).toEqual([`${HAIKU}#1`, `${SONNET}#1`, `${HAIKU}#1`, `${SONNET}#1`, `${HAIKU}#1`]);
+    expect(slots).toEqual([`${HAIKU}#0`, `${SONNET}#0`, `${HAIKU}#0`, `${SONNET}#0`, `${HAIKU}#0`]);
     const haikuKey = `${FOLDER}/1-anthropic.claude-3-haiku-20240307-v1_0.jsonl`;
     const sonnetKey = `${FOLDER}/2-anthropic.claude-3-5-sonnet-20241022-v2_0.jsonl`;
     const haikuBody = [requests[0], requests[2], requests[4]].map((item) => `${expectedLine(item!)}\n`).join("");
@@ -82,14 +82,14 @@ describe("bedrock adapter: create", () => {
     const sonnetOutput = `${FOLDER}/output/${jobId(sonnetJob!.nativeId)}`;
     expect(jobs).toEqual([
       {
-        slot: `${HAIKU}#1`,
+        slot: `${HAIKU}#0`,
         nativeId: haikuJob!.nativeId,
         model: "claude-3-haiku-20240307",
         requestCount: 3,
         data: { bucket: BUCKET, inputKey: haikuKey, outputKey: `${haikuOutput}/1-anthropic.claude-3-haiku-20240307-v1_0.jsonl.out`, manifestKey: `${haikuOutput}/manifest.json.out` },
       },
       {
-        slot: `${SONNET}#1`,
+        slot: `${SONNET}#0`,
         nativeId: sonnetJob!.nativeId,
         model: "claude-3-5-sonnet-20241022",
         requestCount: 2,
@@ -107,13 +107,13 @@ describe("bedrock adapter: create", () => {
   it("groups requests naming one Bedrock model differently into one job, reporting the Bedrock ID as its model", async () => {
     const h = providerHarness("bedrock");
     const { slots, jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "x"), request("b", HAIKU, "y")]);
-    expect(slots).toEqual([`${HAIKU}#1`, `${HAIKU}#1`]);
+    expect(slots).toEqual([`${HAIKU}#0`, `${HAIKU}#0`]);
     expect(jobs.map((job) => [job.model, job.requestCount])).toEqual([[HAIKU, 2]]);
   });
 
   it("with BEDROCK_SMALL_BATCHES=refuse, refuses a model below BEDROCK_BATCH_MIN_RECORDS from finish, before anything is created upstream", async () => {
     const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "3", BEDROCK_SMALL_BATCHES: "refuse" } });
-    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
+    const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
     for (const item of [request("a", "claude-3-haiku-20240307", "1"), request("b", "claude-3-haiku-20240307", "2"), request("c", "claude-3-haiku-20240307", "3"), request("d", "claude-3-5-sonnet-20241022", "4")]) {
       await writer.add(item);
     }
@@ -133,11 +133,11 @@ describe("bedrock adapter: create", () => {
     const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "1", BEDROCK_BATCH_MAX_RECORDS: "3" }, fake: { minRecordsPerJob: 1, maxRecordsPerJob: 3 } });
     const requests = Array.from({ length: 7 }, (_, index) => request(`r${index}`, "claude-3-haiku-20240307", `n${index}`));
     const { slots, jobs } = await createBatch(h, requests);
-    expect(slots).toEqual([1, 1, 1, 2, 2, 2, 3].map((n) => `${HAIKU}#${n}`));
+    expect(slots).toEqual([0, 0, 0, 1, 1, 1, 2].map((n) => `${HAIKU}#${n}`));
     expect(jobs.map((job) => [job.slot, job.requestCount, job.data.inputKey])).toEqual([
-      [`${HAIKU}#1`, 3, `${FOLDER}/1-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
-      [`${HAIKU}#2`, 3, `${FOLDER}/2-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
-      [`${HAIKU}#3`, 1, `${FOLDER}/3-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
+      [`${HAIKU}#0`, 3, `${FOLDER}/1-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
+      [`${HAIKU}#1`, 3, `${FOLDER}/2-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
+      [`${HAIKU}#2`, 1, `${FOLDER}/3-anthropic.claude-3-haiku-20240307-v1_0.jsonl`],
     ]);
     const names = h.fake.calls.filter((call) => call.service === "bedrock").map((call) => JSON.parse(call.body ?? "{}").jobName);
     expect(names).toEqual(["batchbridge-msgbatch-01TEST-1", "batchbridge-msgbatch-01TEST-2", "batchbridge-msgbatch-01TEST-3"]);
@@ -159,10 +159,10 @@ describe("bedrock adapter: create", () => {
   it("refuses what Bedrock cannot take from add, and check does the same without any I/O", async () => {
     const h = providerHarness("bedrock");
     const bad = request("m", "claude-3-haiku-20240307", "x", { service_tier: "auto" });
-    expect(() => bedrockAdapter.batches.check(bad, new Map())).toThrow("params.service_tier: is not accepted by the Anthropic request body on provider bedrock");
-    expect(() => bedrockAdapter.batches.check(request("m", "gpt-4o", "x"), new Map())).toThrow("model: gpt-4o is not a model the gateway can map to Bedrock");
-    expect(() => bedrockAdapter.batches.check(request("ok", "claude-3-haiku-20240307", "x"), new Map())).not.toThrow();
-    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+    expect(() => check(bedrockAdapter.batches, bad, new Map())).toThrow("params.service_tier: is not accepted by the Anthropic request body on provider bedrock");
+    expect(() => check(bedrockAdapter.batches, request("m", "gpt-4o", "x"), new Map())).toThrow("model: gpt-4o is not a model the gateway can map to Bedrock");
+    expect(() => check(bedrockAdapter.batches, request("ok", "claude-3-haiku-20240307", "x"), new Map())).not.toThrow();
+    const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
     await expect(writer.add(bad)).rejects.toThrow("params.service_tier");
     expect(h.fake.calls).toEqual([]);
   });
@@ -171,13 +171,13 @@ describe("bedrock adapter: create", () => {
     const h = providerHarness("bedrock");
     const ok = request("ok", "claude-3-haiku-20240307", "x");
     const refused = "anthropic-beta: value extended-cache-ttl-2025-04-11 is not a beta Bedrock takes on provider bedrock; remove it or use provider anthropic";
-    expect(() => bedrockAdapter.batches.check(ok, new Map(), { ...h.ctx, clientBetas: ["extended-cache-ttl-2025-04-11"] })).toThrow(refused);
-    expect(() => bedrockAdapter.batches.check(ok, new Map(), { ...h.ctx, clientBetas: ["token-efficient-tools-2025-02-19"] })).not.toThrow();
-    const refusing = bedrockAdapter.batches.begin({ ...h.ctx, clientBetas: ["extended-cache-ttl-2025-04-11"] }, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+    expect(() => check(bedrockAdapter.batches, ok, new Map(), { ...h.ctx, clientBetas: ["extended-cache-ttl-2025-04-11"] })).toThrow(refused);
+    expect(() => check(bedrockAdapter.batches, ok, new Map(), { ...h.ctx, clientBetas: ["token-efficient-tools-2025-02-19"] })).not.toThrow();
+    const refusing = planBatch(bedrockAdapter.batches, { ...h.ctx, clientBetas: ["extended-cache-ttl-2025-04-11"] }, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
     await expect(refusing.add(ok)).rejects.toThrow(refused);
     expect(h.fake.calls).toEqual([]);
 
-    const writer = bedrockAdapter.batches.begin({ ...h.ctx, clientBetas: ["message-batches-2024-09-24", "token-efficient-tools-2025-02-19"] }, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+    const writer = planBatch(bedrockAdapter.batches, { ...h.ctx, clientBetas: ["message-batches-2024-09-24", "token-efficient-tools-2025-02-19"] }, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
     await writer.add(ok);
     await writer.add(request("ok2", "claude-3-haiku-20240307", "y"));
     await writer.finish();
@@ -187,7 +187,7 @@ describe("bedrock adapter: create", () => {
   });
   it("refuses a 9th distinct Bedrock model from add with a 400 naming the limit and bedrock, before anything is sent", async () => {
     const h = providerHarness("bedrock");
-    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
+    const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
     // Two names of one Bedrock model count once: these are 8 models.
     const eight = ["claude-3-haiku-20240307", HAIKU, SONNET, ...Array.from({ length: 6 }, (_, i) => `anthropic.claude-test-${i}-v1:0`)];
     for (const [index, model] of eight.entries()) {
@@ -205,7 +205,7 @@ describe("bedrock adapter: create", () => {
       },
     });
     // The 8 models still take requests.
-    await expect(writer.add(request("more", SONNET, "hi"))).resolves.toBe(`${SONNET}#1`);
+    await expect(writer.add(request("more", SONNET, "hi"))).resolves.toBe(`${SONNET}#0`);
     expect(h.fake.calls).toEqual([]);
     expect(h.artifacts).toEqual([]);
     await writer.abort(error);
@@ -248,7 +248,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
 
   it("aborts a started multipart upload when finish refuses the batch", async () => {
     const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "2", BEDROCK_SMALL_BATCHES: "refuse" } });
-    const requests = [...Array.from({ length: 20 }, (_, index) => request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`))), request("lonely", "claude-3-5-sonnet-20241022", "x")];
+    const requests = [...Array.from({ length: 40 }, (_, index) => request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`))), request("lonely", "claude-3-5-sonnet-20241022", "x")];
     await expect(createBatch(h, requests)).rejects.toThrow("but this batch has 1 for model");
     expect(h.fake.openUploads()).toBe(0);
     expect(h.fake.objectKeys(BUCKET)).toEqual([]);
@@ -258,7 +258,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
 
   it("writes files closed at BEDROCK_BATCH_MAX_RECORDS early once together they hold over 8 MiB", async () => {
     const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "1", BEDROCK_BATCH_MAX_RECORDS: "2" }, fake: { minRecordsPerJob: 1, maxRecordsPerJob: 2 } });
-    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
+    const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
     const requests = Array.from({ length: 40 }, (_, index) => request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`)));
     const sent = () => h.fake.calls.reduce((sum, call) => sum + (call.service === "s3" && call.method === "PUT" ? (call.bodyBytes ?? 0) : 0), 0);
     let added = 0;
@@ -277,7 +277,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
     const jobs = await writer.finish();
     expect(jobs).toHaveLength(20);
     for (const [index, job] of jobs.entries()) {
-      expect(job.slot).toBe(`${HAIKU}#${index + 1}`);
+      expect(job.slot).toBe(`${HAIKU}#${index}`);
       expect(h.fake.readObject(BUCKET, job.data.inputKey as string)).toBe(
         requests
           .slice(2 * index, 2 * index + 2)
@@ -293,8 +293,9 @@ describe("bedrock adapter: multipart upload of large input", () => {
 
   it("abort removes what add had started", async () => {
     const h = providerHarness("bedrock");
-    const writer = bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
-    for (let index = 0; index < 20; index++) await writer.add(request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`)));
+    const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+    // Past the 8 MiB buffer (about 30 of these), the model streams to a multipart upload.
+    for (let index = 0; index < 40; index++) await writer.add(request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`)));
     expect(h.fake.openUploads()).toBe(1);
     await writer.abort(new Error("client went away"));
     expect(h.fake.openUploads()).toBe(0);

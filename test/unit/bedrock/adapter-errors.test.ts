@@ -7,7 +7,7 @@ import { GatewayError, UpstreamError } from "../../../src/lib/errors";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
 import type { BatchRequest } from "../../../src/domain/batch-request";
 import type { JobRef } from "../../../src/domain/job-record";
-import { createUpstreamBatch, messageRequest as request, resultsOf as allResults } from "../support/batches";
+import { planBatch, createUpstreamBatch, messageRequest as request, resultsOf as allResults } from "../support/batches";
 import { BEDROCK, providerHarness, type ProviderHarness } from "../support/harness";
 
 const { bucket: BUCKET, secretAccessKey: SECRET_ACCESS_KEY } = BEDROCK;
@@ -57,7 +57,7 @@ describe("bedrock adapter: configuration", () => {
     const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_ROLE_ARN: "" } });
     let thrown: unknown;
     try {
-      bedrockAdapter.batches.begin(h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
+      planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
     } catch (error) {
       thrown = error;
     }

@@ -124,14 +124,14 @@ describe("bedrock adapter: invoke jobs", () => {
   it("turns a model's group below BEDROCK_BATCH_MIN_RECORDS into an invoke job: its input in S3, no batch job", async () => {
     const h = providerHarness("bedrock");
     const { slots, jobs } = await createBatch(h, [request("h1", "claude-3-haiku-20240307", "one"), request("h2", "claude-3-haiku-20240307", "two"), request("s1", "claude-3-5-sonnet-20241022", "three")]);
-    expect(slots).toEqual([`${HAIKU}#1`, `${HAIKU}#1`, `${SONNET}#1`]);
+    expect(slots).toEqual([`${HAIKU}#0`, `${HAIKU}#0`, `${SONNET}#0`]);
     expect(jobs.map((job) => [job.slot, job.requestCount, bedrockAdapter.batches.runsInGateway!(job)])).toEqual([
-      [`${HAIKU}#1`, 2, false],
-      [`${SONNET}#1`, 1, true],
+      [`${HAIKU}#0`, 2, false],
+      [`${SONNET}#0`, 1, true],
     ]);
     const sonnetKey = `${FOLDER}/2-anthropic.claude-3-5-sonnet-20241022-v2_0.jsonl`;
     expect(jobs[1]).toEqual({
-      slot: `${SONNET}#1`,
+      slot: `${SONNET}#0`,
       nativeId: `s3://${BUCKET}/${sonnetKey}`,
       model: "claude-3-5-sonnet-20241022",
       requestCount: 1,

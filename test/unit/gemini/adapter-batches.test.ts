@@ -4,7 +4,7 @@ import { geminiAdapter } from "../../../src/providers/gemini/index";
 import type { ResolvedFile } from "../../../src/providers/types";
 import type { BatchRequest, MessageParams } from "../../../src/domain/batch-request";
 import type { JobRef } from "../../../src/domain/job-record";
-import { createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd } from "../support/batches";
+import { planBatch, check, createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd } from "../support/batches";
 import { GEMINI, providerHarness, type ProviderHarness } from "../support/harness";
 import { chunkedStream, collect, recordingSink, rejectionOf } from "../support/helpers";
 
@@ -46,7 +46,7 @@ describe("gemini batches: file input for every model with more than one request"
       request("a-2", "gemini-2.5-flash", "World", { temperature: 0.5 }),
     ]);
 
-    expect(slots).toStrictEqual(["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash"]);
+    expect(slots).toStrictEqual(["gemini-2.5-flash#0", "gemini-2.5-pro#0", "gemini-2.5-flash#0"]);
     expect(h.fake.calls.map((c) => `${c.method} ${c.path} ${c.headers["x-goog-upload-command"] ?? ""}`.trim())).toStrictEqual([
       "POST /upload/v1beta/files start",
       "POST /upload/v1beta/files upload, finalize",
@@ -70,14 +70,14 @@ describe("gemini batches: file input for every model with more than one request"
     });
 
     expect(jobs).toStrictEqual([
-      { slot: "gemini-2.5-flash", nativeId: expect.stringMatching(/^batches\/[a-z0-9]+$/), model: "gemini-2.5-flash", requestCount: 2, data: { input: "file", inputFile } },
+      { slot: "gemini-2.5-flash#0", nativeId: expect.stringMatching(/^batches\/[a-z0-9]+$/), model: "gemini-2.5-flash", requestCount: 2, data: { input: "file", inputFile } },
       // The single inline request's custom_id is kept with the job: Gemini's inline responses carry no key.
-      { slot: "gemini-2.5-pro", nativeId: expect.stringMatching(/^batches\/[a-z0-9]+$/), model: "gemini-2.5-pro", requestCount: 1, data: { input: "inline", key: "b-1" } },
+      { slot: "gemini-2.5-pro#0", nativeId: expect.stringMatching(/^batches\/[a-z0-9]+$/), model: "gemini-2.5-pro", requestCount: 1, data: { input: "inline", key: "b-1" } },
     ]);
     expect(artifacts).toStrictEqual([
-      { kind: "file", nativeId: inputFile, data: { purpose: "batch-input", slot: "gemini-2.5-flash" } },
-      { kind: "batch", nativeId: jobs[0]!.nativeId, data: { model: "gemini-2.5-flash", slot: "gemini-2.5-flash" } },
-      { kind: "batch", nativeId: jobs[1]!.nativeId, data: { model: "gemini-2.5-pro", slot: "gemini-2.5-pro" } },
+      { kind: "file", nativeId: inputFile, data: { purpose: "batch-input", slot: "gemini-2.5-flash#0" } },
+      { kind: "batch", nativeId: jobs[0]!.nativeId, data: { model: "gemini-2.5-flash", slot: "gemini-2.5-flash#0" } },
+      { kind: "batch", nativeId: jobs[1]!.nativeId, data: { model: "gemini-2.5-pro", slot: "gemini-2.5-pro#0" } },
     ]);
   });
 
@@ -217,16 +217,16 @@ describe("gemini batches: file input for every model with more than one request"
   });
 
   it("check() refuses what Gemini cannot take before any call, and accepts the rest", () => {
-    expect(() => batches.check(request("x", "gemini-2.5-flash", "hi", { top_k: 5 }), new Map())).not.toThrow();
-    expect(() => batches.check(request("x", "gemini-2.5-flash", "hi", { metadata: { user_id: "u" } }), new Map())).toThrow(
+    expect(() => check(batches, request("x", "gemini-2.5-flash", "hi", { top_k: 5 }), new Map())).not.toThrow();
+    expect(() => check(batches, request("x", "gemini-2.5-flash", "hi", { metadata: { user_id: "u" } }), new Map())).toThrow(
       "params.metadata.user_id: has no equivalent on provider gemini",
     );
-    expect(() => batches.check(request("x", "gemini/2.5", "hi"), new Map())).toThrow('params.model: "gemini/2.5" is not a Gemini model name');
+    expect(() => check(batches, request("x", "gemini/2.5", "hi"), new Map())).toThrow('params.model: "gemini/2.5" is not a Gemini model name');
   });
 
   it("refuses a request add() cannot translate, without calling Gemini", async () => {
     const h = providerHarness("gemini");
-    const writer = batches.begin(h.ctx, { batchId: "msgbatch_test", sink: recordingSink(), files: new Map() });
+    const writer = planBatch(batches, h.ctx, { batchId: "msgbatch_test", sink: recordingSink(), files: new Map() });
     const error = await rejectionOf(writer.add(request("x", "gemini-2.5-flash", "hi", { tool_choice: { type: "auto", disable_parallel_tool_use: true }, tools: [weatherTool] })));
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).status).toBe(400);
@@ -245,7 +245,7 @@ describe("gemini batches: file input for every model with more than one request"
   it("a failure halfway leaves what was created recorded, for the service to clean up", async () => {
     const h = providerHarness("gemini", { fake: { knownModels: ["gemini-2.5-flash"] } });
     const sink = recordingSink();
-    const writer = batches.begin(h.ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    const writer = planBatch(batches, h.ctx, { batchId: "msgbatch_test", sink, files: new Map() });
     await writer.add(request("a", "gemini-2.5-flash", "hi"));
     await writer.add(request("b", "gemini-unknown", "hi"));
     await rejectionOf(writer.finish());
@@ -288,15 +288,15 @@ describe("gemini batches: file input", () => {
 
     const inputFile = artifacts[0]!.nativeId;
     expect(artifacts).toStrictEqual([
-      { kind: "file", nativeId: inputFile, data: { purpose: "batch-input", slot: "gemini-2.5-flash" } },
-      { kind: "batch", nativeId: jobs[0]!.nativeId, data: { model: "gemini-2.5-flash", slot: "gemini-2.5-flash" } },
+      { kind: "file", nativeId: inputFile, data: { purpose: "batch-input", slot: "gemini-2.5-flash#0" } },
+      { kind: "batch", nativeId: jobs[0]!.nativeId, data: { model: "gemini-2.5-flash", slot: "gemini-2.5-flash#0" } },
     ]);
     expect(JSON.parse(h.fake.calls.at(-1)!.body!)).toStrictEqual({
       batch: { display_name: "batchbridge-msgbatch_test", input_config: { file_name: inputFile } },
     });
     const lines = new TextDecoder().decode(h.fake.fileContent(inputFile)).trimEnd().split("\n").map((line) => JSON.parse(line));
     expect(lines).toStrictEqual(requests.map((r) => ({ key: r.custom_id, request: nativeRequest((r.params.messages[0] as { content: string }).content) })));
-    expect(jobs).toStrictEqual([{ slot: "gemini-2.5-flash", nativeId: jobs[0]!.nativeId, model: "gemini-2.5-flash", requestCount: 400, data: { input: "file", inputFile } }]);
+    expect(jobs).toStrictEqual([{ slot: "gemini-2.5-flash#0", nativeId: jobs[0]!.nativeId, model: "gemini-2.5-flash", requestCount: 400, data: { input: "file", inputFile } }]);
 
     const { status } = await pollToEnd(h, jobs[0]!);
     expect(status.counts).toStrictEqual({ processing: 0, succeeded: 400, errored: 0, canceled: 0, expired: 0 });
@@ -332,8 +332,8 @@ describe("gemini batches: file input", () => {
       ...Array.from({ length: 5 }, (_, i) => request(`big-${i}`, "gemini-2.5-flash", "y".repeat(1000))),
     ]);
     expect(jobs.map((j) => [j.slot, j.data.input, j.requestCount])).toStrictEqual([
-      ["gemini-2.5-pro", "inline", 1],
-      ["gemini-2.5-flash", "file", 5],
+      ["gemini-2.5-pro#0", "inline", 1],
+      ["gemini-2.5-flash#0", "file", 5],
     ]);
   });
 
@@ -346,22 +346,22 @@ describe("gemini batches: file input", () => {
       request("c-1", "model-c", "c".repeat(1.3 * mib)),
     ]);
     expect(jobs.map((j) => [j.slot, j.data.input, j.requestCount])).toStrictEqual([
-      ["model-a", "file", 1],
-      ["model-b", "inline", 1],
-      ["model-c", "inline", 1],
+      ["model-a#0", "file", 1],
+      ["model-b#0", "inline", 1],
+      ["model-c#0", "inline", 1],
     ]);
   });
 
   it("sends a single request over 4 MiB as a one-line file", async () => {
     const h = providerHarness("gemini", { env });
     const { jobs } = await create(h, [request("huge", "model-a", "h".repeat(4 * 1024 * 1024))]);
-    expect(jobs.map((j) => [j.slot, j.data.input, j.requestCount])).toStrictEqual([["model-a", "file", 1]]);
+    expect(jobs.map((j) => [j.slot, j.data.input, j.requestCount])).toStrictEqual([["model-a#0", "file", 1]]);
   });
 
-  it("never has more than 4 uploads open: a fifth closes the least recently written, whose model continues in a new job", async () => {
+  it("never has more than 4 uploads open past the 4 MiB buffer: each job's input holds exactly the requests placed in its slot, in order", async () => {
     const h = providerHarness("gemini", { env });
-    const big = "z".repeat(4500);
-    const models = ["m1", "m2", "m3", "m4", "m5"];
+    const big = "z".repeat(1024 * 1024);
+    const models = ["m1", "m2", "m3", "m4", "m5", "m6"];
     const requests = ["a", "b", "c"].flatMap((suffix) => models.map((m) => request(`${m}-${suffix}`, m, big)));
     const { jobs, slots } = await create(h, requests);
 
@@ -374,30 +374,31 @@ describe("gemini batches: file input", () => {
       most = Math.max(most, open);
     }
     expect(most).toBe(4);
-    // Each model's second request opens its upload; m5's opening closes m1's, so m1's third request starts m1#2.
-    expect(slots).toStrictEqual(["m1", "m2", "m3", "m4", "m5", "m1", "m2", "m3", "m4", "m5", "m1#2", "m2", "m3", "m4", "m5"]);
-    expect(jobs.map((j) => [j.slot, j.requestCount, j.data.input])).toStrictEqual([
-      ["m1", 2, "file"],
-      ["m2", 3, "file"],
-      ["m3", 3, "file"],
-      ["m4", 3, "file"],
-      ["m5", 3, "file"],
-      ["m1#2", 1, "inline"],
-    ]);
-    const keys = (job: JobRef) =>
-      new TextDecoder().decode(h.fake.fileContent(job.data.inputFile as string)).trimEnd().split("\n").map((line) => JSON.parse(line).key);
-    expect(keys(jobs[0]!)).toStrictEqual(["m1-a", "m1-b"]);
-    expect(keys(jobs[1]!)).toStrictEqual(["m2-a", "m2-b", "m2-c"]);
-    expect(jobs[5]!.data.key).toBe("m1-c");
+    // The planner names every job `<model>#<n>`; a model whose upload was closed continues in #1.
+    expect(new Set(slots)).toStrictEqual(new Set(jobs.map((job) => job.slot)));
+    expect(jobs.some((job) => job.slot.endsWith("#1"))).toBe(true);
+    const keys = (job: JobRef): string[] =>
+      job.data.input === "inline"
+        ? [job.data.key as string]
+        : new TextDecoder().decode(h.fake.fileContent(job.data.inputFile as string)).trimEnd().split("\n").map((line) => JSON.parse(line).key);
+    for (const job of jobs) {
+      expect(keys(job)).toStrictEqual(requests.filter((_, i) => slots[i] === job.slot).map((r) => r.custom_id));
+      expect(job.requestCount).toBe(keys(job).length);
+    }
   });
 
-  it("abort cancels the open upload sessions", async () => {
+  it("abort cancels the open upload sessions (nothing is sent for a batch still within the buffer)", async () => {
     const h = providerHarness("gemini", { env });
-    const writer = batches.begin(h.ctx, { batchId: "msgbatch_test", sink: recordingSink(), files: new Map() });
-    await writer.add(request("one", "gemini-2.5-flash", "q"));
-    await writer.add(request("two", "gemini-2.5-flash", "r"));
+    const writer = planBatch(batches, h.ctx, { batchId: "msgbatch_test", sink: recordingSink(), files: new Map() });
+    // Past the 4 MiB buffer the model's requests stream to an upload session.
+    await writer.add(request("one", "gemini-2.5-flash", "q".repeat(2.5 * 1024 * 1024)));
+    expect(h.fake.calls).toStrictEqual([]);
+    await writer.add(request("two", "gemini-2.5-flash", "r".repeat(2.5 * 1024 * 1024)));
     await writer.abort(new Error("client disconnected"));
-    expect(h.fake.calls.map((c) => c.headers["x-goog-upload-command"])).toStrictEqual(["start", "cancel"]);
+    const commands = h.fake.calls.map((c) => c.headers["x-goog-upload-command"]);
+    expect(commands[0]).toBe("start");
+    expect(commands.at(-1)).toBe("cancel");
+    expect(commands.slice(1, -1).every((command) => command === "upload")).toBe(true);
   });
 });
 
@@ -510,7 +511,7 @@ describe("gemini batches: Gemini 3 tool loops", () => {
 
 describe("gemini batches: thinking, effort and structured outputs", () => {
   it("refuses thinking off on a model that cannot turn it off before any call, and sends budget 0 where it can", async () => {
-    expect(() => batches.check(request("x", "gemini-2.5-pro", "hi", { thinking: { type: "disabled" } }), new Map())).toThrow(
+    expect(() => check(batches, request("x", "gemini-2.5-pro", "hi", { thinking: { type: "disabled" } }), new Map())).toThrow(
       'params.thinking.type: is "disabled", but gemini-2.5-pro cannot turn thinking off on provider gemini',
     );
     const h = providerHarness("gemini");

@@ -11,7 +11,7 @@ import type { BatchRequest } from "../../../src/domain/batch-request";
 import type { BatchResultLine } from "../../../src/domain/batch-result";
 import type { JobRef } from "../../../src/domain/job-record";
 import type { FakeOpenAI } from "../../fakes/openai/index.ts";
-import { createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd, resultsOf } from "../support/batches";
+import { planBatch, check, createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd, resultsOf } from "../support/batches";
 import { chatLine, createBatchFrom, uploadFile } from "../support/fakes";
 import { OPENAI, providerHarness, type ProviderHarness } from "../support/harness";
 import { bodyText } from "../support/helpers";
@@ -123,8 +123,8 @@ async function expectFilesHoldTheirRequests(jobs: JobRef[], requests: BatchReque
 
 describe("check", () => {
   it("runs the translation without any I/O", () => {
-    expect(() => batches.check(request("a", "gpt-4o", "x", { top_k: 3 }), new Map())).toThrow("params.top_k: has no equivalent on provider openai");
-    expect(() => batches.check(request("a", "gpt-4o", "x"), new Map())).not.toThrow();
+    expect(() => check(batches, request("a", "gpt-4o", "x", { top_k: 3 }), new Map())).toThrow("params.top_k: has no equivalent on provider openai");
+    expect(() => check(batches, request("a", "gpt-4o", "x"), new Map())).not.toThrow();
     expect(fake.calls).toStrictEqual([]);
   });
 });
@@ -132,7 +132,7 @@ describe("check", () => {
 describe("create", () => {
   it("buffers a small batch and, at finish, sends one JSONL file per model, whole, and creates one batch per file", async () => {
     const { ctx, bodies } = recordingUploads();
-    const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_test", sink, files: new Map() });
     const slots: string[] = [];
     for (const item of [
       request("a", "gpt-4o-mini", "Hello"),
@@ -236,7 +236,7 @@ describe("create", () => {
     const { ctx, bodies } = recordingUploads();
     const models = ["gpt-4o-1", "gpt-4o-2", "gpt-4o-3", "gpt-4o-4", "gpt-4o-5"];
     const requests = Array.from({ length: 20 }, (_, i) => request(`r${i}`, models[i % 5]!, `prompt ${Math.floor(i / 5)}`));
-    const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_test", sink, files: new Map() });
     const slots: string[] = [];
     for (const item of requests) slots.push(await writer.add(item));
     expect(fake.calls).toStrictEqual([]);
@@ -305,7 +305,7 @@ describe("create", () => {
     const { ctx, bodies, stats } = recordingUploads({ OPENAI_BATCH_BUFFER_BYTES: String(budget) });
     const models = Array.from({ length: 6 }, (_, i) => `gpt-4o-${i}`);
     const requests = Array.from({ length: 2400 }, (_, i) => request(`r${i}`, models[i % models.length]!, `${i} ${"y".repeat(2000)}`));
-    const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_test", sink, files: new Map() });
     const slots: string[] = [];
     let added = 0;
     let mostHeld = 0;
@@ -335,7 +335,7 @@ describe("create", () => {
     const { ctx, bodies, stats } = recordingUploads({ OPENAI_BATCH_BUFFER_BYTES: String(budget) });
     const models = Array.from({ length: 20 }, (_, i) => `gpt-4o-${i}`);
     const requests = Array.from({ length: 400 }, (_, i) => request(`r${i}`, models[i % models.length]!, `${i} ${"z".repeat(500)}`));
-    const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_test", sink, files: new Map() });
     const slots: string[] = [];
     let added = 0;
     let mostHeld = 0;
@@ -625,7 +625,7 @@ describe("deleteArtifact and abort", () => {
   it("abort stops the open upload, cancels created batches and deletes created files", async () => {
     // One line per file, and a budget so small that every line moves to a streaming upload.
     const ctx = h.context({ env: { OPENAI_BATCH_MAX_LINES: "1", OPENAI_BATCH_BUFFER_BYTES: "100" } });
-    const writer = batches.begin(ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_test", sink, files: new Map() });
     await writer.add(request("a", "gpt-4o-mini", "x"));
     await writer.add(request("b", "gpt-4o-mini", "y")); // closes the first file: file and batch created
     expect(fake.calls.map((call) => `${call.method} ${call.path}`)).toStrictEqual(["POST /v1/files", "POST /v1/batches", "POST /v1/files"]);

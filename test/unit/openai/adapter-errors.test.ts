@@ -10,6 +10,7 @@ import type { ProviderContext } from "../../../src/providers/types";
 import type { JobRef } from "../../../src/domain/job-record";
 import { openaiError } from "../support/fakes";
 import { providerHarness, type ProviderHarness } from "../support/harness";
+import { planBatch } from "../support/batches";
 
 const batches = openaiAdapter.batches;
 const job: JobRef = { slot: "gpt-4o-mini#0", nativeId: "batch_abc", model: "gpt-4o-mini", requestCount: 1, data: {} };
@@ -86,7 +87,7 @@ describe("upstream errors", () => {
 
   it.each([10, 70_000])("a wrong key fails the streaming batch upload with OpenAI's 401, not a hang (%i-character prompt)", async (length) => {
     const ctx = h.context({ env: { OPENAI_API_KEY: "sk-wrong-key-0123456789" } });
-    const writer = batches.begin(ctx, { batchId: "msgbatch_1", sink: { record: async () => {} }, files: new Map() });
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_1", sink: { record: async () => {} }, files: new Map() });
     await writer.add({ custom_id: "a", params: { model: "gpt-4o-mini", max_tokens: 5, messages: [{ role: "user", content: "x".repeat(length) }] } }).then(
       () => writer.finish(),
     ).then(
