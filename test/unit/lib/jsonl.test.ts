@@ -56,11 +56,9 @@ describe("readJsonLines", () => {
     expect(await rows.next()).toEqual({ done: true, value: undefined });
   });
 
-  // KNOWN BUG (reported to the lead, not fixed here): the doc comment promises that a next()
-  // called while another is reading waits for it "as a generator's would", but four next()
-  // calls made at once answer i:1, i:2, done, i:3. `for await` never overlaps calls, so no
-  // caller sees it today. Remove `.fails` once readJsonLines queues overlapping calls.
-  it.fails("answers next() calls made before the previous one settled in order", async () => {
+  // As a generator's: a next() called while another is reading waits for it (this once
+  // answered i:1, i:2, done, i:3).
+  it("answers next() calls made before the previous one settled in order", async () => {
     const rows = readJsonLines(chunkedStream(encode('{"i":1}\n{"i":2}\n{"i":3}\n'), 2));
     const [first, second, third, fourth] = await Promise.all([rows.next(), rows.next(), rows.next(), rows.next()]);
     expect([first, second, third, fourth]).toEqual([
@@ -69,6 +67,26 @@ describe("readJsonLines", () => {
       { done: false, value: { i: 3 } },
       { done: true, value: undefined },
     ]);
+  });
+
+  it("answers overlapping calls in order around a malformed line: the rows before it, its error, then done; the lock released", async () => {
+    const body = chunkedStream(encode('{"i":1}\n{oops\n{"i":3}\n'), 3);
+    const rows = readJsonLines(body);
+    const settled = await Promise.allSettled([rows.next(), rows.next(), rows.next()]);
+    expect(settled[0]).toEqual({ status: "fulfilled", value: { done: false, value: { i: 1 } } });
+    expect(settled[1]).toMatchObject({ status: "rejected", reason: expect.any(SyntaxError) });
+    expect(settled[2]).toEqual({ status: "fulfilled", value: { done: true, value: undefined } });
+    expect(body.locked).toBe(false);
+  });
+
+  it("a return() called while a next() is reading waits for it", async () => {
+    const body = chunkedStream(encode('{"i":1}\n{"i":2}\n'), 2);
+    const rows = readJsonLines(body);
+    const [first, returned] = await Promise.all([rows.next(), rows.return(undefined)]);
+    expect(first).toEqual({ done: false, value: { i: 1 } });
+    expect(returned).toEqual({ done: true, value: undefined });
+    expect(body.locked).toBe(false);
+    expect(await rows.next()).toEqual({ done: true, value: undefined });
   });
 });
 
