@@ -37,6 +37,8 @@
 import { Hono } from "hono";
 import { auth } from "../../src/api/middleware/auth";
 import { newFileId } from "../../src/core/ids";
+import { createServices } from "../../src/core/services";
+import { ADAPTERS } from "../../src/providers/index";
 import { readJsonLines, toJsonLines } from "../../src/lib/jsonl";
 import { multipartBody } from "../../src/lib/multipart";
 import { readFilePart } from "../../src/lib/multipart-upload";
@@ -310,7 +312,13 @@ bench.get("/__bench/d1", async (c) => {
 
 bench.get("/__bench/jobs", async (c) => c.json(await new BatchStore(c.env.DB).jobs(c.req.query("batch") ?? "")));
 
-bench.post("/__bench/files", auth(), async (c) => {
+// The auth middleware identifies the caller through the services object, as the app sets it.
+const services = async (c, next) => {
+  c.set("services", createServices({ env: c.env, adapters: ADAPTERS }));
+  await next();
+};
+
+bench.post("/__bench/files", services, auth(), async (c) => {
   const body = await c.req.json();
   const now = new Date().toISOString();
   const record = {

@@ -123,14 +123,18 @@ export function readJsonLines<T = unknown>(body: ReadableStream<Uint8Array>): As
  * @example
  * return new Response(toJsonLines(results), { headers: { "content-type": "application/x-jsonl" } });
  */
-export function toJsonLines(values: AsyncIterable<unknown>): ReadableStream<Uint8Array> {
+export function toJsonLines(values: AsyncIterable<unknown>, head: readonly unknown[] = []): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const iterator = values[Symbol.asyncIterator]();
+  let pending = head;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         // Several lines per chunk: one enqueue per line costs more than the translation.
         let text = "";
+        // Values already read from the iterator (a caller that read the first to see it fail early).
+        for (const value of pending) text += JSON.stringify(value) + "\n";
+        pending = [];
         while (text.length < 64 * 1024) {
           const next = await iterator.next();
           if (next.done) {

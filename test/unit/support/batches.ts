@@ -3,7 +3,7 @@
  * polling a job to its end and reading its results.
  *
  * This file is the ONE place that knows how a batch is created upstream: as the batches
- * service (src/core/batches.ts) does it, the provider's `jobs.translate` turns each request
+ * service (src/core/batch-create.ts) does it, the provider's `jobs.translate` turns each request
  * into a line and a `BatchPlanner` (src/core/batch-planner.ts) places the lines into jobs,
  * `finish` creates them and, on any failure, `abort` undoes them. `createUpstreamBatch` is the
  * service's path for a small body (every request translated first, then placed);
