@@ -5,7 +5,7 @@
  * JSON parser, and read once.
  */
 import { JSONParser, TokenType } from "@streamparser/json";
-import type { BatchSource } from "../core/batches";
+import type { BatchSource } from "../core/batch-create";
 import { GatewayError } from "../lib/errors";
 import type { BatchRequest } from "../domain/batch-request";
 import { RequestSplitter } from "./request-splitter";

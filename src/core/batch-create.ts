@@ -5,6 +5,8 @@
  */
 import { GatewayError, UpstreamError } from "../lib/errors";
 import { addHours, nowRfc3339 } from "../lib/time";
+import type { JobLine } from "../providers/types";
+import { BatchPlanner } from "./batch-planner";
 import type { Artifact } from "../domain/artifact";
 import type { BatchRequest } from "../domain/batch-request";
 import type { ProviderName } from "../domain/provider-name";
@@ -79,11 +81,14 @@ export async function createBatch(
   // and meanwhile the `creating` record holds the key (a replay then gets a 409 "retry").
   const bodySha256 = idempotencyKey && source.replayable && source.digest ? await source.digest() : null;
   const files = new FileResolver(gateway.files, owner, provider);
-  if (source.replayable) {
+  // A small body is translated once, here, before any upstream call: a bad request never
+  // reaches upstream, and the planner is handed the lines (bounded as the body is).
+  const translated: (JobLine | undefined)[] | null = source.replayable ? [] : null;
+  if (translated) {
     let index = 0;
     for await (const request of source.requests()) {
       await files.resolve(request.params, `requests.${index}.params`);
-      withRequestPath(index, () => adapter.batches.check(request, files.map, gateway.upstream));
+      translated.push(withRequestPath(index, () => adapter.batches.jobs.translate(request, files.map, gateway.upstream)));
       index++;
     }
   }
@@ -130,25 +135,28 @@ export async function createBatch(
   await gateway.batches.insertFileRefs(batch.id, [...files.map.keys()]);
 
   let artifactSeq = 0;
-  const writer = adapter.batches.begin(gateway.upstream, {
+  const planner = new BatchPlanner(adapter.batches.jobs, gateway.upstream, {
     batchId: batch.id,
-    files: files.map,
     sink: { record: (artifact) => gateway.batches.insertArtifact(batch.id, artifactSeq++, artifact) },
   });
   const customIds = new CustomIdLog(gateway.vault, batch.id);
   try {
     let index = 0;
     for await (const request of source.requests()) {
-      if (!source.replayable) {
+      // Each translated line is let go once placed: the planner holds what it still needs.
+      let line = translated?.[index];
+      if (translated) translated[index] = undefined;
+      if (!line) {
         const added = await files.resolve(request.params, `requests.${index}.params`);
         if (added.length > 0) await gateway.batches.insertFileRefs(batch.id, added);
+        line = withRequestPath(index, () => adapter.batches.jobs.translate(request, files.map, gateway.upstream));
       }
-      const slot = await withRequestPathAsync(index, () => writer.add(request));
+      const slot = await withRequestPathAsync(index, () => planner.add(line));
       const written = customIds.add(slot, request.custom_id, request.params.model);
       if (written) await written;
       index++;
     }
-    const jobs = await writer.finish();
+    const jobs = await planner.finish();
     await customIds.flush();
     for (const [seq, job] of jobs.entries()) await gateway.batches.insertJob(batch.id, seq, job);
     const streamedSha256 = idempotencyKey && !source.replayable && source.digest ? await source.digest() : null;
@@ -166,7 +174,7 @@ export async function createBatch(
     else await schedulePoll(gateway, created.id, 0);
     return created;
   } catch (error) {
-    await writer.abort(error).catch(() => {});
+    await planner.abort(error);
     await rollBack(gateway, batch);
     throw error;
   }

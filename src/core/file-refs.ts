@@ -42,7 +42,7 @@ export function fileIdsIn(params: MessageParams): { fileId: string; path: string
  * @example
  * const files = new FileResolver(gateway.files, owner, "openai");
  * await files.resolve(request.params, "requests.3.params");
- * adapter.batches.check(request, files.map);
+ * adapter.batches.jobs.translate(request, files.map, ctx);
  */
 export class FileResolver {
   readonly map = new Map<string, ResolvedFile>();

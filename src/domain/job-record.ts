@@ -10,7 +10,7 @@ import type { RequestCounts } from "./request-counts";
 
 /**
  * One upstream job of a gateway batch. `slot` names the group of requests the job runs
- * (the value `BatchWriter.add` returned for each of them), so that the service can tell
+ * (`<group>#<n>`, the slot the planner placed each of them in), so that the service can tell
  * which `custom_id`s a job owes results for.
  */
 export interface JobRef {

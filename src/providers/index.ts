@@ -2,7 +2,7 @@
  * Every provider the gateway runs on, by the name clients put in `x-model-provider`.
  *
  * @example
- * ADAPTERS.openai.batches.begin(ctx, start);
+ * ADAPTERS.openai.batches.jobs.translate(request, files, ctx);
  */
 import { anthropicAdapter } from "./anthropic/index";
 import { bedrockAdapter } from "./bedrock/index";

@@ -7,7 +7,7 @@
  * (docs/sources/bedrock.md § max_tokens 0 for Bedrock).
  */
 import { GatewayError } from "../lib/errors";
-import type { BatchesAdapter, ProviderAdapter } from "./types";
+import type { BatchesAdapter, ProviderAdapter, ProviderJobs } from "./types";
 import type { MessageParams } from "../domain/batch-request";
 
 /**
@@ -23,7 +23,7 @@ export function refusePrewarm(provider: string, params: MessageParams): void {
 }
 
 /**
- * `adapter` with `refusePrewarm` run before its own `check` and `add`, for providers whose
+ * `adapter` with `refusePrewarm` run before its own `translate`, for providers whose
  * translators do not refuse it themselves.
  *
  * @example
@@ -31,23 +31,13 @@ export function refusePrewarm(provider: string, params: MessageParams): void {
  */
 export function refusingPrewarm(adapter: ProviderAdapter): ProviderAdapter {
   const inner = adapter.batches;
-  const batches: BatchesAdapter = {
-    ...inner,
-    check(request, files, ctx) {
+  const jobs: ProviderJobs = {
+    ...inner.jobs,
+    translate(request, files, ctx) {
       refusePrewarm(adapter.name, request.params);
-      inner.check(request, files, ctx);
-    },
-    begin(ctx, start) {
-      const writer = inner.begin(ctx, start);
-      return {
-        add: (request) => {
-          refusePrewarm(adapter.name, request.params);
-          return writer.add(request);
-        },
-        finish: () => writer.finish(),
-        abort: (reason) => writer.abort(reason),
-      };
+      return inner.jobs.translate(request, files, ctx);
     },
   };
+  const batches: BatchesAdapter = { ...inner, jobs };
   return { ...adapter, batches };
 }

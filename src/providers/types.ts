@@ -119,37 +119,129 @@ export interface BatchSink {
   record(artifact: Artifact): Promise<void>;
 }
 
-/** Everything a batch writer is told when it starts. */
+/**
+ * One request translated into one line of a job's input, by `ProviderJobs.translate` (pure):
+ * the service translates each request once, and the planner (core/batch-planner.ts) places
+ * the line in a job of its `group`.
+ */
+export interface JobLine {
+  customId: string;
+  /** Requests of one group may share a job (the upstream model; Anthropic: one group for all). */
+  group: string;
+  /** The model a job reports when all its lines name the same one. */
+  model: string;
+  /** The encoded line, as the job input holds it. */
+  bytes: Uint8Array;
+}
+
+/**
+ * What a provider declares about its jobs; the planner keeps to it.
+ */
+export interface JobLimits {
+  /** Lines (requests, records) per job; a full job's group continues in a new job. */
+  maxLines: number;
+  /** Bytes per job input (a first line always fits, so that upstream says why it is too large). */
+  maxBytes: number;
+  /** Bytes of lines held in memory across groups (each line counted with `lineOverheadBytes`). */
+  bufferBytes: number;
+  /** What a held line costs in memory beyond its bytes. */
+  lineOverheadBytes: number;
+  /**
+   * The fewest bytes a buffer must hold to move to a streaming input when the budget is
+   * passed; a smaller largest buffer is closed whole instead (its group continues in a new job).
+   */
+  streamFromBytes: number;
+  /** Streaming inputs open at once; opening one more closes the least recently written. */
+  maxOpenInputs: number;
+  /** Distinct groups per batch, and the refusal of one more (from `add`, before anything is sent for it). */
+  maxGroups?: { count: number; refuse(line: JobLine, groupNumber: number): Error };
+  /**
+   * `close`: a job is created as soon as its input is closed. `finish`: every job is created at
+   * the end, in the order the inputs were started, after `JobSession.beforeCreate`.
+   */
+  createJobs: "close" | "finish";
+  /** Inputs closed at once at the end of a batch. */
+  closeConcurrency: number;
+  /** The job's `model` when its lines name several: the group (when it is the upstream model), or null. */
+  groupIsModel: boolean;
+}
+
+/** One future job as the planner sees it. */
+export interface PlannedJob {
+  /** `<group>#<n>`, n counted from 0 within the group. */
+  slot: string;
+  group: string;
+  /** The job's place among its group's jobs, from 0. */
+  n: number;
+  /** The job's place among the batch's jobs, in the order they were started, from 0. */
+  ordinal: number;
+  lines: number;
+  bytes: number;
+  /** The model all its lines name, or null once they differ. */
+  model: string | null;
+}
+
+/** A job input being streamed upstream (a file upload, an S3 multipart upload, a create body). */
+export interface JobInput {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Ends the input; what it became upstream. */
+  close(): Promise<ClosedInput>;
+  /** Stops the input; upstream never sees it complete. Never throws. */
+  abort(reason: unknown): Promise<void>;
+}
+
+/** A finished job input: what the provider needs to create its job. */
+export interface ClosedInput {
+  /** Recorded by the planner as soon as the input is closed. */
+  artifact?: Artifact;
+  data: Record<string, unknown>;
+}
+
+/** A created job: its native ID and data; its artifact is recorded at once. */
+export interface CreatedJob {
+  nativeId: string;
+  data: Record<string, unknown>;
+  artifact?: Artifact;
+}
+
+/** The upstream calls of one batch's jobs (one per gateway batch create). */
+export interface JobSession {
+  /** Opens a streaming input for a job; `record` reports what it creates meanwhile. */
+  openInput(job: PlannedJob): Promise<JobInput>;
+  /** Sends a buffered job input whole (absent: through `openInput`). `lines` may be emptied. */
+  sendWhole?(job: PlannedJob, lines: Uint8Array[]): Promise<ClosedInput>;
+  /** With `createJobs: "finish"`: may refuse the batch before any job exists. */
+  beforeCreate?(jobs: readonly PlannedJob[]): void;
+  createJob(job: PlannedJob, input: ClosedInput): Promise<CreatedJob>;
+  /** Best effort: undoes what the session created (the service also deletes every recorded artifact). */
+  abort(reason: unknown): Promise<void>;
+}
+
+/** Everything a job session is told when it starts. */
 export interface BatchStart {
   /** The gateway batch ID (for upstream metadata and names). */
   batchId: string;
   sink: BatchSink;
-  /** Resolved gateway files, by gateway file ID, for the requests' `file` sources. */
-  files: ReadonlyMap<string, ResolvedFile>;
 }
 
 /**
- * Receives a batch's requests one at a time, in the order the client sent them, and creates
- * the upstream jobs. `add` may write upstream (streams), so it must be awaited.
+ * A provider's part in planning: its declared limits, its pure translator, and its upstream
+ * calls. The planner in core does the rest, alike for every provider.
  */
-export interface BatchWriter {
-  /** Translates and writes one request; returns the slot it went to. Throws `GatewayError` 400 for a param the provider cannot take. */
-  add(request: BatchRequest): Promise<string>;
-  /** Flushes everything and creates the jobs. */
-  finish(): Promise<JobRef[]>;
-  /** Stops, and removes what was created so far (recorded artifacts are deleted by the service too). */
-  abort(reason: unknown): Promise<void>;
+export interface ProviderJobs {
+  /** Reads the declared limits from the environment (throws 400 on a bad setting). */
+  limits(env: ProviderEnv): JobLimits;
+  /**
+   * Pure: one request as one line of a job input; throws `GatewayError` 400 for a param the
+   * provider cannot take. `ctx` carries what the client sent beside the body (its betas).
+   */
+  translate(request: BatchRequest, files: ReadonlyMap<string, ResolvedFile>, ctx: Pick<ProviderContext, "clientBetas">): JobLine;
+  session(ctx: ProviderContext, start: BatchStart): JobSession;
 }
 
 export interface BatchesAdapter {
-  /**
-   * Checks and translates one request without any I/O; throws `GatewayError` 400 when the
-   * provider cannot take it. The service runs it over small batches before any upstream
-   * call, so that a bad request never reaches upstream. `ctx` carries what the client sent
-   * beside the body (its `anthropic-beta` values; absent means none); `check` makes no call with it.
-   */
-  check(request: BatchRequest, files: ReadonlyMap<string, ResolvedFile>, ctx?: ProviderContext): void;
-  begin(ctx: ProviderContext, start: BatchStart): BatchWriter;
+  /** How a batch becomes this provider's jobs (planned by core/batch-planner.ts). */
+  jobs: ProviderJobs;
   retrieve(ctx: ProviderContext, job: JobRef): Promise<JobStatus>;
   cancel(ctx: ProviderContext, job: JobRef): Promise<void>;
   /** The job's results, translated, streamed; lines may come in any order. */

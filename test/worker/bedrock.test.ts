@@ -196,7 +196,7 @@ describe("batches on bedrock: create", () => {
     const [job] = await storedJobs(batch.id);
     const jobId = job!.native_id.split("/").pop();
     expect(job).toEqual({
-      slot: `${HAIKU_ID}#1`,
+      slot: `${HAIKU_ID}#0`,
       native_id: expect.stringMatching(JOB_ARN),
       model: HAIKU,
       request_count: 2,
@@ -234,9 +234,9 @@ describe("batches on bedrock: create", () => {
     expect(BEDROCK_MODEL_IDS["claude-3-5-sonnet-latest"]).toBe(SONNET_ID);
     // Two names of one Bedrock model: the job reports the Bedrock ID as its model.
     expect((await storedJobs(batch.id)).map((j) => [j.slot, j.model, j.request_count])).toEqual([
-      [`${SONNET_ID}#1`, SONNET_ID, 2],
-      [`${profile}#1`, profile, 2],
-      [`${arn}#1`, arn, 2],
+      [`${SONNET_ID}#0`, SONNET_ID, 2],
+      [`${profile}#0`, profile, 2],
+      [`${arn}#0`, arn, 2],
     ]);
 
     const ended = await pollUntilEnded(batch.id);
@@ -297,7 +297,7 @@ describe("batches on bedrock: create", () => {
       createJobBody(batch.id, 2, HAIKU_ID, keys[1]!),
     ]);
     expect(fakes.bedrock.readObject(BUCKET, keys[1]!)).toBe(`${inputLine(four[2]!)}\n${inputLine(four[3]!)}\n`);
-    expect((await storedJobs(batch.id)).map((j) => j.slot)).toEqual([`${HAIKU_ID}#1`, `${HAIKU_ID}#2`]);
+    expect((await storedJobs(batch.id)).map((j) => j.slot)).toEqual([`${HAIKU_ID}#0`, `${HAIKU_ID}#1`]);
     const ended = await pollUntilEnded(batch.id);
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 4, errored: 0, canceled: 0, expired: 0 });
     expect((await results(batch.id)).map((l) => l.custom_id).sort()).toEqual(["r1", "r2", "r3", "r4"]);
@@ -326,7 +326,7 @@ describe("batches on bedrock: create", () => {
     // The first 8 alone make a batch: one job per model.
     const batch = await create(requests.slice(0, 16));
     expect(batch.request_counts.processing).toBe(16);
-    expect((await storedJobs(batch.id)).map((j) => j.slot)).toEqual(models.slice(0, 8).map((model) => `${model === HAIKU ? HAIKU_ID : model}#1`));
+    expect((await storedJobs(batch.id)).map((j) => j.slot)).toEqual(models.slice(0, 8).map((model) => `${model === HAIKU ? HAIKU_ID : model}#0`));
   });
 
   it("says which variable to set when Bedrock is unconfigured, without any upstream call", async () => {
@@ -726,8 +726,8 @@ describe("batches on bedrock: a model below BEDROCK_BATCH_MIN_RECORDS is run by 
     expect(fakes.bedrock.readObject(BUCKET, sonnetKey)).toBe(`${inputLine(ask("mixed-small", "three", "claude-3-5-sonnet-20241022"))}\n`);
     const jobs = await storedJobs(batch.id);
     expect(jobs.map((j) => [j.slot, j.native_id, j.request_count])).toEqual([
-      [`${HAIKU_ID}#1`, expect.stringMatching(JOB_ARN), 2],
-      [`${SONNET_ID}#1`, `s3://${BUCKET}/${sonnetKey}`, 1],
+      [`${HAIKU_ID}#0`, expect.stringMatching(JOB_ARN), 2],
+      [`${SONNET_ID}#0`, `s3://${BUCKET}/${sonnetKey}`, 1],
     ]);
     // The batch's first poll is due at once: the gateway's own requests start without waiting.
     const due = await env.DB.prepare("SELECT next_poll_at FROM batches WHERE id = ?").bind(batch.id).first<{ next_poll_at: string }>();

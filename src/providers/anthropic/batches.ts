@@ -6,30 +6,18 @@ import type { BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
 import { cancelBatch, deleteBatch, retrieveBatch } from "./batch-calls";
 import { toJobStatus } from "./batch-status";
-import { beginMessageBatch } from "./batch-writer";
+import { anthropicJobs, MESSAGE_BATCH } from "./jobs";
 import { anthropicFetch, configFrom, PROVIDER } from "./client";
-import { withNativeFileIds } from "./file-sources";
 import { resultsUrlFor, toResultLine } from "./results";
 
-/** The artifact kind of an upstream Message Batch. */
-export const MESSAGE_BATCH = "message_batch";
-
 /**
- * Anthropic takes every Messages parameter itself, so the only check is that each file a request
- * names was resolved by the gateway.
+ * The Anthropic `BatchesAdapter`; its one job per batch is planned from ./jobs.ts.
  *
  * @example
- * const writer = anthropicBatches.begin(ctx, start);
- * for (const request of requests) await writer.add(request);
- * const [job] = await writer.finish();
  * for await (const line of anthropicBatches.results(ctx, job)) console.log(line.custom_id);
  */
 export const anthropicBatches: BatchesAdapter = {
-  check(request, files) {
-    withNativeFileIds(request.params, files);
-  },
-
-  begin: beginMessageBatch,
+  jobs: anthropicJobs,
 
   async retrieve(ctx, job) {
     return toJobStatus(await retrieveBatch(ctx, job.nativeId));

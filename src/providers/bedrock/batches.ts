@@ -1,5 +1,5 @@
 /**
- * Message batches on Bedrock batch inference: creation is in ./writer.ts; this follows the
+ * Message batches on Bedrock batch inference: creation is planned from ./jobs.ts; this follows the
  * jobs, stops them, streams their results from S3 and removes what the gateway created. A
  * model's group below Bedrock's batch minimum is an invoke job the gateway runs itself
  * (./invoke-job.ts): its status is its recorded progress, its results its kept output lines.
@@ -15,30 +15,19 @@ import { readBedrockConfig } from "./config";
 import { getModelInvocationJob, stopModelInvocationJob } from "./control-plane";
 import { deleteInvokeResults, invokeJobResults, invokeJobStatus, isInvokeJob, stepInvokeJob } from "./invoke-job";
 import { isEnded, toJobStatus, type BedrockManifest } from "./job-status";
-import { bedrockModelId } from "./models";
+import { bedrockJobs } from "./jobs";
 import { parseS3Uri } from "./names";
 import { abortMultipartUpload, deleteObject, getObject } from "./s3";
 import { toBatchResultLine, type BedrockOutputLine } from "./translate-result";
-import { toBedrockRecord } from "./translate-request";
-import { BedrockBatchWriter } from "./writer";
 
 /**
  * The Bedrock `BatchesAdapter`.
  *
  * @example
- * const writer = bedrockBatches.begin(ctx, { batchId, sink, files });
- * for (const request of requests) await writer.add(request);
- * const jobs = await writer.finish();
+ * const status = await bedrockBatches.retrieve(ctx, job); // { state: "in_progress", counts, … }
  */
 export const bedrockBatches: BatchesAdapter = {
-  check(request, _files, ctx) {
-    bedrockModelId(request.params.model);
-    toBedrockRecord(request, ctx?.clientBetas ?? []);
-  },
-
-  begin(ctx, start) {
-    return new BedrockBatchWriter(ctx, start);
-  },
+  jobs: bedrockJobs,
 
   async retrieve(ctx, job) {
     if (isInvokeJob(job)) return invokeJobStatus(job);

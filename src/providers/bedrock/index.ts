@@ -12,7 +12,7 @@ import { readBedrockConfig } from "./config";
  *
  * @example
  * bedrockAdapter.assertConfigured(env); // 400 naming AWS_REGION, BEDROCK_BATCH_S3_URI… when unset
- * const writer = bedrockAdapter.batches.begin(ctx, { batchId, sink, files });
+ * const line = bedrockAdapter.batches.jobs.translate(request, files, ctx); // planned by core/batch-planner.ts
  */
 export const bedrockAdapter: ProviderAdapter = {
   name: "bedrock",

@@ -1,7 +1,7 @@
 /**
  * A model's requests below Bedrock's batch minimum (`BEDROCK_BATCH_MIN_RECORDS`), run by the
  * gateway itself with InvokeModel: an "invoke job". Bedrock would refuse a batch job that small
- * (see docs/sources/bedrock.md § Minimum records per batch job), so the writer stores the group's
+ * (see docs/sources/bedrock.md § Minimum records per batch job), so the planner stores the group's
  * records in S3 as it does for a batch job (the same JSONL input object) and, instead of
  * creating a job, hands the service a `JobRef` whose `data.runner` is `"invoke"`.
  *
@@ -224,7 +224,7 @@ function invokeData(job: Pick<JobRef, "data" | "nativeId">): InvokeJobData {
   return job.data as InvokeJobData;
 }
 
-// The Bedrock model of a job is in its slot, `<modelId>#<n>` (./writer.ts). Not kept in `data`:
+// The Bedrock model of a job is in its slot, `<modelId>#<n>` (core/batch-planner.ts `slotName`; old jobs used `#1` on). Not kept in `data`:
 // every long string there is treated as a native ID, and the model ID is not one.
 function modelIdOf(job: Pick<JobRef, "slot">): string {
   const hash = job.slot.lastIndexOf("#");

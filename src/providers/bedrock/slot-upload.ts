@@ -32,8 +32,8 @@ export interface SlotUploadOptions {
  * One job's input file on its way to S3.
  *
  * @example
- * const file = new SlotUpload({ slot: "anthropic.claude-3-haiku-20240307-v1:0#1", modelId, bucket, key, aws, sink, uploads });
- * await file.append(encoder.encode(line + "\n"), "claude-3-haiku-20240307");
+ * const file = new SlotUpload({ slot: "anthropic.claude-3-haiku-20240307-v1:0#0", modelId, bucket, key, aws, sink, uploads });
+ * await file.append(encoder.encode(line + "\n"));
  * await file.commit(); // the object now exists at file.uri
  */
 export class SlotUpload {
@@ -41,11 +41,6 @@ export class SlotUpload {
   readonly modelId: string;
   readonly bucket: string;
   readonly key: string;
-  /** Records written so far. */
-  count = 0;
-  /** The `model` every request of this file named, or `null` once they differ. */
-  requestedModel: string | null | undefined = undefined;
-
   private readonly aws: AwsCalls;
   private readonly sink: BatchSink;
   private readonly uploads: Limiter;
@@ -83,14 +78,14 @@ export class SlotUpload {
     return this.buffered;
   }
 
-  /** Adds one JSONL line (with its newline); sends a part when 5 MiB have gathered. */
-  async append(line: Uint8Array, requestedModel: string): Promise<void> {
+  /** Adds JSONL lines (each with its newline); sends a part each time 5 MiB have gathered. */
+  async append(...lines: Uint8Array[]): Promise<void> {
     if (this.failure) throw this.failure;
-    this.count++;
-    this.requestedModel = this.requestedModel === undefined || this.requestedModel === requestedModel ? requestedModel : null;
-    this.chunks.push(line);
-    this.buffered += line.byteLength;
-    if (this.buffered >= PART_BYTES) await this.sendPart();
+    for (const line of lines) {
+      this.chunks.push(line);
+      this.buffered += line.byteLength;
+      if (this.buffered >= PART_BYTES) await this.sendPart();
+    }
   }
 
   /** No more records: a multipart file sends what is left as its last part now, freeing it. */

@@ -10,26 +10,20 @@ import type { BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
 import { readBatchSummary, readInlinedResponses } from "./batch-reader";
 import { toJobStatus } from "./batch-status";
-import { beginGeminiBatch, geminiModelOf } from "./batch-writer";
+import { geminiJobs } from "./jobs";
 import { geminiClient, isGone, PROVIDER, resourcePath } from "./client";
 import { deleteFile, downloadFile } from "./files";
 import { toBatchResult, type IdSource } from "./translate-response";
-import { toGenerateContentRequest } from "./translate-request";
 import type { GeminiBatchResultLine, GeminiBatchSummary } from "./wire";
 
 /**
  * Gemini batch jobs behind the Anthropic Message Batches API.
  *
  * @example
- * geminiBatches.check({ custom_id: "a", params }, files); // throws GatewayError 400 for what Gemini cannot take
+ * geminiBatches.jobs.translate({ custom_id: "a", params }, files, ctx); // throws GatewayError 400 for what Gemini cannot take
  */
 export const geminiBatches: BatchesAdapter = {
-  check(request, files) {
-    geminiModelOf(request.params.model);
-    toGenerateContentRequest(request.params, files);
-  },
-
-  begin: beginGeminiBatch,
+  jobs: geminiJobs,
 
   async retrieve(ctx, job): Promise<JobStatus> {
     const response = await geminiClient(ctx).fetch(resourcePath(job.nativeId));
@@ -66,7 +60,7 @@ export const geminiBatches: BatchesAdapter = {
  * A job's results: the lines of its responses file, or its inlined response, translated one
  * at a time. A file line is matched by its `key` (the `custom_id`), whatever its position; a
  * line without a usable key cannot be matched and is skipped. An inline job holds a single
- * request (see batch-writer.ts), whose `custom_id` the job keeps: its response is matched by
+ * request (see jobs.ts), whose `custom_id` the job keeps: its response is matched by
  * being the only one, since Gemini returns inline responses without their metadata (see
  * docs/sources/gemini.md § Inline batch responses carry no key and lose request order).
  * A request left without a result gets the job's `unrun` result (batch-status.ts).

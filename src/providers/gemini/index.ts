@@ -12,7 +12,7 @@ import { geminiFiles } from "./files";
  *
  * @example
  * geminiAdapter.assertConfigured(env); // 400 "set the GEMINI_API_KEY secret" when missing
- * const writer = geminiAdapter.batches.begin(ctx, { batchId, sink, files });
+ * const line = geminiAdapter.batches.jobs.translate(request, files, ctx); // planned by core/batch-planner.ts
  */
 export const geminiAdapter: ProviderAdapter = {
   name: "gemini",

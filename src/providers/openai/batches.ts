@@ -1,6 +1,6 @@
 /**
  * The Message Batches API on OpenAI's Batch API: status, results, cancel and clean-up of the
- * jobs `OpenAIBatchWriter` creates.
+ * jobs planned from ./jobs.ts.
  */
 import { UpstreamError } from "../../lib/errors";
 import { readJsonLines } from "../../lib/jsonl";
@@ -9,13 +9,12 @@ import type { BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
 import { cancelOpenAIBatch, retrieveOpenAIBatch } from "./batch-jobs";
 import { type ErrorFileTally, isTerminal, jobStatusFrom } from "./batch-status";
-import { OpenAIBatchWriter } from "./batch-writer";
 import { PROVIDER, isUpstreamStatus, openaiFetch, openaiJson } from "./client";
 import { type OpenAIConfig, openaiConfig } from "./config";
 import { JSONL_MIME_TYPE, upstreamFileFrom } from "./file-metadata";
 import { deleteOpenAIFile } from "./files";
+import { openaiJobs } from "./jobs";
 import { resultFromOutputLine, unrunKindOf } from "./translate-result";
-import { toChatCompletion } from "./translate-request";
 import type { OpenAIBatch, OpenAIBatchOutputLine, OpenAIFile } from "./wire";
 
 /**
@@ -27,13 +26,7 @@ import type { OpenAIBatch, OpenAIBatchOutputLine, OpenAIFile } from "./wire";
  * for await (const line of openaiBatches.results(ctx, job)) console.log(line.custom_id);
  */
 export const openaiBatches: BatchesAdapter = {
-  check(request, files) {
-    toChatCompletion(request.params, files);
-  },
-
-  begin(ctx, start) {
-    return new OpenAIBatchWriter(ctx, openaiConfig(ctx.env), start);
-  },
+  jobs: openaiJobs,
 
   async retrieve(ctx, job) {
     const config = openaiConfig(ctx.env);

@@ -12,7 +12,7 @@ import { openaiFiles } from "./files";
  *
  * @example
  * openaiAdapter.assertConfigured(env); // 400 naming OPENAI_API_KEY when it is missing
- * const writer = openaiAdapter.batches.begin(ctx, { batchId, sink, files });
+ * const line = openaiAdapter.batches.jobs.translate(request, files, ctx); // planned by core/batch-planner.ts
  */
 export const openaiAdapter: ProviderAdapter = {
   name: "openai",
