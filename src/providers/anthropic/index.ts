@@ -4,7 +4,7 @@
  */
 import type { ProviderAdapter } from "../types";
 import { anthropicBatches } from "./batches";
-import { configFrom } from "./client";
+import { readConfig } from "./config";
 import { anthropicFiles } from "./files";
 
 /**
@@ -17,6 +17,6 @@ export const anthropicAdapter: ProviderAdapter = {
   files: anthropicFiles,
   batches: anthropicBatches,
   assertConfigured(env) {
-    configFrom(env);
+    readConfig(env);
   },
 };

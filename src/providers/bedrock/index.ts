@@ -5,7 +5,7 @@
  */
 import type { ProviderAdapter } from "../types";
 import { bedrockBatches } from "./batches";
-import { readBedrockConfig } from "./config";
+import { readConfig } from "./config";
 
 /**
  * The Bedrock `ProviderAdapter`.
@@ -18,6 +18,6 @@ export const bedrockAdapter: ProviderAdapter = {
   name: "bedrock",
   batches: bedrockBatches,
   assertConfigured(env) {
-    readBedrockConfig(env);
+    readConfig(env);
   },
 };

@@ -20,7 +20,7 @@
  */
 import { UpstreamError } from "../../lib/errors";
 import type { ProviderContext } from "../types";
-import type { AwsCalls } from "./aws";
+import type { AwsCalls } from "./client";
 import type { BedrockOutputLine } from "./translate-result";
 import { isRecord } from "../../lib/is-record";
 
@@ -47,7 +47,7 @@ export type InvokeOutcome =
  *
  * @example
  * const outcome = await invokeRecord(ctx, aws, "anthropic.claude-3-haiku-20240307-v1:0", { recordId: "q1", modelInput });
- * if (outcome.kind === "answered") toBatchResultLine(outcome.line, "claude-3-haiku-20240307");
+ * if (outcome.kind === "answered") toResultLine(outcome.line, "claude-3-haiku-20240307");
  */
 export async function invokeRecord(
   ctx: ProviderContext,

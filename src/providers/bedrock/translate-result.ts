@@ -21,10 +21,10 @@ export interface BedrockOutputLine {
  * left it out.
  *
  * @example
- * toBatchResultLine({ recordId: "a", error: { errorCode: 429, errorMessage: "Too many tokens" } }, "claude-3-haiku-20240307")
+ * toResultLine({ recordId: "a", error: { errorCode: 429, errorMessage: "Too many tokens" } }, "claude-3-haiku-20240307")
  * // → { custom_id: "a", result: { type: "errored", error: { type: "error", error: { type: "rate_limit_error", message: "bedrock: Too many tokens" } } } }
  */
-export function toBatchResultLine(line: BedrockOutputLine, model: string): BatchResultLine {
+export function toResultLine(line: BedrockOutputLine, model: string): BatchResultLine {
   if (typeof line.recordId !== "string" || line.recordId === "") {
     throw new UpstreamError("bedrock", 502, "malformed batch output: a line has no recordId");
   }

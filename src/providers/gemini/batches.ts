@@ -9,11 +9,11 @@ import type { Artifact } from "../../domain/artifact";
 import type { BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
 import { readBatchSummary, readInlinedResponses } from "./batch-reader";
-import { toJobStatus } from "./batch-status";
+import { toJobStatus } from "./job-status";
 import { geminiJobs } from "./jobs";
 import { geminiClient, isGone, PROVIDER, resourcePath } from "./client";
 import { deleteFile, downloadFile } from "./files";
-import { toBatchResult, type IdSource } from "./translate-response";
+import { toBatchResult, type IdSource } from "./translate-result";
 import type { GeminiBatchResultLine, GeminiBatchSummary } from "./wire";
 
 /**

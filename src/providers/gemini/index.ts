@@ -4,7 +4,7 @@
  */
 import type { ProviderAdapter } from "../types";
 import { geminiBatches } from "./batches";
-import { geminiConfig } from "./config";
+import { readConfig } from "./config";
 import { geminiFiles } from "./files";
 
 /**
@@ -19,6 +19,6 @@ export const geminiAdapter: ProviderAdapter = {
   files: geminiFiles,
   batches: geminiBatches,
   assertConfigured(env) {
-    geminiConfig(env);
+    readConfig(env);
   },
 };

@@ -5,7 +5,7 @@
  */
 import { readUpstreamJson } from "../../lib/upstream";
 import { UpstreamError } from "../../lib/errors";
-import { isNotFound, type AwsCalls } from "./aws";
+import { isNotFound, type AwsCalls } from "./client";
 import type { BedrockJob } from "./job-status";
 
 /** What the gateway asks of CreateModelInvocationJob. */
