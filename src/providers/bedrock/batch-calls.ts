@@ -6,7 +6,7 @@
 import { readUpstreamJson } from "../../lib/upstream";
 import { UpstreamError } from "../../lib/errors";
 import { isNotFound, type AwsCalls } from "./client";
-import type { BedrockJob } from "./job-status";
+import type { BedrockJob } from "./wire";
 
 /** What the gateway asks of CreateModelInvocationJob. */
 export interface JobRequest {

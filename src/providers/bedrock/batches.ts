@@ -14,11 +14,12 @@ import { awsCalls, isNotFound, type AwsCalls } from "./client";
 import { readConfig } from "./config";
 import { getModelInvocationJob, stopModelInvocationJob } from "./batch-calls";
 import { deleteInvokeResults, invokeJobResults, invokeJobStatus, isInvokeJob, stepInvokeJob } from "./invoke-job";
-import { isEnded, toJobStatus, type BedrockManifest } from "./job-status";
+import { isEnded, toJobStatus } from "./job-status";
+import type { BedrockManifest, BedrockOutputLine } from "./wire";
 import { bedrockJobs } from "./jobs";
 import { parseS3Uri } from "./names";
 import { abortMultipartUpload, deleteObject, getObject } from "./s3";
-import { toResultLine, type BedrockOutputLine } from "./translate-result";
+import { toResultLine } from "./translate-result";
 
 /**
  * The Bedrock `BatchesAdapter`.

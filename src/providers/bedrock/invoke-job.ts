@@ -35,7 +35,8 @@ import { awsCalls, type AwsCalls } from "./client";
 import { readConfig } from "./config";
 import { invokeRecord } from "./invoke";
 import { deleteObject, getObject, putObject } from "./s3";
-import { toResultLine, type BedrockOutputLine } from "./translate-result";
+import { toResultLine } from "./translate-result";
+import type { BedrockOutputLine } from "./wire";
 import { isRecord } from "../../lib/is-record";
 
 /** Steps in a row that may make no progress before the record holding the job up is given up. */

@@ -21,7 +21,7 @@
 import { UpstreamError } from "../../lib/errors";
 import type { ProviderContext } from "../types";
 import type { AwsCalls } from "./client";
-import type { BedrockOutputLine } from "./translate-result";
+import type { BedrockOutputLine } from "./wire";
 import { isRecord } from "../../lib/is-record";
 
 /** Upstream statuses worth another try (after ./aws.ts turned ServiceQuotaExceeded into 429; 0: no answer). */

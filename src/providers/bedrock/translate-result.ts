@@ -5,16 +5,10 @@
  * (docs.aws.amazon.com/bedrock/latest/userguide/batch-inference-results.html). `modelInput` is
  * echoed back by Bedrock and dropped here.
  */
+import type { BedrockOutputLine } from "./wire";
 import { errorTypeForStatus, UpstreamError } from "../../lib/errors";
 import type { BatchResultLine } from "../../domain/batch-result";
 import { isRecord } from "../../lib/is-record";
-
-export interface BedrockOutputLine {
-  recordId?: unknown;
-  modelInput?: unknown;
-  modelOutput?: unknown;
-  error?: unknown;
-}
 
 /**
  * The Anthropic result of one output line. `model` fills in the message's `model` when Bedrock

@@ -4,10 +4,11 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../src/lib/errors";
 import { readConfig } from "../../../src/providers/bedrock/config";
-import { toJobStatus, type BedrockJob, type BedrockManifest } from "../../../src/providers/bedrock/job-status";
+import { toJobStatus } from "../../../src/providers/bedrock/job-status";
+import type { BedrockJob, BedrockManifest, BedrockOutputLine } from "../../../src/providers/bedrock/wire";
 import { bedrockModelId } from "../../../src/providers/bedrock/models";
 import { toBedrockRecord } from "../../../src/providers/bedrock/translate-request";
-import { toResultLine, type BedrockOutputLine } from "../../../src/providers/bedrock/translate-result";
+import { toResultLine } from "../../../src/providers/bedrock/translate-result";
 import type { ProviderEnv } from "../../../src/providers/types";
 import type { BatchRequest } from "../../../src/domain/batch-request";
 import configCases from "../../fixtures/bedrock/config.json";
