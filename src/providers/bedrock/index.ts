@@ -16,6 +16,8 @@ import { readConfig } from "./config";
  */
 export const bedrockAdapter: ProviderAdapter = {
   name: "bedrock",
+  // Job ARNs and S3 URIs (see docs/sources/security.md § Native ID shapes).
+  nativeIdShapes: { patterns: [String.raw`\barn:aws[a-z-]*:[^\s"'<>\\]*`, String.raw`\bs3://[^\s"'<>\\]+`], words: ["arn:", "s3://"] },
   batches: bedrockBatches,
   assertConfigured(env) {
     readConfig(env);

@@ -16,6 +16,8 @@ import { geminiFiles } from "./files";
  */
 export const geminiAdapter: ProviderAdapter = {
   name: "gemini",
+  // Resource names (see docs/sources/security.md § Native ID shapes).
+  nativeIdShapes: { patterns: [String.raw`\bfiles/[a-z0-9][a-z0-9-]{3,}`, String.raw`\bbatches/[a-z0-9][a-z0-9-]{3,}`], words: ["file", "batch"] },
   files: geminiFiles,
   batches: geminiBatches,
   assertConfigured(env) {
