@@ -63,7 +63,7 @@ export const geminiBatches: BatchesAdapter = {
  * request (see jobs.ts), whose `custom_id` the job keeps: its response is matched by
  * being the only one, since Gemini returns inline responses without their metadata (see
  * docs/sources/gemini.md § Inline batch responses carry no key and lose request order).
- * A request left without a result gets the job's `unrun` result (batch-status.ts).
+ * A request left without a result gets the job's `unrun` result (job-status.ts).
  */
 async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
   const ids = randomIds();
