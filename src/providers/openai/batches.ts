@@ -7,7 +7,7 @@ import { readJsonLines } from "../../lib/jsonl";
 import type { BatchesAdapter, JobStatus, ProviderContext, UpstreamFile } from "../types";
 import type { BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
-import { cancelOpenAIBatch, retrieveOpenAIBatch } from "./batch-calls";
+import { cancelBatch, retrieveBatch } from "./batch-calls";
 import { type ErrorFileTally, isTerminal, toJobStatus } from "./job-status";
 import { PROVIDER, isUpstreamStatus, openaiFetch, openaiJson } from "./client";
 import { type OpenAIConfig, readConfig } from "./config";
@@ -30,7 +30,7 @@ export const openaiBatches: BatchesAdapter = {
 
   async retrieve(ctx, job) {
     const config = readConfig(ctx.env);
-    const batch = await retrieveOpenAIBatch(ctx, config, job.nativeId);
+    const batch = await retrieveBatch(ctx, config, job.nativeId);
     const data: Record<string, unknown> = {
       ...job.data,
       outputFileId: batch.output_file_id ?? null,
@@ -47,7 +47,7 @@ export const openaiBatches: BatchesAdapter = {
   },
 
   async cancel(ctx, job) {
-    await cancelOpenAIBatch(ctx, readConfig(ctx.env), job.nativeId);
+    await cancelBatch(ctx, readConfig(ctx.env), job.nativeId);
   },
 
   results(ctx, job) {
@@ -73,7 +73,7 @@ async function* resultLines(ctx: ProviderContext, job: JobRef): AsyncGenerator<B
   const config = readConfig(ctx.env);
   let fileIds = [job.data.outputFileId, job.data.errorFileId];
   if (!("outputFileId" in job.data)) {
-    const batch = await retrieveOpenAIBatch(ctx, config, job.nativeId);
+    const batch = await retrieveBatch(ctx, config, job.nativeId);
     fileIds = [batch.output_file_id, batch.error_file_id];
   }
   for (const fileId of fileIds) {
@@ -132,11 +132,11 @@ async function outputFilesOf(ctx: ProviderContext, config: OpenAIConfig, batch: 
 async function cancelIfRunning(ctx: ProviderContext, config: OpenAIConfig, batchId: string): Promise<void> {
   let batch: OpenAIBatch;
   try {
-    batch = await retrieveOpenAIBatch(ctx, config, batchId);
+    batch = await retrieveBatch(ctx, config, batchId);
   } catch (error) {
     if (isUpstreamStatus(error, 404)) return;
     throw error;
   }
   if (isTerminal(batch.status) || batch.status === "cancelling") return;
-  await cancelOpenAIBatch(ctx, config, batchId);
+  await cancelBatch(ctx, config, batchId);
 }

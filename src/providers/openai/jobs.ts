@@ -14,7 +14,7 @@
  */
 import type { JobLimits, ProviderJobs, ProviderContext, PlannedJob } from "../types";
 import { BatchInputUpload, uploadWholeBatchInput } from "./batch-input-upload";
-import { cancelOpenAIBatch } from "./batch-calls";
+import { cancelBatch } from "./batch-calls";
 import { openaiPostJson } from "./client";
 import { readConfig, type OpenAIConfig } from "./config";
 import { deleteOpenAIFile } from "./files";
@@ -96,7 +96,7 @@ export const openaiJobs: ProviderJobs = {
       },
       // Batches first: a batch may still be reading its input file.
       async abort() {
-        for (const id of createdBatches) await cancelOpenAIBatch(ctx, config, id).catch(() => {});
+        for (const id of createdBatches) await cancelBatch(ctx, config, id).catch(() => {});
         for (const id of createdFiles) await deleteOpenAIFile(ctx, id).catch(() => {});
       },
     };
