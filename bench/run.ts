@@ -5,28 +5,34 @@
  * Cases, each on a freshly started gateway:
  * - bundle:   the deployed Worker's size, gzip, and what each dependency costs;
  * - overhead: batch retrieve and files list, gateway against a bare pass-through Worker and the fake;
- * - batches:  create, then results, on anthropic, openai and gemini, at two sizes;
- * - files:    a large upload and download, at two sizes.
+ * - batches:  create, vault and results, on anthropic, openai and gemini, at two sizes;
+ * - files:    a large upload and download, at two sizes, beside the bare pass-through.
+ * Each is set beside its floor measured in the same run, and issue 15's table of targets is
+ * written with this run's values; a case that misses its target gets its CPU profile written
+ * to bench/results/profiles/ and its top self-time functions listed under the table.
  * A case that fails is recorded with its error and the run goes on; the exit code says so.
  *
  * Options (environment): BENCH_QUICK=1 runs small sizes only (a smoke run, not for the README);
- * BENCH_VERBOSE=1 prints wrangler's output.
+ * BENCH_VERBOSE=1 prints wrangler's output; BENCH_ONLY=overhead,batch openai runs only the
+ * cases whose names contain one of the comma-separated words (for development).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, totalmem } from "node:os";
-import { join } from "node:path";
-import { batchCase, type CreateFigures, type ResultsFigures } from "./cases/batches.ts";
+import { dirname, join } from "node:path";
+import { batchCase, type CreateFigures, type ResultsFigures, type VaultFigures } from "./cases/batches.ts";
 import { bundleCase, type BundleFigures } from "./cases/bundle.ts";
 import { fileCase, type TransferFigures } from "./cases/files.ts";
 import { overheadCase, type OverheadRow } from "./cases/overhead.ts";
 import type { BatchProvider } from "./lib/bodies.ts";
 import { FAKE_BOUND_PCT } from "./lib/cpu.ts";
 import type { MemoryFigures } from "./lib/memory.ts";
+import { useSourceMap, writeProfile, type ProfileSummary } from "./lib/profile.ts";
 import { buildGateway, removeStateDirs, ROOT, startFakes, type Fakes } from "./lib/stack.ts";
 import { killStarted } from "./lib/workers.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
+const ONLY = (process.env.BENCH_ONLY ?? "").split(",").map((word) => word.trim()).filter(Boolean);
 const PROVIDERS: readonly BatchProvider[] = ["anthropic", "openai", "gemini"];
 /** Requests per batch: small and large (both take Gemini's JSONL-file path: only a model's single request goes inline). */
 const BATCH_SIZES = QUICK ? [2_000, 8_000] : [25_000, 100_000];
@@ -48,11 +54,35 @@ interface Report {
   bundle: BundleFigures | null;
   overhead: OverheadRow[];
   create: CreateFigures[];
+  vault: VaultFigures[];
   results: ResultsFigures[];
   files: TransferFigures[];
   targets: { name: string; met: boolean | null; detail: string }[];
+  /** Issue 15's table: each path's value in this run, its floor in the same run, and the target. */
+  issue15: Issue15Row[];
+  /** The Worker's V8 heap peak of each case against issue 15's 48 MB. */
+  heap: { case: string; peakMB: number; keptMB: number; met: boolean }[];
+  /** CPU profiles of the rows that missed their target. */
+  profiles: ProfileSummary[];
   failures: Failure[];
 }
+
+interface Issue15Row {
+  path: string;
+  now: string;
+  floor: string;
+  /** Value over floor (null where the target is a difference or an absolute). */
+  ratio: number | null;
+  target: string;
+  met: boolean | null;
+  /** The kept CPU profile that explains the row (lib/profile.ts). */
+  profile: string | null;
+}
+
+/** Issue 15's V8 heap target, per case (MB). */
+const HEAP_TARGET_MB = 48;
+/** Issue 15's bundle target (KiB gzip). */
+const BUNDLE_TARGET_KB = 100;
 
 const started = Date.now();
 const report: Report = {
@@ -64,9 +94,13 @@ const report: Report = {
   bundle: null,
   overhead: [],
   create: [],
+  vault: [],
   results: [],
   files: [],
   targets: [],
+  issue15: [],
+  heap: [],
+  profiles: [],
   failures: [],
 };
 
@@ -88,6 +122,7 @@ process.on("exit", () => {
 });
 
 async function run(name: string, body: () => Promise<void> | void): Promise<void> {
+  if (ONLY.length > 0 && !ONLY.some((word) => name.includes(word))) return;
   const before = loadavg()[0]!;
   const begin = Date.now();
   process.stderr.write(`bench: ${name}…`);
@@ -107,6 +142,7 @@ try {
     report.bundle = bundleCase();
   });
   const config = buildGateway();
+  useSourceMap(join(dirname(config), "gateway-bench-entry.js.map"));
   fakes = await startFakes();
   const fakesNow = fakes;
   await run("overhead", async () => {
@@ -115,8 +151,9 @@ try {
   for (const provider of PROVIDERS) {
     for (const [index, size] of BATCH_SIZES.entries()) {
       await run(`batch ${provider} ${size}`, async () => {
-        const { create, results } = await batchCase(fakesNow, config, provider, size, index === BATCH_SIZES.length - 1 ? 2 : 1);
+        const { create, vault, results } = await batchCase(fakesNow, config, provider, size, index === BATCH_SIZES.length - 1 ? 2 : 1);
         report.create.push(create);
+        report.vault.push(vault);
         report.results.push(results);
       });
     }
@@ -132,6 +169,14 @@ try {
 
 report.minutes = round((Date.now() - started) / 60_000);
 report.targets = targets(report);
+report.issue15 = issue15(report);
+report.heap = heapRows(report);
+const profileDir = join(ROOT, "bench/results/profiles");
+for (const row of report.issue15) {
+  if (row.met !== false || !row.profile || report.profiles.some((summary) => summary.case === row.profile)) continue;
+  const summary = writeProfile(row.profile, profileDir, ROOT);
+  if (summary) report.profiles.push(summary);
+}
 const markdown = render(report);
 process.stdout.write(`${markdown}\n`);
 
@@ -203,6 +248,134 @@ function targets(r: Report): Report["targets"] {
   return list;
 }
 
+// ─── issue 15 ───────────────────────────────────────────────────────────────────────────────
+
+function issue15(r: Report): Issue15Row[] {
+  const rows: Issue15Row[] = [];
+  const large = BATCH_SIZES[BATCH_SIZES.length - 1]!;
+  const missing = (path: string, target: string): Issue15Row => ({ path, now: "not measured", floor: "—", ratio: null, target, met: null, profile: null });
+  for (const operation of ["batch retrieve", "files list"] as const) {
+    const row = r.overhead.find((entry) => entry.operation === operation && entry.clients === 1);
+    const path = `${operation}${operation === "batch retrieve" ? " (running batch)" : ""}, 1 client, p50 over the pass-through`;
+    rows.push(
+      row
+        ? {
+            path,
+            now: `+${row.overheadP50} ms (${row.targets.gateway.p50} vs ${row.targets.passthrough.p50} ms)`,
+            floor: `0 (pass-through ${row.targets.passthrough.p50} ms)`,
+            ratio: null,
+            target: "≤ 0.5 ms",
+            met: row.overheadP50 <= 0.5,
+            profile: `overhead ${operation}`,
+          }
+        : missing(path, "≤ 0.5 ms"),
+    );
+  }
+  for (const operation of ["batch retrieve", "files list"] as const) {
+    const row = r.overhead.find((entry) => entry.operation === operation && entry.clients === 64);
+    const path = `${operation}, 64 clients, requests/s`;
+    const ratio = row ? round(row.targets.gateway.requestsPerSecond / row.targets.passthrough.requestsPerSecond, 2) : null;
+    rows.push(
+      row && ratio !== null
+        ? { path, now: String(row.targets.gateway.requestsPerSecond), floor: `pass-through ${row.targets.passthrough.requestsPerSecond}`, ratio, target: "≥ 90% of the pass-through", met: ratio >= 0.9, profile: `overhead ${operation}` }
+        : missing(path, "≥ 90% of the pass-through"),
+    );
+  }
+  for (const provider of PROVIDERS) {
+    const results = r.results.find((row) => row.provider === provider && row.requests === large);
+    const path = `results of ${large.toLocaleString("en")} lines, ${provider}, read by a client (from the vault)`;
+    rows.push(
+      results
+        ? {
+            path,
+            now: `${results.read.mbPerSecond} MB/s (${results.vaultedMB} MB)`,
+            floor: `vault object through the same Worker ${results.vaultObject.mbPerSecond} MB/s`,
+            ratio: results.readVsObject,
+            target: "≥ 80% of the pass-through",
+            met: results.readVsObject >= 0.8,
+            profile: `results ${provider} ${large}`,
+          }
+        : missing(path, "≥ 80% of the pass-through"),
+    );
+  }
+  for (const provider of PROVIDERS) {
+    const vault = r.vault.find((row) => row.provider === provider && row.requests === large);
+    const path = `vaulting ${large.toLocaleString("en")} lines, ${provider} (translated once into R2)`;
+    rows.push(
+      vault
+        ? {
+            path,
+            now: `${vault.write.mbPerSecond} MB/s (${vault.upstreamMB} MB upstream in ${vault.write.seconds} s)`,
+            floor: vault.parseOnly
+              ? `parse-only ${vault.parseOnly.mbPerSecond} MB/s${vault.r2Copy ? ` (the bytes copied untouched into R2: ${vault.r2Copy.mbPerSecond} MB/s)` : ""}`
+              : "— (inline output: no upstream file)",
+            ratio: vault.writeVsParse,
+            target: "≥ 80% of parse-only",
+            met: vault.writeVsParse === null ? null : vault.writeVsParse >= 0.8,
+            profile: `vault ${provider} ${large}`,
+          }
+        : missing(path, "≥ 80% of parse-only"),
+    );
+  }
+  for (const provider of PROVIDERS) {
+    const create = r.create.find((row) => row.provider === provider && row.requests === large);
+    const path = `create of ${large.toLocaleString("en")} requests, ${provider}${create ? ` (${create.bodyMB} MB)` : ""}`;
+    rows.push(
+      create
+        ? { path, now: `${create.mbPerSecond} MB/s`, floor: `parse-only ${create.parseOnly.mbPerSecond} MB/s`, ratio: create.createVsParse, target: "≥ 60% of parse-only", met: create.createVsParse >= 0.6, profile: `create ${provider} ${large}` }
+        : missing(path, "≥ 60% of parse-only"),
+    );
+  }
+  for (const [direction, share] of [["upload", 0.8], ["download", 0.9]] as const) {
+    const list = r.files.filter((row) => row.direction === direction);
+    const file = list[list.length - 1];
+    const target = `≥ ${share * 100}% of the pass-through`;
+    const path = `file ${direction}${file ? `, ${file.sizeMB} MB` : ""}`;
+    rows.push(
+      file && file.vsPassthrough !== null
+        ? { path, now: `${file.mbPerSecond} MB/s`, floor: `pass-through ${file.passthroughMBPerSecond} MB/s`, ratio: file.vsPassthrough, target, met: file.vsPassthrough >= share, profile: `${direction} ${file.sizeMB} MB` }
+        : missing(path, target),
+    );
+  }
+  const heaps = heapRows(r);
+  const worst = heaps.reduce<(typeof heaps)[number] | null>((top, row) => (top === null || row.peakMB > top.peakMB ? row : top), null);
+  const keptMax = heaps.reduce((top, row) => Math.max(top, row.keptMB), 0);
+  rows.push(
+    worst
+      ? {
+          path: "Worker V8 heap peak, every case",
+          now: `up to ${worst.peakMB} MB (${worst.case}); kept after a full GC up to ${keptMax} MB`,
+          floor: "—",
+          ratio: null,
+          target: `≤ ${HEAP_TARGET_MB} MB; nothing kept after a full GC`,
+          met: heaps.every((row) => row.met),
+          profile: null,
+        }
+      : missing("Worker V8 heap peak, every case", `≤ ${HEAP_TARGET_MB} MB`),
+  );
+  rows.push(
+    r.bundle
+      ? { path: "bundle, gzip", now: `${r.bundle.gzipKb} KiB`, floor: "—", ratio: null, target: `≤ ${BUNDLE_TARGET_KB} KiB`, met: r.bundle.gzipKb <= BUNDLE_TARGET_KB, profile: null }
+      : missing("bundle, gzip", `≤ ${BUNDLE_TARGET_KB} KiB`),
+  );
+  return rows;
+}
+
+/** The Worker's V8 heap peak (absolute, MB) and what a full GC left above idle, per case. */
+function heapRows(r: Report): Report["heap"] {
+  const rows: Report["heap"] = [];
+  // "Nothing kept": within 1 MB of the idle heap after a forced full collection.
+  const add = (name: string, memory: MemoryFigures) => {
+    if (!memory.heap) return;
+    rows.push({ case: name, peakMB: memory.heap.peakMB, keptMB: memory.heap.retainedMB, met: memory.heap.peakMB <= HEAP_TARGET_MB && memory.heap.retainedMB <= 1 });
+  };
+  for (const row of r.create) add(`create ${row.provider} ${row.requests}`, row.memory);
+  for (const row of r.vault) add(`vault ${row.provider} ${row.requests}`, row.memory);
+  for (const row of r.results) add(`results ${row.provider} ${row.requests}`, row.memory);
+  for (const row of r.files) add(`${row.direction} ${row.sizeMB} MB`, row.memory);
+  return rows;
+}
+
 // ─── tables ─────────────────────────────────────────────────────────────────────────────────
 
 function render(r: Report): string {
@@ -230,6 +403,31 @@ function render(r: Report): string {
     "",
   );
 
+  out.push("### Issue 15: each path against its floor in this run", "");
+  table(
+    ["path", "this run", "floor in the same run", "ratio", "target", "met"],
+    r.issue15.map((row) => [row.path, row.now, row.floor, row.ratio === null ? "—" : `${Math.round(row.ratio * 100)}%`, row.target, row.met === null ? "—" : row.met ? "yes" : "**no**"]),
+  );
+  if (r.heap.length > 0) {
+    out.push(`Worker V8 heap (used heap plus ArrayBuffer backing stores, absolute) per case, against ${HEAP_TARGET_MB} MB; kept = above the idle heap after a forced full collection:`, "");
+    table(
+      ["case", "heap peak MB", "kept MB", "met"],
+      r.heap.map((row) => [row.case, row.peakMB, row.keptMB, row.met ? "yes" : "**no**"]),
+    );
+  }
+  for (const summary of r.profiles) {
+    out.push(
+      `#### Profile of ${r.issue15.filter((entry) => entry.profile === summary.case && entry.met === false).map((entry) => `"${entry.path}"`).join(" and ") || summary.case} (missed)`,
+      "",
+      `\`${summary.file}\`: ${summary.totalMs} ms profiled, ${summary.busyMs} ms busy (not idle). Top self time (sampled every 1 ms; % of busy time):`,
+      "",
+    );
+    table(
+      ["function", "file:line", "self ms", "%"],
+      summary.top.map((cost) => [cost.function, `\`${cost.location}\``, cost.selfMs, cost.pct]),
+    );
+  }
+
   if (r.overhead.length > 0) {
     out.push("### Overhead (ms; Anthropic fake upstream)", "");
     table(
@@ -250,7 +448,7 @@ function render(r: Report): string {
   if (r.create.length > 0) {
     out.push("### Batch create (one POST of the whole body)", "");
     table(
-      ["provider", "requests", "body MB", "upstream jobs", "seconds", "MB/s", "RSS peak above idle", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
+      ["provider", "requests", "body MB", "upstream jobs", "seconds", "MB/s", "parse-only MB/s", "create / parse-only", "s until ended", "RSS peak above idle", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
       r.create.map((row) => [
         row.provider,
         row.requests.toLocaleString("en"),
@@ -258,6 +456,9 @@ function render(r: Report): string {
         row.jobs,
         row.seconds,
         row.mbPerSecond,
+        row.parseOnly.mbPerSecond,
+        `${Math.round(row.createVsParse * 100)}%`,
+        row.secondsToEnded,
         mem(row.memory) + lost(row.memory),
         row.memory.growthSecondHalfMB,
         heap(row.memory),
@@ -267,8 +468,40 @@ function render(r: Report): string {
     );
   }
 
+  if (r.vault.length > 0) {
+    out.push("### Vault write (the batch's results translated once into R2 by the Worker's queue consumer; MB/s of upstream bytes)", "");
+    table(
+      ["provider", "lines", "upstream MB", "vaulted MB", "vault write", "parse-only", "write / parse-only", "raw copy into R2", "RSS peak above idle", "heap peak / kept", "CPU"],
+      r.vault.map((row) => [
+        row.provider,
+        row.requests.toLocaleString("en"),
+        row.upstreamMB,
+        row.vaultedMB,
+        `${row.write.mbPerSecond} (${row.write.seconds} s)`,
+        row.parseOnly ? `${row.parseOnly.mbPerSecond} (${row.parseOnly.seconds} s)` : "—",
+        row.writeVsParse !== null ? `${Math.round(row.writeVsParse * 100)}%` : "—",
+        row.r2Copy ? `${row.r2Copy.mbPerSecond} (${row.r2Copy.seconds} s)` : "—",
+        mem(row.memory) + lost(row.memory),
+        heap(row.memory),
+        cpu(row.cpu),
+      ]),
+    );
+  }
+
   if (r.results.length > 0) {
-    out.push("### Batch results (MB/s of upstream bytes; the same bytes in every column)", "");
+    out.push("### Results read from the vault (MB/s of the vaulted bytes)", "");
+    table(
+      ["provider", "lines", "vaulted MB", "results route", "vault object through the Worker", "route / object"],
+      r.results.map((row) => [
+        row.provider,
+        row.requests.toLocaleString("en"),
+        row.vaultedMB,
+        `${row.read.mbPerSecond} (${row.read.seconds} s)`,
+        `${row.vaultObject.mbPerSecond} (${row.vaultObject.seconds} s)`,
+        `${Math.round(row.readVsObject * 100)}%`,
+      ]),
+    );
+    out.push("### Batch results beside the upstream bytes (MB/s of upstream bytes; the same bytes in every column)", "");
     table(
       ["provider", "lines", "upstream MB", "translated", "parse-only", "translated / parse-only", "raw pass-through", "fake direct", "jsonl.ts round trip", "RSS peak above idle", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
       r.results.map((row) => [
@@ -293,12 +526,14 @@ function render(r: Report): string {
   if (r.files.length > 0) {
     out.push("### Files (Anthropic fake upstream)", "");
     table(
-      ["transfer", "MB", "seconds", "MB/s", "fake direct MB/s", "RSS peak above idle", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
+      ["transfer", "MB", "seconds", "MB/s", "pass-through MB/s", "gateway / pass-through", "fake direct MB/s", "RSS peak above idle", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
       r.files.map((row) => [
         row.direction,
         row.sizeMB,
         row.seconds,
         row.mbPerSecond,
+        row.passthroughMBPerSecond ?? "",
+        row.vsPassthrough !== null ? `${Math.round(row.vsPassthrough * 100)}%` : "",
         row.fakeDirectMBPerSecond ?? "",
         mem(row.memory) + lost(row.memory),
         row.memory.growthSecondHalfMB,
@@ -314,7 +549,7 @@ function render(r: Report): string {
     out.push(
       "### Bundle (`wrangler deploy --dry-run`)",
       "",
-      `${b.kb} KiB as deployed (gzip ${b.gzipKb} KiB); minified ${b.minifiedKb} KiB (gzip ${b.minifiedGzipKb} KiB). By input, unminified:`,
+      `${b.kb} KiB as deployed (gzip ${b.gzipKb} KiB); minified ${b.minifiedKb} KiB (gzip ${b.minifiedGzipKb} KiB). By input (bytes each contributes to the deployed output):`,
       "",
     );
     table(

@@ -1,17 +1,17 @@
 /**
  * batchbridge: the Anthropic Files and Message Batches APIs, on Anthropic, OpenAI, Gemini
  * or Bedrock, from one Worker.
+ *
+ * The composition root: the one module that may import every layer. It hands the provider
+ * registry to the app and to the background services; the fetch, cron and queue handlers
+ * reach the gateway's state through the services object (src/core/services.ts) only.
  */
 import { env as startupEnv } from "cloudflare:workers";
 import { createApp } from "./api/app";
 import type { Bindings } from "./api/env";
-import { createGateway, type Gateway } from "./core/gateway";
-import { handleJob } from "./core/job-handlers";
 import { isJobMessage } from "./core/queue-messages";
-import { reconcile } from "./core/reconcile";
-import { sweep } from "./core/sweep";
+import { createServices, type BackgroundService } from "./core/services";
 import { describeGatewayWebhook } from "./core/webhook-config";
-import { requeueOverdueDeliveries } from "./core/webhook-delivery";
 import { ADAPTERS } from "./providers/index";
 
 const app = createApp({ adapters: ADAPTERS });
@@ -27,27 +27,27 @@ export default {
   fetch(request, env, ctx) {
     if (!sweptAtStart) {
       sweptAtStart = true;
-      ctx.waitUntil(runSweep(backgroundGateway(env)));
+      ctx.waitUntil(runSweep(background(env)));
     }
     return app.fetch(request, env, ctx);
   },
   async scheduled(_controller, env, ctx) {
-    const gateway = backgroundGateway(env);
+    const work = background(env);
     ctx.waitUntil(
-      reconcile(gateway, Date.now()).then((report) => {
+      work.reconcile(Date.now()).then((report) => {
         if (report.batchesRolledBack || report.batchesLeft || report.filesForgotten) console.log("reconciled", JSON.stringify(report));
       }),
     );
     ctx.waitUntil(
-      requeueOverdueDeliveries(gateway, Date.now()).then((requeued) => {
+      work.requeueOverdueDeliveries(Date.now()).then((requeued) => {
         if (requeued) console.log("webhooks: queued again", requeued, "overdue deliveries");
       }),
     );
-    ctx.waitUntil(runSweep(gateway));
+    ctx.waitUntil(runSweep(work));
   },
   /** Background work: each message is handled by its kind; a failure is retried by the queue. */
   async queue(batch, env) {
-    const gateway = backgroundGateway(env);
+    const work = background(env);
     for (const message of batch.messages) {
       if (!isJobMessage(message.body)) {
         console.error("dropped a queue message that is not a job", JSON.stringify(message.body));
@@ -55,7 +55,7 @@ export default {
         continue;
       }
       try {
-        await handleJob(gateway, message.body);
+        await work.handle(message.body);
         message.ack();
       } catch (error) {
         console.error("queue job failed; retrying", message.body.kind, error instanceof Error ? error.message : String(error));
@@ -65,13 +65,13 @@ export default {
   },
 } satisfies ExportedHandler<Bindings>;
 
-function backgroundGateway(env: Bindings): Gateway {
-  return createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS });
+function background(env: Bindings): BackgroundService {
+  return createServices({ env, adapters: ADAPTERS }).background;
 }
 
-async function runSweep(gateway: Gateway): Promise<void> {
+async function runSweep(work: BackgroundService): Promise<void> {
   try {
-    const report = await sweep(gateway, Date.now());
+    const report = await work.sweep(Date.now());
     if (report.pollsRequeued || report.vaultsRequeued || report.resultsPurged) console.log("swept", JSON.stringify(report));
   } catch (error) {
     console.error("sweep failed", error instanceof Error ? error.message : String(error));

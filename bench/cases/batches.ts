@@ -1,19 +1,27 @@
 /**
- * Batch create and results, per provider and size. The create runs on a freshly started
- * gateway; the batch is then polled until it ends, and the results are read on another freshly
- * started gateway over the same local D1 state:
- * - translated: the gateway's own results route (what a client gets);
- * - raw: the same upstream bytes through the same Worker, untouched (/__bench/raw);
+ * Batch create, vault and results, per provider and size. The create runs on a freshly started
+ * gateway, beside its floor (the same body parsed only, /__bench/parse-body, in the same
+ * Worker); the batch then ends as a user's does: the background worker polls it (every second,
+ * see lib/stack.ts) and vaults its results in R2, and the bench waits for `ended`. The results
+ * are read on another freshly started gateway over the same local state (D1, R2, queues):
+ * - results: the gateway's own results route, served from the vault (what a client gets);
+ * - vault object: the same R2 object through the same Worker, untouched (/__bench/vault-object):
+ *   the results read's floor;
+ * - vault write: the batch vaulted once more by the Worker's own queue consumer (/__bench/revault),
+ *   against parse-only of the same upstream bytes;
+ * - raw: the upstream bytes through the same Worker, untouched (/__bench/raw);
  * - parse-only: the same bytes, each line JSON.parse'd and dropped, in the same Worker (/__bench/parse);
  * - fake direct: the same bytes straight from the fake (how fast the fake serves them).
- * Each pass runs `repeats` times; the fastest run counts. Memory is taken over the first translated pass,
- * which runs first on the fresh gateway (and alone: the other passes come after it).
+ * Each pass runs `repeats` times; the fastest run counts. Memory (and the CPU profile) is taken
+ * over the first results read, which runs first on the fresh gateway (and alone: the other
+ * passes come after it), over the create, and over the vault write.
  */
 import { batchBody, type BatchProvider } from "../lib/bodies.ts";
 import { drain, fetchJson, gatewayHeaders } from "../lib/client.ts";
 import { cpuWatch, FAKE_BOUND_PCT, type CpuFigures } from "../lib/cpu.ts";
 import { KEYS } from "../lib/keys.ts";
 import { round, watchMemory, type MemoryFigures } from "../lib/memory.ts";
+import { keepProfile } from "../lib/profile.ts";
 import { startGateway, type Fakes } from "../lib/stack.ts";
 
 const MB = 1e6;
@@ -29,6 +37,31 @@ export interface CreateFigures {
   fakeBound: boolean;
   /** Upstream jobs the batch became. */
   jobs: number;
+  /** The floor: the same body, each request JSON.parse'd and dropped, in the same Worker. */
+  parseOnly: Pass;
+  /** Create rate over parse-only rate (target ≥ 0.6). */
+  createVsParse: number;
+  /** From the create's answer until a retrieve said `ended` (background polls and the vault). */
+  secondsToEnded: number;
+}
+
+export interface VaultFigures {
+  provider: BatchProvider;
+  requests: number;
+  /** Upstream bytes the vault read (the rates below are of these bytes). */
+  upstreamMB: number;
+  /** Bytes written to R2. */
+  vaultedMB: number;
+  /** The gateway's own vaulting (translation and R2 write), run once more by its queue consumer. */
+  write: Pass;
+  /** The floor: parse-only of the same upstream bytes (null for Gemini's inline output). */
+  parseOnly: Pass | null;
+  /** Vault write rate over parse-only rate (target ≥ 0.8). */
+  writeVsParse: number | null;
+  /** The runtime's own share: the same upstream bytes copied untouched into R2 as the vault writes (null for inline output). */
+  r2Copy: Pass | null;
+  memory: MemoryFigures;
+  cpu: CpuFigures;
 }
 
 export interface Pass {
@@ -40,10 +73,19 @@ export interface Pass {
 export interface ResultsFigures {
   provider: BatchProvider;
   requests: number;
+  /** Size of the vaulted object the client read (the results row's rates are of these bytes). */
+  vaultedMB: number;
+  /** The results route, served from the vault, in MB/s of the vaulted bytes. */
+  read: Pass;
+  /** The floor: the same R2 object passed through by the same Worker, in MB/s of the same bytes. */
+  vaultObject: Pass;
+  /** Results read rate over the vault object's pass-through (target ≥ 0.8). */
+  readVsObject: number;
   /** Size of the upstream results (what raw and parse-only read; for inline output, the translated size). */
   upstreamMB: number;
   /** Size of the translated results the client got. */
   translatedMB: number;
+  /** The results read again, in MB/s of the upstream bytes (to compare with the passes below). */
   translated: Pass;
   /** The comparison passes are null when the results are not a JSONL file upstream (Gemini's inline output). */
   raw: Pass | null;
@@ -67,7 +109,7 @@ interface JobRow {
  * @example
  * const { create, results } = await batchCase(fakes, buildGateway(), "openai", 100_000, 2);
  */
-export async function batchCase(fakes: Fakes, config: string, provider: BatchProvider, requests: number, repeats: number): Promise<{ create: CreateFigures; results: ResultsFigures }> {
+export async function batchCase(fakes: Fakes, config: string, provider: BatchProvider, requests: number, repeats: number): Promise<{ create: CreateFigures; vault: VaultFigures; results: ResultsFigures }> {
   const body = batchBody(provider, requests);
 
   // ── create, on a fresh gateway ──
@@ -75,7 +117,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
   let batchId: string;
   let create: CreateFigures;
   try {
-    const watch = await watchMemory(gateway);
+    const watch = await watchMemory(gateway, { profile: true });
     const from = Date.now();
     const cpu = cpuWatch(fakes.pid, gateway.workerd);
     const started = performance.now();
@@ -88,11 +130,25 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     const cpuFigures = cpu.stop();
     const to = Date.now();
     const memory = await watch.finish(from, to);
+    keepProfile(`create ${provider} ${requests}`, watch.cpuProfile);
     if (batch.request_counts.processing !== requests) {
       throw new Error(`the batch holds ${batch.request_counts.processing} requests, not ${requests}`);
     }
     batchId = batch.id;
-    await waitUntilEnded(gateway.url, batchId);
+    const endedAfter = await waitUntilEnded(gateway.url, batchId, requests);
+    // The floor, in the same Worker, once the batch has ended (so that background work is not running).
+    const parseRuns: { ms: number }[] = [];
+    for (let run = 0; run < repeats; run++) {
+      parseRuns.push(
+        await timed(async () => {
+          const parsed = await fetchJson<{ requests: number }>(`${gateway.url}/__bench/parse-body`, { method: "POST", headers: { "content-type": "application/json" }, body });
+          if (parsed.requests !== requests) throw new Error(`/__bench/parse-body found ${parsed.requests} requests, not ${requests}`);
+          return parsed;
+        }),
+      );
+    }
+    const parseSeconds = Math.min(...parseRuns.map((run) => run.ms)) / 1000;
+    const parseOnly = { seconds: round(parseSeconds, 2), mbPerSecond: round(body.byteLength / MB / parseSeconds) };
     const jobs = await fetchJson<JobRow[]>(`${gateway.url}/__bench/jobs?batch=${batchId}`);
     create = {
       provider,
@@ -104,6 +160,9 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
       cpu: cpuFigures,
       fakeBound: cpuFigures.fakesPct >= FAKE_BOUND_PCT,
       jobs: jobs.length,
+      parseOnly,
+      createVsParse: round(body.byteLength / MB / seconds / parseOnly.mbPerSecond, 2),
+      secondsToEnded: round(endedAfter / 1000, 1),
     };
   } finally {
     await gateway.stop();
@@ -118,14 +177,17 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     const resultsUrl = `${reader.url}/anthropic/v1/messages/batches/${batchId}/results`;
     const headers = gatewayHeaders();
 
-    const watch = await watchMemory(reader);
+    const watch = await watchMemory(reader, { profile: true });
     const from = Date.now();
     const cpu = cpuWatch(fakes.pid, reader.workerd);
     const first = await drain(resultsUrl, { headers });
     const cpuFigures = cpu.stop();
     const to = Date.now();
     const memory = await watch.finish(from, to);
+    keepProfile(`results ${provider} ${requests}`, watch.cpuProfile);
     if (first.lines !== requests) throw new Error(`the results hold ${first.lines} lines, not ${requests}`);
+    const objectUrl = `${reader.url}/__bench/vault-object?batch=${batchId}`;
+    const objectRuns: { ms: number; bytes: number }[] = [];
 
     const rawUrl = `${reader.url}/__bench/raw?${query}`;
     const parseUrl = `${reader.url}/__bench/parse?${query}`;
@@ -134,34 +196,67 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     const parse: { ms: number }[] = [];
     const direct: { ms: number }[] = [];
     const roundtrip: { ms: number }[] = [];
+    const r2Copy: { ms: number }[] = [];
     const translated: { ms: number; bytes: number }[] = [first];
     let upstreamBytes = 0;
     const comparable = paths.length > 0;
     for (let run = 0; run < repeats; run++) {
       if (run > 0) translated.push(await drain(resultsUrl, { headers }));
+      objectRuns.push(await drain(objectUrl));
       if (!comparable) continue;
       const rawRun = await drain(rawUrl);
       upstreamBytes = rawRun.bytes;
       raw.push(rawRun);
       parse.push(await timed(() => fetchJson<{ bytes: number; lines: number }>(parseUrl)));
       roundtrip.push(await drain(roundTripUrl));
+      r2Copy.push(await timed(() => fetchJson<{ bytes: number }>(`${reader.url}/__bench/r2-copy?${query}`, { method: "POST" })));
       direct.push(await directPass(fakes, provider, paths));
     }
 
     if (!comparable) upstreamBytes = first.bytes;
-    const pass = (runs: { ms: number }[]): Pass | null => {
+    if (objectRuns.some((run) => run.bytes !== first.bytes)) throw new Error(`the vaulted object has ${objectRuns[0]!.bytes} bytes; the results read gave ${first.bytes}`);
+    const pass = (runs: { ms: number }[], bytes = upstreamBytes): Pass | null => {
       if (runs.length === 0) return null;
       const best = Math.min(...runs.map((run) => run.ms)) / 1000;
-      return { seconds: round(best, 2), mbPerSecond: round(upstreamBytes / MB / best) };
+      return { seconds: round(best, 2), mbPerSecond: round(bytes / MB / best) };
     };
     const translatedPass = pass(translated)!;
     const parsePass = pass(parse);
     const directPassFigures = pass(direct);
+    const readPass = pass(translated, first.bytes)!;
+    const objectPass = pass(objectRuns, first.bytes)!;
+
+    // ── the vault write, once more, last (it rewrites the object the reads above served) ──
+    const vaultWatch = await watchMemory(reader, { profile: true });
+    const vaultFrom = Date.now();
+    const vaultCpu = cpuWatch(fakes.pid, reader.workerd);
+    const written = await timed(() => fetchJson<{ bytes: number }>(`${reader.url}/__bench/revault?batch=${batchId}`, { method: "POST" }));
+    const vaultCpuFigures = vaultCpu.stop();
+    const vaultMemory = await vaultWatch.finish(vaultFrom, Date.now());
+    keepProfile(`vault ${provider} ${requests}`, vaultWatch.cpuProfile);
+    if (written.bytes !== first.bytes) throw new Error(`the vault wrote ${written.bytes} bytes, not the ${first.bytes} it wrote first`);
+    const writePass = pass([written])!;
     return {
       create,
+      vault: {
+        provider,
+        requests,
+        upstreamMB: round(upstreamBytes / MB),
+        vaultedMB: round(written.bytes / MB),
+        write: writePass,
+        parseOnly: comparable ? parsePass : null,
+        writeVsParse: comparable && parsePass ? round(writePass.mbPerSecond / parsePass.mbPerSecond, 2) : null,
+        r2Copy: comparable ? pass(r2Copy) : null,
+        memory: vaultMemory,
+        cpu: vaultCpuFigures,
+      },
       results: {
         provider,
         requests,
+        vaultedMB: round(first.bytes / MB),
+        read: readPass,
+        vaultObject: objectPass,
+        readVsObject: round(readPass.mbPerSecond / objectPass.mbPerSecond, 2),
         upstreamMB: round(upstreamBytes / MB),
         translatedMB: round(first.bytes / MB),
         translated: translatedPass,
@@ -187,13 +282,23 @@ async function timed<T>(run: () => Promise<T>): Promise<T & { ms: number }> {
   return { ...value, ms: performance.now() - started };
 }
 
-/** Polls the batch (each GET moves a fake's batch one step) until it has ended. */
-async function waitUntilEnded(gatewayUrl: string, batchId: string): Promise<void> {
-  for (let poll = 0; poll < 30; poll++) {
+/**
+ * Retrieves the batch every half second until it has ended; returns the milliseconds that took.
+ * A batch ends once the background worker has polled it to its end upstream (each poll moves a
+ * fake's batch one step) and vaulted its results (a small batch is vaulted by the retrieve
+ * itself), so the wait allows a minute plus the vault's time at a pessimistic 1 MB/s.
+ */
+async function waitUntilEnded(gatewayUrl: string, batchId: string, requests: number): Promise<number> {
+  const started = performance.now();
+  const deadline = started + 60_000 + requests * 10;
+  let status = "";
+  while (performance.now() < deadline) {
     const batch = await fetchJson<{ processing_status: string }>(`${gatewayUrl}/anthropic/v1/messages/batches/${batchId}`, { headers: gatewayHeaders() });
-    if (batch.processing_status === "ended") return;
+    status = batch.processing_status;
+    if (status === "ended") return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error(`batch ${batchId} had not ended after 30 polls`);
+  throw new Error(`batch ${batchId} had not ended after ${Math.round((performance.now() - started) / 1000)} s (still ${status})`);
 }
 
 /** Where each job's results are upstream, as the adapters read them (paths under each provider's base URL). */

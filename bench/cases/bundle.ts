@@ -68,7 +68,7 @@ function build(minify: boolean): { bytes: Buffer; metafile: string } {
 
 /** `node_modules/zod/v4/core/…` → `zod` (its locales apart); `src/providers/openai/…` → `src/providers/openai`. */
 function partOf(path: string): string {
-  if (/node_modules\/zod\/(?:v4\/)?locales\//.test(path)) return "zod (its 40-odd locales)";
+  if (/node_modules\/zod\/(?:v4\/)?locales\//.test(path)) return "zod locales";
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
   if (modules) return modules[1]!;
   const source = /(?:^|\/)src\/(providers\/[^/]+|[^/]+)/.exec(path);

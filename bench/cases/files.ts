@@ -6,13 +6,17 @@
  *   the fake (`POST /__fake/files`) and recorded as a downloadable gateway file through the
  *   bench-only route `POST /__bench/files`; the client then downloads it through the gateway's
  *   own `GET /v1/files/{id}/content`.
- * At the large size the same transfers also run straight against the fake, to show its own rate.
+ * Each transfer also runs through the bare pass-through Worker (bench/passthrough, the same
+ * bytes piped to the same fake), the floor its target is set against; at the large size the
+ * same transfers also run straight against the fake, to show its own rate.
  */
 import { multipartUpload, patternStream } from "../lib/bodies.ts";
 import { anthropicHeaders, drain, fetchJson, gatewayHeaders } from "../lib/client.ts";
 import { cpuWatch, FAKE_BOUND_PCT, type CpuFigures } from "../lib/cpu.ts";
 import { round, watchMemory, type MemoryFigures } from "../lib/memory.ts";
-import { startGateway, type Fakes } from "../lib/stack.ts";
+import { keepProfile } from "../lib/profile.ts";
+import { startGateway, startPassthrough, type Fakes } from "../lib/stack.ts";
+import type { RunningWorker } from "../lib/workers.ts";
 
 const MB = 1e6;
 
@@ -23,6 +27,10 @@ export interface TransferFigures {
   mbPerSecond: number;
   /** The same transfer straight to or from the fake (large size only). */
   fakeDirectMBPerSecond: number | null;
+  /** The floor: the same transfer through the bare pass-through Worker. */
+  passthroughMBPerSecond: number | null;
+  /** Gateway rate over pass-through rate (targets: upload ≥ 0.8, download ≥ 0.9). */
+  vsPassthrough: number | null;
   memory: MemoryFigures;
   cpu: CpuFigures;
   fakeBound: boolean;
@@ -35,12 +43,23 @@ export interface TransferFigures {
 export async function fileCase(fakes: Fakes, config: string, size: number, direct: boolean): Promise<TransferFigures[]> {
   const fake = fakes.urls.anthropic;
   const figures: TransferFigures[] = [];
+  const passthrough = await startPassthrough(fake);
+  try {
+    await transfers(fakes, config, size, direct, passthrough, figures);
+  } finally {
+    await passthrough.stop();
+  }
+  return figures;
+}
+
+async function transfers(fakes: Fakes, config: string, size: number, direct: boolean, passthrough: RunningWorker, figures: TransferFigures[]): Promise<void> {
+  const fake = fakes.urls.anthropic;
 
   // ── upload ──
   {
     const gateway = await startGateway(fakes, { config });
     try {
-      const watch = await watchMemory(gateway);
+      const watch = await watchMemory(gateway, { profile: true });
       const from = Date.now();
       const cpu = cpuWatch(fakes.pid, gateway.workerd);
       const started = performance.now();
@@ -55,7 +74,18 @@ export async function fileCase(fakes: Fakes, config: string, size: number, direc
       const cpuFigures = cpu.stop();
       const to = Date.now();
       const memory = await watch.finish(from, to);
+      keepProfile(`upload ${size / MB} MB`, watch.cpuProfile);
       if (file.size_bytes !== size) throw new Error(`the uploaded file has ${file.size_bytes} bytes, not ${size}`);
+      const floor = multipartUpload(size, `bench-passthrough-${size}.bin`);
+      const floorStarted = performance.now();
+      const piped = await fetchJson<{ size_bytes: number }>(`${passthrough.url}/anthropic/v1/files`, {
+        method: "POST",
+        headers: { ...gatewayHeaders("anthropic"), "content-type": floor.contentType },
+        body: floor.body,
+        duplex: "half",
+      } as RequestInit);
+      const passthroughRate = round(size / MB / ((performance.now() - floorStarted) / 1000));
+      if (piped.size_bytes !== size) throw new Error(`the pass-through upload has ${piped.size_bytes} bytes, not ${size}`);
       let fakeDirect: number | null = null;
       if (direct) {
         const upload = multipartUpload(size, `bench-direct-${size}.bin`);
@@ -68,7 +98,7 @@ export async function fileCase(fakes: Fakes, config: string, size: number, direc
         } as RequestInit);
         fakeDirect = round(size / MB / ((performance.now() - begin) / 1000));
       }
-      figures.push(transfer("upload", size, seconds, fakeDirect, memory, cpuFigures));
+      figures.push(transfer("upload", size, seconds, fakeDirect, passthroughRate, memory, cpuFigures));
     } finally {
       await gateway.stop();
     }
@@ -88,36 +118,41 @@ export async function fileCase(fakes: Fakes, config: string, size: number, direc
         headers: { ...gatewayHeaders(), "content-type": "application/json" },
         body: JSON.stringify({ provider: "anthropic", nativeId: seeded.id, filename: `bench-${size}.bin`, mimeType: "application/octet-stream", sizeBytes: size }),
       });
-      const watch = await watchMemory(gateway);
+      const watch = await watchMemory(gateway, { profile: true });
       const from = Date.now();
       const cpu = cpuWatch(fakes.pid, gateway.workerd);
       const got = await drain(`${gateway.url}/anthropic/v1/files/${file.id}/content`, { headers: gatewayHeaders() });
       const cpuFigures = cpu.stop();
       const to = Date.now();
       const memory = await watch.finish(from, to);
+      keepProfile(`download ${size / MB} MB`, watch.cpuProfile);
       if (got.bytes !== size) throw new Error(`the download has ${got.bytes} bytes, not ${size}`);
+      const piped = await drain(`${passthrough.url}/anthropic/v1/files/${seeded.id}/content`, { headers: gatewayHeaders() });
+      if (piped.bytes !== size) throw new Error(`the pass-through download has ${piped.bytes} bytes, not ${size}`);
+      const passthroughRate = round(size / MB / (piped.ms / 1000));
       let fakeDirect: number | null = null;
       if (direct) {
         const straight = await drain(`${fake}/v1/files/${seeded.id}/content`, { headers: anthropicHeaders() });
         fakeDirect = round(size / MB / (straight.ms / 1000));
       }
-      figures.push(transfer("download", size, got.ms / 1000, fakeDirect, memory, cpuFigures));
+      figures.push(transfer("download", size, got.ms / 1000, fakeDirect, passthroughRate, memory, cpuFigures));
     } finally {
       await gateway.stop();
       // The fake keeps the seeded bytes in memory; this run does not need them again.
       await fetch(`${fake}/v1/files/${seeded.id}`, { method: "DELETE", headers: anthropicHeaders() }).then((response) => response.arrayBuffer()).catch(() => {});
     }
   }
-  return figures;
 }
 
-function transfer(direction: TransferFigures["direction"], size: number, seconds: number, fakeDirect: number | null, memory: MemoryFigures, cpu: CpuFigures): TransferFigures {
+function transfer(direction: TransferFigures["direction"], size: number, seconds: number, fakeDirect: number | null, passthrough: number, memory: MemoryFigures, cpu: CpuFigures): TransferFigures {
   return {
     direction,
     sizeMB: round(size / MB),
     seconds: round(seconds, 2),
     mbPerSecond: round(size / MB / seconds),
     fakeDirectMBPerSecond: fakeDirect,
+    passthroughMBPerSecond: passthrough,
+    vsPassthrough: round(size / MB / seconds / passthrough, 2),
     memory,
     cpu,
     fakeBound: cpu.fakesPct >= FAKE_BOUND_PCT || (fakeDirect !== null && size / MB / seconds >= 0.8 * fakeDirect),

@@ -10,7 +10,20 @@ export interface Inspector {
   /** V8 heap in use and allocated, bytes. */
   heapUsage(): Promise<{ usedSize: number; totalSize: number }>;
   collectGarbage(): Promise<void>;
+  /** Starts V8's sampling CPU profiler (one sample every `intervalUs` microseconds). */
+  startProfile(intervalUs?: number): Promise<void>;
+  /** Stops it and returns the profile (the `.cpuprofile` format DevTools opens). */
+  stopProfile(): Promise<CpuProfile>;
   close(): void;
+}
+
+/** The DevTools protocol's `Profiler.Profile` (what a `.cpuprofile` file holds). */
+export interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; hitCount?: number; children?: number[] }[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
 }
 
 /**
@@ -61,6 +74,15 @@ export async function connectInspector(port: number): Promise<Inspector> {
     // collection (its chunks are dropped as they come).
     async collectGarbage() {
       await send("HeapProfiler.takeHeapSnapshot", { reportProgress: false, captureNumericValue: false });
+    },
+    async startProfile(intervalUs = 1_000) {
+      await send("Profiler.enable");
+      await send("Profiler.setSamplingInterval", { interval: intervalUs });
+      await send("Profiler.start");
+    },
+    async stopProfile() {
+      const { profile } = await send<{ profile: CpuProfile }>("Profiler.stop");
+      return profile;
     },
     close: () => socket.close(),
   };

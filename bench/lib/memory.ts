@@ -3,7 +3,7 @@
  * a busy client on the main thread cannot delay the samples), and what the samples say.
  */
 import { Worker } from "node:worker_threads";
-import { connectInspector } from "./inspector.ts";
+import { connectInspector, type CpuProfile } from "./inspector.ts";
 
 export interface Sample {
   /** Date.now() of the sample. */
@@ -122,17 +122,26 @@ export interface Watched {
   inspectorPort: number | null;
 }
 
+/** A case's memory watch: `finish` ends it; `cpuProfile` is then the case's CPU profile, when one was asked for. */
+export interface MemoryWatch {
+  finish(from: number, to: number): Promise<MemoryFigures>;
+  cpuProfile: CpuProfile | null;
+}
+
 /**
  * RSS sampling plus the isolate's heap, around one case: reads the idle heap and waits 2 s of
  * idle before returning; `finish` stops both, then forces a full collection (after the last RSS
- * sample) to see what the Worker still keeps.
+ * sample) to see what the Worker still keeps. With `profile`, V8's CPU profiler runs over the
+ * case too (sampling every millisecond, which costs the Worker a few percent), and is stopped
+ * before the forced collection.
  *
  * @example
- * const watch = await watchMemory(gateway);
+ * const watch = await watchMemory(gateway, { profile: true });
  * const from = Date.now(); await runCase(); const to = Date.now();
  * const memory = await watch.finish(from, to);
+ * watch.cpuProfile; // the case's .cpuprofile
  */
-export async function watchMemory(worker: Watched): Promise<{ finish(from: number, to: number): Promise<MemoryFigures> }> {
+export async function watchMemory(worker: Watched, options: { profile?: boolean } = {}): Promise<MemoryWatch> {
   const inspector = worker.inspectorPort === null ? null : await connectInspector(worker.inspectorPort).catch(() => null);
   const heapNow = async () => {
     const usage = (await inspector!.heapUsage()) as { usedSize: number; backingStorageSize?: number };
@@ -152,10 +161,13 @@ export async function watchMemory(worker: Watched): Promise<{ finish(from: numbe
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
-  return {
+  const profiling = inspector !== null && options.profile === true ? await inspector.startProfile().then(() => true, () => false) : false;
+  const watch: MemoryWatch = {
+    cpuProfile: null,
     async finish(from, to) {
       polling = false;
       await poll;
+      if (profiling) watch.cpuProfile = await inspector!.stopProfile().catch(() => null);
       const samples = await sampler.stop();
       const figures = summarize(samples, idleOf(samples, from), from, to);
       if (!inspector) return { ...figures, heap: null };
@@ -177,4 +189,5 @@ export async function watchMemory(worker: Watched): Promise<{ finish(from: numbe
       }
     },
   };
+  return watch;
 }

@@ -51,14 +51,17 @@ export function buildGateway(): string {
     .replace(/^directory = "\.\/(.*)"$/m, (_line, path: string) => `directory = ${JSON.stringify(join(ROOT, path))}`);
   if (!/^main = .*$/m.test(source)) throw new Error("wrangler.toml has no main");
   const entry = join(ROOT, "bench/worker/gateway-bench-entry.js");
-  writeFileSync(join(dir, "build.toml"), source.replace(/^main = .*$/m, `main = ${JSON.stringify(entry)}`));
+  // Not minified, and with a source map: the CPU profiles name the gateway's own functions and
+  // map them back to src/ (bench/lib/profile.ts). The bundle case measures the deployed build.
+  const build = source.replace(/^minify = .*$/m, "minify = false").replace(/^main = .*$/m, `main = ${JSON.stringify(entry)}\nupload_source_maps = true`);
+  writeFileSync(join(dir, "build.toml"), build);
   const out = join(dir, "run");
-  const build = spawnSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "-c", join(dir, "build.toml"), "--outdir", out], {
+  const built = spawnSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "-c", join(dir, "build.toml"), "--outdir", out], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
   });
-  if (build.status !== 0) throw new Error(`bundling the bench gateway failed:\n${build.stdout}${build.stderr}`);
+  if (built.status !== 0) throw new Error(`bundling the bench gateway failed:\n${built.stdout}${built.stderr}`);
   writeFileSync(join(out, "wrangler.toml"), source.replace(/^main = .*$/m, 'main = "gateway-bench-entry.js"\nno_bundle = true'));
   return join(out, "wrangler.toml");
 }
@@ -92,6 +95,11 @@ export async function startGateway(fakes: Fakes, options: GatewayOptions): Promi
       OPENAI_BASE_URL: `${fakes.urls.openai}/v1`,
       GEMINI_API_KEY: KEYS.gemini,
       GEMINI_BASE_URL: fakes.urls.gemini,
+      // Batches end only once the background worker (Queues binding JOBS) has polled them and
+      // vaulted their results (R2 binding RESULTS): polls every second, as the e2e stack does
+      // (the defaults, 30 s backing off to 600 s, would leave every batch case waiting minutes).
+      BATCH_POLL_MIN_SECONDS: "1",
+      BATCH_POLL_MAX_SECONDS: "1",
     },
   });
   return { ...worker, stateDir };

@@ -10,6 +10,16 @@
  *                                                   translator that reads every line);
  * - GET  /__bench/roundtrip?provider=P&path=…       the same lines through src/lib/jsonl.ts alone
  *                                                   (parsed, re-serialised), no adapter;
+ * - POST /__bench/parse-body                        a batch create body, each request found by a
+ *                                                   byte scan and JSON.parse'd, then dropped (the
+ *                                                   floor for any create that reads every request);
+ * - POST /__bench/revault?batch=ID                  vaults an ended batch once more, as the
+ *                                                   background worker does (the vault write case);
+ * - POST /__bench/r2-copy?provider=P&path=…         the upstream bytes copied untouched into R2 in
+ *                                                   8 MiB parts, as the vault writes (the runtime's
+ *                                                   own cost of the vault write), then removed;
+ * - GET  /__bench/vault-object?batch=ID             the batch's vaulted results object, passed
+ *                                                   through from R2 untouched (the vault read floor);
  * - GET  /__bench/custom-ids?batch=ID               the service's read-back of a batch's custom_ids
  *                                                   from D1 (part of every results call);
  * - GET  /__bench/d1                                one D1 round trip (`SELECT 1`), for the overhead case;
@@ -27,6 +37,8 @@
 import { Hono } from "hono";
 import { auth } from "../../src/api/middleware/auth";
 import { newFileId } from "../../src/core/ids";
+import { createServices } from "../../src/core/services";
+import { ADAPTERS } from "../../src/providers/index";
 import { readJsonLines, toJsonLines } from "../../src/lib/jsonl";
 import { multipartBody } from "../../src/lib/multipart";
 import { readFilePart } from "../../src/lib/multipart-upload";
@@ -117,6 +129,129 @@ bench.get("/__bench/parse", async (c) => {
   return c.json({ lines, bytes });
 });
 
+// The floor of a create: the same body the create case posts, each request's bytes found by a
+// byte scan (strings and escapes respected; a request is an object at depth 3 of
+// `{"requests":[{…},…]}`), decoded and JSON.parse'd, then dropped. Nothing is kept but the
+// request being read.
+bench.post("/__bench/parse-body", async (c) => {
+  const reader = c.req.raw.body.getReader();
+  const decoder = new TextDecoder();
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let pieces = null; // the current request's bytes from earlier chunks
+  let requests = 0;
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    let start = pieces ? 0 : -1;
+    for (let index = 0; index < value.length; index++) {
+      const byte = value[index];
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (byte === 92) escaped = true;
+        else if (byte === 34) inString = false;
+        continue;
+      }
+      if (byte === 34) inString = true;
+      else if (byte === 123 || byte === 91) {
+        depth++;
+        if (depth === 3) {
+          start = index;
+          pieces = [];
+        }
+      } else if (byte === 125 || byte === 93) {
+        if (depth === 3 && pieces) {
+          const tail = value.subarray(start, index + 1);
+          let whole = tail;
+          if (pieces.length > 0) {
+            whole = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, tail.byteLength));
+            let at = 0;
+            for (const piece of [...pieces, tail]) {
+              whole.set(piece, at);
+              at += piece.byteLength;
+            }
+          }
+          JSON.parse(decoder.decode(whole));
+          requests++;
+          pieces = null;
+          start = -1;
+        }
+        depth--;
+      }
+    }
+    if (pieces) pieces.push(value.slice(start));
+  }
+  return c.json({ requests, bytes });
+});
+
+// The vault write, once more: an ended batch is put back to `vaulting` and handed to the
+// Worker's own queue consumer as the `vault` message the background worker gets, so that the
+// same code translates its upstream results into R2 again (the same object is rewritten).
+bench.post("/__bench/revault", async (c) => {
+  const batchId = c.req.query("batch") ?? "";
+  const reset = await c.env.DB.prepare(`UPDATE batches SET state = 'vaulting', vault_lease_until = NULL WHERE id = ? AND state = 'ended'`).bind(batchId).run();
+  if (reset.meta.changes !== 1) return c.json({ error: `${batchId} is not an ended batch` }, 409);
+  let retried = false;
+  const message = { id: "bench-revault", timestamp: new Date(), attempts: 1, body: { kind: "vault", batchId }, ack() {}, retry() { retried = true; } };
+  await gateway.queue({ queue: "bench", messages: [message], ackAll() {}, retryAll() {} }, c.env, c.executionCtx);
+  const row = await c.env.DB.prepare(`SELECT state, results_bytes FROM batches WHERE id = ?`).bind(batchId).first();
+  if (retried || row?.state !== "ended") return c.json({ error: `the vault did not end ${batchId} (state ${row?.state}; see the Worker's log)` }, 500);
+  return c.json({ bytes: row.results_bytes });
+});
+
+// What writing the vault costs the runtime alone: the same upstream bytes, untouched, into R2
+// the way src/store/vault.ts writes (one put below a part, else a multipart upload of 8 MiB
+// parts). The object is removed after the answer.
+bench.post("/__bench/r2-copy", async (c) => {
+  const { provider, paths } = targets(c);
+  const partBytes = 8 * 1024 * 1024;
+  const key = `bench/r2-copy/${crypto.randomUUID()}`;
+  let part = new Uint8Array(partBytes);
+  let filled = 0;
+  let total = 0;
+  let upload = null;
+  const parts = [];
+  for (const path of paths) {
+    const reader = (await open(c.env, provider, path)).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      let chunk = value;
+      while (chunk.byteLength > 0) {
+        const take = Math.min(chunk.byteLength, partBytes - filled);
+        part.set(chunk.subarray(0, take), filled);
+        filled += take;
+        chunk = chunk.subarray(take);
+        if (filled === partBytes) {
+          upload ??= await c.env.RESULTS.createMultipartUpload(key);
+          parts.push(await upload.uploadPart(parts.length + 1, part));
+          part = new Uint8Array(partBytes);
+          filled = 0;
+        }
+      }
+    }
+  }
+  if (!upload) await c.env.RESULTS.put(key, part.subarray(0, filled));
+  else {
+    if (filled > 0) parts.push(await upload.uploadPart(parts.length + 1, part.subarray(0, filled)));
+    await upload.complete(parts);
+  }
+  c.executionCtx.waitUntil(c.env.RESULTS.delete(key));
+  return c.json({ bytes: total });
+});
+
+// The vault read's floor: the vaulted object (src/store/vault.ts names it
+// batches/<id>/results.jsonl) streamed from R2 as is, as any proxy of that object would.
+bench.get("/__bench/vault-object", async (c) => {
+  const object = await c.env.RESULTS.get(`batches/${c.req.query("batch") ?? ""}/results.jsonl`);
+  if (!object) return c.json({ error: "no vaulted results" }, 404);
+  return new Response(object.body, { headers: { "content-type": "application/x-jsonl", "content-length": String(object.size) } });
+});
+
 // The library's own JSONL round trip (src/lib/jsonl.ts: readJsonLines into toJsonLines), with
 // no adapter and no service between: what the line plumbing alone costs.
 bench.get("/__bench/roundtrip", async (c) => {
@@ -177,7 +312,13 @@ bench.get("/__bench/d1", async (c) => {
 
 bench.get("/__bench/jobs", async (c) => c.json(await new BatchStore(c.env.DB).jobs(c.req.query("batch") ?? "")));
 
-bench.post("/__bench/files", auth(), async (c) => {
+// The auth middleware identifies the caller through the services object, as the app sets it.
+const services = async (c, next) => {
+  c.set("services", createServices({ env: c.env, adapters: ADAPTERS }));
+  await next();
+};
+
+bench.post("/__bench/files", services, auth(), async (c) => {
   const body = await c.req.json();
   const now = new Date().toISOString();
   const record = {

@@ -4,9 +4,7 @@
  * API, behind its token.
  */
 import { Hono } from "hono";
-import { usageSummary } from "../core/usage";
 import { GatewayError } from "../lib/errors";
-import { UsageStore } from "../store/usage";
 import type { AppEnv } from "./env";
 
 export const adminUsage = new Hono<AppEnv>();
@@ -16,9 +14,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 adminUsage.get("/", async (c) => {
   const from = timestamp(c.req.query("from"), "from");
   const to = timestamp(c.req.query("to"), "to");
-  const env: Record<string, string> = {};
-  if (typeof c.env.MODEL_PRICES === "string") env.MODEL_PRICES = c.env.MODEL_PRICES;
-  const rows = await usageSummary(new UsageStore(c.env.DB), env, from, to);
+  const rows = await c.var.services.usage.summary(from, to);
   return c.json({
     data: rows.map((row) => ({
       key_id: row.key_id,

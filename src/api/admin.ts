@@ -6,18 +6,13 @@
  * checked, so that the token cannot be guessed at speed.
  */
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { adminToken, MIN_ADMIN_TOKEN_LENGTH } from "../core/admin-token";
-import { createKey, revokeKey, updateKeyLimits, type KeyCache } from "../core/keys";
 import { RPM_TIERS } from "../core/limits";
-import { checkWebhookUrl } from "../core/webhook-config";
-import { setKeyWebhook } from "../core/webhooks";
 import { secretsEqual } from "../lib/crypto";
 import { GatewayError, RateLimitedError } from "../lib/errors";
 import { PROVIDER_NAMES } from "../domain/provider-name";
-import { KeyStore } from "../store/keys";
-import { NO_LIMITS, type KeyLimits, type VirtualKey } from "../domain/virtual-key";
-import { WebhookStore } from "../store/webhooks";
+import type { KeyLimits, VirtualKey } from "../domain/virtual-key";
 import type { WebhookDelivery } from "../domain/webhook-delivery";
 import { adminUsage } from "./admin-usage";
 import type { AppEnv } from "./env";
@@ -38,7 +33,7 @@ const limitFields = {
   monthly_budget_usd: z.number().positive().max(1e9).nullable().optional(),
 };
 
-/** What a key's webhook may be set to: a URL (checked by setKeyWebhook), or null to remove it. */
+/** What a key's webhook may be set to: a URL (checked by the keys service), or null to remove it. */
 const webhookUrlField = z.string().min(1).max(2000).nullable().optional();
 
 export const newKeyBody = z.strictObject({
@@ -90,53 +85,41 @@ admin.use(async (c, next) => {
 
 admin.post("/keys", async (c) => {
   const body = parseBody(newKeyBody, await jsonBody(c.req.raw));
-  // Checked before the key exists, so that a bad URL creates nothing.
-  if (body.webhook_url) checkWebhookUrl(body.webhook_url, "webhook_url");
-  const keys = store(c.env.DB);
-  const { key, secret } = await createKey(keys, {
+  // The service checks the webhook URL before the key exists, so that a bad URL creates nothing.
+  const { key, secret, webhookSecret } = await c.var.services.keys.create({
     name: body.name,
     providers: body.providers ?? null,
     models: body.models ?? null,
-    limits: { ...NO_LIMITS, ...limitsOf(body) },
+    limits: limitsOf(body),
+    webhookUrl: body.webhook_url ?? null,
   });
   if (!body.webhook_url) return c.json({ ...keyToWire(key), key: secret });
-  const webhook = await setKeyWebhook(keys, c.env, key.id, body.webhook_url);
-  return c.json({ ...keyToWire((await keys.get(key.id)) ?? key), key: secret, webhook_secret: webhook.secret });
+  return c.json({ ...keyToWire(key), key: secret, webhook_secret: webhookSecret });
 });
 
 admin.get("/keys", async (c) => {
-  const keys = await store(c.env.DB).list();
+  const keys = await c.var.services.keys.list();
   return c.json({ data: keys.map(keyToWire) });
 });
 
 admin.patch("/keys/:id", async (c) => {
   const id = c.req.param("id");
   const body = parseBody(keyUpdateBody, await jsonBody(c.req.raw));
-  const keys = store(c.env.DB);
-  const existing = await keys.get(id);
-  if (!existing) throw GatewayError.notFound(`Virtual key not found: ${id}`);
-  if (existing.revokedAt) throw GatewayError.invalid(`Virtual key ${id} is revoked and can no longer be changed.`);
-  // Checked before anything changes, so that a bad URL changes nothing.
-  if (body.webhook_url) checkWebhookUrl(body.webhook_url, "webhook_url");
-  let key = await updateKeyLimits(keys, cache(c.env), id, limitsOf(body));
-  const extra: { webhook_secret?: string } = {};
-  if (body.webhook_url !== undefined) {
-    const webhook = await setKeyWebhook(keys, c.env, id, body.webhook_url);
-    if (webhook.secret) extra.webhook_secret = webhook.secret;
-    key = (await keys.get(id)) ?? key;
-  }
-  return c.json({ ...keyToWire(key), ...extra });
+  // 404 for an unknown key, 400 for a revoked one or a bad URL, before anything changes.
+  const change = body.webhook_url === undefined ? { limits: limitsOf(body) } : { limits: limitsOf(body), webhookUrl: body.webhook_url };
+  const { key, webhookSecret } = await c.var.services.keys.update(id, change);
+  return c.json({ ...keyToWire(key), ...(webhookSecret ? { webhook_secret: webhookSecret } : {}) });
 });
 
 admin.get("/webhooks/deliveries", async (c) => {
   const query = parseBody(deliveriesQuery, c.req.query());
-  const deliveries = await new WebhookStore(c.env.DB).recent(query.limit ?? 100);
+  const deliveries = await c.var.services.webhooks.recent(query.limit ?? 100);
   return c.json({ data: deliveries.map(deliveryToWire) });
 });
 
 admin.delete("/keys/:id", async (c) => {
   const id = c.req.param("id");
-  await revokeKey(store(c.env.DB), cache(c.env), id);
+  await c.var.services.keys.revoke(id);
   return c.json({ id, type: "virtual_key_revoked" });
 });
 
@@ -199,14 +182,6 @@ function deliveryToWire(delivery: WebhookDelivery) {
     next_attempt_at: delivery.state === "pending" ? delivery.nextAttemptAt : null,
     created_at: delivery.createdAt,
   };
-}
-
-function store(db: D1Database): KeyStore {
-  return new KeyStore(db);
-}
-
-function cache(env: AppEnv["Bindings"]): KeyCache | null {
-  return (env.AUTH_CACHE as KeyCache | undefined) ?? null;
 }
 
 // Usage and cost (src/api/admin-usage.ts), behind the same token.

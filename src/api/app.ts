@@ -1,12 +1,14 @@
 /**
- * The HTTP surface: `/health`, and the Anthropic Files and Message Batches APIs under
- * `/anthropic/v1`. Middleware runs in order: request ID, errors, auth, provider, gateway.
+ * The HTTP surface: `/health`, the Anthropic Files and Message Batches APIs under
+ * `/anthropic/v1`, the admin API and the dashboard. Middleware runs in order: request ID,
+ * errors, services, then (under `/anthropic`) auth and provider. Every handler reaches the
+ * gateway's state through the services object (src/core/services.ts) and nothing else: this
+ * layer imports neither the store nor a provider; the composition root (src/index.ts) hands
+ * the adapters in.
  */
-import { Hono } from "hono";
-import { createGateway } from "../core/gateway";
+import { Hono, type MiddlewareHandler } from "hono";
+import { createServices, type ServicesOptions } from "../core/services";
 import { dashboard } from "../dashboard/routes";
-import type { ProviderAdapter } from "../providers/types";
-import type { ProviderName } from "../domain/provider-name";
 import { admin } from "./admin";
 import { batchUsageRoutes } from "./batch-usage";
 import { batches } from "./batches";
@@ -18,9 +20,8 @@ import { provider } from "./middleware/provider";
 import { requestId } from "./middleware/request-id";
 import { openApi } from "./openapi/routes";
 
-export interface AppOptions {
-  adapters: Readonly<Record<ProviderName, ProviderAdapter>>;
-}
+/** What the services are built with besides the bindings: the adapters, and optionally an upstream fetch. */
+export type AppOptions = Omit<ServicesOptions, "env" | "clientBetas">;
 
 /**
  * @example
@@ -37,29 +38,28 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.get("/health", (c) => c.json(c.env.BATCHBRIDGE_SIMULATORS === "true" ? { status: "ok", simulators: true } : { status: "ok" }));
   // The OpenAPI document and the API reference: /openapi.json, /docs.
   app.route("/", openApi);
+  // Built before auth: the auth middleware identifies the caller through the keys service.
+  app.use(services(options));
   app.route("/admin", admin);
-  app.route("/dashboard", dashboard(options.adapters));
+  app.route("/dashboard", dashboard());
 
   const api = new Hono<AppEnv>();
   api.use(auth());
   api.use(provider());
-  api.use(async (c, next) => {
-    c.set(
-      "gateway",
-      createGateway({
-        db: c.env.DB,
-        env: c.env,
-        clientBetas: splitBetas(c.req.header("anthropic-beta")),
-        adapters: options.adapters,
-      }),
-    );
-    await next();
-  });
   api.route("/v1/files", files);
   api.route("/v1/messages/batches", batchUsageRoutes);
   api.route("/v1/messages/batches", batches);
   app.route("/anthropic", api);
   return app;
+}
+
+/** Sets the request's services; only the Anthropic API forwards the client's `anthropic-beta`. */
+function services(options: AppOptions): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const clientBetas = c.req.path.startsWith("/anthropic/") ? splitBetas(c.req.header("anthropic-beta")) : [];
+    c.set("services", createServices({ ...options, env: c.env, clientBetas }));
+    await next();
+  };
 }
 
 function splitBetas(header: string | undefined): string[] {

@@ -5,7 +5,7 @@
  * JSON parser, and read once.
  */
 import { JSONParser, TokenType } from "@streamparser/json";
-import type { BatchSource } from "../core/batches";
+import type { BatchSource } from "../core/batch-create";
 import { GatewayError } from "../lib/errors";
 import type { BatchRequest } from "../domain/batch-request";
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, parseBatchRequest } from "./schemas";
@@ -20,7 +20,7 @@ const tooLarge = () =>
 /**
  * @example
  * const source = await batchSource(request.body);
- * await createBatch(gateway, owner, provider, source, null);
+ * await services.batches.create(caller, provider, source, { idempotencyKey: null, origin });
  */
 export async function batchSource(body: ReadableStream<Uint8Array> | null, declaredLength: number | null = null): Promise<BatchSource> {
   // A declared length over the limit is refused before a byte is read.

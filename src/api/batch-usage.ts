@@ -2,17 +2,12 @@
  * `GET /v1/messages/batches/{id}/usage`: tokens and cost of an ended batch, per model.
  */
 import { Hono } from "hono";
-import { isGatewayId } from "../core/ids";
-import { batchUsage } from "../core/usage";
-import { GatewayError } from "../lib/errors";
 import type { AppEnv } from "./env";
 
 export const batchUsageRoutes = new Hono<AppEnv>();
 
 batchUsageRoutes.get("/:id/usage", async (c) => {
-  const id = c.req.param("id");
-  if (!isGatewayId(id, "msgbatch")) throw GatewayError.notFound(`Message batch not found: ${id}`);
-  const usage = await batchUsage(c.var.gateway, c.var.owner, id);
+  const usage = await c.var.services.batches.usage(c.var.owner, c.req.param("id"));
   return c.json({
     type: "message_batch_usage",
     id: usage.id,

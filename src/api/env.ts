@@ -1,7 +1,7 @@
 /** The Worker's bindings and the per-request values the middleware sets. */
-import type { Gateway } from "../core/gateway";
 import type { JobMessage } from "../core/queue-messages";
 import type { Caller } from "../core/keys";
+import type { Services } from "../core/services";
 import type { ProviderName } from "../domain/provider-name";
 
 export interface Bindings {
@@ -19,7 +19,8 @@ export interface Variables {
   caller: Caller;
   /** `x-model-provider`, or null when the client did not send it. */
   provider: ProviderName | null;
-  gateway: Gateway;
+  /** The only door to the gateway's state (src/core/services.ts). */
+  services: Services;
   requestId: string;
 }
 

@@ -1,7 +1,9 @@
 /**
  * The Anthropic wire's inputs, as zod schemas: list queries and batch requests.
  */
-import { z } from "zod";
+// A namespace import, as everywhere in src/: `import { z }` makes esbuild ship all of zod's
+// locales (see docs/sources/zod.md § esbuild keeps every locale unless zod is imported as a namespace).
+import * as z from "zod";
 import { GatewayError } from "../lib/errors";
 import type { BatchRequest } from "../domain/batch-request";
 import { withoutNullParams } from "./null-params";

@@ -8,7 +8,7 @@ import type { FileDownload, FilesAdapter, FileUpload, ResolvedFile, UpstreamFile
 import type { ProviderName } from "../domain/provider-name";
 import type { FileRecord } from "../domain/file-record";
 import type { Gateway } from "./gateway";
-import { getBatch } from "./batches";
+import { getBatch } from "./batch-refresh";
 import { newFileId } from "./ids";
 import { batchIdPairs, inGatewayTerms, nativeIdScrubber, scrubbedText } from "./native-ids";
 

@@ -1,6 +1,8 @@
 /**
- * What every service call needs: the stores, the upstream context, and who is asking.
- * Built once per request by the API layer.
+ * Core's internal context: the stores, the upstream context and the adapters that every
+ * service operation is written over. Built by `createServices` (src/core/services.ts) and
+ * never handed outside core: routes, the dashboard and the Worker's handlers see the
+ * services object only, so the stores are reached from core alone.
  */
 import type { ProviderAdapter, ProviderContext } from "../providers/types";
 import type { ProviderName } from "../domain/provider-name";
@@ -11,6 +13,7 @@ import { UsageStore } from "../store/usage";
 import { ResultsVault } from "../store/vault";
 import { WebhookStore } from "../store/webhooks";
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "../lib/retry";
+import type { KeyCache } from "./keys";
 import type { JobMessage } from "./queue-messages";
 
 export interface Gateway {
@@ -27,6 +30,8 @@ export interface Gateway {
   upstream: ProviderContext;
   /** The adapter for a provider (already checked to be one of PROVIDER_NAMES). */
   adapter(name: ProviderName): ProviderAdapter;
+  /** The virtual keys' lookup cache (KV binding `AUTH_CACHE`), null without one. */
+  keyCache: KeyCache | null;
 }
 
 /** Sends background work (src/core/queue-messages.ts) to the `JOBS` queue. */
@@ -57,7 +62,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   // Late-bound so that a test's stub of globalThis.fetch applies.
   const baseFetch: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const upstreamFetch = withRetries(baseFetch, retryPolicy(stringEnv));
-  const bindings = options.env as { RESULTS?: R2Bucket; JOBS?: Queue<JobMessage> };
+  const bindings = options.env as { RESULTS?: R2Bucket; JOBS?: Queue<JobMessage>; AUTH_CACHE?: KeyCache };
   const bucket = options.results ?? bindings.RESULTS;
   const queue = options.queue ?? bindings.JOBS;
   return {
@@ -77,6 +82,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     upstream: { env: stringEnv, fetch: upstreamFetch, clientBetas: options.clientBetas },
     adapter: (name) => options.adapters[name],
+    keyCache: bindings.AUTH_CACHE ?? null,
   };
 }
 

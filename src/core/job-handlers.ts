@@ -2,7 +2,7 @@
  * What the queue consumer does with each kind of message (src/core/queue-messages.ts): one
  * handler per kind. A handler that throws has its message retried by the queue.
  */
-import { advanceBatch } from "./batches";
+import { advanceBatch } from "./batch-refresh";
 import type { Gateway } from "./gateway";
 import { hasGatewayJobs, stepGatewayJobs, type GatewayWork } from "./gateway-jobs";
 import { pollNow, schedulePoll } from "./progress";

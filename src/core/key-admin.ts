@@ -1,12 +1,13 @@
 /**
- * Virtual keys as the dashboard's keys page manages them: the same services the admin API
- * calls (src/core/keys.ts, src/core/webhooks.ts), over the same store.
+ * Managing virtual keys, for the admin API and the dashboard's keys page alike (both reach it
+ * through the services object, src/core/services.ts): create with a webhook, change limits
+ * and webhook, revoke, list. Built on src/core/keys.ts and src/core/webhooks.ts.
  */
 import { GatewayError } from "../lib/errors";
 import type { ProviderName } from "../domain/provider-name";
-import { KeyStore } from "../store/keys";
 import { NO_LIMITS, type KeyLimits, type VirtualKey } from "../domain/virtual-key";
-import { createKey, revokeKey, updateKeyLimits, type KeyCache } from "./keys";
+import type { Gateway } from "./gateway";
+import { createKey, revokeKey, updateKeyLimits } from "./keys";
 import { checkWebhookUrl } from "./webhook-config";
 import { setKeyWebhook } from "./webhooks";
 
@@ -22,10 +23,10 @@ export interface NewKeyInput {
  * Every key, newest first, revoked ones included.
  *
  * @example
- * const keys = await listKeys(env.DB);
+ * const keys = await listKeys(gateway);
  */
-export async function listKeys(db: D1Database): Promise<VirtualKey[]> {
-  return new KeyStore(db).list();
+export async function listKeys(gateway: Gateway): Promise<VirtualKey[]> {
+  return gateway.keys.list();
 }
 
 /**
@@ -33,14 +34,14 @@ export async function listKeys(db: D1Database): Promise<VirtualKey[]> {
  * A URL that may not receive webhooks is refused before the key exists.
  *
  * @example
- * const { key, secret } = await createKeyWith(env.DB, env, { name: "team-a", providers: null, models: null, limits: {}, webhookUrl: null });
+ * const { key, secret } = await createKeyWith(gateway, { name: "team-a", providers: null, models: null, limits: {}, webhookUrl: null });
  */
-export async function createKeyWith(db: D1Database, env: Record<string, unknown>, input: NewKeyInput): Promise<{ key: VirtualKey; secret: string; webhookSecret: string | null }> {
+export async function createKeyWith(gateway: Gateway, input: NewKeyInput): Promise<{ key: VirtualKey; secret: string; webhookSecret: string | null }> {
   if (input.webhookUrl) checkWebhookUrl(input.webhookUrl, "webhook_url");
-  const keys = new KeyStore(db);
+  const keys = gateway.keys;
   const { key, secret } = await createKey(keys, { name: input.name, providers: input.providers, models: input.models, limits: { ...NO_LIMITS, ...input.limits } });
   if (!input.webhookUrl) return { key, secret, webhookSecret: null };
-  const webhook = await setKeyWebhook(keys, env, key.id, input.webhookUrl);
+  const webhook = await setKeyWebhook(gateway, key.id, input.webhookUrl);
   return { key: (await keys.get(key.id)) ?? key, secret, webhookSecret: webhook.secret };
 }
 
@@ -50,24 +51,22 @@ export async function createKeyWith(db: D1Database, env: Record<string, unknown>
  * a revoked one, as the admin API's PATCH answers.
  *
  * @example
- * const { webhookSecret } = await updateKey(env.DB, env.AUTH_CACHE, env, "vkey_01…", { limits: {}, webhookUrl: "https://hooks.example.com/b" });
+ * const { webhookSecret } = await updateKey(gateway, "vkey_01…", { limits: {}, webhookUrl: "https://hooks.example.com/b" });
  */
 export async function updateKey(
-  db: D1Database,
-  cache: KeyCache | null,
-  env: Record<string, unknown>,
+  gateway: Gateway,
   id: string,
   change: { limits: Partial<KeyLimits>; webhookUrl?: string | null },
 ): Promise<{ key: VirtualKey; webhookSecret: string | null }> {
-  const keys = new KeyStore(db);
+  const keys = gateway.keys;
   const existing = await keys.get(id);
   if (!existing) throw GatewayError.notFound(`Virtual key not found: ${id}`);
   if (existing.revokedAt) throw GatewayError.invalid(`Virtual key ${id} is revoked and can no longer be changed.`);
   if (change.webhookUrl) checkWebhookUrl(change.webhookUrl, "webhook_url");
-  let key = await updateKeyLimits(keys, cache, id, change.limits);
+  let key = await updateKeyLimits(keys, gateway.keyCache, id, change.limits);
   let webhookSecret: string | null = null;
   if (change.webhookUrl !== undefined) {
-    webhookSecret = (await setKeyWebhook(keys, env, id, change.webhookUrl)).secret;
+    webhookSecret = (await setKeyWebhook(gateway, id, change.webhookUrl)).secret;
     key = (await keys.get(id)) ?? key;
   }
   return { key, webhookSecret };
@@ -77,8 +76,8 @@ export async function updateKey(
  * Revokes a key (404 for an unknown one).
  *
  * @example
- * await revokeKeyById(env.DB, env.AUTH_CACHE, "vkey_01…");
+ * await revokeKeyById(gateway, "vkey_01…");
  */
-export async function revokeKeyById(db: D1Database, cache: KeyCache | null, id: string): Promise<void> {
-  await revokeKey(new KeyStore(db), cache, id);
+export async function revokeKeyById(gateway: Gateway, id: string): Promise<void> {
+  await revokeKey(gateway.keys, gateway.keyCache, id);
 }

@@ -4,6 +4,7 @@
  */
 import { GatewayError } from "../lib/errors";
 import type { NativeIdShapes } from "../providers/types";
+import type { JobRecord } from "../domain/job-record";
 import type { Gateway } from "./gateway";
 
 /** Pairs of [native ID, gateway ID]. */
@@ -152,14 +153,14 @@ export function jobIdPairs(batchId: string, jobs: readonly { nativeId: string; d
 /**
  * Every native ID the gateway knows for a batch, with the gateway ID that stands for it: its
  * jobs and what they keep, what was created upstream for it, its output files, and the files
- * its requests name.
+ * its requests name. `knownJobs`: the batch's jobs, when the caller has just read them.
  *
  * @example
  * const scrub = nativeIdScrubber(await batchIdPairs(gateway, batch.id));
  */
-export async function batchIdPairs(gateway: Gateway, batchId: string): Promise<IdPairs> {
+export async function batchIdPairs(gateway: Gateway, batchId: string, knownJobs?: readonly JobRecord[]): Promise<IdPairs> {
   const [jobs, artifacts, outputs, referenced] = await Promise.all([
-    gateway.batches.jobs(batchId),
+    knownJobs ?? gateway.batches.jobs(batchId),
     gateway.batches.artifacts(batchId),
     gateway.files.listByBatch(batchId),
     gateway.batches.referencedFileIds(batchId),

@@ -13,7 +13,9 @@ import type { FileRecord } from "../domain/file-record";
 import type { WebhookDelivery } from "../domain/webhook-delivery";
 import type { PageOf } from "../store/pages";
 import { readJsonLines } from "../lib/jsonl";
-import { batchResults, cancelBatch, endedBatch, getBatch, vaultedResults } from "./batches";
+import { cancelBatch } from "./batch-cancel";
+import { endedBatch, getBatch } from "./batch-refresh";
+import { batchResults, resultsBody, vaultedResults } from "./batch-results";
 import type { Gateway } from "./gateway";
 import { isGatewayId } from "./ids";
 import type { Viewer } from "./sessions";
@@ -109,22 +111,16 @@ export async function firstErroredFor(gateway: Gateway, viewer: Viewer, batch: B
 }
 
 /**
- * The results of one of the viewer's ended batches, every `custom_id` once (as the API's
- * results route serves them); 400 while it runs, 404 for a batch the viewer may not see.
+ * The results of one of the viewer's ended batches as JSONL bytes, every `custom_id` once (as
+ * the API's results route serves them); 400 while it runs, 404 for a batch the viewer may
+ * not see.
  *
  * @example
- * const results = await resultsFor(gateway, viewer, "msgbatch_01…"); // { vaulted } or { lines }
+ * const { body, size } = await resultsFor(gateway, viewer, "msgbatch_01…");
  */
-export async function resultsFor(
-  gateway: Gateway,
-  viewer: Viewer,
-  id: string,
-): Promise<{ vaulted: { body: ReadableStream<Uint8Array>; size: number } } | { lines: AsyncGenerator<BatchResultLine> }> {
+export async function resultsFor(gateway: Gateway, viewer: Viewer, id: string): Promise<{ body: ReadableStream<Uint8Array>; size: number | null }> {
   const owner = await ownerFor(gateway, viewer, id);
-  const batch = await endedBatch(gateway, owner, id);
-  const vaulted = await vaultedResults(gateway, batch);
-  // A batch that ended before the vault existed: translated live, as the API does.
-  return vaulted ? { vaulted } : { lines: batchResults(gateway, batch) };
+  return resultsBody(gateway, await endedBatch(gateway, owner, id));
 }
 
 /**

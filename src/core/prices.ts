@@ -16,7 +16,7 @@
  * - Bedrock: Claude on Bedrock is priced as on Anthropic's API, Nova from the Bedrock pricing page,
  *   as quoted on https://tokenmix.ai/blog/aws-bedrock-pricing; batch inference is 50% of on-demand.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { PROVIDER_NAMES, type ProviderName } from "../domain/provider-name";
 import type { TokenCounts } from "../domain/usage";
 

@@ -3,7 +3,7 @@
  * Creation is write-ahead (the record first, then each upstream object recorded the moment
  * it exists), so everything a dead create left upstream is known and can be removed.
  */
-import { rollBack } from "./batches";
+import { rollBack } from "./batch-create";
 import type { Gateway } from "./gateway";
 
 /** A create still `creating` after this long is dead: no create runs anywhere near it. */

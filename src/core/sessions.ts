@@ -10,7 +10,7 @@
  */
 import { GatewayError } from "../lib/errors";
 import { randomToken, secretsEqual, sha256Hex } from "../lib/crypto";
-import { KeyStore } from "../store/keys";
+import type { KeyStore } from "../store/keys";
 import { adminToken, closedGateway } from "./admin-token";
 import { identify, SHARED_OWNER, type Caller, type KeyCache } from "./keys";
 
@@ -41,7 +41,8 @@ export interface Viewer {
 }
 
 export interface SessionDeps {
-  db: D1Database;
+  /** The virtual keys (the services object passes its own store). */
+  keys: KeyStore;
   /** The KV namespace that holds sessions (the AUTH_CACHE binding). */
   kv: KeyCache | null;
   env: Record<string, unknown>;
@@ -52,7 +53,7 @@ export interface SessionDeps {
  * Returns the ID to put in the cookie. Anything the API would refuse is a 401.
  *
  * @example
- * const { id } = await openSession({ db: env.DB, kv: env.AUTH_CACHE, env }, "bbk_…");
+ * const { id } = await openSession({ keys: gateway.keys, kv: env.AUTH_CACHE, env }, "bbk_…");
  */
 export async function openSession(deps: SessionDeps, presented: string): Promise<{ id: string; viewer: Viewer }> {
   const kv = requireKv(deps);
@@ -107,7 +108,7 @@ async function roleOf(deps: SessionDeps, presented: string): Promise<SessionRole
   const token = adminTokenOf(deps.env);
   if (token !== null && (await secretsEqual(presented, token))) return { kind: "admin", tokenHash: await sha256Hex(token) };
   // The API's own identification: the same keys get in, and each sees what the API shows it.
-  const caller = await identify(new KeyStore(deps.db), deps.kv, presented, closedGateway(deps.env));
+  const caller = await identify(deps.keys, deps.kv, presented, closedGateway(deps.env));
   return caller.key ? { kind: "key", keyHash: await sha256Hex(presented) } : { kind: "shared" };
 }
 
@@ -119,7 +120,7 @@ async function viewerOf(deps: SessionDeps, stored: StoredSession): Promise<Viewe
     return { kind: "admin", owner: null, caller: null, label: "admin", csrf };
   }
   if (role.kind === "key") {
-    const key = await new KeyStore(deps.db).findActive(role.keyHash);
+    const key = await deps.keys.findActive(role.keyHash);
     if (!key) return null;
     return { kind: "key", owner: key.id, caller: { owner: key.id, key }, label: key.name, csrf };
   }

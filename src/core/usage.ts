@@ -3,10 +3,8 @@
  * batch price table (src/core/prices.ts) with `MODEL_PRICES` over it.
  */
 import { GatewayError } from "../lib/errors";
-import type { ProviderEnv } from "../providers/types";
-import type { UsageStore } from "../store/usage";
 import type { ModelUsage, OwnerUsage, TokenCounts } from "../domain/usage";
-import { getBatch } from "./batches";
+import { getBatch } from "./batch-refresh";
 import type { Gateway } from "./gateway";
 import { SHARED_OWNER } from "./keys";
 import { costOf, priceOf, priceTable, type ModelPrice } from "./prices";
@@ -50,11 +48,11 @@ export async function batchUsage(gateway: Gateway, owner: string, id: string): P
  * Usage over the batches that ended in [from, to), one row per key, provider and model.
  *
  * @example
- * const rows = await usageSummary(new UsageStore(env.DB), env, "2026-12-01T00:00:00.000Z", null);
+ * const rows = await usageSummary(gateway, "2026-12-01T00:00:00.000Z", null);
  */
-export async function usageSummary(store: UsageStore, env: ProviderEnv, from: string | null, to: string | null): Promise<UsageRow[]> {
-  const table = priceTable(env.MODEL_PRICES);
-  return (await store.summary(from, to)).map((row: OwnerUsage) => {
+export async function usageSummary(gateway: Gateway, from: string | null, to: string | null): Promise<UsageRow[]> {
+  const table = priceTable(gateway.upstream.env.MODEL_PRICES);
+  return (await gateway.usage.summary(from, to)).map((row: OwnerUsage) => {
     const { owner, keyName, batches, ...usage } = row;
     return { key_id: owner === SHARED_OWNER ? null : owner, key_name: keyName, batches, ...priced(usage, table) };
   });

@@ -12,7 +12,7 @@ import type { BatchRecord } from "../domain/batch-record";
 import type { TokenCounts } from "../domain/usage";
 import { onBatchEnded } from "./batch-ended";
 import { ZERO_COUNTS } from "./batch-state";
-import { batchResults } from "./batches";
+import { batchResults } from "./batch-results";
 import type { Gateway } from "./gateway";
 import { lifecycleSettings } from "./lifecycle-settings";
 
@@ -48,8 +48,7 @@ export async function vaultBatch(gateway: Gateway, seen: BatchRecord): Promise<B
   };
   try {
     const tally = new ResultTally(await modelOfRequests(gateway, batch));
-    const lines = tally.count(batchResults(gateway, batch));
-    const bytes = await gateway.vault.writeResults(batch.id, encoded(lines, renew), renew);
+    const bytes = await gateway.vault.writeResults(batch.id, encoded(batchResults(gateway, batch), tally, renew), renew);
     const ended: BatchRecord = { ...batch, state: "ended", counts: tally.counts, endedAt: batch.endedAt ?? nowRfc3339(), resultsBytes: bytes };
     // The end's event is recorded (and its deliveries queued) before the end is published: if
     // recording fails, nothing is published and the vault is retried; a second call for the
@@ -90,7 +89,7 @@ async function modelOfRequests(gateway: Gateway, batch: BatchRecord): Promise<(c
  *
  * @example
  * const tally = new ResultTally(() => "claude-haiku-4-5");
- * for await (const line of tally.count(lines)) write(line);
+ * for await (const line of lines) { tally.count(line); write(line); }
  * tally.counts.succeeded; tally.tokens.get("claude-haiku-4-5")?.input_tokens;
  */
 export class ResultTally {
@@ -99,13 +98,10 @@ export class ResultTally {
 
   constructor(private readonly modelOf: (customId: string) => string | undefined) {}
 
-  async *count(lines: AsyncIterable<BatchResultLine>): AsyncGenerator<BatchResultLine> {
-    for await (const line of lines) {
-      const result = line.result;
-      this.counts[result.type]++;
-      if (result.type === "succeeded") this.addTokens(line.custom_id, result.message.usage);
-      yield line;
-    }
+  count(line: BatchResultLine): void {
+    const result = line.result;
+    this.counts[result.type]++;
+    if (result.type === "succeeded") this.addTokens(line.custom_id, result.message.usage);
   }
 
   private addTokens(customId: string, usage: unknown): void {
@@ -124,12 +120,13 @@ export class ResultTally {
   }
 }
 
-/** JSONL bytes in pieces of about PIECE_CHARS, renewing the lease as lines pass. */
-async function* encoded(lines: AsyncIterable<BatchResultLine>, renew: () => Promise<void>): AsyncGenerator<Uint8Array> {
+/** JSONL bytes in pieces of about PIECE_CHARS, each line tallied, renewing the lease as lines pass. */
+async function* encoded(lines: AsyncIterable<BatchResultLine>, tally: ResultTally, renew: () => Promise<void>): AsyncGenerator<Uint8Array> {
   const encoder = new TextEncoder();
   let piece = "";
   let count = 0;
   for await (const line of lines) {
+    tally.count(line);
     piece += `${JSON.stringify(line)}\n`;
     if (piece.length >= PIECE_CHARS) {
       yield encoder.encode(piece);

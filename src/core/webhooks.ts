@@ -8,7 +8,6 @@ import { batchToWire, resultsOrigin } from "../domain/message-batch";
 import { GatewayError } from "../lib/errors";
 import { seal } from "../lib/seal";
 import type { BatchRecord } from "../domain/batch-record";
-import type { KeyStore } from "../store/keys";
 import type { NewDelivery } from "../store/webhooks";
 import { checkWebhookUrl, gatewayWebhook, newWebhookSecret, webhookSealingKey } from "./webhook-config";
 import type { Gateway } from "./gateway";
@@ -62,15 +61,16 @@ export async function batchEnded(gateway: Gateway, batch: BatchRecord, now: Date
  * 400 for a URL that may not receive webhooks, 404 for an unknown key.
  *
  * @example
- * const { secret } = await setKeyWebhook(keys, env, "vkey_01…", "https://hooks.example.com/batches");
+ * const { secret } = await setKeyWebhook(gateway, "vkey_01…", "https://hooks.example.com/batches");
  */
-export async function setKeyWebhook(keys: KeyStore, env: Record<string, unknown>, keyId: string, url: string | null): Promise<{ secret: string | null }> {
+export async function setKeyWebhook(gateway: Gateway, keyId: string, url: string | null): Promise<{ secret: string | null }> {
+  const keys = gateway.keys;
   if (url === null) {
     if (!(await keys.setWebhook(keyId, null, null))) throw GatewayError.notFound(`Virtual key not found: ${keyId}`);
     return { secret: null };
   }
   const checked = checkWebhookUrl(url, "webhook_url");
-  const sealingKey = await webhookSealingKey(env);
+  const sealingKey = await webhookSealingKey(gateway.upstream.env);
   if (!sealingKey) throw GatewayError.invalid("webhook_url: set WEBHOOK_ENCRYPTION_KEY (or ADMIN_TOKEN) so that webhook secrets can be stored sealed");
   const secret = newWebhookSecret();
   if (!(await keys.setWebhook(keyId, checked, await seal(sealingKey, secret, keyId)))) throw GatewayError.notFound(`Virtual key not found: ${keyId}`);

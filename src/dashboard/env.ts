@@ -1,13 +1,13 @@
 /** The dashboard's per-request values: who is signed in, and the services they reach. */
 import type { Bindings } from "../api/env";
-import type { Gateway } from "../core/gateway";
+import type { Services } from "../core/services";
 import type { Viewer } from "../core/sessions";
 
 export interface DashboardEnv {
   Bindings: Bindings;
   Variables: {
     viewer: Viewer;
-    gateway: Gateway;
+    services: Services;
     requestId: string;
   };
 }

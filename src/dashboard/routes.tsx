@@ -1,27 +1,23 @@
 /**
  * `/dashboard`: the operator's and the tenants' web view, server-rendered with Hono's JSX.
  * A route layer like src/api: it signs people in, checks every form's CSRF token, and asks
- * the services in src/core for what to show, scoped to who is signed in.
+ * the services object (src/core/services.ts, set by the app) for what to show, scoped to
+ * who is signed in.
  */
 import { Hono, type Context } from "hono";
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
-import { createGateway } from "../core/gateway";
-import { createKeyWith, listKeys, revokeKeyById, updateKey, type NewKeyInput } from "../core/key-admin";
+import type { NewKeyInput } from "../core/key-admin";
 import { RPM_TIERS } from "../core/limits";
-import type { KeyCache } from "../core/keys";
-import { batchDetailFor, cancelFor, deliveriesFor, firstErroredFor, listBatchesFor, listFilesFor, resultsFor } from "../core/overview";
-import { batchUsageOf, dailyUsageFor } from "../core/usage-overview";
-import { usageSummary, type BatchUsage } from "../core/usage";
-import { closeSession, csrfMatches, openSession, resumeSession, type SessionDeps, type Viewer } from "../core/sessions";
+import type { BatchUsage } from "../core/usage";
+import { csrfMatches, type Viewer } from "../core/sessions";
 import { GatewayError, RateLimitedError } from "../lib/errors";
-import { toJsonLines } from "../lib/jsonl";
 import { randomToken, secretsEqual } from "../lib/crypto";
-import type { ProviderAdapter } from "../providers/types";
 import { PROVIDER_NAMES, type ProviderName } from "../domain/provider-name";
 import type { KeyLimits } from "../domain/virtual-key";
 import { LIVE_SCRIPT, STYLESHEET } from "./assets";
 import type { DashboardEnv } from "./env";
+import type { Services } from "../core/services";
 import type { LayoutProps } from "./layout";
 import { BatchPage } from "./pages/batch";
 import { BatchesPage } from "./pages/batches";
@@ -47,9 +43,9 @@ const CONTENT_SECURITY_POLICY =
 
 /**
  * @example
- * app.route("/dashboard", dashboard(ADAPTERS));
+ * app.route("/dashboard", dashboard());
  */
-export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapter>>): Hono<DashboardEnv> {
+export function dashboard(): Hono<DashboardEnv> {
   const app = new Hono<DashboardEnv>();
 
   app.use(async (c, next) => {
@@ -76,7 +72,7 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
   });
 
   app.get("/sign-in", async (c) => {
-    const viewer = await resumeSession(deps(c), sessionCookie(c) ?? "");
+    const viewer = await c.var.services.sessions.resume(sessionCookie(c) ?? "");
     if (viewer) return c.redirect("/dashboard", 303);
     return signInForm(c, null, 200);
   });
@@ -94,7 +90,7 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
       return signInForm(c, "The sign-in form had expired; please try again.", 403);
     }
     try {
-      const { id } = await openSession(deps(c), typeof form.key === "string" ? form.key : "");
+      const { id } = await c.var.services.sessions.open(typeof form.key === "string" ? form.key : "");
       setSessionCookie(c, id);
       return c.redirect("/dashboard", 303);
     } catch (error) {
@@ -105,7 +101,7 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
 
   // Everything below needs a session; every form of a session carries its CSRF token.
   app.use(async (c, next) => {
-    const viewer = await resumeSession(deps(c), sessionCookie(c) ?? "");
+    const viewer = await c.var.services.sessions.resume(sessionCookie(c) ?? "");
     if (!viewer) {
       clearSessionCookie(c);
       if (c.req.method === "GET") return c.redirect("/dashboard/sign-in", 303);
@@ -116,19 +112,18 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
       const form = await c.req.parseBody();
       if (!(await csrfMatches(viewer, form.csrf))) throw new GatewayError(403, "permission_error", "This form is not from your session (CSRF token missing or wrong); reload the page and try again.");
     }
-    c.set("gateway", createGateway({ db: c.env.DB, env: c.env, clientBetas: [], adapters }));
     await next();
   });
 
   app.post("/sign-out", async (c) => {
-    await closeSession(deps(c), sessionCookie(c) ?? "");
+    await c.var.services.sessions.close(sessionCookie(c) ?? "");
     clearSessionCookie(c);
     return c.redirect("/dashboard/sign-in", 303);
   });
 
   app.get("/", async (c) => {
     const viewer = c.var.viewer;
-    const result = await listBatchesFor(c.var.gateway, viewer, pageOf(c, "msgbatch"));
+    const result = await c.var.services.overview.batches(viewer, pageOf(c, "msgbatch"));
     const next = result.hasMore ? (result.items.at(-1)?.batch.id ?? null) : null;
     return c.html(
       page(<BatchesPage viewer={viewer} features={FEATURES} batches={result.items} next={next} refreshSeconds={REFRESH_SECONDS} />),
@@ -137,16 +132,16 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
 
   app.get("/batches/:id", async (c) => {
     const viewer = c.var.viewer;
-    const detail = await batchDetailFor(c.var.gateway, viewer, c.req.param("id"));
-    let errored: Awaited<ReturnType<typeof firstErroredFor>> | { failure: string };
+    const detail = await c.var.services.overview.batch(viewer, c.req.param("id"));
+    let errored: Awaited<ReturnType<Services["overview"]["firstErrored"]>> | { failure: string };
     try {
-      errored = await firstErroredFor(c.var.gateway, viewer, detail.batch, FIRST_ERRORED);
+      errored = await c.var.services.overview.firstErrored(viewer, detail.batch, FIRST_ERRORED);
     } catch (error) {
       errored = { failure: error instanceof GatewayError ? error.message : "internal error" };
     }
     let usage: BatchUsage | null | { failure: string };
     try {
-      usage = await batchUsageOf(c.var.gateway, detail.batch);
+      usage = await c.var.services.usage.ofBatch(detail.batch);
     } catch (error) {
       usage = { failure: error instanceof GatewayError ? error.message : "internal error" };
     }
@@ -154,46 +149,40 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
   });
 
   app.post("/batches/:id/cancel", async (c) => {
-    const batch = await cancelFor(c.var.gateway, c.var.viewer, c.req.param("id"));
+    const batch = await c.var.services.overview.cancel(c.var.viewer, c.req.param("id"));
     return c.redirect(`/dashboard/batches/${batch.id}`, 303);
   });
 
   app.get("/batches/:id/results", async (c) => {
     const id = c.req.param("id");
-    const results = await resultsFor(c.var.gateway, c.var.viewer, id);
-    const headers = { "content-type": "application/x-jsonl", "content-disposition": `attachment; filename="${id}_results.jsonl"` };
-    if ("vaulted" in results) return new Response(results.vaulted.body, { headers: { ...headers, "content-length": String(results.vaulted.size) } });
-    // The first line is read before answering, so that an upstream failure is an error page
-    // rather than a download cut short.
-    const lines = results.lines;
-    const first = await lines.next();
-    async function* all() {
-      if (!first.done) yield first.value;
-      yield* lines;
-    }
-    return new Response(toJsonLines(all()), { headers });
+    // Live results have their first line read already, so that an upstream failure is an
+    // error page rather than a download cut short.
+    const results = await c.var.services.overview.results(c.var.viewer, id);
+    const headers: Record<string, string> = { "content-type": "application/x-jsonl", "content-disposition": `attachment; filename="${id}_results.jsonl"` };
+    if (results.size !== null) headers["content-length"] = String(results.size);
+    return new Response(results.body, { headers });
   });
 
   app.get("/files", async (c) => {
     const viewer = c.var.viewer;
-    const result = await listFilesFor(c.var.gateway, viewer, pageOf(c, "file"));
+    const result = await c.var.services.overview.files(viewer, pageOf(c, "file"));
     const next = result.hasMore ? (result.items.at(-1)?.id ?? null) : null;
     return c.html(page(<FilesPage viewer={viewer} features={FEATURES} files={result.items} next={next} />));
   });
 
   app.get("/keys", async (c) => {
     const viewer = adminOnly(c);
-    return c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await listKeys(c.env.DB)} created={null} updated={null} error={null} />));
+    return c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await c.var.services.keys.list()} created={null} updated={null} error={null} />));
   });
 
   app.post("/keys", async (c) => {
     const viewer = adminOnly(c);
     const keysPage = async (props: Pick<Parameters<typeof KeysPage>[0], "created" | "error">, status: 200 | 400) =>
-      c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await listKeys(c.env.DB)} updated={null} {...props} />), status);
+      c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await c.var.services.keys.list()} updated={null} {...props} />), status);
     const input = newKeyInput(await c.req.parseBody());
     if ("error" in input) return keysPage({ created: null, error: input.error }, 400);
     try {
-      return keysPage({ created: await createKeyWith(c.env.DB, c.env, input), error: null }, 200);
+      return keysPage({ created: await c.var.services.keys.create(input), error: null }, 200);
     } catch (error) {
       if (error instanceof GatewayError && error.status === 400) return keysPage({ created: null, error: error.message }, 400);
       throw error;
@@ -203,18 +192,18 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
   app.post("/keys/:id", async (c) => {
     const viewer = adminOnly(c);
     const keysPage = async (props: Pick<Parameters<typeof KeysPage>[0], "updated" | "error">, status: 200 | 400) =>
-      c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await listKeys(c.env.DB)} created={null} {...props} />), status);
+      c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await c.var.services.keys.list()} created={null} {...props} />), status);
     const form = await c.req.parseBody();
     const limits = limitsInput(form);
     if ("error" in limits) return keysPage({ updated: null, error: limits.error }, 400);
     const id = c.req.param("id");
-    const current = (await listKeys(c.env.DB)).find((key) => key.id === id);
+    const current = (await c.var.services.keys.list()).find((key) => key.id === id);
     if (!current) throw GatewayError.notFound(`Virtual key not found: ${id}`);
     // The form shows the current URL: the same URL keeps its signing secret, another sets a new one, empty removes it.
     const url = typeof form.webhook_url === "string" ? form.webhook_url.trim() : "";
     const webhookUrl = url === (current.webhookUrl ?? "") ? undefined : url || null;
     try {
-      return keysPage({ updated: await updateKey(c.env.DB, cache(c), c.env, id, { limits: limits.limits, webhookUrl }), error: null }, 200);
+      return keysPage({ updated: await c.var.services.keys.update(id, webhookUrl === undefined ? { limits: limits.limits } : { limits: limits.limits, webhookUrl }), error: null }, 200);
     } catch (error) {
       if (error instanceof GatewayError && error.status === 400) return keysPage({ updated: null, error: error.message }, 400);
       throw error;
@@ -223,7 +212,7 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
 
   app.post("/keys/:id/revoke", async (c) => {
     adminOnly(c);
-    await revokeKeyById(c.env.DB, cache(c), c.req.param("id"));
+    await c.var.services.keys.revoke(c.req.param("id"));
     return c.redirect("/dashboard/keys", 303);
   });
 
@@ -231,14 +220,14 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
     const viewer = c.var.viewer;
     const requested = c.req.query("metric");
     const metric: ChartMetric = requested === "tokens" || requested === "requests" ? requested : "cost";
-    const { days, rows } = await dailyUsageFor(c.var.gateway, viewer, USAGE_DAYS, new Date());
-    const byKey = viewer.kind === "admin" ? await usageSummary(c.var.gateway.usage, c.var.gateway.upstream.env, `${days[0]}T00:00:00.000Z`, null) : null;
+    const { days, rows } = await c.var.services.usage.daily(viewer, USAGE_DAYS, new Date());
+    const byKey = viewer.kind === "admin" ? await c.var.services.usage.summary(`${days[0]}T00:00:00.000Z`, null) : null;
     return c.html(page(<UsagePage viewer={viewer} features={FEATURES} days={days} rows={rows} metric={metric} byKey={byKey} />));
   });
 
   app.get("/deliveries", async (c) => {
     const viewer = c.var.viewer;
-    const deliveries = await deliveriesFor(c.var.gateway, viewer, DELIVERIES);
+    const deliveries = await c.var.services.overview.deliveries(viewer, DELIVERIES);
     return c.html(page(<DeliveriesPage viewer={viewer} features={FEATURES} deliveries={deliveries} refreshSeconds={REFRESH_SECONDS} />));
   });
 
@@ -248,14 +237,6 @@ export function dashboard(adapters: Readonly<Record<ProviderName, ProviderAdapte
 /** A rendered page, with its doctype. */
 function page(body: HtmlEscapedString | Promise<HtmlEscapedString>) {
   return html`<!doctype html>${body}`;
-}
-
-function deps(c: Context<DashboardEnv>): SessionDeps {
-  return { db: c.env.DB, kv: cache(c), env: c.env };
-}
-
-function cache(c: Context<DashboardEnv>): KeyCache | null {
-  return (c.env.AUTH_CACHE as KeyCache | undefined) ?? null;
 }
 
 /** The pages beyond batches and files that the navigation shows (every gateway has their data). */

@@ -36,8 +36,10 @@ export async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerat
 export function readJsonLines<T = unknown>(body: ReadableStream<Uint8Array>): AsyncGenerator<T> {
   const lines = new LineReader(body);
   let open = true;
-  // A read in progress; a next() or return() called meanwhile waits for it, as a generator's would.
-  let busy: Promise<unknown> | null = null;
+  // The last call that had to wait for bytes, until it settles. A next(), return() or throw()
+  // called meanwhile runs after it, as a generator queues calls, so that calls made at once are
+  // answered in the order they were made.
+  let queued: Promise<IteratorResult<T>> | null = null;
   const close = () => {
     if (open) {
       open = false;
@@ -46,24 +48,24 @@ export function readJsonLines<T = unknown>(body: ReadableStream<Uint8Array>): As
   };
   const end: IteratorResult<T> = { done: true, value: undefined };
 
-  const next = async (): Promise<IteratorResult<T>> => {
-    if (busy) await busy.catch(() => {});
+  // The next row among the lines already read; undefined when more bytes are needed.
+  const buffered = (): IteratorResult<T> | undefined => {
+    for (;;) {
+      const line = lines.buffered();
+      if (line === undefined) return undefined;
+      if (line.trim().length === 0) continue;
+      return { done: false, value: JSON.parse(line) as T };
+    }
+  };
+
+  const read = async (): Promise<IteratorResult<T>> => {
     try {
       while (open) {
-        const line = lines.buffered();
-        if (line === undefined) {
-          const filled = lines.fill();
-          busy = filled;
-          const more = await filled;
-          busy = null;
-          if (!more) break;
-          continue;
-        }
-        if (line.trim().length === 0) continue;
-        return { done: false, value: JSON.parse(line) as T };
+        const row = buffered();
+        if (row) return row;
+        if (!(await lines.fill())) break;
       }
     } catch (error) {
-      busy = null;
       close();
       throw error;
     }
@@ -71,15 +73,39 @@ export function readJsonLines<T = unknown>(body: ReadableStream<Uint8Array>): As
     return end;
   };
 
+  const enqueue = (call: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> => {
+    queued = call;
+    const settled = () => {
+      if (queued === call) queued = null;
+    };
+    call.then(settled, settled);
+    return call;
+  };
+
+  const next = (): Promise<IteratorResult<T>> => {
+    if (queued) return enqueue(queued.then(read, read));
+    // Nothing pending: a line already read answers at once, without a queue entry.
+    if (open) {
+      try {
+        const row = buffered();
+        if (row) return Promise.resolve(row);
+      } catch (error) {
+        close();
+        return Promise.reject(error);
+      }
+    }
+    return enqueue(read());
+  };
+
   const iterator: AsyncGenerator<T> = {
     next,
     async return(value?: T | PromiseLike<T>): Promise<IteratorResult<T>> {
-      if (busy) await busy.catch(() => {});
+      if (queued) await queued.catch(() => {});
       close();
       return { done: true, value: (await value) as T };
     },
     async throw(error?: unknown): Promise<IteratorResult<T>> {
-      if (busy) await busy.catch(() => {});
+      if (queued) await queued.catch(() => {});
       close();
       throw error;
     },
@@ -97,14 +123,18 @@ export function readJsonLines<T = unknown>(body: ReadableStream<Uint8Array>): As
  * @example
  * return new Response(toJsonLines(results), { headers: { "content-type": "application/x-jsonl" } });
  */
-export function toJsonLines(values: AsyncIterable<unknown>): ReadableStream<Uint8Array> {
+export function toJsonLines(values: AsyncIterable<unknown>, head: readonly unknown[] = []): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const iterator = values[Symbol.asyncIterator]();
+  let pending = head;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         // Several lines per chunk: one enqueue per line costs more than the translation.
         let text = "";
+        // Values already read from the iterator (a caller that read the first to see it fail early).
+        for (const value of pending) text += JSON.stringify(value) + "\n";
+        pending = [];
         while (text.length < 64 * 1024) {
           const next = await iterator.next();
           if (next.done) {

@@ -5,7 +5,9 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createBatch, deleteBatch, getBatch, type BatchSource } from "../../src/core/batches";
+import { createBatch, type BatchSource } from "../../src/core/batch-create";
+import { deleteBatch } from "../../src/core/batch-cancel";
+import { getBatch } from "../../src/core/batch-refresh";
 import { createGateway } from "../../src/core/gateway";
 import { reconcile } from "../../src/core/reconcile";
 import { ADAPTERS } from "../../src/providers/index";

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { advanceBatch } from "../../src/core/batches";
+import { advanceBatch } from "../../src/core/batch-refresh";
 import { sweep } from "../../src/core/sweep";
 import { createGateway, type Gateway } from "../../src/core/gateway";
 import { ADAPTERS } from "../../src/providers/index";

@@ -2,17 +2,13 @@
  * Requires a key (`x-api-key` or `Authorization: Bearer`) and sets the caller. Without
  * `ADMIN_TOKEN` every key is accepted and all callers share one owner; with it, only virtual
  * keys are, from the first request, and each key owns what it creates. Each request counts
- * against the key's requests-per-minute limit.
+ * against the key's requests-per-minute limit. Both go through the keys service.
  *
  * @example
  * api.use(auth());
  */
 import type { MiddlewareHandler } from "hono";
-import { closedGateway } from "../../core/admin-token";
-import { identify, type KeyCache } from "../../core/keys";
-import { chargeRequest } from "../../core/limits";
 import { GatewayError } from "../../lib/errors";
-import { KeyStore } from "../../store/keys";
 import type { AppEnv } from "../env";
 
 export function presentedKey(headers: Headers): string | null {
@@ -29,8 +25,8 @@ export function auth(): MiddlewareHandler<AppEnv> {
     if (presented === null) {
       throw new GatewayError(401, "authentication_error", "x-api-key header is required (or Authorization: Bearer <key>)");
     }
-    const caller = await identify(new KeyStore(c.env.DB), (c.env.AUTH_CACHE as KeyCache | undefined) ?? null, presented, closedGateway(c.env));
-    await chargeRequest(c.env, caller);
+    const caller = await c.var.services.keys.identify(presented);
+    await c.var.services.keys.charge(caller);
     c.set("caller", caller);
     c.set("owner", caller.owner);
     await next();

@@ -3,7 +3,7 @@
  * Request schemas are the ones the admin routes validate with (src/api/admin.ts); responses
  * are ./objects.ts.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
 import { RPM_TIERS } from "../../core/limits";
 import { deliveriesQuery, keyUpdateBody, newKeyBody } from "../admin";

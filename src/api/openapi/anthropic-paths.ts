@@ -3,7 +3,7 @@
  * schemas are the ones the routes validate with (src/api/schemas.ts); responses are
  * ./objects.ts.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { oas31, ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
 import { PROVIDER_NAMES } from "../../domain/provider-name";
 import { batchRequest, listQuery, MAX_BATCH_REQUESTS } from "../schemas";

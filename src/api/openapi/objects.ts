@@ -6,7 +6,7 @@
  * drops without the document following fails a test: objects the gateway builds itself are
  * strict; what a provider wrote (a Message) is as loose as Anthropic's own.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { PROVIDER_NAMES } from "../../domain/provider-name";
 
 const timestamp = z.iso.datetime({ offset: true }).meta({ description: "RFC 3339 datetime", example: "2026-12-03T14:00:00Z" });

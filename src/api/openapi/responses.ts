@@ -2,7 +2,7 @@
  * Pieces every operation of the OpenAPI document shares: the `request-id` header, JSON
  * responses, and the Anthropic error responses by status.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ZodOpenApiResponseObject, ZodOpenApiResponsesObject } from "zod-openapi";
 import { ErrorResponse } from "./objects";
 

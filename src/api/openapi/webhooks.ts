@@ -3,7 +3,7 @@
  * the Standard Webhooks scheme, to WEBHOOK_URL and to the webhook of the key that created the
  * batch.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
 import { MessageBatchEndedEvent } from "./objects";
 

@@ -1,5 +1,4 @@
 /** The Anthropic batches adapter against the strict fake: exact upstream bodies, lifecycle, results. */
-import { check, planBatch } from "../plan-batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { anthropicAdapter } from "../../../src/providers/anthropic";
 import type { ProviderContext, ResolvedFile } from "../../../src/providers/types";
@@ -7,44 +6,41 @@ import type { BatchRequest } from "../../../src/domain/batch-request";
 import type { BatchResultLine } from "../../../src/domain/batch-result";
 import type { JobRef } from "../../../src/domain/job-record";
 import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
-import { AUTH_HEADERS, callFake, contextFor, describeError, newFake, NOW, ORIGIN, recordingSink, rejectionOf, resolved, streamOf } from "./support";
+import { providerHarness, ANTHROPIC, type ProviderHarness } from "../support/harness";
+import { planBatch, check, createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd, resultsOf as sortedResults } from "../support/batches";
+import { describeError, recordingSink, rejectionOf, resolved, streamOf } from "../support/helpers";
+
+const { authHeaders: AUTH_HEADERS, now: NOW, origin: ORIGIN } = ANTHROPIC;
 
 const batches = anthropicAdapter.batches;
 
+let h: ProviderHarness<"anthropic">;
 let fake: FakeAnthropic;
 let ctx: ProviderContext;
 
 beforeEach(() => {
-  fake = newFake();
-  ctx = contextFor(fake);
+  h = providerHarness("anthropic");
+  ({ fake, ctx } = h);
 });
 
 function request(customId: string, text: string, extra: Record<string, unknown> = {}): BatchRequest {
-  return { custom_id: customId, params: { model: "claude-x", max_tokens: 50, messages: [{ role: "user", content: text }], ...extra } };
+  return messageRequest(customId, "claude-x", text, { max_tokens: 50, ...extra });
 }
 
 async function create(requests: BatchRequest[], files: ReadonlyMap<string, ResolvedFile> = new Map()) {
   const sink = recordingSink();
-  const writer = planBatch(batches, ctx, { batchId: "msgbatch_gw1", sink, files });
-  for (const item of requests) expect(await writer.add(item)).toBe("all#0");
-  const jobs = await writer.finish();
+  const { slots, jobs } = await createUpstreamBatch(h, requests, { batchId: "msgbatch_gw1", sink, files, ctx });
+  for (const slot of slots) expect(slot).toBe("all#0");
   return { jobs, sink };
 }
 
 async function resultsOf(job: JobRef): Promise<BatchResultLine[]> {
-  const lines: BatchResultLine[] = [];
-  for await (const line of batches.results(ctx, job)) lines.push(line);
-  return lines.sort((a, b) => a.custom_id.localeCompare(b.custom_id));
+  return sortedResults(h, job, { ctx, sorted: true, adapter: anthropicAdapter });
 }
 
 /** Polls like the service does, carrying the status's data into the job. */
 async function pollToEnd(job: JobRef): Promise<JobRef> {
-  for (let poll = 0; poll < 10; poll++) {
-    const status = await batches.retrieve(ctx, job);
-    if (status.data) job = { ...job, data: status.data };
-    if (status.state === "ended") return job;
-  }
-  throw new Error("the batch never ended");
+  return (await pollJobToEnd(h, job, { ctx, adapter: anthropicAdapter })).job;
 }
 
 describe("create", () => {
@@ -92,7 +88,7 @@ describe("create", () => {
   });
 
   it("forwards the client's betas on batch calls, and reports no single model for mixed models", async () => {
-    ctx = contextFor(fake, { clientBetas: ["message-batches-2024-09-24"] });
+    ctx = h.context({ clientBetas: ["message-batches-2024-09-24"] });
     const { jobs } = await create([request("a", "hi"), { custom_id: "b", params: { ...request("b", "yo").params, model: "claude-y" } }]);
     expect(jobs[0]!.model).toBeNull();
     expect(fake.calls[0]!.headers["anthropic-beta"]).toBe("message-batches-2024-09-24");
@@ -174,7 +170,7 @@ describe("create", () => {
     for (let index = 0; index < 8000; index++) await writer.add(request(`r${index}`, "pad ".repeat(30)));
     expect(fake.calls.map(({ method, path }) => `${method} ${path}`)).toEqual(["POST /v1/messages/batches"]);
     await writer.abort(new Error("client went away"));
-    const list = (await (await callFake(fake, "GET", "/v1/messages/batches")).json()) as { data: unknown[] };
+    const list = (await (await h.call("GET", "/v1/messages/batches")).json()) as { data: unknown[] };
     expect(list.data).toEqual([]);
   });
 
@@ -323,7 +319,7 @@ describe("deleteArtifact", () => {
       `DELETE /v1/messages/batches/${jobs[0]!.nativeId}`,
       `DELETE /v1/messages/batches/${jobs[0]!.nativeId}`,
     ]);
-    expect((await callFake(fake, "GET", `/v1/messages/batches/${jobs[0]!.nativeId}`)).status).toBe(404);
+    expect((await h.call("GET", `/v1/messages/batches/${jobs[0]!.nativeId}`)).status).toBe(404);
   });
 
   it("cancels a batch that is still running and fails, so the record stays for the reconciler", async () => {
@@ -350,7 +346,7 @@ describe("deleteArtifact", () => {
       `GET /v1/messages/batches/${id}`,
       `DELETE /v1/messages/batches/${id}`,
     ]);
-    expect((await callFake(fake, "GET", `/v1/messages/batches/${id}`)).status).toBe(404);
+    expect((await h.call("GET", `/v1/messages/batches/${id}`)).status).toBe(404);
   });
 
   it("refuses an artifact kind it never made", async () => {

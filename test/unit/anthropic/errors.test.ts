@@ -2,23 +2,28 @@
  * How the Anthropic adapter reports what went wrong: an unconfigured provider, and upstream
  * failures turned into Anthropic errors that name the provider and carry its message, never a key.
  */
-import { check, planBatch } from "../plan-batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { anthropicAdapter } from "../../../src/providers/anthropic";
 import type { ProviderContext } from "../../../src/providers/types";
 import type { JobRef } from "../../../src/domain/job-record";
 import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
-import { contextFor, describeError, failNext, KEY, newFake, rejectionOf } from "./support";
+import { providerHarness, ANTHROPIC, type ProviderHarness } from "../support/harness";
+import { failNext } from "../support/fakes";
+import { describeError, rejectionOf } from "../support/helpers";
+import { planBatch } from "../support/batches";
+
+const KEY = ANTHROPIC.key;
 
 const batches = anthropicAdapter.batches;
 const job: JobRef = { slot: "all", nativeId: "msgbatch_01nope", model: null, requestCount: 1, data: {} };
 
+let h: ProviderHarness<"anthropic">;
 let fake: FakeAnthropic;
 let ctx: ProviderContext;
 
 beforeEach(() => {
-  fake = newFake();
-  ctx = contextFor(fake);
+  h = providerHarness("anthropic");
+  ({ fake, ctx } = h);
 });
 
 describe("configuration", () => {
@@ -35,7 +40,7 @@ describe("configuration", () => {
   });
 
   it("a call without a key fails the same way and never reaches upstream", async () => {
-    ctx = contextFor(fake, { env: { ANTHROPIC_BASE_URL: "https://api.anthropic.test" } });
+    ctx = h.context({ env: { ANTHROPIC_API_KEY: undefined, ANTHROPIC_BASE_URL: "https://api.anthropic.test" } });
     expect(describeError(await rejectionOf(batches.retrieve(ctx, job)))).toEqual(missingKey);
     expect(fake.calls).toEqual([]);
   });
@@ -46,7 +51,7 @@ describe("upstream errors", () => {
     {
       name: "401: a wrong key, without the key in the message",
       arrange: () => {
-        ctx = contextFor(fake, { env: { ANTHROPIC_API_KEY: "sk-ant-wrong-secret", ANTHROPIC_BASE_URL: "https://api.anthropic.test" } });
+        ctx = h.context({ env: { ANTHROPIC_API_KEY: "sk-ant-wrong-secret", ANTHROPIC_BASE_URL: "https://api.anthropic.test" } });
       },
       expected: { name: "UpstreamError", status: 401, type: "authentication_error", message: "anthropic upstream error (HTTP 401): invalid x-api-key" },
     },
@@ -57,27 +62,27 @@ describe("upstream errors", () => {
     },
     {
       name: "429: rate limited",
-      arrange: () => failNext(fake, { status: 429, message: "Number of requests has exceeded your rate limit" }),
+      arrange: () => failNext(h, { status: 429, message: "Number of requests has exceeded your rate limit" }),
       expected: { name: "UpstreamError", status: 429, type: "rate_limit_error", message: "anthropic upstream error (HTTP 429): Number of requests has exceeded your rate limit" },
     },
     {
       name: "500: an internal error",
-      arrange: () => failNext(fake, { status: 500, message: "Internal server error" }),
+      arrange: () => failNext(h, { status: 500, message: "Internal server error" }),
       expected: { name: "UpstreamError", status: 500, type: "api_error", message: "anthropic upstream error (HTTP 500): Internal server error" },
     },
     {
       name: "529: overloaded",
-      arrange: () => failNext(fake, { status: 529, message: "Overloaded" }),
+      arrange: () => failNext(h, { status: 529, message: "Overloaded" }),
       expected: { name: "UpstreamError", status: 529, type: "overloaded_error", message: "anthropic upstream error (HTTP 529): Overloaded" },
     },
     {
       name: "an error answer that is not JSON is described, never passed on",
-      arrange: () => failNext(fake, { status: 502, body: "<html>Bad Gateway</html>" }),
+      arrange: () => failNext(h, { status: 502, body: "<html>Bad Gateway</html>" }),
       expected: { name: "UpstreamError", status: 500, type: "api_error", message: "anthropic upstream error (HTTP 502): the error body was not JSON (not passed on)" },
     },
     {
       name: "a 200 answer that is not JSON",
-      arrange: () => failNext(fake, { status: 200, body: "{not json" }),
+      arrange: () => failNext(h, { status: 200, body: "{not json" }),
       expected: { name: "UpstreamError", status: 500, type: "api_error", message: "anthropic upstream error (HTTP 502): malformed response: the body was not JSON (not passed on)" },
     },
   ];
@@ -90,7 +95,7 @@ describe("upstream errors", () => {
   });
 
   it("a network failure names the provider", async () => {
-    ctx = contextFor(fake, { fetch: async () => { throw new TypeError("connection refused"); } });
+    ctx = h.context({ fetch: async () => { throw new TypeError("connection refused"); } });
     expect(describeError(await rejectionOf(batches.retrieve(ctx, job)))).toEqual({
       name: "UpstreamError",
       status: 500,
@@ -100,7 +105,7 @@ describe("upstream errors", () => {
   });
 
   it("a results line that is not JSON fails the stream with an upstream error", async () => {
-    await failNext(fake, { status: 200, body: '{"custom_id":"a","result":{"type":"canceled"}}\n{oops\n' });
+    await failNext(h, { status: 200, body: '{"custom_id":"a","result":{"type":"canceled"}}\n{oops\n' });
     const seen: string[] = [];
     const error = await rejectionOf(
       (async () => {

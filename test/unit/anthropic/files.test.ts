@@ -3,17 +3,21 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { anthropicAdapter } from "../../../src/providers/anthropic";
 import type { ProviderContext } from "../../../src/providers/types";
 import type { FakeAnthropic } from "../../fakes/anthropic/index.ts";
-import { AUTH_HEADERS, contextFor, describeError, newFake, NOW, ORIGIN, rejectionOf, resolved, streamOf } from "./support";
+import { providerHarness, ANTHROPIC, type ProviderHarness } from "../support/harness";
+import { describeError, rejectionOf, resolved, streamOf } from "../support/helpers";
+
+const { authHeaders: AUTH_HEADERS, now: NOW, origin: ORIGIN } = ANTHROPIC;
 
 const files = anthropicAdapter.files!;
 const FIRST_FILE_ID = "file_011111111111111111111112";
 
+let h: ProviderHarness<"anthropic">;
 let fake: FakeAnthropic;
 let ctx: ProviderContext;
 
 beforeEach(() => {
-  fake = newFake();
-  ctx = contextFor(fake);
+  h = providerHarness("anthropic");
+  ({ fake, ctx } = h);
 });
 
 async function uploadNotes(text = "hello world") {
@@ -58,7 +62,7 @@ describe("upload", () => {
   });
 
   it("sends the client's betas before the files beta", async () => {
-    ctx = contextFor(fake, { clientBetas: ["message-batches-2024-09-24"] });
+    ctx = h.context({ clientBetas: ["message-batches-2024-09-24"] });
     await uploadNotes();
     expect(fake.calls[0]!.headers["anthropic-beta"]).toBe("message-batches-2024-09-24,files-api-2025-04-14");
   });

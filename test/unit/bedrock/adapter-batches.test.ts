@@ -2,24 +2,30 @@
  * The Bedrock adapter against the Bedrock fake: create (exact upstream requests), poll to the
  * end, results, cancel, expiry, failure, quotas, multipart uploads and clean-up.
  */
-import { check, planBatch } from "../plan-batch";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../src/lib/errors";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
-import {
-  allResults,
-  BATCH_ID,
-  BUCKET,
-  createBatch,
-  expectedLine,
-  harness,
-  HAIKU,
-  pollToEnd,
-  request,
-  ROLE_ARN,
-  sha256,
-  SONNET,
-} from "./harness";
+import type { JobStatus } from "../../../src/providers/types";
+import type { BatchRequest } from "../../../src/domain/batch-request";
+import type { JobRef } from "../../../src/domain/job-record";
+import { planBatch, check, createUpstreamBatch, messageRequest as request, pollToEnd as pollJob, resultsOf as allResults } from "../support/batches";
+import { expectedRecord as expectedLine, HAIKU, SONNET } from "../support/fakes";
+import { BEDROCK, providerHarness, type ProviderHarness } from "../support/harness";
+import { sha256 } from "../support/helpers";
+
+const { bucket: BUCKET, roleArn: ROLE_ARN } = BEDROCK;
+const BATCH_ID = "msgbatch_01TEST";
+type Harness = ProviderHarness<"bedrock">;
+
+/** Creates the batch's upstream jobs under the batch ID the expected S3 keys name. */
+function createBatch(h: Harness, requests: BatchRequest[], batchId = BATCH_ID) {
+  return createUpstreamBatch(h, requests, { batchId });
+}
+
+/** Every status of a job polled to its end (the job is polled as created, its data not carried). */
+async function pollToEnd(h: Harness, job: JobRef): Promise<JobStatus[]> {
+  return (await pollJob(h, job, { carry: false })).statuses;
+}
 
 const JOB_ARN = /^arn:aws:bedrock:us-east-1:123456789012:model-invocation-job\/([a-z0-9]{12})$/;
 const FOLDER = `batches/${BATCH_ID}`;
@@ -40,7 +46,7 @@ function jobId(arn: string): string {
 
 describe("bedrock adapter: create", () => {
   it("writes one JSONL file per model to S3 and creates one job each, exactly", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const requests = [
       request("h1", "claude-3-haiku-20240307", "first"),
       request("s1", "claude-3-5-sonnet-20241022", "second", { temperature: 0.5 }),
@@ -99,14 +105,14 @@ describe("bedrock adapter: create", () => {
   });
 
   it("groups requests naming one Bedrock model differently into one job, reporting the Bedrock ID as its model", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const { slots, jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "x"), request("b", HAIKU, "y")]);
     expect(slots).toEqual([`${HAIKU}#0`, `${HAIKU}#0`]);
     expect(jobs.map((job) => [job.model, job.requestCount])).toEqual([[HAIKU, 2]]);
   });
 
   it("with BEDROCK_SMALL_BATCHES=refuse, refuses a model below BEDROCK_BATCH_MIN_RECORDS from finish, before anything is created upstream", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "3", BEDROCK_SMALL_BATCHES: "refuse" });
+    const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "3", BEDROCK_SMALL_BATCHES: "refuse" } });
     const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
     for (const item of [request("a", "claude-3-haiku-20240307", "1"), request("b", "claude-3-haiku-20240307", "2"), request("c", "claude-3-haiku-20240307", "3"), request("d", "claude-3-5-sonnet-20241022", "4")]) {
       await writer.add(item);
@@ -124,7 +130,7 @@ describe("bedrock adapter: create", () => {
   });
 
   it("splits a model above BEDROCK_BATCH_MAX_RECORDS into several jobs", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "1", BEDROCK_BATCH_MAX_RECORDS: "3" }, { minRecordsPerJob: 1, maxRecordsPerJob: 3 });
+    const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "1", BEDROCK_BATCH_MAX_RECORDS: "3" }, fake: { minRecordsPerJob: 1, maxRecordsPerJob: 3 } });
     const requests = Array.from({ length: 7 }, (_, index) => request(`r${index}`, "claude-3-haiku-20240307", `n${index}`));
     const { slots, jobs } = await createBatch(h, requests);
     expect(slots).toEqual([0, 0, 0, 1, 1, 1, 2].map((n) => `${HAIKU}#${n}`));
@@ -139,7 +145,7 @@ describe("bedrock adapter: create", () => {
   });
 
   it("with BEDROCK_SMALL_BATCHES=refuse, names the remainder of a split when it falls below the minimum", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "2", BEDROCK_BATCH_MAX_RECORDS: "3", BEDROCK_SMALL_BATCHES: "refuse" });
+    const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "2", BEDROCK_BATCH_MAX_RECORDS: "3", BEDROCK_SMALL_BATCHES: "refuse" } });
     const requests = Array.from({ length: 4 }, (_, index) => request(`r${index}`, "claude-3-haiku-20240307", `n${index}`));
     const error = await createBatch(h, requests).catch((caught: unknown) => caught);
     expect((error as GatewayError).message).toBe(
@@ -151,7 +157,7 @@ describe("bedrock adapter: create", () => {
   });
 
   it("refuses what Bedrock cannot take from add, and check does the same without any I/O", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const bad = request("m", "claude-3-haiku-20240307", "x", { service_tier: "auto" });
     expect(() => check(bedrockAdapter.batches, bad, new Map())).toThrow("params.service_tier: is not accepted by the Anthropic request body on provider bedrock");
     expect(() => check(bedrockAdapter.batches, request("m", "gpt-4o", "x"), new Map())).toThrow("model: gpt-4o is not a model the gateway can map to Bedrock");
@@ -162,7 +168,7 @@ describe("bedrock adapter: create", () => {
   });
 
   it("checks the client's betas from the context in check and add, and writes those Bedrock takes into every record", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const ok = request("ok", "claude-3-haiku-20240307", "x");
     const refused = "anthropic-beta: value extended-cache-ttl-2025-04-11 is not a beta Bedrock takes on provider bedrock; remove it or use provider anthropic";
     expect(() => check(bedrockAdapter.batches, ok, new Map(), { ...h.ctx, clientBetas: ["extended-cache-ttl-2025-04-11"] })).toThrow(refused);
@@ -180,7 +186,7 @@ describe("bedrock adapter: create", () => {
     expect(records.map((record) => record.modelInput.anthropic_beta)).toEqual([["token-efficient-tools-2025-02-19"], ["token-efficient-tools-2025-02-19"]]);
   });
   it("refuses a 9th distinct Bedrock model from add with a 400 naming the limit and bedrock, before anything is sent", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
     // Two names of one Bedrock model count once: these are 8 models.
     const eight = ["claude-3-haiku-20240307", HAIKU, SONNET, ...Array.from({ length: 6 }, (_, i) => `anthropic.claude-test-${i}-v1:0`)];
@@ -210,7 +216,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
   const bigText = (seed: string) => `${seed} ${"lorem ipsum dolor sit amet ".repeat(10_000)}`; // ~270 KB per request
 
   it("sends 5 MiB parts while requests arrive and completes the upload at finish", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const requests = Array.from({ length: 24 }, (_, index) => request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`)));
     const { jobs } = await createBatch(h, requests);
     const key = `${FOLDER}/1-anthropic.claude-3-haiku-20240307-v1_0.jsonl`;
@@ -241,7 +247,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
   });
 
   it("aborts a started multipart upload when finish refuses the batch", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "2", BEDROCK_SMALL_BATCHES: "refuse" });
+    const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "2", BEDROCK_SMALL_BATCHES: "refuse" } });
     const requests = [...Array.from({ length: 40 }, (_, index) => request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`))), request("lonely", "claude-3-5-sonnet-20241022", "x")];
     await expect(createBatch(h, requests)).rejects.toThrow("but this batch has 1 for model");
     expect(h.fake.openUploads()).toBe(0);
@@ -251,7 +257,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
   });
 
   it("writes files closed at BEDROCK_BATCH_MAX_RECORDS early once together they hold over 8 MiB", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "1", BEDROCK_BATCH_MAX_RECORDS: "2" }, { minRecordsPerJob: 1, maxRecordsPerJob: 2 });
+    const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "1", BEDROCK_BATCH_MAX_RECORDS: "2" }, fake: { minRecordsPerJob: 1, maxRecordsPerJob: 2 } });
     const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async (a) => void h.artifacts.push(a) }, files: new Map() });
     const requests = Array.from({ length: 40 }, (_, index) => request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`)));
     const sent = () => h.fake.calls.reduce((sum, call) => sum + (call.service === "s3" && call.method === "PUT" ? (call.bodyBytes ?? 0) : 0), 0);
@@ -286,7 +292,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
   });
 
   it("abort removes what add had started", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const writer = planBatch(bedrockAdapter.batches, h.ctx, { batchId: BATCH_ID, sink: { record: async () => {} }, files: new Map() });
     // Past the 8 MiB buffer (about 30 of these), the model streams to a multipart upload.
     for (let index = 0; index < 40; index++) await writer.add(request(`big${index}`, "claude-3-haiku-20240307", bigText(`n${index}`)));
@@ -298,7 +304,7 @@ describe("bedrock adapter: multipart upload of large input", () => {
 
 describe("bedrock adapter: lifecycle and results", () => {
   it("polls a job through Bedrock's states to the end and reads its manifest once ended", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const requests = everyOutcome();
     const { jobs } = await createBatch(h, requests);
     const job = jobs[0]!;
@@ -325,7 +331,7 @@ describe("bedrock adapter: lifecycle and results", () => {
   });
 
   it("streams every custom_id exactly once, translated", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const requests = everyOutcome();
     const { jobs } = await createBatch(h, requests);
     await pollToEnd(h, jobs[0]!);
@@ -355,7 +361,7 @@ describe("bedrock adapter: lifecycle and results", () => {
   });
 
   it("cancel stops a running job: half ran, the rest is canceled and has no result line", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const requests = Array.from({ length: 6 }, (_, index) => request(`r${index}`, "claude-3-haiku-20240307", `n${index}`));
     const { jobs } = await createBatch(h, requests);
     const job = jobs[0]!;
@@ -371,7 +377,7 @@ describe("bedrock adapter: lifecycle and results", () => {
   });
 
   it("cancel before the job runs leaves no output: every request is canceled", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const { jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "1"), request("b", "claude-3-haiku-20240307", "2")]);
     await bedrockAdapter.batches.cancel(h.ctx, jobs[0]!);
     expect(h.fake.peekJob(jobs[0]!.nativeId)?.status).toBe("Stopping");
@@ -381,7 +387,7 @@ describe("bedrock adapter: lifecycle and results", () => {
   });
 
   it("cancel of an ended job does nothing", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const { jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "1"), request("b", "claude-3-haiku-20240307", "2")]);
     await pollToEnd(h, jobs[0]!);
     const before = h.fake.calls.length;
@@ -395,7 +401,7 @@ describe("bedrock adapter: lifecycle and results", () => {
   });
 
   it("an expired job reports its unrun requests as expired", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const requests = Array.from({ length: 4 }, (_, index) => request(`r${index}`, "claude-3-haiku-20240307", `n${index}`));
     const { jobs } = await createBatch(h, requests);
     const job = jobs[0]!;
@@ -408,7 +414,7 @@ describe("bedrock adapter: lifecycle and results", () => {
   });
 
   it("a job Bedrock fails in validation errors every request with Bedrock's message", async () => {
-    const h = harness({}, { minRecordsPerJob: 5 });
+    const h = providerHarness("bedrock", { fake: { minRecordsPerJob: 5 } });
     const { jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "1"), request("b", "claude-3-haiku-20240307", "2")]);
     const statuses = await pollToEnd(h, jobs[0]!);
     expect(statuses.at(-1)).toEqual({
@@ -432,7 +438,7 @@ describe("bedrock adapter: lifecycle and results", () => {
 
 describe("bedrock adapter: deleteArtifact", () => {
   it("deletes input objects, the output a job wrote, and counts what is gone as deleted", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const { jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "1"), request("b", "claude-3-haiku-20240307", "2")]);
     const job = jobs[0]!;
     await pollToEnd(h, job);
@@ -446,7 +452,7 @@ describe("bedrock adapter: deleteArtifact", () => {
   });
 
   it("stops a job that is still running (there is no delete for jobs)", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     await createBatch(h, [request("a", "claude-3-haiku-20240307", "1"), request("b", "claude-3-haiku-20240307", "2")]);
     const jobArtifact = h.artifacts.find((artifact) => artifact.kind === "job")!;
     await bedrockAdapter.batches.deleteArtifact(h.ctx, jobArtifact);

@@ -10,8 +10,20 @@ import { bedrockAdapter } from "../../../src/providers/bedrock/index";
 import { INVOKE_RETRIES, invokeRecord } from "../../../src/providers/bedrock/invoke";
 import { invokeResultKey, MAX_STALLS } from "../../../src/providers/bedrock/invoke-job";
 import type { JobStep } from "../../../src/providers/types";
+import type { BatchRequest } from "../../../src/domain/batch-request";
 import type { JobRef } from "../../../src/domain/job-record";
-import { allResults, BATCH_ID, BUCKET, createBatch, harness, HAIKU, request, SONNET, type Harness } from "./harness";
+import { createUpstreamBatch, messageRequest as request, resultsOf as allResults } from "../support/batches";
+import { HAIKU, SONNET } from "../support/fakes";
+import { BEDROCK, providerHarness, type ProviderHarness } from "../support/harness";
+
+const { bucket: BUCKET } = BEDROCK;
+const BATCH_ID = "msgbatch_01TEST";
+type Harness = ProviderHarness<"bedrock">;
+
+/** Creates the batch's upstream jobs under the batch ID the expected S3 keys name. */
+function createBatch(h: Harness, requests: BatchRequest[], batchId = BATCH_ID) {
+  return createUpstreamBatch(h, requests, { batchId });
+}
 
 const MODEL_INPUT = { anthropic_version: "bedrock-2023-05-31", max_tokens: 64, messages: [{ role: "user", content: "hello there" }] };
 const FOLDER = `batches/${BATCH_ID}`;
@@ -39,7 +51,7 @@ async function stepToEnd(h: Harness, job: JobRef, canceled = false): Promise<Job
 
 describe("bedrock adapter: invokeRecord", () => {
   it("POSTs the record's modelInput to /model/{modelId}/invoke, SigV4-signed for bedrock, and answers its output line", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const outcome = await invoke(h);
     expect(outcome.kind).toBe("answered");
     expect(outcome.line).toMatchObject({
@@ -55,7 +67,7 @@ describe("bedrock adapter: invokeRecord", () => {
   });
 
   it("answers a body the model refuses as the record's error line, with Bedrock's ValidationException, tried once", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const outcome = await invoke(h, { ...MODEL_INPUT, service_tier: "auto" });
     expect(outcome).toEqual({
       kind: "answered",
@@ -68,7 +80,7 @@ describe("bedrock adapter: invokeRecord", () => {
   });
 
   it("retries ThrottlingException, ModelNotReadyException and ServiceUnavailableException, then answers", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     h.fake.failInvokes("ThrottlingException", 2);
     h.fake.failInvokes("ModelNotReadyException", 1);
     h.fake.failInvokes("ServiceUnavailableException", 1);
@@ -79,7 +91,7 @@ describe("bedrock adapter: invokeRecord", () => {
   });
 
   it("defers a request still throttled after every retry, carrying Bedrock's refusal", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     h.fake.failInvokes("ThrottlingException", INVOKE_RETRIES + 1);
     const outcome = await invoke(h);
     expect(outcome).toEqual({
@@ -93,14 +105,14 @@ describe("bedrock adapter: invokeRecord", () => {
     ["AccessDeniedException", 403, "AccessDeniedException: You don't have access to the model with the specified model ID."],
     ["ModelTimeoutException", 408, "ModelTimeoutException: Model has timed out in processing the request. Try your request again."],
   ] as const)("answers %s (HTTP %i) as the record's error, without retrying", async (error, status, message) => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     h.fake.failInvokes(error, 1);
     expect(await invoke(h)).toEqual({ kind: "answered", line: { recordId: "r1", error: { errorCode: status, errorMessage: message } } });
     expect(runtimeCalls(h)).toHaveLength(1);
   });
 
   it("a wrong secret is refused by the runtime's signature check, as the record's 403", async () => {
-    const h = harness({ AWS_SECRET_ACCESS_KEY: "not-the-secret" });
+    const h = providerHarness("bedrock", { env: { AWS_SECRET_ACCESS_KEY: "not-the-secret" } });
     const outcome = await invoke(h);
     expect(outcome.line.error).toMatchObject({ errorCode: 403 });
     expect(String((outcome.line.error as { errorMessage: string }).errorMessage)).toMatch(/^InvalidSignatureException: The request signature we calculated does not match/);
@@ -110,7 +122,7 @@ describe("bedrock adapter: invokeRecord", () => {
 
 describe("bedrock adapter: invoke jobs", () => {
   it("turns a model's group below BEDROCK_BATCH_MIN_RECORDS into an invoke job: its input in S3, no batch job", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const { slots, jobs } = await createBatch(h, [request("h1", "claude-3-haiku-20240307", "one"), request("h2", "claude-3-haiku-20240307", "two"), request("s1", "claude-3-5-sonnet-20241022", "three")]);
     expect(slots).toEqual([`${HAIKU}#0`, `${HAIKU}#0`, `${SONNET}#0`]);
     expect(jobs.map((job) => [job.slot, job.requestCount, bedrockAdapter.batches.runsInGateway!(job)])).toEqual([
@@ -135,7 +147,7 @@ describe("bedrock adapter: invoke jobs", () => {
   });
 
   it("steps BEDROCK_INVOKE_CONCURRENCY records at a time, counts moving, and ends with every result kept in S3", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "10", BEDROCK_INVOKE_CONCURRENCY: "2" });
+    const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "10", BEDROCK_INVOKE_CONCURRENCY: "2" } });
     await h.fake.fetch(new Request("https://fake.aws.test/__fake/runtime/latency", { method: "POST", body: JSON.stringify({ ms: 20 }) }));
     const requests = [1, 2, 3, 4, 5].map((n) => request(`r${n}`, "claude-3-haiku-20240307", n === 4 ? "please FAIL_REQUEST" : `question ${n}`));
     const { jobs } = await createBatch(h, requests);
@@ -173,7 +185,7 @@ describe("bedrock adapter: invoke jobs", () => {
   });
 
   it("never invokes a record whose result is already kept (a step that died after writing it)", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "10" });
+    const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "10" } });
     const { jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "one"), request("b", "claude-3-haiku-20240307", "two")]);
     const key = jobs[0]!.data.inputKey as string;
     const kept = { recordId: "a", modelOutput: { id: "msg_kept", type: "message", role: "assistant", model: "claude-3-haiku-20240307", content: [], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } };
@@ -186,7 +198,7 @@ describe("bedrock adapter: invoke jobs", () => {
   });
 
   it("leaves a record still throttled for a later step (keeping those after it), and gives it up after MAX_STALLS steps", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "10", BEDROCK_INVOKE_CONCURRENCY: "1" });
+    const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "10", BEDROCK_INVOKE_CONCURRENCY: "1" } });
     const { jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "one"), request("b", "claude-3-haiku-20240307", "two")]);
     h.fake.failInvokes("ThrottlingException", INVOKE_RETRIES + 1);
     const first = await bedrockAdapter.batches.step!(h.ctx, jobs[0]!, { canceled: false });
@@ -196,7 +208,7 @@ describe("bedrock adapter: invoke jobs", () => {
     expect(steps.at(-1)!.status.counts).toMatchObject({ succeeded: 2, errored: 0 });
 
     // Throttled for good: after MAX_STALLS steps without progress, the record is errored.
-    const stuck = harness({ BEDROCK_BATCH_MIN_RECORDS: "10" });
+    const stuck = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "10" } });
     const created = await createBatch(stuck, [request("a", "claude-3-haiku-20240307", "one")]);
     stuck.fake.failInvokes("ThrottlingException", (INVOKE_RETRIES + 1) * MAX_STALLS);
     const all = await stepToEnd(stuck, created.jobs[0]!);
@@ -210,7 +222,7 @@ describe("bedrock adapter: invoke jobs", () => {
   });
 
   it("a canceled step ends the job: records not started are canceled, those run keep their results", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "10", BEDROCK_INVOKE_CONCURRENCY: "1" });
+    const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "10", BEDROCK_INVOKE_CONCURRENCY: "1" } });
     const { jobs } = await createBatch(h, [1, 2, 3].map((n) => request(`r${n}`, "claude-3-haiku-20240307", `q${n}`)));
     const first = await bedrockAdapter.batches.step!(h.ctx, jobs[0]!, { canceled: false });
     const calls = h.fake.calls.length;
@@ -227,7 +239,7 @@ describe("bedrock adapter: invoke jobs", () => {
   });
 
   it("a step of an expired batch ends the job: records not started are expired", async () => {
-    const h = harness({ BEDROCK_BATCH_MIN_RECORDS: "10", BEDROCK_INVOKE_CONCURRENCY: "1" });
+    const h = providerHarness("bedrock", { env: { BEDROCK_BATCH_MIN_RECORDS: "10", BEDROCK_INVOKE_CONCURRENCY: "1" } });
     const { jobs } = await createBatch(h, [1, 2].map((n) => request(`r${n}`, "claude-3-haiku-20240307", `q${n}`)));
     const first = await bedrockAdapter.batches.step!(h.ctx, jobs[0]!, { canceled: false });
     const expired = await bedrockAdapter.batches.step!(h.ctx, { ...jobs[0]!, data: first.status.data! }, { canceled: false, expired: true });
@@ -237,7 +249,7 @@ describe("bedrock adapter: invoke jobs", () => {
   });
 
   it("with BEDROCK_SMALL_BATCHES=refuse, the small group is refused as before", async () => {
-    const h = harness({ BEDROCK_SMALL_BATCHES: "refuse" });
+    const h = providerHarness("bedrock", { env: { BEDROCK_SMALL_BATCHES: "refuse" } });
     await expect(createBatch(h, [request("a", "claude-3-haiku-20240307", "one")])).rejects.toThrow("needs at least 2 requests per job");
     expect(h.fake.calls).toEqual([]);
   });
@@ -245,7 +257,7 @@ describe("bedrock adapter: invoke jobs", () => {
 
 describe("bedrock fake: InvokeModel", () => {
   it("refuses a model that is not an Anthropic model, and an unknown route, as Bedrock does", async () => {
-    const h = harness();
+    const h = providerHarness("bedrock");
     const outcome = await invoke(h, MODEL_INPUT, "amazon.titan-text-express-v1");
     expect(outcome.line.error).toEqual({ errorCode: 400, errorMessage: "ValidationException: The provided model identifier is invalid." });
     const aws = awsCalls(h.ctx, readConfig(h.ctx.env));
@@ -253,7 +265,7 @@ describe("bedrock fake: InvokeModel", () => {
   });
 
   it("refuses a request signed for another service", async () => {
-    const h = harness({ BEDROCK_RUNTIME_BASE_URL: "https://fake.aws.test/s3" });
+    const h = providerHarness("bedrock", { env: { BEDROCK_RUNTIME_BASE_URL: "https://fake.aws.test/s3" } });
     // The S3 side answers a bedrock-signed request with its own refusal; the runtime checks `bedrock`.
     const { AwsClient } = await import("aws4fetch");
     const client = new AwsClient({ accessKeyId: "AKIDBEDROCKTEST", secretAccessKey: "bedrock-test-secret", region: "us-east-1", service: "s3" });

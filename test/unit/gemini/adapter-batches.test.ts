@@ -1,39 +1,34 @@
-import { check, planBatch } from "../plan-batch";
 import { describe, expect, it } from "vitest";
 import { GatewayError, UpstreamError } from "../../../src/lib/errors";
 import { geminiAdapter } from "../../../src/providers/gemini/index";
 import type { ResolvedFile } from "../../../src/providers/types";
 import type { BatchRequest, MessageParams } from "../../../src/domain/batch-request";
 import type { JobRef } from "../../../src/domain/job-record";
-import { API_KEY, BASE_URL, collect, harness, memorySink, rejection, streamOf, type Harness } from "./support";
+import { planBatch, check, createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd } from "../support/batches";
+import { GEMINI, providerHarness, type ProviderHarness } from "../support/harness";
+import { chunkedStream, collect, recordingSink, rejectionOf } from "../support/helpers";
+
+const { key: API_KEY, origin: BASE_URL } = GEMINI;
 
 const batches = geminiAdapter.batches;
 
 function request(customId: string, model: string, text: string, extra: Partial<MessageParams> = {}): BatchRequest {
-  return { custom_id: customId, params: { model, max_tokens: 64, messages: [{ role: "user", content: text }], ...extra } };
+  return messageRequest(customId, model, text, extra);
 }
 
 function nativeRequest(text: string, extra: Record<string, unknown> = {}) {
   return { contents: [{ role: "user", parts: [{ text }] }], generationConfig: { maxOutputTokens: 64 }, ...extra };
 }
 
-async function create(h: Harness, requests: BatchRequest[], files: ReadonlyMap<string, ResolvedFile> = new Map()) {
-  const sink = memorySink();
-  const writer = planBatch(batches, h.ctx, { batchId: "msgbatch_test", sink, files });
-  const slots: string[] = [];
-  for (const item of requests) slots.push(await writer.add(item));
-  const jobs = await writer.finish();
+async function create(h: ProviderHarness<"gemini">, requests: BatchRequest[], files: ReadonlyMap<string, ResolvedFile> = new Map()) {
+  const sink = recordingSink();
+  const { jobs, slots } = await createUpstreamBatch(h, requests, { batchId: "msgbatch_test", sink, files, adapter: geminiAdapter });
   return { jobs, slots, artifacts: sink.artifacts };
 }
 
-async function pollToEnd(h: Harness, job: JobRef) {
-  const states = [];
-  for (let i = 0; i < 10; i++) {
-    const status = await batches.retrieve(h.ctx, job);
-    states.push(status);
-    if (status.state === "ended") return { status, states };
-  }
-  throw new Error("the batch never ended");
+async function pollToEnd(h: ProviderHarness<"gemini">, job: JobRef) {
+  const { status, statuses } = await pollJobToEnd(h, job, { carry: false, adapter: geminiAdapter });
+  return { status, states: statuses };
 }
 
 const weatherTool = {
@@ -44,7 +39,7 @@ const weatherTool = {
 
 describe("gemini batches: file input for every model with more than one request", () => {
   it("sends a model's two or more requests as a JSONL file of {key, request}, and a model's single request inline", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs, slots, artifacts } = await create(h, [
       request("a-1", "gemini-2.5-flash", "Hello"),
       request("b-1", "models/gemini-2.5-pro", "Bonjour", { system: "Be brief." }),
@@ -87,7 +82,7 @@ describe("gemini batches: file input for every model with more than one request"
   });
 
   it("polls PENDING → RUNNING → SUCCEEDED and reads every result exactly once, matched by key though the lines come out of order", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [
       request("ok", "gemini-2.5-flash", "Hello there"),
       request("fails", "gemini-2.5-flash", "please FAIL_REQUEST"),
@@ -133,7 +128,7 @@ describe("gemini batches: file input for every model with more than one request"
   });
 
   it("matches a single inline request's response by being the only one, without metadata (the fake sends none)", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [request("only", "gemini-2.5-flash", "Hello there")]);
     const { status } = await pollToEnd(h, jobs[0]!);
     expect(status.data).toStrictEqual({ input: "inline", key: "only", output: { inline: true } });
@@ -143,7 +138,7 @@ describe("gemini batches: file input for every model with more than one request"
   });
 
   it("a key Gemini never returns is that request's errored result, not a failure of the batch", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [request("kept", "gemini-2.5-flash", "Hello"), request("lost", "gemini-2.5-flash", "LOSE_RESULT please")]);
     const { status } = await pollToEnd(h, jobs[0]!);
     expect(status.unrun).toStrictEqual({
@@ -159,7 +154,7 @@ describe("gemini batches: file input for every model with more than one request"
   });
 
   it("a single inline request whose response never comes back is left to the same errored result", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [request("lost", "gemini-2.5-flash", "LOSE_RESULT please")]);
     const { status } = await pollToEnd(h, jobs[0]!);
     expect(status.unrun?.type).toBe("errored");
@@ -167,7 +162,7 @@ describe("gemini batches: file input for every model with more than one request"
   });
 
   it("result lines without a key are skipped, not a failure of the batch", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "Hello"), request("b", "gemini-2.5-flash", "World")]);
     const { status } = await pollToEnd(h, jobs[0]!);
     const responsesFile = (status.data!.output as { responsesFile: string }).responsesFile;
@@ -187,7 +182,7 @@ describe("gemini batches: file input for every model with more than one request"
   });
 
   it("sends the key in x-goog-api-key on every call, never in the URL", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "w"), request("a2", "gemini-2.5-flash", "x"), request("b", "gemini-2.5-pro", "hi")]);
     for (const job of jobs) {
       const { status } = await pollToEnd(h, job);
@@ -201,8 +196,8 @@ describe("gemini batches: file input for every model with more than one request"
   });
 
   it("cites a gateway file by its Gemini URI", async () => {
-    const h = harness();
-    const uploaded = await geminiAdapter.files!.upload(h.ctx, { filename: "notes.txt", mimeType: "text/plain", sizeBytes: 5, body: streamOf(new TextEncoder().encode("notes")) });
+    const h = providerHarness("gemini");
+    const uploaded = await geminiAdapter.files!.upload(h.ctx, { filename: "notes.txt", mimeType: "text/plain", sizeBytes: 5, body: chunkedStream(new TextEncoder().encode("notes")) });
     const files = new Map<string, ResolvedFile>([
       ["file_01NOTES", { gatewayId: "file_01NOTES", nativeId: uploaded.nativeId, filename: "notes.txt", mimeType: "text/plain", native: uploaded.native }],
     ]);
@@ -230,17 +225,17 @@ describe("gemini batches: file input for every model with more than one request"
   });
 
   it("refuses a request add() cannot translate, without calling Gemini", async () => {
-    const h = harness();
-    const writer = planBatch(batches, h.ctx, { batchId: "msgbatch_test", sink: memorySink(), files: new Map() });
-    const error = await rejection(writer.add(request("x", "gemini-2.5-flash", "hi", { tool_choice: { type: "auto", disable_parallel_tool_use: true }, tools: [weatherTool] })));
+    const h = providerHarness("gemini");
+    const writer = planBatch(batches, h.ctx, { batchId: "msgbatch_test", sink: recordingSink(), files: new Map() });
+    const error = await rejectionOf(writer.add(request("x", "gemini-2.5-flash", "hi", { tool_choice: { type: "auto", disable_parallel_tool_use: true }, tools: [weatherTool] })));
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).status).toBe(400);
     expect(h.fake.calls).toHaveLength(0);
   });
 
   it("an unknown model fails the create with Gemini's message", async () => {
-    const h = harness({}, { knownModels: ["gemini-2.5-flash"] });
-    const error = await rejection(create(h, [request("x", "gemini-9-ultra", "hi")]));
+    const h = providerHarness("gemini", { fake: { knownModels: ["gemini-2.5-flash"] } });
+    const error = await rejectionOf(create(h, [request("x", "gemini-9-ultra", "hi")]));
     expect((error as UpstreamError).status).toBe(404);
     expect(error.message).toBe(
       "gemini upstream error (HTTP 404): models/gemini-9-ultra is not found for API version v1beta, or is not supported for batchGenerateContent. Call ListModels to see the list of available models and their supported methods.",
@@ -248,12 +243,12 @@ describe("gemini batches: file input for every model with more than one request"
   });
 
   it("a failure halfway leaves what was created recorded, for the service to clean up", async () => {
-    const h = harness({}, { knownModels: ["gemini-2.5-flash"] });
-    const sink = memorySink();
+    const h = providerHarness("gemini", { fake: { knownModels: ["gemini-2.5-flash"] } });
+    const sink = recordingSink();
     const writer = planBatch(batches, h.ctx, { batchId: "msgbatch_test", sink, files: new Map() });
     await writer.add(request("a", "gemini-2.5-flash", "hi"));
     await writer.add(request("b", "gemini-unknown", "hi"));
-    await rejection(writer.finish());
+    await rejectionOf(writer.finish());
     expect(sink.artifacts).toHaveLength(1);
     expect(sink.artifacts[0]!.kind).toBe("batch");
     for (const artifact of sink.artifacts) await batches.deleteArtifact(h.ctx, artifact);
@@ -265,7 +260,7 @@ describe("gemini batches: file input", () => {
   const env = { GEMINI_UPLOAD_CHUNK_BYTES: String(256 * 1024) };
 
   it("streams a model's requests to a JSONL file in chunks, and reads results from the responses file", async () => {
-    const h = harness(env);
+    const h = providerHarness("gemini", { env });
     const padding = "lorem ipsum dolor sit amet ".repeat(60);
     const requests = Array.from({ length: 400 }, (_, i) => request(`req-${i}`, "gemini-2.5-flash", `${i} ${padding}`));
     const { jobs, artifacts } = await create(h, requests);
@@ -318,7 +313,7 @@ describe("gemini batches: file input", () => {
   });
 
   it("finds the responses file itself when the job's data does not name it yet", async () => {
-    const h = harness(env);
+    const h = providerHarness("gemini", { env });
     const padding = "x".repeat(5000);
     const { jobs } = await create(h, [request("big", "gemini-2.5-flash", padding), request("fails", "gemini-2.5-flash", "FAIL_REQUEST")]);
     expect(jobs[0]!.data.input).toBe("file");
@@ -331,7 +326,7 @@ describe("gemini batches: file input", () => {
   });
 
   it("keeps a small model inline while a large one goes to a file", async () => {
-    const h = harness(env);
+    const h = providerHarness("gemini", { env });
     const { jobs } = await create(h, [
       request("small", "gemini-2.5-pro", "tiny"),
       ...Array.from({ length: 5 }, (_, i) => request(`big-${i}`, "gemini-2.5-flash", "y".repeat(1000))),
@@ -343,7 +338,7 @@ describe("gemini batches: file input", () => {
   });
 
   it("keeps the single requests it holds for inline jobs under 4 MiB together by moving the largest to a file", async () => {
-    const h = harness(env);
+    const h = providerHarness("gemini", { env });
     const mib = 1024 * 1024;
     const { jobs } = await create(h, [
       request("a-1", "model-a", "a".repeat(1.5 * mib)),
@@ -358,13 +353,13 @@ describe("gemini batches: file input", () => {
   });
 
   it("sends a single request over 4 MiB as a one-line file", async () => {
-    const h = harness(env);
+    const h = providerHarness("gemini", { env });
     const { jobs } = await create(h, [request("huge", "model-a", "h".repeat(4 * 1024 * 1024))]);
     expect(jobs.map((j) => [j.slot, j.data.input, j.requestCount])).toStrictEqual([["model-a#0", "file", 1]]);
   });
 
   it("never has more than 4 uploads open past the 4 MiB buffer: each job's input holds exactly the requests placed in its slot, in order", async () => {
-    const h = harness(env);
+    const h = providerHarness("gemini", { env });
     const big = "z".repeat(1024 * 1024);
     const models = ["m1", "m2", "m3", "m4", "m5", "m6"];
     const requests = ["a", "b", "c"].flatMap((suffix) => models.map((m) => request(`${m}-${suffix}`, m, big)));
@@ -393,8 +388,8 @@ describe("gemini batches: file input", () => {
   });
 
   it("abort cancels the open upload sessions (nothing is sent for a batch still within the buffer)", async () => {
-    const h = harness(env);
-    const writer = planBatch(batches, h.ctx, { batchId: "msgbatch_test", sink: memorySink(), files: new Map() });
+    const h = providerHarness("gemini", { env });
+    const writer = planBatch(batches, h.ctx, { batchId: "msgbatch_test", sink: recordingSink(), files: new Map() });
     // Past the 4 MiB buffer the model's requests stream to an upload session.
     await writer.add(request("one", "gemini-2.5-flash", "q".repeat(2.5 * 1024 * 1024)));
     expect(h.fake.calls).toStrictEqual([]);
@@ -409,7 +404,7 @@ describe("gemini batches: file input", () => {
 
 describe("gemini batches: cancel, expiry, failure, delete", () => {
   it("a cancelled batch ends CANCELLED on the next read; requests never run come back through unrun", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "hi"), request("b", "gemini-2.5-flash", "ho")]);
     await batches.cancel(h.ctx, jobs[0]!);
     const cancel = h.fake.calls.at(-1)!;
@@ -427,7 +422,7 @@ describe("gemini batches: cancel, expiry, failure, delete", () => {
   });
 
   it("an expired batch counts its requests as expired", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "hi")]);
     await h.fake.fetch(new Request(`${BASE_URL}/__fake/${jobs[0]!.nativeId}/expire`, { method: "POST" }));
     const status = await batches.retrieve(h.ctx, jobs[0]!);
@@ -436,7 +431,7 @@ describe("gemini batches: cancel, expiry, failure, delete", () => {
   });
 
   it("a failed batch errors the requests it never ran with Gemini's message", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "hi")]);
     await h.fake.fetch(new Request(`${BASE_URL}/__fake/${jobs[0]!.nativeId}/fail`, { method: "POST" }));
     const status = await batches.retrieve(h.ctx, jobs[0]!);
@@ -448,7 +443,7 @@ describe("gemini batches: cancel, expiry, failure, delete", () => {
   });
 
   it("deleteArtifact deletes batches and input files; ones already gone count as deleted", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { artifacts } = await create(h, [request("a", "gemini-2.5-flash", "w"), request("b", "gemini-2.5-flash", "x")]);
     expect(artifacts.map((a) => a.kind)).toStrictEqual(["file", "batch"]);
     for (const artifact of artifacts) await batches.deleteArtifact(h.ctx, artifact);
@@ -462,7 +457,7 @@ describe("gemini batches: cancel, expiry, failure, delete", () => {
   });
 
   it("a generated responses file can be downloaded through the Files adapter", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "w"), request("b", "gemini-2.5-flash", "x")]);
     const { status } = await pollToEnd(h, jobs[0]!);
     const name = (status.data!.output as { responsesFile: string }).responsesFile;
@@ -481,7 +476,7 @@ describe("gemini batches: cancel, expiry, failure, delete", () => {
 
 describe("gemini batches: Gemini 3 tool loops", () => {
   it("a tool_use Gemini 3 returned goes back with its thought signature, and Gemini 3 runs the next step", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const model = "gemini-3-flash-preview";
     const first = await create(h, [request("step-1", model, "CALL_TOOL for Paris", { tools: [weatherTool] })]);
     const { status } = await pollToEnd(h, first.jobs[0]!);
@@ -519,7 +514,7 @@ describe("gemini batches: thinking, effort and structured outputs", () => {
     expect(() => check(batches, request("x", "gemini-2.5-pro", "hi", { thinking: { type: "disabled" } }), new Map())).toThrow(
       'params.thinking.type: is "disabled", but gemini-2.5-pro cannot turn thinking off on provider gemini',
     );
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [request("off", "gemini-2.5-flash", "hi", { thinking: { type: "disabled" } })]);
     const sent = JSON.parse(h.fake.calls.at(-1)!.body!).batch.input_config.requests.requests[0].request;
     expect(sent.generationConfig).toStrictEqual({ maxOutputTokens: 64, thinkingConfig: { thinkingBudget: 0 } });
@@ -529,7 +524,7 @@ describe("gemini batches: thinking, effort and structured outputs", () => {
   });
 
   it("answers structured outputs as one text block of JSON, and effort as Gemini 3's thinking level", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const schema = { type: "object", properties: { echo: { type: "string" } }, required: ["echo"], additionalProperties: false };
     const { jobs } = await create(h, [
       request("json", "gemini-3-flash-preview", "hi", { output_config: { format: { type: "json_schema", schema }, effort: "low" } }),
@@ -549,7 +544,7 @@ describe("gemini batches: thinking, effort and structured outputs", () => {
 
 describe("gemini batches: thinking blocks sent back", () => {
   it("accepts the gateway's own thinking blocks in the history of the next request", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const model = "gemini-2.5-flash";
     const first = await create(h, [request("think", model, "Why?", { thinking: { type: "enabled", budget_tokens: 1024 } })]);
     const { status } = await pollToEnd(h, first.jobs[0]!);
@@ -577,7 +572,7 @@ describe("gemini batches: thinking blocks sent back", () => {
 
 describe("gemini batches: nulls, failed finishes and thinking tokens", () => {
   it("sends no null to Gemini (which refuses them), reports a malformed function call as errored, and counts thinking tokens", async () => {
-    const h = harness();
+    const h = providerHarness("gemini");
     const { jobs } = await create(h, [
       request("nulls", "gemini-2.5-flash", "hi", { temperature: null, system: null, tool_choice: null, thinking: { type: "enabled", budget_tokens: 1024, display: null } }),
       request("malformed", "gemini-2.5-flash", "MALFORMED_CALL please"),

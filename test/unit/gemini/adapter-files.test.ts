@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { GatewayError, UpstreamError } from "../../../src/lib/errors";
 import { geminiAdapter } from "../../../src/providers/gemini/index";
 import type { ResolvedFile, UpstreamFile } from "../../../src/providers/types";
-import { API_KEY, BASE_URL, bytesOf, harness, rejection, streamOf } from "./support";
+import { GEMINI, providerHarness } from "../support/harness";
+import { bytesOf, chunkedStream, rejectionOf } from "../support/helpers";
+
+const { key: API_KEY, origin: BASE_URL } = GEMINI;
 
 const files = geminiAdapter.files!;
 
@@ -12,9 +15,9 @@ function resolved(file: UpstreamFile, gatewayId = "file_01TEST"): ResolvedFile {
 
 describe("gemini files: upload", () => {
   it("uploads a file of known size in one finalizing chunk, announcing its size", async () => {
-    const { ctx, fake } = harness();
+    const { ctx, fake } = providerHarness("gemini");
     const bytes = new TextEncoder().encode("%PDF-1.4 hello");
-    const file = await files.upload(ctx, { filename: "report.pdf", mimeType: "application/pdf", sizeBytes: bytes.byteLength, body: streamOf(bytes) });
+    const file = await files.upload(ctx, { filename: "report.pdf", mimeType: "application/pdf", sizeBytes: bytes.byteLength, body: chunkedStream(bytes) });
 
     expect(fake.calls).toHaveLength(2);
     const [start, chunk] = fake.calls;
@@ -51,9 +54,9 @@ describe("gemini files: upload", () => {
   });
 
   it("streams a file of unknown size in 256 KiB chunks, leaving the size out at start", async () => {
-    const { ctx, fake } = harness({ GEMINI_UPLOAD_CHUNK_BYTES: String(256 * 1024) });
+    const { ctx, fake } = providerHarness("gemini", { env: { GEMINI_UPLOAD_CHUNK_BYTES: String(256 * 1024) } });
     const bytes = bytesOf(600_000);
-    const file = await files.upload(ctx, { filename: "data.bin", mimeType: "application/octet-stream", sizeBytes: null, body: streamOf(bytes, 100_003) });
+    const file = await files.upload(ctx, { filename: "data.bin", mimeType: "application/octet-stream", sizeBytes: null, body: chunkedStream(bytes, 100_003) });
 
     const [start, ...chunks] = fake.calls;
     expect(start!.headers["x-goog-upload-header-content-length"]).toBeUndefined();
@@ -69,22 +72,22 @@ describe("gemini files: upload", () => {
   });
 
   it("uploads an empty file as one empty finalizing chunk", async () => {
-    const { ctx, fake } = harness();
-    const file = await files.upload(ctx, { filename: "empty.txt", mimeType: "text/plain", sizeBytes: null, body: streamOf(new Uint8Array(0)) });
+    const { ctx, fake } = providerHarness("gemini");
+    const file = await files.upload(ctx, { filename: "empty.txt", mimeType: "text/plain", sizeBytes: null, body: chunkedStream(new Uint8Array(0)) });
     expect(fake.calls.map((c) => c.headers["x-goog-upload-command"])).toStrictEqual(["start", "upload, finalize"]);
     expect(fake.calls[1]!.headers["content-length"]).toBe("0");
     expect(file.sizeBytes).toBe(0);
   });
 
   it("cancels the upload session when the client's body fails", async () => {
-    const { ctx, fake } = harness();
+    const { ctx, fake } = providerHarness("gemini");
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(new Uint8Array([1, 2, 3]));
         controller.error(new Error("client went away"));
       },
     });
-    const error = await rejection(files.upload(ctx, { filename: "x", mimeType: "text/plain", sizeBytes: null, body }));
+    const error = await rejectionOf(files.upload(ctx, { filename: "x", mimeType: "text/plain", sizeBytes: null, body }));
     expect(error.message).toBe("client went away");
     expect(fake.calls.map((c) => c.headers["x-goog-upload-command"])).toStrictEqual(["start", "cancel"]);
   });
@@ -92,8 +95,8 @@ describe("gemini files: upload", () => {
 
 describe("gemini files: retrieve, download, delete", () => {
   it("refreshes a file that was still processing", async () => {
-    const { ctx, fake } = harness({}, { uploadsStartProcessing: true });
-    const uploaded = await files.upload(ctx, { filename: "clip.mp4", mimeType: "video/mp4", sizeBytes: 3, body: streamOf(new Uint8Array([1, 2, 3])) });
+    const { ctx, fake } = providerHarness("gemini", { fake: { uploadsStartProcessing: true } });
+    const uploaded = await files.upload(ctx, { filename: "clip.mp4", mimeType: "video/mp4", sizeBytes: 3, body: chunkedStream(new Uint8Array([1, 2, 3])) });
     expect(uploaded.processing).toBe(true);
     expect(uploaded.native.state).toBe("PROCESSING");
 
@@ -109,10 +112,10 @@ describe("gemini files: retrieve, download, delete", () => {
   });
 
   it("answers 404 for a file Gemini expired (Gemini says 403 'or it may not exist')", async () => {
-    const { ctx, fake } = harness();
-    const uploaded = await files.upload(ctx, { filename: "a.txt", mimeType: "text/plain", sizeBytes: 1, body: streamOf(new Uint8Array([65])) });
+    const { ctx, fake } = providerHarness("gemini");
+    const uploaded = await files.upload(ctx, { filename: "a.txt", mimeType: "text/plain", sizeBytes: 1, body: chunkedStream(new Uint8Array([65])) });
     await fake.fetch(new Request(`${BASE_URL}/__fake/files/${uploaded.nativeId.slice(6)}/expire`, { method: "POST" }));
-    const error = await rejection(files.retrieve(ctx, resolved(uploaded, "file_01GONE")));
+    const error = await rejectionOf(files.retrieve(ctx, resolved(uploaded, "file_01GONE")));
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).status).toBe(404);
     expect((error as GatewayError).type).toBe("not_found_error");
@@ -120,17 +123,17 @@ describe("gemini files: retrieve, download, delete", () => {
   });
 
   it("refuses to download an uploaded file without calling Gemini", async () => {
-    const { ctx, fake } = harness();
-    const uploaded = await files.upload(ctx, { filename: "a.txt", mimeType: "text/plain", sizeBytes: 1, body: streamOf(new Uint8Array([65])) });
+    const { ctx, fake } = providerHarness("gemini");
+    const uploaded = await files.upload(ctx, { filename: "a.txt", mimeType: "text/plain", sizeBytes: 1, body: chunkedStream(new Uint8Array([65])) });
     const before = fake.calls.length;
-    const error = await rejection(files.download(ctx, resolved(uploaded, "file_01UP")));
+    const error = await rejectionOf(files.download(ctx, resolved(uploaded, "file_01UP")));
     expect(error).toStrictEqual(GatewayError.notDownloadable("file_01UP"));
     expect(fake.calls.length).toBe(before);
   });
 
   it("deletes a file, and a file already gone counts as deleted", async () => {
-    const { ctx, fake } = harness();
-    const uploaded = await files.upload(ctx, { filename: "a.txt", mimeType: "text/plain", sizeBytes: 1, body: streamOf(new Uint8Array([65])) });
+    const { ctx, fake } = providerHarness("gemini");
+    const uploaded = await files.upload(ctx, { filename: "a.txt", mimeType: "text/plain", sizeBytes: 1, body: chunkedStream(new Uint8Array([65])) });
     await files.delete(ctx, resolved(uploaded));
     await files.delete(ctx, resolved(uploaded));
     const deletes = fake.calls.filter((c) => c.method === "DELETE");
@@ -141,8 +144,8 @@ describe("gemini files: retrieve, download, delete", () => {
 
 describe("gemini upstream errors", () => {
   it("a wrong key (Gemini: 400 API_KEY_INVALID) is a 401 authentication_error that names gemini and never shows the key", async () => {
-    const { ctx } = harness({ GEMINI_API_KEY: "AIza-wrong-key" });
-    const error = await rejection(files.upload(ctx, { filename: "a", mimeType: "text/plain", sizeBytes: 1, body: streamOf(new Uint8Array([1])) }));
+    const { ctx } = providerHarness("gemini", { env: { GEMINI_API_KEY: "AIza-wrong-key" } });
+    const error = await rejectionOf(files.upload(ctx, { filename: "a", mimeType: "text/plain", sizeBytes: 1, body: chunkedStream(new Uint8Array([1])) }));
     expect(error).toBeInstanceOf(UpstreamError);
     expect((error as UpstreamError).status).toBe(401);
     expect((error as UpstreamError).type).toBe("authentication_error");
@@ -156,9 +159,9 @@ describe("gemini upstream errors", () => {
     [503, "UNAVAILABLE", "The model is overloaded.", 529, "overloaded_error"],
     [403, "PERMISSION_DENIED", "Permission denied on resource project.", 403, "permission_error"],
   ] as const)("Gemini %i %s becomes %i", async (code, status, message, expectedStatus, expectedType) => {
-    const { ctx } = harness();
+    const { ctx } = providerHarness("gemini");
     ctx.fetch = (async () => new Response(JSON.stringify({ error: { code, message, status } }), { status: code, headers: { "content-type": "application/json" } })) as typeof fetch;
-    const error = await rejection(geminiAdapter.batches.retrieve(ctx, { slot: "m", nativeId: "batches/x", model: "m", requestCount: 1, data: {} }));
+    const error = await rejectionOf(geminiAdapter.batches.retrieve(ctx, { slot: "m", nativeId: "batches/x", model: "m", requestCount: 1, data: {} }));
     expect(error).toBeInstanceOf(UpstreamError);
     expect((error as UpstreamError).status).toBe(expectedStatus);
     expect((error as UpstreamError).type).toBe(expectedType);
@@ -166,37 +169,37 @@ describe("gemini upstream errors", () => {
   });
 
   it("an unknown batch is a 404 not_found_error", async () => {
-    const { ctx } = harness();
-    const error = await rejection(geminiAdapter.batches.retrieve(ctx, { slot: "m", nativeId: "batches/nope", model: "m", requestCount: 1, data: {} }));
+    const { ctx } = providerHarness("gemini");
+    const error = await rejectionOf(geminiAdapter.batches.retrieve(ctx, { slot: "m", nativeId: "batches/nope", model: "m", requestCount: 1, data: {} }));
     expect((error as UpstreamError).status).toBe(404);
     expect((error as UpstreamError).type).toBe("not_found_error");
     expect(error.message).toBe("gemini upstream error (HTTP 404): Requested entity was not found.");
   });
 
   it("a malformed JSON answer is an api_error naming gemini", async () => {
-    const { ctx } = harness();
+    const { ctx } = providerHarness("gemini");
     ctx.fetch = (async () => new Response("<html>oops</html>", { status: 200 })) as typeof fetch;
     const file: ResolvedFile = { gatewayId: "file_1", nativeId: "files/a", filename: "a", mimeType: "text/plain", native: {} };
-    const error = await rejection(files.retrieve(ctx, file));
+    const error = await rejectionOf(files.retrieve(ctx, file));
     expect(error).toBeInstanceOf(UpstreamError);
     expect((error as UpstreamError).type).toBe("api_error");
     expect(error.message).toBe("gemini upstream error (HTTP 502): malformed response: the body was not JSON (not passed on)");
   });
 
   it("a batch body that is not JSON is an api_error too", async () => {
-    const { ctx } = harness();
+    const { ctx } = providerHarness("gemini");
     ctx.fetch = (async () => new Response('{"name": "batches/x", "metadata": {', { status: 200 })) as typeof fetch;
-    const error = await rejection(geminiAdapter.batches.retrieve(ctx, { slot: "m", nativeId: "batches/x", model: "m", requestCount: 1, data: {} }));
+    const error = await rejectionOf(geminiAdapter.batches.retrieve(ctx, { slot: "m", nativeId: "batches/x", model: "m", requestCount: 1, data: {} }));
     expect((error as UpstreamError).type).toBe("api_error");
     expect(error.message).toBe("gemini upstream error (HTTP 502): malformed batch response (the JSON ends early)");
   });
 
   it("an unreachable Gemini is an api_error", async () => {
-    const { ctx } = harness();
+    const { ctx } = providerHarness("gemini");
     ctx.fetch = (async () => {
       throw new TypeError("Network connection lost.");
     }) as typeof fetch;
-    const error = await rejection(geminiAdapter.batches.cancel(ctx, { slot: "m", nativeId: "batches/x", model: "m", requestCount: 1, data: {} }));
+    const error = await rejectionOf(geminiAdapter.batches.cancel(ctx, { slot: "m", nativeId: "batches/x", model: "m", requestCount: 1, data: {} }));
     expect((error as UpstreamError).type).toBe("api_error");
     expect(error.message).toBe("gemini upstream error (HTTP 0): could not reach the provider (Network connection lost.)");
   });

@@ -2,7 +2,6 @@
  * The OpenAI adapter's batches against the fake: what the writer sends upstream, exactly,
  * and how jobs are polled, read, cancelled and cleaned up.
  */
-import { check, planBatch } from "../plan-batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { openaiAdapter } from "../../../src/providers/openai";
 import { readConfig } from "../../../src/providers/openai/config";
@@ -12,46 +11,44 @@ import type { BatchRequest } from "../../../src/domain/batch-request";
 import type { BatchResultLine } from "../../../src/domain/batch-result";
 import type { JobRef } from "../../../src/domain/job-record";
 import type { FakeOpenAI } from "../../fakes/openai/index.ts";
-import { BASE, KEY, NOW, bodyText, chatLine, contextFor, createBatchFrom, newFake, send, uploadFile } from "./support";
+import { planBatch, check, createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd, resultsOf } from "../support/batches";
+import { chatLine, createBatchFrom, uploadFile } from "../support/fakes";
+import { OPENAI, providerHarness, type ProviderHarness } from "../support/harness";
+import { bodyText } from "../support/helpers";
+
+const { origin: BASE, key: KEY, now: NOW } = OPENAI;
 
 const batches = openaiAdapter.batches;
+let h: ProviderHarness<"openai">;
 let fake: FakeOpenAI;
 let artifacts: Artifact[];
 beforeEach(() => {
-  fake = newFake();
+  h = providerHarness("openai");
+  fake = h.fake;
   artifacts = [];
 });
 
 const sink = { record: async (artifact: Artifact) => void artifacts.push(artifact) };
 
 function request(customId: string, model: string, text: string, extra: Record<string, unknown> = {}): BatchRequest {
-  return { custom_id: customId, params: { model, max_tokens: 100, messages: [{ role: "user", content: text }], ...extra } };
+  return messageRequest(customId, model, text, { max_tokens: 100, ...extra });
 }
 
 async function write(ctx: ProviderContext, requests: BatchRequest[], files: ReadonlyMap<string, ResolvedFile> = new Map()) {
-  const writer = planBatch(batches, ctx, { batchId: "msgbatch_test", sink, files });
-  const slots: string[] = [];
-  for (const item of requests) slots.push(await writer.add(item));
-  return { slots, jobs: await writer.finish() };
+  return createUpstreamBatch(h, requests, { batchId: "msgbatch_test", ctx, sink, files, adapter: openaiAdapter });
 }
 
 async function collect(ctx: ProviderContext, job: JobRef): Promise<BatchResultLine[]> {
-  const lines: BatchResultLine[] = [];
-  for await (const line of batches.results(ctx, job)) lines.push(line);
-  return lines.sort((a, b) => a.custom_id.localeCompare(b.custom_id));
+  return resultsOf(h, job, { ctx, sorted: true, adapter: openaiAdapter });
 }
 
 async function pollToEnd(ctx: ProviderContext, job: JobRef) {
-  for (let i = 0; i < 10; i += 1) {
-    const status = await batches.retrieve(ctx, job);
-    job = { ...job, data: status.data ?? job.data };
-    if (status.state === "ended") return { status, job };
-  }
-  throw new Error("never ended");
+  const { status, job: ended } = await pollJobToEnd(h, job, { ctx, adapter: openaiAdapter });
+  return { status, job: ended };
 }
 
 async function fileText(fileId: string): Promise<string> {
-  return bodyText(await send(fake, "GET", `/v1/files/${fileId}/content`));
+  return bodyText(await h.call("GET", `/v1/files/${fileId}/content`));
 }
 
 function jsonl(lines: unknown[]): string {
@@ -74,7 +71,7 @@ function chatInputLine(item: BatchRequest): string {
  * many body bytes reached the fake.
  */
 function recordingUploads(env: Record<string, string> = {}) {
-  const base = contextFor(fake, env);
+  const base = h.context({ env: env });
   const bodies: ("bytes" | "stream")[] = [];
   const stats = { open: 0, mostOpen: 0, received: 0 };
   const count = () =>
@@ -207,7 +204,7 @@ describe("create", () => {
   });
 
   it("starts a new file at OPENAI_BATCH_MAX_LINES", async () => {
-    const ctx = contextFor(fake, { OPENAI_BATCH_MAX_LINES: "2" });
+    const ctx = h.context({ env: { OPENAI_BATCH_MAX_LINES: "2" } });
     const { slots, jobs } = await write(ctx, ["a", "b", "c", "d", "e"].map((id) => request(id, "gpt-4o-mini", id)));
     expect(slots).toStrictEqual(["gpt-4o-mini#0", "gpt-4o-mini#0", "gpt-4o-mini#1", "gpt-4o-mini#1", "gpt-4o-mini#2"]);
     expect(jobs.map((job) => [job.slot, job.requestCount])).toStrictEqual([
@@ -226,7 +223,7 @@ describe("create", () => {
   });
 
   it("starts a new file before OPENAI_BATCH_MAX_BYTES", async () => {
-    const ctx = contextFor(fake, { OPENAI_BATCH_MAX_BYTES: "300" });
+    const ctx = h.context({ env: { OPENAI_BATCH_MAX_BYTES: "300" } });
     const { jobs } = await write(ctx, ["a", "b", "c", "d"].map((id) => request(id, "gpt-4o-mini", `request ${id}`)));
     const sizes = fake.calls.filter((call) => call.form).map((call) => call.form!.files[0]!.size);
     expect(jobs.length).toBe(sizes.length);
@@ -362,8 +359,8 @@ describe("create", () => {
   });
 
   it("sends a gateway file as the OpenAI file it maps to", async () => {
-    const ctx = contextFor(fake);
-    const stored = await uploadFile(fake, { filename: "report.pdf", purpose: "user_data", content: "%PDF" });
+    const ctx = h.ctx;
+    const stored = await uploadFile(h, { filename: "report.pdf", purpose: "user_data", content: "%PDF" });
     const files = new Map<string, ResolvedFile>([
       ["file_011GW", { gatewayId: "file_011GW", nativeId: stored.id as string, filename: "report.pdf", mimeType: "application/pdf", native: {} }],
     ]);
@@ -395,7 +392,7 @@ describe("create", () => {
 
 describe("retrieve and results", () => {
   it("polls to ended with running counts, then reads every custom_id exactly once", async () => {
-    const ctx = contextFor(fake);
+    const ctx = h.ctx;
     const { jobs } = await write(ctx, [request("a", "gpt-4o-mini", "Hello"), request("c", "gpt-4o-mini", "FAIL_REQUEST please")]);
     let job = jobs[0]!;
     const inputFileId = job.data.inputFileId;
@@ -480,7 +477,7 @@ describe("retrieve and results", () => {
   });
 
   it("finds the result files itself when the job data does not name them yet", async () => {
-    const ctx = contextFor(fake);
+    const ctx = h.ctx;
     const { jobs } = await write(ctx, [request("a", "gpt-4o-mini", "Hello")]);
     await pollToEnd(ctx, jobs[0]!);
     const lines = await collect(ctx, jobs[0]!);
@@ -488,7 +485,7 @@ describe("retrieve and results", () => {
   });
 
   it("translates tool calls and length stops", async () => {
-    const ctx = contextFor(fake);
+    const ctx = h.ctx;
     const tools = [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }];
     const { jobs } = await write(ctx, [
       request("tool", "gpt-4o", "CALL_TOOL for Paris", { tools, tool_choice: { type: "any" } }),
@@ -504,9 +501,9 @@ describe("retrieve and results", () => {
   });
 
   it("ends a batch that failed validation with every request errored, carrying the errors", async () => {
-    const ctx = contextFor(fake);
+    const ctx = h.ctx;
     const line = chatLine("dup", { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] });
-    const nativeId = await createBatchFrom(fake, [line, line]);
+    const nativeId = await createBatchFrom(h, [line, line]);
     const job: JobRef = { slot: "gpt-4o-mini#0", nativeId, model: "gpt-4o-mini", requestCount: 2, data: { inputFileId: "file-x" } };
     const status = await batches.retrieve(ctx, job);
     expect(status).toStrictEqual({
@@ -541,7 +538,7 @@ describe("cancel and expiry", () => {
   ];
 
   it("cancels: canceling, then ended with the unrun requests canceled", async () => {
-    const ctx = contextFor(fake);
+    const ctx = h.ctx;
     const { jobs } = await write(ctx, four());
     const job = jobs[0]!;
     await batches.retrieve(ctx, job); // in_progress: r1 and r2 ran
@@ -563,15 +560,15 @@ describe("cancel and expiry", () => {
   });
 
   it("reports canceling while OpenAI is cancelling", async () => {
-    const ctx = contextFor(fake);
+    const ctx = h.ctx;
     const { jobs } = await write(ctx, four());
     await batches.cancel(ctx, jobs[0]!);
-    const cancelling = (await (await send(fake, "GET", `/v1/batches`)).json()) as { data: { status: string }[] };
+    const cancelling = (await (await h.call("GET", `/v1/batches`)).json()) as { data: { status: string }[] };
     expect(cancelling.data[0]?.status).toBe("cancelling");
   });
 
   it("expires: batch_expired lines become expired, counted from the error file", async () => {
-    const ctx = contextFor(fake);
+    const ctx = h.ctx;
     const requests = four();
     requests[0] = request("r1", "gpt-4o-mini", "FAIL_REQUEST one");
     const { jobs } = await write(ctx, requests);
@@ -601,15 +598,15 @@ describe("cancel and expiry", () => {
 
 describe("deleteArtifact and abort", () => {
   it("deletes files, counting one already gone as deleted", async () => {
-    const ctx = contextFor(fake);
-    const file = await uploadFile(fake, { filename: "in.jsonl", purpose: "batch", content: "x\n" });
+    const ctx = h.ctx;
+    const file = await uploadFile(h, { filename: "in.jsonl", purpose: "batch", content: "x\n" });
     await batches.deleteArtifact(ctx, { kind: "file", nativeId: file.id as string });
     expect(fake.calls.at(-1)).toMatchObject({ method: "DELETE", path: `/v1/files/${file.id}` });
     await expect(batches.deleteArtifact(ctx, { kind: "file", nativeId: file.id as string })).resolves.toBeUndefined();
   });
 
   it("cancels a batch that still runs, leaves an ended one, ignores a gone one", async () => {
-    const ctx = contextFor(fake);
+    const ctx = h.ctx;
     const { jobs } = await write(ctx, [request("a", "gpt-4o-mini", "x")]);
     const id = jobs[0]!.nativeId;
     const before = fake.calls.length;
@@ -627,7 +624,7 @@ describe("deleteArtifact and abort", () => {
 
   it("abort stops the open upload, cancels created batches and deletes created files", async () => {
     // One line per file, and a budget so small that every line moves to a streaming upload.
-    const ctx = contextFor(fake, { OPENAI_BATCH_MAX_LINES: "1", OPENAI_BATCH_BUFFER_BYTES: "100" });
+    const ctx = h.context({ env: { OPENAI_BATCH_MAX_LINES: "1", OPENAI_BATCH_BUFFER_BYTES: "100" } });
     const writer = planBatch(batches, ctx, { batchId: "msgbatch_test", sink, files: new Map() });
     await writer.add(request("a", "gpt-4o-mini", "x"));
     await writer.add(request("b", "gpt-4o-mini", "y")); // closes the first file: file and batch created
@@ -641,9 +638,9 @@ describe("deleteArtifact and abort", () => {
       `DELETE /v1/files/${file!.nativeId}`,
     ]);
     // The aborted upload never became a file.
-    const listed = (await (await send(fake, "GET", "/v1/files")).json()) as { data: unknown[] };
+    const listed = (await (await h.call("GET", "/v1/files")).json()) as { data: unknown[] };
     expect(listed.data).toStrictEqual([]);
-    expect((await (await send(fake, "GET", "/v1/batches")).json()) as Record<string, unknown>).toMatchObject({ data: [{ status: "cancelling" }] });
+    expect((await (await h.call("GET", "/v1/batches")).json()) as Record<string, unknown>).toMatchObject({ data: [{ status: "cancelling" }] });
   });
 });
 
@@ -659,7 +656,7 @@ describe("settings", () => {
 
 describe("upload time", () => {
   it("stamps files with the fake's clock", async () => {
-    const file = await uploadFile(fake, { filename: "a.jsonl", purpose: "batch", content: "x" });
+    const file = await uploadFile(h, { filename: "a.jsonl", purpose: "batch", content: "x" });
     expect(file.created_at).toBe(NOW);
   });
 });

@@ -2,26 +2,26 @@
  * Upstream failures become Anthropic errors that name openai, carry OpenAI's message, and
  * never a key.
  */
-import { check, planBatch } from "../plan-batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { UpstreamError } from "../../../src/lib/errors";
 import { scrubKey } from "../../../src/providers/openai/client";
 import { openaiAdapter } from "../../../src/providers/openai";
 import type { ProviderContext } from "../../../src/providers/types";
 import type { JobRef } from "../../../src/domain/job-record";
-import type { FakeOpenAI } from "../../fakes/openai/index.ts";
-import { contextFor, newFake, openaiError } from "./support";
+import { openaiError } from "../support/fakes";
+import { providerHarness, type ProviderHarness } from "../support/harness";
+import { planBatch } from "../support/batches";
 
 const batches = openaiAdapter.batches;
 const job: JobRef = { slot: "gpt-4o-mini#0", nativeId: "batch_abc", model: "gpt-4o-mini", requestCount: 1, data: {} };
-let fake: FakeOpenAI;
+let h: ProviderHarness<"openai">;
 beforeEach(() => {
-  fake = newFake();
+  h = providerHarness("openai");
 });
 
 /** A context whose upstream always answers `respond()`. */
 function answering(respond: () => Response | Promise<Response>): ProviderContext {
-  return { ...contextFor(fake), fetch: (async () => respond()) as typeof fetch };
+  return { ...h.ctx, fetch: (async () => respond()) as typeof fetch };
 }
 
 async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
@@ -86,7 +86,7 @@ describe("upstream errors", () => {
   });
 
   it.each([10, 70_000])("a wrong key fails the streaming batch upload with OpenAI's 401, not a hang (%i-character prompt)", async (length) => {
-    const ctx = contextFor(fake, { OPENAI_API_KEY: "sk-wrong-key-0123456789" });
+    const ctx = h.context({ env: { OPENAI_API_KEY: "sk-wrong-key-0123456789" } });
     const writer = planBatch(batches, ctx, { batchId: "msgbatch_1", sink: { record: async () => {} }, files: new Map() });
     await writer.add({ custom_id: "a", params: { model: "gpt-4o-mini", max_tokens: 5, messages: [{ role: "user", content: "x".repeat(length) }] } }).then(
       () => writer.finish(),
@@ -107,7 +107,7 @@ describe("upstream errors", () => {
   });
 
   it("a short wrong key, which OpenAI quotes whole, never reaches the message", async () => {
-    const ctx = contextFor(fake, { OPENAI_API_KEY: "hello" });
+    const ctx = h.context({ env: { OPENAI_API_KEY: "hello" } });
     const error = await failure(batches.retrieve(ctx, job));
     expect(error.message).not.toContain("hello");
     expect(error.message).toBe(

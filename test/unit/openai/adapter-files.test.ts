@@ -7,12 +7,18 @@ import { GatewayError } from "../../../src/lib/errors";
 import { openaiAdapter } from "../../../src/providers/openai";
 import type { ResolvedFile } from "../../../src/providers/types";
 import type { FakeOpenAI } from "../../fakes/openai/index.ts";
-import { KEY, bodyText, contextFor, newFake, send, uploadFile } from "./support";
+import { uploadFile } from "../support/fakes";
+import { OPENAI, providerHarness, type ProviderHarness } from "../support/harness";
+import { bodyText } from "../support/helpers";
+
+const KEY = OPENAI.key;
 
 const files = openaiAdapter.files!;
+let h: ProviderHarness<"openai">;
 let fake: FakeOpenAI;
 beforeEach(() => {
-  fake = newFake();
+  h = providerHarness("openai");
+  fake = h.fake;
 });
 
 function streamOf(...chunks: string[]): ReadableStream<Uint8Array> {
@@ -41,7 +47,7 @@ describe("assertConfigured", () => {
 
 describe("files", () => {
   it("streams an upload to POST /files with purpose user_data", async () => {
-    const file = await files.upload(contextFor(fake), {
+    const file = await files.upload(h.ctx, {
       filename: "report.pdf",
       mimeType: "application/pdf",
       sizeBytes: null,
@@ -69,8 +75,8 @@ describe("files", () => {
   });
 
   it("retrieves metadata, keeping the MIME type OpenAI does not return", async () => {
-    const stored = await uploadFile(fake, { filename: "report.pdf", purpose: "user_data", content: "%PDF" });
-    const file = await files.retrieve(contextFor(fake), resolved(stored.id as string, { purpose: "user_data" }));
+    const stored = await uploadFile(h, { filename: "report.pdf", purpose: "user_data", content: "%PDF" });
+    const file = await files.retrieve(h.ctx, resolved(stored.id as string, { purpose: "user_data" }));
     expect(fake.calls.at(-1)).toMatchObject({ method: "GET", path: `/v1/files/${stored.id}` });
     expect(file).toStrictEqual({
       nativeId: stored.id,
@@ -85,24 +91,24 @@ describe("files", () => {
   });
 
   it("refuses to download a user_data upload without asking OpenAI", async () => {
-    const stored = await uploadFile(fake, { filename: "report.pdf", purpose: "user_data", content: "%PDF" });
+    const stored = await uploadFile(h, { filename: "report.pdf", purpose: "user_data", content: "%PDF" });
     const before = fake.calls.length;
-    const error = await files.download(contextFor(fake), resolved(stored.id as string, { purpose: "user_data" })).catch((e) => e);
+    const error = await files.download(h.ctx, resolved(stored.id as string, { purpose: "user_data" })).catch((e) => e);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error.toBody()).toStrictEqual(GatewayError.notDownloadable("file_011GATEWAY").toBody());
     expect(fake.calls.length).toBe(before);
   });
 
   it("turns OpenAI's own download refusal into the not-downloadable error", async () => {
-    const stored = await uploadFile(fake, { filename: "report.pdf", purpose: "user_data", content: "%PDF" });
-    const error = await files.download(contextFor(fake), resolved(stored.id as string, {})).catch((e) => e);
+    const stored = await uploadFile(h, { filename: "report.pdf", purpose: "user_data", content: "%PDF" });
+    const error = await files.download(h.ctx, resolved(stored.id as string, {})).catch((e) => e);
     expect(error.toBody()).toStrictEqual(GatewayError.notDownloadable("file_011GATEWAY").toBody());
     expect(fake.calls.at(-1)).toMatchObject({ method: "GET", path: `/v1/files/${stored.id}/content` });
   });
 
   it("streams a downloadable file", async () => {
-    const stored = await uploadFile(fake, { filename: "out.jsonl", purpose: "batch", content: '{"a":1}\n' });
-    const download = await files.download(contextFor(fake), resolved(stored.id as string, { purpose: "batch_output" }, "application/jsonl"));
+    const stored = await uploadFile(h, { filename: "out.jsonl", purpose: "batch", content: '{"a":1}\n' });
+    const download = await files.download(h.ctx, resolved(stored.id as string, { purpose: "batch_output" }, "application/jsonl"));
     expect(download.contentType).toBe("application/jsonl");
     expect(download.contentLength).toBe(8);
     expect(await bodyText(new Response(download.body))).toBe('{"a":1}\n');
@@ -110,15 +116,15 @@ describe("files", () => {
   });
 
   it("deletes, and counts a file already gone as deleted", async () => {
-    const stored = await uploadFile(fake, { filename: "a.txt", purpose: "user_data", content: "a" });
-    await files.delete(contextFor(fake), resolved(stored.id as string, {}));
+    const stored = await uploadFile(h, { filename: "a.txt", purpose: "user_data", content: "a" });
+    await files.delete(h.ctx, resolved(stored.id as string, {}));
     expect(fake.calls.at(-1)).toMatchObject({ method: "DELETE", path: `/v1/files/${stored.id}` });
-    expect((await send(fake, "GET", `/v1/files/${stored.id}`)).status).toBe(404);
-    await expect(files.delete(contextFor(fake), resolved(stored.id as string, {}))).resolves.toBeUndefined();
+    expect((await h.call("GET", `/v1/files/${stored.id}`)).status).toBe(404);
+    await expect(files.delete(h.ctx, resolved(stored.id as string, {}))).resolves.toBeUndefined();
   });
 
   it("answers an unknown file with a 404 that names openai and carries its message", async () => {
-    const error = await files.retrieve(contextFor(fake), resolved("file-nope", {})).catch((e) => e);
+    const error = await files.retrieve(h.ctx, resolved("file-nope", {})).catch((e) => e);
     expect(error.status).toBe(404);
     expect(error.toBody()).toStrictEqual({
       type: "error",

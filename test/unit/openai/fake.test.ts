@@ -4,11 +4,17 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { FakeOpenAI } from "../../fakes/openai/index.ts";
-import { KEY, NOW, bodyText, chatLine, createBatchFrom, fileLines, getBatch, newFake, postJson, send, uploadFile } from "./support";
+import { chatLine, createBatchFrom, fileLines, getBatch, postJson, uploadFile } from "../support/fakes";
+import { OPENAI, providerHarness, type ProviderHarness } from "../support/harness";
+import { bodyText } from "../support/helpers";
 
+const { key: KEY, now: NOW } = OPENAI;
+
+let h: ProviderHarness<"openai">;
 let fake: FakeOpenAI;
 beforeEach(() => {
-  fake = newFake();
+  h = providerHarness("openai");
+  fake = h.fake;
 });
 
 const hello = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello there" }] };
@@ -34,7 +40,7 @@ describe("auth and routing", () => {
   });
 
   it("answers a wrong key with OpenAI's 401, the key masked", async () => {
-    const response = await send(fake, "GET", "/v1/files", { headers: { authorization: "Bearer sk-proj-wrongwrongwrongXYZ9" } });
+    const response = await h.call("GET", "/v1/files", { headers: { authorization: "Bearer sk-proj-wrongwrongwrongXYZ9" } });
     expect(await errorOf(response)).toStrictEqual({
       status: 401,
       error: {
@@ -52,16 +58,16 @@ describe("auth and routing", () => {
   });
 
   it("answers an unknown path or method with Invalid URL", async () => {
-    expect(await errorOf(await send(fake, "GET", "/v1/messages/batches"))).toStrictEqual({
+    expect(await errorOf(await h.call("GET", "/v1/messages/batches"))).toStrictEqual({
       status: 404,
       error: { message: "Invalid URL (GET /v1/messages/batches)", type: "invalid_request_error", param: null, code: null },
     });
-    expect((await errorOf(await send(fake, "PUT", "/v1/files"))).error.message).toBe("Invalid URL (PUT /v1/files)");
-    expect((await errorOf(await send(fake, "GET", "/files"))).error.message).toBe("Invalid URL (GET /files)");
+    expect((await errorOf(await h.call("PUT", "/v1/files"))).error.message).toBe("Invalid URL (PUT /v1/files)");
+    expect((await errorOf(await h.call("GET", "/files"))).error.message).toBe("Invalid URL (GET /files)");
   });
 
   it("records calls, serves them on /__fake/calls and forgets them on reset", async () => {
-    await postJson(fake, "/v1/chat/completions", hello);
+    await postJson(h, "/v1/chat/completions", hello);
     expect(fake.calls).toStrictEqual([
       {
         method: "POST",
@@ -80,7 +86,7 @@ describe("auth and routing", () => {
 
 describe("files", () => {
   it("stores an upload and records its form", async () => {
-    const file = await uploadFile(fake, { filename: "notes.txt", purpose: "user_data", content: "hello", type: "text/plain" });
+    const file = await uploadFile(h, { filename: "notes.txt", purpose: "user_data", content: "hello", type: "text/plain" });
     expect(file).toStrictEqual({
       id: file.id,
       object: "file",
@@ -96,16 +102,16 @@ describe("files", () => {
       fields: { purpose: "user_data" },
       files: [{ name: "file", filename: "notes.txt", contentType: "text/plain", size: 5 }],
     });
-    expect(await (await send(fake, "GET", `/v1/files/${file.id}`)).json()).toStrictEqual(file);
+    expect(await (await h.call("GET", `/v1/files/${file.id}`)).json()).toStrictEqual(file);
   });
 
   it("gives batch files a 30-day expiry", async () => {
-    const file = await uploadFile(fake, { filename: "in.jsonl", purpose: "batch", content: chatLine("a", hello) });
+    const file = await uploadFile(h, { filename: "in.jsonl", purpose: "batch", content: chatLine("a", hello) });
     expect(file.expires_at).toBe(NOW + 30 * 24 * 3600);
   });
 
   it("refuses a JSON upload", async () => {
-    const response = await postJson(fake, "/v1/files", { purpose: "batch" });
+    const response = await postJson(h, "/v1/files", { purpose: "batch" });
     expect(await errorOf(response)).toStrictEqual({
       status: 400,
       error: {
@@ -129,41 +135,41 @@ describe("files", () => {
     if (fields.purpose) form.append("purpose", fields.purpose as string);
     if (fields.extra) form.append("extra", fields.extra as string);
     if (fields.file) form.append("file", new File(["{}\n"], (fields.filename as string) ?? "input.jsonl"));
-    const { status, error } = await errorOf(await send(fake, "POST", "/v1/files", { body: form }));
+    const { status, error } = await errorOf(await h.call("POST", "/v1/files", { body: form }));
     expect(status).toBe(400);
     expect(error.message).toBe(message);
   });
 
   it("refuses to serve user_data uploads, as OpenAI does", async () => {
-    const file = await uploadFile(fake, { filename: "a.pdf", purpose: "user_data", content: "%PDF" });
-    expect(await errorOf(await send(fake, "GET", `/v1/files/${file.id}/content`))).toStrictEqual({
+    const file = await uploadFile(h, { filename: "a.pdf", purpose: "user_data", content: "%PDF" });
+    expect(await errorOf(await h.call("GET", `/v1/files/${file.id}/content`))).toStrictEqual({
       status: 400,
       error: { message: "Not allowed to download files of purpose: user_data", type: "invalid_request_error", param: null, code: null },
     });
   });
 
   it("serves batch files", async () => {
-    const file = await uploadFile(fake, { filename: "in.jsonl", purpose: "batch", content: "line\n" });
-    const response = await send(fake, "GET", `/v1/files/${file.id}/content`);
+    const file = await uploadFile(h, { filename: "in.jsonl", purpose: "batch", content: "line\n" });
+    const response = await h.call("GET", `/v1/files/${file.id}/content`);
     expect(response.status).toBe(200);
     expect(await bodyText(response)).toBe("line\n");
   });
 
   it("deletes once, then answers 404 No such File object", async () => {
-    const file = await uploadFile(fake, { filename: "a.txt", purpose: "user_data", content: "x" });
-    expect(await (await send(fake, "DELETE", `/v1/files/${file.id}`)).json()).toStrictEqual({ id: file.id, object: "file", deleted: true });
-    expect(await errorOf(await send(fake, "DELETE", `/v1/files/${file.id}`))).toStrictEqual({
+    const file = await uploadFile(h, { filename: "a.txt", purpose: "user_data", content: "x" });
+    expect(await (await h.call("DELETE", `/v1/files/${file.id}`)).json()).toStrictEqual({ id: file.id, object: "file", deleted: true });
+    expect(await errorOf(await h.call("DELETE", `/v1/files/${file.id}`))).toStrictEqual({
       status: 404,
       error: { message: `No such File object: ${file.id}`, type: "invalid_request_error", param: "id", code: null },
     });
-    expect((await send(fake, "GET", `/v1/files/${file.id}`)).status).toBe(404);
+    expect((await h.call("GET", `/v1/files/${file.id}`)).status).toBe(404);
   });
 
   it("lists newest first, filtered by purpose", async () => {
-    const a = await uploadFile(fake, { filename: "a.txt", purpose: "user_data", content: "a" });
-    await uploadFile(fake, { filename: "b.jsonl", purpose: "batch", content: "b" });
-    const c = await uploadFile(fake, { filename: "c.txt", purpose: "user_data", content: "c" });
-    const list = (await (await send(fake, "GET", "/v1/files?purpose=user_data")).json()) as Record<string, any>;
+    const a = await uploadFile(h, { filename: "a.txt", purpose: "user_data", content: "a" });
+    await uploadFile(h, { filename: "b.jsonl", purpose: "batch", content: "b" });
+    const c = await uploadFile(h, { filename: "c.txt", purpose: "user_data", content: "c" });
+    const list = (await (await h.call("GET", "/v1/files?purpose=user_data")).json()) as Record<string, any>;
     expect(list.data.map((file: { id: string }) => file.id)).toStrictEqual([c.id, a.id]);
     expect(list).toMatchObject({ object: "list", first_id: c.id, last_id: a.id, has_more: false });
   });
@@ -171,7 +177,7 @@ describe("files", () => {
 
 describe("chat completions schema", () => {
   async function chatError(body: Record<string, unknown>) {
-    const { status, error } = await errorOf(await postJson(fake, "/v1/chat/completions", body));
+    const { status, error } = await errorOf(await postJson(h, "/v1/chat/completions", body));
     return { status, ...error };
   }
 
@@ -307,7 +313,7 @@ describe("chat completions schema", () => {
   });
 
   it("accepts a full valid body and echoes the last user message", async () => {
-    const file = await uploadFile(fake, { filename: "a.pdf", purpose: "user_data", content: "%PDF" });
+    const file = await uploadFile(h, { filename: "a.pdf", purpose: "user_data", content: "%PDF" });
     const body = {
       model: "gpt-4o",
       messages: [
@@ -326,7 +332,7 @@ describe("chat completions schema", () => {
       stop: ["END"],
       safety_identifier: "user-1",
     };
-    const response = await postJson(fake, "/v1/chat/completions", body);
+    const response = await postJson(h, "/v1/chat/completions", body);
     expect(response.status).toBe(200);
     const answer = (await response.json()) as Record<string, any>;
     expect(answer.choices).toStrictEqual([
@@ -338,15 +344,15 @@ describe("chat completions schema", () => {
 
   it("calls the first tool on CALL_TOOL and stops for length on HIT_MAX_TOKENS", async () => {
     const tools = [{ type: "function", function: { name: "get_weather" } }];
-    const called = (await (await postJson(fake, "/v1/chat/completions", { ...hello, tools, messages: [{ role: "user", content: "CALL_TOOL now" }] })).json()) as Record<string, any>;
+    const called = (await (await postJson(h, "/v1/chat/completions", { ...hello, tools, messages: [{ role: "user", content: "CALL_TOOL now" }] })).json()) as Record<string, any>;
     expect(called.choices[0].finish_reason).toBe("tool_calls");
     expect(called.choices[0].message.tool_calls[0].function).toStrictEqual({ name: "get_weather", arguments: '{"city":"Paris"}' });
-    const long = (await (await postJson(fake, "/v1/chat/completions", { ...hello, messages: [{ role: "user", content: "HIT_MAX_TOKENS" }] })).json()) as Record<string, any>;
+    const long = (await (await postJson(h, "/v1/chat/completions", { ...hello, messages: [{ role: "user", content: "HIT_MAX_TOKENS" }] })).json()) as Record<string, any>;
     expect(long.choices[0].finish_reason).toBe("length");
   });
 
   it("refuses a body that is not JSON", async () => {
-    const response = await send(fake, "POST", "/v1/chat/completions", { body: "{nope", headers: { "content-type": "application/json" } });
+    const response = await h.call("POST", "/v1/chat/completions", { body: "{nope", headers: { "content-type": "application/json" } });
     const { status, error } = await errorOf(response);
     expect(status).toBe(400);
     expect(error.message).toMatch(/^We could not parse the JSON body of your request\./);
@@ -355,16 +361,16 @@ describe("chat completions schema", () => {
 
 describe("batch create", () => {
   async function createError(body: Record<string, unknown>) {
-    const { status, error } = await errorOf(await postJson(fake, "/v1/batches", body));
+    const { status, error } = await errorOf(await postJson(h, "/v1/batches", body));
     return { status, ...error };
   }
   let inputId: string;
   beforeEach(async () => {
-    inputId = (await uploadFile(fake, { filename: "in.jsonl", purpose: "batch", content: chatLine("a", hello) })).id as string;
+    inputId = (await uploadFile(h, { filename: "in.jsonl", purpose: "batch", content: chatLine("a", hello) })).id as string;
   });
 
   it("creates a validating batch", async () => {
-    const response = await postJson(fake, "/v1/batches", {
+    const response = await postJson(h, "/v1/batches", {
       input_file_id: inputId,
       endpoint: "/v1/chat/completions",
       completion_window: "24h",
@@ -438,7 +444,7 @@ describe("batch create", () => {
   });
 
   it("refuses an input file whose purpose is not batch", async () => {
-    const file = await uploadFile(fake, { filename: "in.jsonl", purpose: "user_data", content: chatLine("a", hello) });
+    const file = await uploadFile(h, { filename: "in.jsonl", purpose: "user_data", content: chatLine("a", hello) });
     const error = await createError({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" });
     expect(error).toStrictEqual({
       status: 400,
@@ -450,7 +456,7 @@ describe("batch create", () => {
   });
 
   it("answers 404 for an unknown batch", async () => {
-    expect((await errorOf(await send(fake, "GET", "/v1/batches/batch_nope"))).status).toBe(404);
+    expect((await errorOf(await h.call("GET", "/v1/batches/batch_nope"))).status).toBe(404);
   });
 });
 
@@ -463,29 +469,29 @@ describe("batch lifecycle", () => {
   ];
 
   it("goes validating → in_progress → finalizing → completed, writing output and error files", async () => {
-    const id = await createBatchFrom(fake, lines);
-    const first = await getBatch(fake, id);
+    const id = await createBatchFrom(h, lines);
+    const first = await getBatch(h, id);
     expect(first).toMatchObject({ status: "in_progress", in_progress_at: NOW, model: "gpt-4o-mini", request_counts: { total: 4, completed: 1, failed: 1 } });
-    expect(await getBatch(fake, id)).toMatchObject({ status: "finalizing", request_counts: { total: 4, completed: 2, failed: 2 } });
-    const done = await getBatch(fake, id);
+    expect(await getBatch(h, id)).toMatchObject({ status: "finalizing", request_counts: { total: 4, completed: 2, failed: 2 } });
+    const done = await getBatch(h, id);
     expect(done).toMatchObject({ status: "completed", completed_at: NOW, request_counts: { total: 4, completed: 2, failed: 2 } });
-    expect(await getBatch(fake, id)).toStrictEqual(done);
+    expect(await getBatch(h, id)).toStrictEqual(done);
 
-    const output = await fileLines(fake, done.output_file_id);
+    const output = await fileLines(h, done.output_file_id);
     expect(output.map((line) => line.custom_id)).toStrictEqual(["ok-1", "ok-2"]);
     expect(output[0]).toMatchObject({ error: null, response: { status_code: 200, body: { object: "chat.completion", model: "gpt-4o-mini" } } });
     expect(output[0].response.body.choices[0].message.content).toBe("echo: One");
-    const errors = await fileLines(fake, done.error_file_id);
+    const errors = await fileLines(h, done.error_file_id);
     expect(errors.map((line) => [line.custom_id, line.response.status_code, line.response.body.error.message, line.error])).toStrictEqual([
       ["fail-1", 400, "The simulated model failed this request, as FAIL_REQUEST asks.", null],
       ["bad-param", 400, "Unrecognized request argument supplied: top_k", null],
     ]);
-    const outputFile = (await (await send(fake, "GET", `/v1/files/${done.output_file_id}`)).json()) as Record<string, unknown>;
+    const outputFile = (await (await h.call("GET", `/v1/files/${done.output_file_id}`)).json()) as Record<string, unknown>;
     expect(outputFile).toMatchObject({ purpose: "batch_output", filename: `${id}_output.jsonl` });
   });
 
   it("fails a batch whose lines are invalid, with OpenAI's errors, during validation", async () => {
-    const id = await createBatchFrom(fake, [
+    const id = await createBatchFrom(h, [
       chatLine("a", { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] }),
       "{not json",
       JSON.stringify({ custom_id: "b", method: "POST", url: "/v1/completions", body: { model: "gpt-4o-mini" } }),
@@ -494,7 +500,7 @@ describe("batch lifecycle", () => {
       JSON.stringify({ custom_id: "d", method: "POST", url: "/v1/chat/completions", params: {} }),
       JSON.stringify({ custom_id: "e", method: "GET", url: "/v1/chat/completions", body: {} }),
     ]);
-    const batch = await getBatch(fake, id);
+    const batch = await getBatch(h, id);
     expect(batch).toMatchObject({ status: "failed", failed_at: NOW, output_file_id: null, error_file_id: null });
     expect(batch.errors).toStrictEqual({
       object: "list",
@@ -517,40 +523,40 @@ describe("batch lifecycle", () => {
         { code: "invalid_value", message: "Invalid value: 'GET'. Supported values are: 'POST'.", param: "method", line: 7 },
       ],
     });
-    expect(await getBatch(fake, id)).toStrictEqual(batch);
+    expect(await getBatch(h, id)).toStrictEqual(batch);
   });
 
   it("fails an empty file and one with more than 50,000 requests", async () => {
-    const empty = await createBatchFrom(fake, [""]);
-    expect((await getBatch(fake, empty)).errors.data).toStrictEqual([{ code: "empty_file", message: "The batch input file is empty.", param: null, line: null }]);
+    const empty = await createBatchFrom(h, [""]);
+    expect((await getBatch(h, empty)).errors.data).toStrictEqual([{ code: "empty_file", message: "The batch input file is empty.", param: null, line: null }]);
     const line = chatLine("x", hello);
-    const tooMany = await createBatchFrom(fake, Array.from({ length: 50_001 }, () => line));
-    expect((await getBatch(fake, tooMany)).errors.data).toStrictEqual([
+    const tooMany = await createBatchFrom(h, Array.from({ length: 50_001 }, () => line));
+    expect((await getBatch(h, tooMany)).errors.data).toStrictEqual([
       { code: "too_many_tasks", message: "The batch input file has 50001 requests; a batch may have at most 50000.", param: null, line: null },
     ]);
   });
 
   it("cancels: cancelling, then cancelled with only what ran", async () => {
-    const id = await createBatchFrom(fake, lines);
-    await getBatch(fake, id); // in_progress: the first two ran
-    const cancelling = (await (await send(fake, "POST", `/v1/batches/${id}/cancel`)).json()) as Record<string, any>;
+    const id = await createBatchFrom(h, lines);
+    await getBatch(h, id); // in_progress: the first two ran
+    const cancelling = (await (await h.call("POST", `/v1/batches/${id}/cancel`)).json()) as Record<string, any>;
     expect(cancelling).toMatchObject({ status: "cancelling", cancelling_at: NOW });
-    const cancelled = await getBatch(fake, id);
+    const cancelled = await getBatch(h, id);
     expect(cancelled).toMatchObject({ status: "cancelled", cancelled_at: NOW, request_counts: { total: 4, completed: 1, failed: 1 } });
-    expect((await fileLines(fake, cancelled.output_file_id)).map((line) => line.custom_id)).toStrictEqual(["ok-1"]);
-    expect((await fileLines(fake, cancelled.error_file_id)).map((line) => line.custom_id)).toStrictEqual(["fail-1"]);
-    expect(await errorOf(await send(fake, "POST", `/v1/batches/${id}/cancel`))).toStrictEqual({
+    expect((await fileLines(h, cancelled.output_file_id)).map((line) => line.custom_id)).toStrictEqual(["ok-1"]);
+    expect((await fileLines(h, cancelled.error_file_id)).map((line) => line.custom_id)).toStrictEqual(["fail-1"]);
+    expect(await errorOf(await h.call("POST", `/v1/batches/${id}/cancel`))).toStrictEqual({
       status: 400,
       error: { message: "Cannot cancel a batch with status 'cancelled'.", type: "invalid_request_error", param: null, code: null },
     });
   });
 
   it("expires: batch_expired lines for what did not run, not counted as failed", async () => {
-    const id = await createBatchFrom(fake, lines);
-    await getBatch(fake, id);
+    const id = await createBatchFrom(h, lines);
+    await getBatch(h, id);
     const expired = (await (await fake.fetch(new Request(`https://openai.fake/__fake/batches/${id}/expire`, { method: "POST" }))).json()) as Record<string, any>;
     expect(expired).toMatchObject({ status: "expired", expired_at: NOW, request_counts: { total: 4, completed: 1, failed: 1 } });
-    const errors = await fileLines(fake, expired.error_file_id);
+    const errors = await fileLines(h, expired.error_file_id);
     expect(errors.map((line) => [line.custom_id, line.response?.status_code ?? null, line.error?.code ?? null])).toStrictEqual([
       ["fail-1", 400, null],
       ["ok-2", null, "batch_expired"],
@@ -560,11 +566,11 @@ describe("batch lifecycle", () => {
   });
 
   it("lists batches newest first", async () => {
-    const first = await createBatchFrom(fake, lines);
-    const second = await createBatchFrom(fake, lines);
-    const list = (await (await send(fake, "GET", "/v1/batches?limit=1")).json()) as Record<string, any>;
+    const first = await createBatchFrom(h, lines);
+    const second = await createBatchFrom(h, lines);
+    const list = (await (await h.call("GET", "/v1/batches?limit=1")).json()) as Record<string, any>;
     expect(list).toMatchObject({ object: "list", first_id: second, last_id: second, has_more: true });
-    const next = (await (await send(fake, "GET", `/v1/batches?after=${second}`)).json()) as Record<string, any>;
+    const next = (await (await h.call("GET", `/v1/batches?after=${second}`)).json()) as Record<string, any>;
     expect(next.data.map((batch: { id: string }) => batch.id)).toStrictEqual([first]);
   });
 });
@@ -573,7 +579,7 @@ describe("batch lifecycle", () => {
 // docs/sources/openai.md § Reasoning models refuse temperature, top_p and stop.
 describe("reasoning models", () => {
   async function chatError(body: Record<string, unknown>) {
-    const { status, error } = await errorOf(await postJson(fake, "/v1/chat/completions", body));
+    const { status, error } = await errorOf(await postJson(h, "/v1/chat/completions", body));
     return { status, ...error };
   }
   const ask = { messages: [{ role: "user", content: "Hello there" }] };
@@ -614,20 +620,20 @@ describe("reasoning models", () => {
   });
 
   it("take temperature 1 (the default) on o3 and gpt-5, and every sampling param on a chat model", async () => {
-    expect((await postJson(fake, "/v1/chat/completions", { ...ask, model: "o3", temperature: 1 })).status).toBe(200);
-    expect((await postJson(fake, "/v1/chat/completions", { ...ask, model: "gpt-5", temperature: 1, max_completion_tokens: 10 })).status).toBe(200);
-    expect((await postJson(fake, "/v1/chat/completions", { ...ask, model: "gpt-4.1", temperature: 0.3, top_p: 0.5, stop: ["x"] })).status).toBe(200);
+    expect((await postJson(h, "/v1/chat/completions", { ...ask, model: "o3", temperature: 1 })).status).toBe(200);
+    expect((await postJson(h, "/v1/chat/completions", { ...ask, model: "gpt-5", temperature: 1, max_completion_tokens: 10 })).status).toBe(200);
+    expect((await postJson(h, "/v1/chat/completions", { ...ask, model: "gpt-4.1", temperature: 0.3, top_p: 0.5, stop: ["x"] })).status).toBe(200);
   });
 
   it("in a batch, answer such a request with a 400 line in the error file, as the request itself would be answered", async () => {
-    const id = await createBatchFrom(fake, [
+    const id = await createBatchFrom(h, [
       chatLine("ok", { ...ask, model: "o3" }),
       chatLine("warm", { ...ask, model: "o3", temperature: 0.3 }),
     ]);
-    let batch = await getBatch(fake, id);
-    while (batch.status !== "completed") batch = await getBatch(fake, id);
+    let batch = await getBatch(h, id);
+    while (batch.status !== "completed") batch = await getBatch(h, id);
     expect(batch.request_counts).toStrictEqual({ total: 2, completed: 1, failed: 1 });
-    const [line] = await fileLines(fake, batch.error_file_id);
+    const [line] = await fileLines(h, batch.error_file_id);
     expect(line).toMatchObject({
       custom_id: "warm",
       error: null,
@@ -649,8 +655,8 @@ describe("reasoning models", () => {
 // See docs/sources/openai.md § output_expires_after sets when a batch's output and error files expire.
 describe("output_expires_after", () => {
   async function createWith(outputExpiresAfter: unknown): Promise<Response> {
-    const input = await uploadFile(fake, { filename: "in.jsonl", purpose: "batch", content: chatLine("a", hello) });
-    return postJson(fake, "/v1/batches", {
+    const input = await uploadFile(h, { filename: "in.jsonl", purpose: "batch", content: chatLine("a", hello) });
+    return postJson(h, "/v1/batches", {
       input_file_id: input.id,
       endpoint: "/v1/chat/completions",
       completion_window: "24h",
@@ -686,9 +692,9 @@ describe("output_expires_after", () => {
     const response = await createWith({ anchor: "created_at", seconds: 7200 });
     expect(response.status).toBe(200);
     const { id } = (await response.json()) as { id: string };
-    let batch = await getBatch(fake, id);
-    while (batch.status !== "completed") batch = await getBatch(fake, id);
-    const output = (await (await send(fake, "GET", `/v1/files/${batch.output_file_id}`)).json()) as Record<string, unknown>;
+    let batch = await getBatch(h, id);
+    while (batch.status !== "completed") batch = await getBatch(h, id);
+    const output = (await (await h.call("GET", `/v1/files/${batch.output_file_id}`)).json()) as Record<string, unknown>;
     expect(output).toMatchObject({ purpose: "batch_output", created_at: NOW, expires_at: NOW + 7200 });
   });
 });
@@ -697,7 +703,7 @@ describe("output_expires_after", () => {
 // and § reasoning_effort: which models take which values.
 describe("structured outputs and reasoning effort", () => {
   async function chatError(body: Record<string, unknown>) {
-    const { status, error } = await errorOf(await postJson(fake, "/v1/chat/completions", body));
+    const { status, error } = await errorOf(await postJson(h, "/v1/chat/completions", body));
     return { status, ...error };
   }
   const ask = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Extract: Ada" }] };
@@ -814,20 +820,20 @@ describe("structured outputs and reasoning effort", () => {
 
   it("answers a json_schema request with JSON that matches the schema, strict or not", async () => {
     for (const strict of [true, false, undefined]) {
-      const answer = (await (await postJson(fake, "/v1/chat/completions", { ...ask, response_format: format(person, strict) })).json()) as Record<string, any>;
+      const answer = (await (await postJson(h, "/v1/chat/completions", { ...ask, response_format: format(person, strict) })).json()) as Record<string, any>;
       expect(answer.choices[0].finish_reason).toBe("stop");
       expect(JSON.parse(answer.choices[0].message.content)).toStrictEqual({ name: "echo: Extract: Ada", age: 3, tags: ["a"] });
     }
     const loose = { type: "object", properties: { name: { type: "string" } } };
-    const answer = (await (await postJson(fake, "/v1/chat/completions", { ...ask, response_format: format(loose, false) })).json()) as Record<string, any>;
+    const answer = (await (await postJson(h, "/v1/chat/completions", { ...ask, response_format: format(loose, false) })).json()) as Record<string, any>;
     expect(JSON.parse(answer.choices[0].message.content)).toStrictEqual({ name: "echo: Extract: Ada" });
   });
 
   it("lets a reasoning model reason: reasoning tokens are part of the completion tokens", async () => {
-    const answer = (await (await postJson(fake, "/v1/chat/completions", { ...ask, model: "o3", reasoning_effort: "high" })).json()) as Record<string, any>;
+    const answer = (await (await postJson(h, "/v1/chat/completions", { ...ask, model: "o3", reasoning_effort: "high" })).json()) as Record<string, any>;
     // Input "Extract: Ada" is 2 words, answer "echo: Extract: Ada" is 3; the model reasons one token a word of input.
     expect(answer.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 5, completion_tokens_details: { reasoning_tokens: 2 } });
-    const chat = (await (await postJson(fake, "/v1/chat/completions", ask)).json()) as Record<string, any>;
+    const chat = (await (await postJson(h, "/v1/chat/completions", ask)).json()) as Record<string, any>;
     expect(chat.usage).toMatchObject({ completion_tokens: 3, completion_tokens_details: { reasoning_tokens: 0 } });
   });
 });
@@ -836,7 +842,7 @@ describe("a tool call cut off by the token limit", () => {
   it("stops for length in the middle of the arguments on CALL_TOOL with HIT_MAX_TOKENS", async () => {
     const tools = [{ type: "function", function: { name: "get_weather" } }];
     const body = { ...hello, tools, messages: [{ role: "user", content: "CALL_TOOL and HIT_MAX_TOKENS" }] };
-    const answer = (await (await postJson(fake, "/v1/chat/completions", body)).json()) as Record<string, any>;
+    const answer = (await (await postJson(h, "/v1/chat/completions", body)).json()) as Record<string, any>;
     expect(answer.choices[0].finish_reason).toBe("length");
     expect(answer.choices[0].message.tool_calls[0].function).toStrictEqual({ name: "get_weather", arguments: '{"city":"Pa' });
   });

@@ -1,0 +1,131 @@
+/** JSON Lines over web streams (src/lib/jsonl.ts): lines however the bytes are cut, and the lock released. */
+import { describe, expect, it } from "vitest";
+import { readJsonLines, readLines, toJsonLines } from "../../../src/lib/jsonl";
+import { bodyText, chunkedStream, collect, rejectionOf, streamOf } from "../support/helpers";
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+describe("readLines", () => {
+  const cases: Array<{ name: string; text: string; expected: string[] }> = [
+    { name: "lines ending in \\n", text: "a\nb\nc\n", expected: ["a", "b", "c"] },
+    { name: "no final line break", text: "a\nb", expected: ["a", "b"] },
+    { name: "\\r\\n line endings", text: "a\r\nb\r\n", expected: ["a", "b"] },
+    { name: "empty lines skipped", text: "\n\na\n\n\nb\n\n", expected: ["a", "b"] },
+    { name: "an empty stream", text: "", expected: [] },
+    { name: "multi-byte characters", text: "é\n日本語\n🙂\n", expected: ["é", "日本語", "🙂"] },
+  ];
+
+  it.each(cases)("$name, cut into pieces of any size", async ({ text, expected }) => {
+    for (const piece of [1, 2, 5, 1 << 16]) {
+      expect(await collect(readLines(chunkedStream(encode(text), piece)))).toEqual(expected);
+    }
+  });
+
+  it("releases the stream's lock when the reader stops early", async () => {
+    const body = streamOf("a\nb\nc\n");
+    for await (const line of readLines(body)) if (line === "a") break;
+    expect(body.locked).toBe(false);
+  });
+});
+
+describe("readJsonLines", () => {
+  it.each([1, 3, 1 << 16])("parses each line, skipping blank ones (pieces of %i bytes)", async (piece) => {
+    const text = '{"custom_id":"a","n":1}\n  \n{"custom_id":"b","n":2}\r\n[1,2]\n"s"';
+    expect(await collect(readJsonLines(chunkedStream(encode(text), piece)))).toEqual([{ custom_id: "a", n: 1 }, { custom_id: "b", n: 2 }, [1, 2], "s"]);
+  });
+
+  it("throws at a malformed line after yielding the lines before it, and releases the lock", async () => {
+    const body = streamOf('{"a":1}\n{oops\n{"b":2}\n');
+    const seen: unknown[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const row of readJsonLines(body)) seen.push(row);
+      })(),
+    );
+    expect(error).toBeInstanceOf(SyntaxError);
+    expect(seen).toEqual([{ a: 1 }]);
+    expect(body.locked).toBe(false);
+  });
+
+  it("releases the lock on return(), and is done after it", async () => {
+    const body = streamOf('{"a":1}\n{"b":2}\n');
+    const rows = readJsonLines(body);
+    expect(await rows.next()).toEqual({ done: false, value: { a: 1 } });
+    await rows.return(undefined);
+    expect(body.locked).toBe(false);
+    expect(await rows.next()).toEqual({ done: true, value: undefined });
+  });
+
+  // As a generator's: a next() called while another is reading waits for it (this once
+  // answered i:1, i:2, done, i:3).
+  it("answers next() calls made before the previous one settled in order", async () => {
+    const rows = readJsonLines(chunkedStream(encode('{"i":1}\n{"i":2}\n{"i":3}\n'), 2));
+    const [first, second, third, fourth] = await Promise.all([rows.next(), rows.next(), rows.next(), rows.next()]);
+    expect([first, second, third, fourth]).toEqual([
+      { done: false, value: { i: 1 } },
+      { done: false, value: { i: 2 } },
+      { done: false, value: { i: 3 } },
+      { done: true, value: undefined },
+    ]);
+  });
+
+  it("answers overlapping calls in order around a malformed line: the rows before it, its error, then done; the lock released", async () => {
+    const body = chunkedStream(encode('{"i":1}\n{oops\n{"i":3}\n'), 3);
+    const rows = readJsonLines(body);
+    const settled = await Promise.allSettled([rows.next(), rows.next(), rows.next()]);
+    expect(settled[0]).toEqual({ status: "fulfilled", value: { done: false, value: { i: 1 } } });
+    expect(settled[1]).toMatchObject({ status: "rejected", reason: expect.any(SyntaxError) });
+    expect(settled[2]).toEqual({ status: "fulfilled", value: { done: true, value: undefined } });
+    expect(body.locked).toBe(false);
+  });
+
+  it("a return() called while a next() is reading waits for it", async () => {
+    const body = chunkedStream(encode('{"i":1}\n{"i":2}\n'), 2);
+    const rows = readJsonLines(body);
+    const [first, returned] = await Promise.all([rows.next(), rows.return(undefined)]);
+    expect(first).toEqual({ done: false, value: { i: 1 } });
+    expect(returned).toEqual({ done: true, value: undefined });
+    expect(body.locked).toBe(false);
+    expect(await rows.next()).toEqual({ done: true, value: undefined });
+  });
+});
+
+describe("toJsonLines", () => {
+  async function* values<T>(items: T[]): AsyncGenerator<T> {
+    for (const item of items) yield item;
+  }
+
+  it("writes one JSON value per line, each ending in \\n", async () => {
+    expect(await bodyText(new Response(toJsonLines(values([{ a: 1 }, "x", [1, 2], null]))))).toBe('{"a":1}\n"x"\n[1,2]\nnull\n');
+  });
+
+  it("writes nothing for no values", async () => {
+    expect(await bodyText(new Response(toJsonLines(values([]))))).toBe("");
+  });
+
+  it("round-trips through readJsonLines, however many lines", async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ custom_id: `r${i}`, text: "x".repeat(i % 50) }));
+    expect(await collect(readJsonLines(toJsonLines(values(rows))))).toEqual(rows);
+  });
+
+  it("pulls values only as they are read, and stops the source when the stream is cancelled", async () => {
+    let produced = 0;
+    let finished = false;
+    async function* source() {
+      try {
+        for (let i = 0; ; i++) {
+          produced++;
+          yield { i, pad: "y".repeat(1000) };
+        }
+      } finally {
+        finished = true;
+      }
+    }
+    const reader = toJsonLines(source()).getReader();
+    await reader.read();
+    // One chunk holds about 64 KiB of lines: far from an unbounded source.
+    expect(produced).toBeLessThan(200);
+    await reader.cancel();
+    expect(finished).toBe(true);
+  });
+});
