@@ -10,6 +10,7 @@ import type { JobRecord } from "../domain/job-record";
 import { getBatch } from "./batch-refresh";
 import { resolvedFile } from "./files";
 import type { Gateway } from "./gateway";
+import type { ProviderAdapter } from "../providers/types";
 import { hasGatewayJobs } from "./gateway-jobs";
 import { inGatewayTerms, jobIdPairs, type IdPairs } from "./native-ids";
 import { pollNow, schedulePoll } from "./progress";
@@ -36,13 +37,27 @@ export async function cancelBatch(gateway: Gateway, owner: string, id: string): 
   const adapter = gateway.adapter(batch.provider);
   const jobs = await gateway.batches.jobs(batch.id);
   await inGatewayTerms(nativeIdsOf(batch, jobs), () =>
-    Promise.all(jobs.filter((job) => job.state !== "ended").map((job) => adapter.batches.cancel(gateway.upstream, job))),
+    Promise.all(jobs.filter((job) => job.state !== "ended").map((job) => cancelJob(gateway, adapter, job))),
   );
   // A cancelled job ends soon: poll it at the shortest interval again (at once when the gateway
   // runs some itself: their next step ends them).
   if (hasGatewayJobs(gateway, batch, jobs)) await pollNow(gateway, batch.id, 0);
   else await schedulePoll(gateway, batch.id, 0);
   return canceling;
+}
+
+/**
+ * Asks upstream to stop one job. A job may have ended upstream since the gateway last polled
+ * it, and providers refuse to cancel an ended job (a 400): then there is nothing left to stop,
+ * and the next poll records how it ended. Any other refusal is the caller's error.
+ */
+async function cancelJob(gateway: Gateway, adapter: ProviderAdapter, job: JobRecord): Promise<void> {
+  try {
+    await adapter.batches.cancel(gateway.upstream, job);
+  } catch (error) {
+    const status = await adapter.batches.retrieve(gateway.upstream, job).catch(() => null);
+    if (status?.state !== "ended") throw error;
+  }
 }
 
 /**

@@ -25,7 +25,7 @@ export async function* batchResults(gateway: Gateway, batch: BatchRecord): Async
   const adapter = gateway.adapter(batch.provider);
   // One read of the jobs: the native IDs to scrub are taken from the same list.
   const jobs = await gateway.batches.jobs(batch.id);
-  const scrub = nativeIdScrubber(await batchIdPairs(gateway, batch.id, jobs), batch.provider);
+  const scrub = nativeIdScrubber(await batchIdPairs(gateway, batch.id, jobs), [adapter.nativeIdShapes]);
   // Exactly once: the IDs already written. Bounded by the 100,000 requests a batch may hold
   // (custom_ids are at most 64 ASCII characters: about 10 MB at the cap), as the create's
   // duplicate check is; results are translated once, into the vault, so this is held once.

@@ -146,7 +146,7 @@ export async function downloadFile(gateway: Gateway, owner: string, id: string):
   if (!file.batchId) return download;
   // A batch's output or error file (OpenAI's) quotes native IDs: served scrubbed, so its
   // length is no longer known in advance.
-  const scrub = nativeIdScrubber(await batchIdPairs(gateway, file.batchId), file.provider);
+  const scrub = nativeIdScrubber(await batchIdPairs(gateway, file.batchId), [gateway.adapter(file.provider).nativeIdShapes]);
   return { ...download, body: scrubbedText(download.body, scrub), contentLength: null };
 }
 

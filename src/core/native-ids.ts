@@ -3,7 +3,7 @@
  * object: file-abc"): they are replaced by the gateway IDs they stand for.
  */
 import { GatewayError } from "../lib/errors";
-import type { ProviderName } from "../domain/provider-name";
+import type { NativeIdShapes } from "../providers/types";
 import type { JobRecord } from "../domain/job-record";
 import type { Gateway } from "./gateway";
 
@@ -44,29 +44,6 @@ export function inGatewayTermsError(error: unknown, pairs: IdPairs): unknown {
 export const WITHHELD = "[provider ID withheld]";
 
 /**
- * Native ID shapes of every provider, for IDs the gateway no longer knows (a file deleted
- * upstream, say; see docs/sources/security.md § Native ID shapes). Anthropic's start like
- * ours (`file_01…`, `msgbatch_01…`) but are not `file_`/`msgbatch_` and exactly 26 ULID
- * characters, which is what every gateway ID is.
- */
-const GATEWAY_ULID = String.raw`(?![0-9A-HJKMNP-TV-Z]{26}\b)`;
-interface Shapes {
-  /** Regular expressions of the provider's native IDs. */
-  patterns: readonly string[];
-  /** Words every one of them contains, looked for first (see `mayHold`). */
-  words: readonly string[];
-}
-const SHAPES: Readonly<Record<ProviderName, Shapes>> = {
-  anthropic: {
-    patterns: [String.raw`\bfile_${GATEWAY_ULID}01[A-Za-z0-9]{8,}\b`, String.raw`\bmsgbatch_${GATEWAY_ULID}01[A-Za-z0-9]{8,}\b`],
-    words: ["file", "batch"],
-  },
-  openai: { patterns: [String.raw`\bfile-[A-Za-z0-9]{10,}`, String.raw`\bbatch_(?!req_)[A-Za-z0-9]{10,}`], words: ["file", "batch"] },
-  gemini: { patterns: [String.raw`\bfiles/[a-z0-9][a-z0-9-]{3,}`, String.raw`\bbatches/[a-z0-9][a-z0-9-]{3,}`], words: ["file", "batch"] },
-  bedrock: { patterns: [String.raw`\barn:aws[a-z-]*:[^\s"'<>\\]*`, String.raw`\bs3://[^\s"'<>\\]+`], words: ["arn:", "s3://"] },
-};
-
-/**
  * Whether `text` contains one of `words`; `batch` only counts when it is not OpenAI's
  * per-request `batch_req_…` (on every line of its output, and no ID of a batch). `indexOf`
  * scans gigabytes a second for rare words: nearly every line of results has none, and is
@@ -89,18 +66,17 @@ function mayHold(text: string, words: readonly string[]): boolean {
 export type NativeIdScrubber = (text: string) => string;
 
 /**
- * A scrubber for one batch on `provider`: each native ID of `pairs` becomes its gateway ID,
- * and anything shaped like another native ID of the provider (of any provider, when none is
- * named) becomes `[provider ID withheld]`. Built once, used on many lines: a text without
+ * A scrubber for one batch: each native ID of `pairs` becomes its gateway ID, and anything
+ * shaped like another native ID of the providers whose `shapes` are given (each adapter
+ * declares its own: `ProviderAdapter.nativeIdShapes`) becomes `[provider ID withheld]`. Built once, used on many lines: a text without
  * any of the shapes' words is not searched with the regular expression at all.
  *
  * @example
- * const scrub = nativeIdScrubber([["file-abc123", "file_01J…"]]);
+ * const scrub = nativeIdScrubber([["file-abc123", "file_01J…"]], [openaiAdapter.nativeIdShapes]);
  * scrub("Invalid file id: 'file-abc123'") // "Invalid file id: 'file_01J…'"
  * scrub("No such File object: file-zzz999") // "No such File object: [provider ID withheld]"
  */
-export function nativeIdScrubber(pairs: IdPairs, provider?: ProviderName): NativeIdScrubber {
-  const shapes = provider ? [SHAPES[provider]] : Object.values(SHAPES);
+export function nativeIdScrubber(pairs: IdPairs, shapes: readonly NativeIdShapes[]): NativeIdScrubber {
   const words = [...new Set(shapes.flatMap((shape) => shape.words))];
   const gatewayOf = new Map<string, string>();
   for (const [native, gateway] of pairs) if (native.length >= 4 && !gatewayOf.has(native)) gatewayOf.set(native, gateway);

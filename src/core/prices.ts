@@ -17,7 +17,7 @@
  *   as quoted on https://tokenmix.ai/blog/aws-bedrock-pricing; batch inference is 50% of on-demand.
  */
 import * as z from "zod";
-import type { ProviderName } from "../domain/provider-name";
+import { PROVIDER_NAMES, type ProviderName } from "../domain/provider-name";
 import type { TokenCounts } from "../domain/usage";
 
 /** USD per million tokens, at the batch price. */
@@ -88,7 +88,7 @@ export const BATCH_PRICES: Readonly<Record<string, ModelPrice>> = {
 };
 
 const priceOverrides = z.record(
-  z.string().regex(/^(anthropic|openai|gemini|bedrock)\/.+$/, 'keys are "<provider>/<model>"'),
+  z.string().regex(new RegExp(`^(${PROVIDER_NAMES.join("|")})/.+$`), 'keys are "<provider>/<model>"'),
   z.strictObject({
     input: z.number().nonnegative(),
     output: z.number().nonnegative(),

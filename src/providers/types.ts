@@ -262,8 +262,22 @@ export interface BatchesAdapter {
   step?(ctx: ProviderContext, job: JobRef, options: { canceled: boolean; expired?: boolean }): Promise<JobStep>;
 }
 
+/**
+ * What the provider's native IDs look like, so that one the gateway no longer knows (a file
+ * deleted upstream, say) is withheld from what clients see (see core/native-ids.ts and
+ * docs/sources/security.md § Native ID shapes).
+ */
+export interface NativeIdShapes {
+  /** Regular expressions (sources) of the provider's native IDs. */
+  patterns: readonly string[];
+  /** Words every one of them contains, looked for before any regular expression runs. */
+  words: readonly string[];
+}
+
 export interface ProviderAdapter {
   name: ProviderName;
+  /** The shapes of this provider's native IDs (file, batch, job, storage). */
+  nativeIdShapes: NativeIdShapes;
   /** Absent when the provider has no Files API (Bedrock). */
   files?: FilesAdapter;
   batches: BatchesAdapter;

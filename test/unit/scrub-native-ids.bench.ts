@@ -5,12 +5,13 @@
  *   npx esbuild test/unit/scrub-native-ids.bench.ts --bundle --platform=node --format=esm --outfile=/tmp/scrub.mjs && node /tmp/scrub.mjs
  */
 import { nativeIdScrubber, scrubResultLine } from "../../src/core/native-ids";
+import { openaiAdapter } from "../../src/providers/openai/index";
 
 // Pairs as for a batch naming 200 files, 3 jobs.
 const pairs: [string, string][] = [];
 for (let i = 0; i < 200; i++) pairs.push([`file-${String(i).padStart(22, "x")}`, `file_01JDQ8Z3K4T5V6W7X8Y9Z0AB${String(i % 100).padStart(2, "0")}`]);
 for (let i = 0; i < 3; i++) pairs.push([`batch_${String(i).padStart(32, "a")}`, "msgbatch_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD"]);
-const scrub = nativeIdScrubber(pairs, "openai");
+const scrub = nativeIdScrubber(pairs, [openaiAdapter.nativeIdShapes]);
 
 const succeeded = { custom_id: "req-1", result: { type: "succeeded", message: { id: "msg_01", type: "message", role: "assistant", model: "gpt-4o-mini", content: [{ type: "text", text: "The answer is 105. ".repeat(20) }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 12, output_tokens: 90 } } } };
 const errored = { custom_id: "req-2", result: { type: "errored", error: { type: "error", error: { type: "invalid_request_error", message: "Invalid file id: 'file-xxxxxxxxxxxxxxxxxxxxx7'." } } } };

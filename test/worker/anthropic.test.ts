@@ -3,7 +3,7 @@
  * the upstream: what the client gets and what Anthropic received.
  */
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/api/app";
 import { ADAPTERS } from "../../src/providers/index";
 import { batchClient } from "./support/batches";
@@ -262,6 +262,24 @@ describe("batches", () => {
     expect(current).toMatchObject({ processing_status: "ended", request_counts: { processing: 0, succeeded: 0, errored: 0, canceled: 2, expired: 0 } });
     const lines = (await (await call(`/anthropic/v1/messages/batches/${batch.id}/results`)).text()).trim().split("\n");
     expect(lines.map((l) => JSON.parse(l) as { result: { type: string } }).map((l) => l.result.type)).toEqual(["canceled", "canceled"]);
+  });
+
+  it("cancels a batch that ended upstream since the last poll: canceling, then ended, no error", async () => {
+    const batch = await create();
+    // The batch ends upstream just before the cancel reaches Anthropic, which then refuses it (400).
+    const inner = globalThis.fetch;
+    vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      const cancel = /^\/v1\/messages\/batches\/([^/]+)\/cancel$/.exec(new URL(request.url).pathname);
+      if (cancel && request.method === "POST") await fakes.anthropic.fetch(new Request(`https://anthropic.fake/__fake/batches/${cancel[1]}/expire`, { method: "POST" }));
+      return inner(request);
+    });
+    const res = await call(`/anthropic/v1/messages/batches/${batch.id}/cancel`, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ id: batch.id, processing_status: "canceling" });
+    let current = await json<{ processing_status: string; request_counts: Record<string, number> }>(await call(`/anthropic/v1/messages/batches/${batch.id}`));
+    for (let i = 0; i < 5 && current.processing_status !== "ended"; i++) current = await json(await call(`/anthropic/v1/messages/batches/${batch.id}`));
+    expect(current).toMatchObject({ processing_status: "ended", request_counts: { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 2 } });
   });
 
   it("refuses results and delete while processing; deletes upstream and locally once ended", async () => {

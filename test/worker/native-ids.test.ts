@@ -6,6 +6,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { nativeIdScrubber, WITHHELD } from "../../src/core/native-ids";
+import { ADAPTERS } from "../../src/providers/index";
 import { BATCHES, batchClient, type WireBatch } from "./support/batches";
 import { uploadFile } from "./support/files";
 import { call, errorOf } from "./support/gateway";
@@ -165,7 +166,8 @@ describe("deleting a file a batch uses", () => {
 
 describe("the scrubber", () => {
   it("leaves gateway IDs and text without native IDs as they are (the same string)", () => {
-    const scrub = nativeIdScrubber([["file-abc123def456", "file_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD"]]);
+    const everyShape = Object.values(ADAPTERS).map((adapter) => adapter.nativeIdShapes);
+    const scrub = nativeIdScrubber([["file-abc123def456", "file_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD"]], everyShape);
     const clean = "message batch msgbatch_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD and file_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD, batch_req_abc123def456";
     expect(scrub(clean)).toBe(clean);
     expect(scrub("x file-abc123def456 y")).toBe("x file_01JDQ8Z3K4T5V6W7X8Y9Z0ABCD y");

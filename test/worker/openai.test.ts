@@ -664,6 +664,25 @@ describe("batch lifecycle on openai", () => {
     expect(fakes.openai.calls.length).toBe(before);
   });
 
+  it("cancels a batch whose job ended upstream since the last poll: canceling, then ended, no error", async () => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    const [native] = await fakeBatches();
+    // The job ends upstream just before the cancel reaches OpenAI, which then refuses it (400).
+    intercept(async (request) => {
+      if (request.method === "POST" && new URL(request.url).pathname.endsWith("/cancel")) {
+        await fakes.openai.fetch(new Request(`https://openai.fake/__fake/batches/${native!.id}/expire`, { method: "POST" }));
+      }
+      return null;
+    });
+    const res = await call(`/anthropic/v1/messages/batches/${batch.id}/cancel`, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ id: batch.id, processing_status: "canceling" });
+    expect(callsTo("POST", `/v1/batches/${native!.id}/cancel`)).toHaveLength(1);
+    // The cancel's own refresh let OpenAI run the first request before the job expired.
+    const ended = await pollUntilEnded(batch.id);
+    expect(ended).toMatchObject({ processing_status: "ended", request_counts: { processing: 0, succeeded: 1, errored: 0, canceled: 0, expired: 1 } });
+  });
+
   it("reports an OpenAI batch that expired: what ran succeeded, batch_expired lines become expired results", async () => {
     const batch = await create(twoRequests("gpt-4o-mini"));
     await retrieve(batch.id); // OpenAI runs the first request

@@ -5,10 +5,11 @@ import type { BatchesAdapter, ProviderContext } from "../types";
 import type { BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
 import { cancelBatch, deleteBatch, retrieveBatch } from "./batch-calls";
-import { toJobStatus } from "./batch-status";
+import { toJobStatus } from "./job-status";
 import { anthropicJobs, MESSAGE_BATCH } from "./jobs";
-import { anthropicFetch, configFrom, PROVIDER } from "./client";
-import { resultsUrlFor, toResultLine } from "./results";
+import { anthropicFetch, PROVIDER } from "./client";
+import { readConfig } from "./config";
+import { resultsUrlFor, toResultLine } from "./translate-result";
 
 /**
  * The Anthropic `BatchesAdapter`; its one job per batch is planned from ./jobs.ts.
@@ -38,7 +39,7 @@ export const anthropicBatches: BatchesAdapter = {
 };
 
 async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
-  const url = resultsUrlFor(configFrom(ctx.env).baseUrl, job);
+  const url = resultsUrlFor(readConfig(ctx.env).baseUrl, job);
   // The SDK asks for `application/binary`; the API answers `application/x-jsonl`.
   const response = await anthropicFetch(ctx, { surface: "batches", method: "GET", path: url, headers: { accept: "application/binary" } });
   if (!response.body) return;

@@ -4,38 +4,13 @@
  */
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import { upstreamFetch } from "../../lib/upstream";
-import type { ProviderContext, ProviderEnv } from "../types";
+import type { ProviderContext } from "../types";
+import { readConfig } from "./config";
 import { isRecord } from "../../lib/is-record";
 
 export const PROVIDER = "anthropic";
 export const API_VERSION = "2023-06-01";
 export const FILES_BETA = "files-api-2025-04-14";
-const DEFAULT_BASE_URL = "https://api.anthropic.com";
-
-export interface AnthropicConfig {
-  apiKey: string;
-  /** Without a trailing slash, so that paths (`/v1/...`) append cleanly. */
-  baseUrl: string;
-}
-
-/**
- * The key and base URL from the environment; throws a 400 naming the secret when the key is
- * missing, so that an unconfigured gateway says what to set instead of calling upstream.
- *
- * @example
- * configFrom({ ANTHROPIC_API_KEY: "sk-ant-...", ANTHROPIC_BASE_URL: "http://localhost:9001/" })
- * // { apiKey: "sk-ant-...", baseUrl: "http://localhost:9001" }
- */
-export function configFrom(env: ProviderEnv): AnthropicConfig {
-  const apiKey = env.ANTHROPIC_API_KEY;
-  if (!apiKey) {
-    throw GatewayError.invalid(
-      "Provider anthropic is not configured: set the ANTHROPIC_API_KEY secret (wrangler secret put ANTHROPIC_API_KEY, or in .dev.vars locally)",
-    );
-  }
-  return { apiKey, baseUrl: (env.ANTHROPIC_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, "") };
-}
-
 /**
  * The Files API is a beta: it needs `files-api-2025-04-14` on top of whatever betas the client
  * asked for. Batches are GA, so they carry only the client's own betas.
@@ -87,7 +62,7 @@ export async function anthropicFetch(
   request: AnthropicRequest,
   onFailure?: (failure: UpstreamFailure) => GatewayError | undefined,
 ): Promise<Response> {
-  const config = configFrom(ctx.env);
+  const config = readConfig(ctx.env);
   const url = request.path.startsWith("/") ? `${config.baseUrl}${request.path}` : request.path;
   const headers: Record<string, string> = {
     "x-api-key": config.apiKey,

@@ -14,7 +14,7 @@ import { readUpstreamJson } from "../../lib/upstream";
 import type { ClosedInput, JobInput, JobLimits, ProviderContext, ProviderJobs } from "../types";
 import { cancelBatch } from "./batch-calls";
 import { anthropicFetch, PROVIDER } from "./client";
-import { withNativeFileIds } from "./file-sources";
+import { withNativeFileIds } from "./translate-request";
 import type { AnthropicMessageBatch } from "./wire";
 
 /** The one group: every request goes to the one upstream batch. */

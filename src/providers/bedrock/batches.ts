@@ -10,15 +10,16 @@ import type { BatchesAdapter, ProviderContext } from "../types";
 import type { Artifact } from "../../domain/artifact";
 import type { BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
-import { awsCalls, isNotFound, type AwsCalls } from "./aws";
-import { readBedrockConfig } from "./config";
-import { getModelInvocationJob, stopModelInvocationJob } from "./control-plane";
+import { awsCalls, isNotFound, type AwsCalls } from "./client";
+import { readConfig } from "./config";
+import { getModelInvocationJob, stopModelInvocationJob } from "./batch-calls";
 import { deleteInvokeResults, invokeJobResults, invokeJobStatus, isInvokeJob, stepInvokeJob } from "./invoke-job";
-import { isEnded, toJobStatus, type BedrockManifest } from "./job-status";
+import { isEnded, toJobStatus } from "./job-status";
+import type { BedrockManifest, BedrockOutputLine } from "./wire";
 import { bedrockJobs } from "./jobs";
 import { parseS3Uri } from "./names";
 import { abortMultipartUpload, deleteObject, getObject } from "./s3";
-import { toBatchResultLine, type BedrockOutputLine } from "./translate-result";
+import { toResultLine } from "./translate-result";
 
 /**
  * The Bedrock `BatchesAdapter`.
@@ -101,7 +102,7 @@ async function* readResults(aws: AwsCalls, job: JobRef): AsyncGenerator<BatchRes
     } catch {
       throw new UpstreamError("bedrock", 502, `malformed batch output in s3://${bucket}/${outputKey}: a line is not JSON`);
     }
-    yield toBatchResultLine(line, model);
+    yield toResultLine(line, model);
   }
 }
 
@@ -131,7 +132,7 @@ async function stopUnlessEnded(aws: AwsCalls, jobArn: string): Promise<void> {
 }
 
 function awsFor(ctx: ProviderContext): AwsCalls {
-  return awsCalls(ctx, readBedrockConfig(ctx.env));
+  return awsCalls(ctx, readConfig(ctx.env));
 }
 
 function jobData(job: JobRef): { bucket: string; outputKey: string; manifestKey: string } {

@@ -73,10 +73,10 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
  * variable to set or fix.
  *
  * @example
- * const config = readBedrockConfig(ctx.env);
+ * const config = readConfig(ctx.env);
  * config.bucket // "my-bucket" for BEDROCK_BATCH_S3_URI=s3://my-bucket/batches/
  */
-export function readBedrockConfig(env: ProviderEnv): BedrockConfig {
+export function readConfig(env: ProviderEnv): BedrockConfig {
   const missing = REQUIRED_VARIABLES.filter((name) => !env[name]);
   if (missing.length > 0) {
     throw GatewayError.invalid(

@@ -5,7 +5,7 @@
  */
 import type { ProviderAdapter } from "../types";
 import { bedrockBatches } from "./batches";
-import { readBedrockConfig } from "./config";
+import { readConfig } from "./config";
 
 /**
  * The Bedrock `ProviderAdapter`.
@@ -16,8 +16,10 @@ import { readBedrockConfig } from "./config";
  */
 export const bedrockAdapter: ProviderAdapter = {
   name: "bedrock",
+  // Job ARNs and S3 URIs (see docs/sources/security.md § Native ID shapes).
+  nativeIdShapes: { patterns: [String.raw`\barn:aws[a-z-]*:[^\s"'<>\\]*`, String.raw`\bs3://[^\s"'<>\\]+`], words: ["arn:", "s3://"] },
   batches: bedrockBatches,
   assertConfigured(env) {
-    readBedrockConfig(env);
+    readConfig(env);
   },
 };

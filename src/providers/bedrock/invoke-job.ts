@@ -31,11 +31,12 @@ import { nowRfc3339 } from "../../lib/time";
 import type { JobStatus, JobStep, ProviderContext } from "../types";
 import type { BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
-import { awsCalls, type AwsCalls } from "./aws";
-import { readBedrockConfig } from "./config";
+import { awsCalls, type AwsCalls } from "./client";
+import { readConfig } from "./config";
 import { invokeRecord } from "./invoke";
 import { deleteObject, getObject, putObject } from "./s3";
-import { toBatchResultLine, type BedrockOutputLine } from "./translate-result";
+import { toResultLine } from "./translate-result";
+import type { BedrockOutputLine } from "./wire";
 import { isRecord } from "../../lib/is-record";
 
 /** Steps in a row that may make no progress before the record holding the job up is given up. */
@@ -132,7 +133,7 @@ export async function stepInvokeJob(ctx: ProviderContext, job: JobRef, options: 
     const ended: InvokeJobData = { ...data, endedAt: nowRfc3339(), ...(options.canceled ? { canceled: unrun } : { expired: unrun }) };
     return { status: invokeJobStatus({ ...job, data: ended }), next: "done" };
   }
-  const config = readBedrockConfig(ctx.env);
+  const config = readConfig(ctx.env);
   const aws = awsCalls(ctx, config);
   const last = Math.min(job.requestCount, data.next + config.invokeConcurrency);
   const records = await readRecords(aws, data.bucket, data.inputKey, data.next, last);
@@ -171,10 +172,10 @@ export async function stepInvokeJob(ctx: ProviderContext, job: JobRef, options: 
  */
 export async function* invokeJobResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
   const data = invokeData(job);
-  const aws = awsCalls(ctx, readBedrockConfig(ctx.env));
+  const aws = awsCalls(ctx, readConfig(ctx.env));
   for (let index = 0; index < job.requestCount; index++) {
     const line = await readKept(aws, data.bucket, invokeResultKey(data.inputKey, index));
-    if (line) yield toBatchResultLine(line, job.model ?? modelIdOf(job));
+    if (line) yield toResultLine(line, job.model ?? modelIdOf(job));
   }
 }
 

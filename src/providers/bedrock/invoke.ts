@@ -8,7 +8,7 @@
  *
  * Transient refusals are retried here with exponential backoff: ThrottlingException and
  * ModelNotReadyException (429; AWS SDKs retry the latter up to 5 times), a
- * ServiceQuotaExceededException (400, a rate limit: see ./aws.ts), ServiceUnavailableException
+ * ServiceQuotaExceededException (400, a rate limit: see ./client.ts), ServiceUnavailableException
  * (503), InternalServerException (500) and a failed connection (see docs/sources/bedrock.md
  * § InvokeModel errors). When they persist, the request is `deferred`: the caller tries it again
  * later instead of failing it. A call still unanswered after `INVOKE_TIMEOUT_MS` is given up as
@@ -20,11 +20,11 @@
  */
 import { UpstreamError } from "../../lib/errors";
 import type { ProviderContext } from "../types";
-import type { AwsCalls } from "./aws";
-import type { BedrockOutputLine } from "./translate-result";
+import type { AwsCalls } from "./client";
+import type { BedrockOutputLine } from "./wire";
 import { isRecord } from "../../lib/is-record";
 
-/** Upstream statuses worth another try (after ./aws.ts turned ServiceQuotaExceeded into 429; 0: no answer). */
+/** Upstream statuses worth another try (after ./client.ts turned ServiceQuotaExceeded into 429; 0: no answer). */
 const TRANSIENT = new Set([0, 429, 500, 502, 503, 504]);
 
 /** Tries after the first, as the AWS SDKs allow ModelNotReadyException. */
@@ -47,7 +47,7 @@ export type InvokeOutcome =
  *
  * @example
  * const outcome = await invokeRecord(ctx, aws, "anthropic.claude-3-haiku-20240307-v1:0", { recordId: "q1", modelInput });
- * if (outcome.kind === "answered") toBatchResultLine(outcome.line, "claude-3-haiku-20240307");
+ * if (outcome.kind === "answered") toResultLine(outcome.line, "claude-3-haiku-20240307");
  */
 export async function invokeRecord(
   ctx: ProviderContext,
@@ -88,7 +88,7 @@ async function outputLine(recordId: string, response: Response): Promise<Bedrock
   return { recordId, error: { errorCode: 502, errorMessage: "InvokeModel answered with a body that is not a JSON object" } };
 }
 
-// The line Bedrock's batch output would hold: the HTTP status and "<Code>: <message>" (./aws.ts
+// The line Bedrock's batch output would hold: the HTTP status and "<Code>: <message>" (./client.ts
 // re-states AWS errors so), without the gateway's "bedrock upstream error (HTTP n): " prefix.
 function errorLine(recordId: string, error: UpstreamError): BedrockOutputLine {
   const errorMessage = error.message.replace(/^bedrock upstream error \(HTTP \d+\): /, "");

@@ -12,29 +12,11 @@
  * after Stopped, `errored` with the job's message after Failed, `expired` otherwise
  * (Expired, and PartiallyCompleted: "not all of your records could be processed in time").
  */
+import type { BedrockJob, BedrockManifest } from "./wire";
 import { unixToRfc3339, nowRfc3339 } from "../../lib/time";
 import type { JobStatus } from "../types";
 import type { BatchResult } from "../../domain/batch-result";
 import type { RequestCounts } from "../../domain/request-counts";
-
-/** The fields of GetModelInvocationJob this reads. */
-export interface BedrockJob {
-  jobArn?: string;
-  status?: string;
-  message?: string;
-  endTime?: string | number;
-  lastModifiedTime?: string | number;
-  successRecordCount?: number;
-  errorRecordCount?: number;
-}
-
-/** `manifest.json.out`, as far as this reads it. */
-export interface BedrockManifest {
-  totalRecordCount?: number;
-  processedRecordCount?: number;
-  successRecordCount?: number;
-  errorRecordCount?: number;
-}
 
 const ENDED = new Set(["Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"]);
 

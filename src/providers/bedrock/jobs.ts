@@ -20,9 +20,9 @@
  */
 import { GatewayError } from "../../lib/errors";
 import type { JobLimits, JobLine, PlannedJob, ProviderJobs } from "../types";
-import { awsCalls } from "./aws";
-import { readBedrockConfig } from "./config";
-import { createModelInvocationJob, stopModelInvocationJob } from "./control-plane";
+import { awsCalls } from "./client";
+import { readConfig } from "./config";
+import { createModelInvocationJob, stopModelInvocationJob } from "./batch-calls";
 import { newInvokeJobData } from "./invoke-job";
 import { Limiter } from "./limiter";
 import { bedrockModelId } from "./models";
@@ -66,7 +66,7 @@ const encoder = new TextEncoder();
  */
 export const bedrockJobs: ProviderJobs = {
   limits(env): JobLimits {
-    const config = readBedrockConfig(env);
+    const config = readConfig(env);
     return {
       maxLines: config.maxRecords,
       maxBytes: Number.MAX_SAFE_INTEGER,
@@ -88,7 +88,7 @@ export const bedrockJobs: ProviderJobs = {
   },
 
   session(ctx, start) {
-    const config = readBedrockConfig(ctx.env);
+    const config = readConfig(ctx.env);
     const aws = awsCalls(ctx, config);
     const uploads = new Limiter(CONCURRENT_UPLOADS);
     const objects: SlotUpload[] = [];

@@ -4,7 +4,7 @@
  * AbortMultipartUpload).
  */
 import { UpstreamError } from "../../lib/errors";
-import { isNotFound, type AwsCalls } from "./aws";
+import { isNotFound, type AwsCalls } from "./client";
 
 /** A part of a multipart upload, as CompleteMultipartUpload lists it. */
 export interface UploadedPart {

@@ -8,7 +8,7 @@
  * holds more than one part in memory, however large the batch.
  */
 import type { BatchSink } from "../types";
-import type { AwsCalls } from "./aws";
+import type { AwsCalls } from "./client";
 import type { Limiter } from "./limiter";
 import { s3Uri } from "./names";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, deleteObject, putObject, uploadPart, type UploadedPart } from "./s3";

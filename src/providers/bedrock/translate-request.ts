@@ -13,6 +13,7 @@
  * which form, is in the same file: § metadata.user_id, § stream in a batch record,
  * § anthropic_beta values Bedrock takes, § Structured outputs, § Effort, § max_tokens 0.
  */
+import type { BedrockRecord } from "./wire";
 import { GatewayError } from "../../lib/errors";
 import { refusePrewarm } from "../prewarm";
 import type { BatchRequest, MessageParams } from "../../domain/batch-request";
@@ -43,12 +44,6 @@ const REFUSED_PARAMS: Readonly<Record<string, string>> = {
 
 /** Content blocks Bedrock's Claude Messages request accepts. */
 const CONTENT_BLOCK_TYPES = new Set(["text", "image", "document", "tool_use", "tool_result", "thinking", "redacted_thinking", "search_result"]);
-
-/** One line of a Bedrock batch input file. */
-export interface BedrockRecord {
-  recordId: string;
-  modelInput: Record<string, unknown>;
-}
 
 /**
  * The Bedrock batch record for one batch request: `recordId` is the `custom_id`; `clientBetas`

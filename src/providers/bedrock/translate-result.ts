@@ -5,26 +5,20 @@
  * (docs.aws.amazon.com/bedrock/latest/userguide/batch-inference-results.html). `modelInput` is
  * echoed back by Bedrock and dropped here.
  */
+import type { BedrockOutputLine } from "./wire";
 import { errorTypeForStatus, UpstreamError } from "../../lib/errors";
 import type { BatchResultLine } from "../../domain/batch-result";
 import { isRecord } from "../../lib/is-record";
-
-export interface BedrockOutputLine {
-  recordId?: unknown;
-  modelInput?: unknown;
-  modelOutput?: unknown;
-  error?: unknown;
-}
 
 /**
  * The Anthropic result of one output line. `model` fills in the message's `model` when Bedrock
  * left it out.
  *
  * @example
- * toBatchResultLine({ recordId: "a", error: { errorCode: 429, errorMessage: "Too many tokens" } }, "claude-3-haiku-20240307")
+ * toResultLine({ recordId: "a", error: { errorCode: 429, errorMessage: "Too many tokens" } }, "claude-3-haiku-20240307")
  * // → { custom_id: "a", result: { type: "errored", error: { type: "error", error: { type: "rate_limit_error", message: "bedrock: Too many tokens" } } } }
  */
-export function toBatchResultLine(line: BedrockOutputLine, model: string): BatchResultLine {
+export function toResultLine(line: BedrockOutputLine, model: string): BatchResultLine {
   if (typeof line.recordId !== "string" || line.recordId === "") {
     throw new UpstreamError("bedrock", 502, "malformed batch output: a line has no recordId");
   }

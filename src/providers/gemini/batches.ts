@@ -9,11 +9,12 @@ import type { Artifact } from "../../domain/artifact";
 import type { BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
 import { readBatchSummary, readInlinedResponses } from "./batch-reader";
-import { toJobStatus } from "./batch-status";
+import { toJobStatus } from "./job-status";
 import { geminiJobs } from "./jobs";
-import { geminiClient, isGone, PROVIDER, resourcePath } from "./client";
+import { cancelBatch, deleteBatch, retrieveBatchBody } from "./batch-calls";
+import { PROVIDER } from "./client";
 import { deleteFile, downloadFile } from "./files";
-import { toBatchResult, type IdSource } from "./translate-response";
+import { toBatchResult, type IdSource } from "./translate-result";
 import type { GeminiBatchResultLine, GeminiBatchSummary } from "./wire";
 
 /**
@@ -26,19 +27,11 @@ export const geminiBatches: BatchesAdapter = {
   jobs: geminiJobs,
 
   async retrieve(ctx, job): Promise<JobStatus> {
-    const response = await geminiClient(ctx).fetch(resourcePath(job.nativeId));
-    return toJobStatus(await readBatchSummary(bodyOf(response)), job);
+    return toJobStatus(await readBatchSummary(await retrieveBatchBody(ctx, job.nativeId)), job);
   },
 
   async cancel(ctx, job): Promise<void> {
-    try {
-      const response = await geminiClient(ctx).fetch(resourcePath(job.nativeId, ":cancel"), { method: "POST" });
-      await response.body?.cancel();
-    } catch (error) {
-      // A job that already ended has nothing left to cancel.
-      if (error instanceof UpstreamError && error.upstreamStatus === 400 && /FAILED_PRECONDITION|terminal|already/i.test(error.message)) return;
-      throw error;
-    }
+    await cancelBatch(ctx, job.nativeId);
   },
 
   results(ctx, job): AsyncIterable<BatchResultLine> {
@@ -47,12 +40,7 @@ export const geminiBatches: BatchesAdapter = {
 
   async deleteArtifact(ctx, artifact: Artifact): Promise<void> {
     if (artifact.kind === "file") return deleteFile(ctx, artifact.nativeId);
-    try {
-      const response = await geminiClient(ctx).fetch(resourcePath(artifact.nativeId), { method: "DELETE" });
-      await response.body?.cancel();
-    } catch (error) {
-      if (!isGone(error)) throw error;
-    }
+    await deleteBatch(ctx, artifact.nativeId);
   },
 };
 
@@ -63,7 +51,7 @@ export const geminiBatches: BatchesAdapter = {
  * request (see jobs.ts), whose `custom_id` the job keeps: its response is matched by
  * being the only one, since Gemini returns inline responses without their metadata (see
  * docs/sources/gemini.md § Inline batch responses carry no key and lose request order).
- * A request left without a result gets the job's `unrun` result (batch-status.ts).
+ * A request left without a result gets the job's `unrun` result (job-status.ts).
  */
 async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
   const ids = randomIds();
@@ -71,10 +59,10 @@ async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<B
   const output = job.data.output as { responsesFile?: string } | undefined;
   let responsesFile = output?.responsesFile;
   if (!responsesFile) {
-    const response = await geminiClient(ctx).fetch(resourcePath(job.nativeId));
+    const body = await retrieveBatchBody(ctx, job.nativeId);
     const summary: GeminiBatchSummary = {};
     let first = true;
-    for await (const item of readInlinedResponses(bodyOf(response), summary)) {
+    for await (const item of readInlinedResponses(body, summary)) {
       // Jobs made before inline jobs kept their key fall back to the metadata Gemini may send.
       const key = typeof job.data.key === "string" ? (first ? job.data.key : undefined) : item.metadata?.key;
       first = false;
@@ -98,11 +86,6 @@ async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<B
 
 function isKey(key: unknown): key is string {
   return typeof key === "string" && key !== "";
-}
-
-function bodyOf(response: Response): ReadableStream<Uint8Array> {
-  if (!response.body) throw new UpstreamError(PROVIDER, 502, "malformed batch response (empty body)");
-  return response.body;
 }
 
 function randomIds(): IdSource {

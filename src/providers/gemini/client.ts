@@ -6,7 +6,7 @@ import { UpstreamError } from "../../lib/errors";
 import { scrubSecrets } from "../../lib/scrub-secrets";
 import { readUpstreamJson, upstreamFetch } from "../../lib/upstream";
 import type { ProviderContext } from "../types";
-import { geminiConfig, type GeminiConfig } from "./config";
+import { readConfig, type GeminiConfig } from "./config";
 import { readGoogleError } from "./google-error";
 
 /** The provider name every Gemini error carries. */
@@ -29,7 +29,7 @@ export interface GeminiClient {
  * const file = await gemini.json<GeminiFile>("/v1beta/files/abc");
  */
 export function geminiClient(ctx: ProviderContext): GeminiClient {
-  const config = geminiConfig(ctx.env);
+  const config = readConfig(ctx.env);
   const call = async (pathOrUrl: string, init: RequestInit = {}): Promise<Response> => {
     const url = pathOrUrl.startsWith("/") ? `${config.baseUrl}${pathOrUrl}` : pathOrUrl;
     const headers = new Headers(init.headers);

@@ -28,10 +28,10 @@ export interface GeminiConfig {
  * Reads and checks the Gemini settings; throws a 400 naming the setting to fix.
  *
  * @example
- * const config = geminiConfig(ctx.env);
+ * const config = readConfig(ctx.env);
  * await ctx.fetch(`${config.baseUrl}/v1beta/files`, { headers: { "x-goog-api-key": config.apiKey } });
  */
-export function geminiConfig(env: ProviderEnv): GeminiConfig {
+export function readConfig(env: ProviderEnv): GeminiConfig {
   const apiKey = env.GEMINI_API_KEY?.trim();
   if (!apiKey) {
     throw GatewayError.invalid("Provider gemini is not configured: set the GEMINI_API_KEY secret (a Gemini API key)");

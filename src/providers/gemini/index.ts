@@ -4,7 +4,7 @@
  */
 import type { ProviderAdapter } from "../types";
 import { geminiBatches } from "./batches";
-import { geminiConfig } from "./config";
+import { readConfig } from "./config";
 import { geminiFiles } from "./files";
 
 /**
@@ -16,9 +16,11 @@ import { geminiFiles } from "./files";
  */
 export const geminiAdapter: ProviderAdapter = {
   name: "gemini",
+  // Resource names (see docs/sources/security.md § Native ID shapes).
+  nativeIdShapes: { patterns: [String.raw`\bfiles/[a-z0-9][a-z0-9-]{3,}`, String.raw`\bbatches/[a-z0-9][a-z0-9-]{3,}`], words: ["file", "batch"] },
   files: geminiFiles,
   batches: geminiBatches,
   assertConfigured(env) {
-    geminiConfig(env);
+    readConfig(env);
   },
 };

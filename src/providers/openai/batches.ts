@@ -7,14 +7,14 @@ import { readJsonLines } from "../../lib/jsonl";
 import type { BatchesAdapter, JobStatus, ProviderContext, UpstreamFile } from "../types";
 import type { BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
-import { cancelOpenAIBatch, retrieveOpenAIBatch } from "./batch-jobs";
-import { type ErrorFileTally, isTerminal, jobStatusFrom } from "./batch-status";
+import { cancelBatch, retrieveBatch } from "./batch-calls";
+import { type ErrorFileTally, isTerminal, toJobStatus } from "./job-status";
 import { PROVIDER, isUpstreamStatus, openaiFetch, openaiJson } from "./client";
-import { type OpenAIConfig, openaiConfig } from "./config";
-import { JSONL_MIME_TYPE, upstreamFileFrom } from "./file-metadata";
+import { type OpenAIConfig, readConfig } from "./config";
+import { JSONL_MIME_TYPE, toUpstreamFile } from "./file-metadata";
 import { deleteOpenAIFile } from "./files";
 import { openaiJobs } from "./jobs";
-import { resultFromOutputLine, unrunKindOf } from "./translate-result";
+import { toResultLine, unrunKindOf } from "./translate-result";
 import type { OpenAIBatch, OpenAIBatchOutputLine, OpenAIFile } from "./wire";
 
 /**
@@ -29,8 +29,8 @@ export const openaiBatches: BatchesAdapter = {
   jobs: openaiJobs,
 
   async retrieve(ctx, job) {
-    const config = openaiConfig(ctx.env);
-    const batch = await retrieveOpenAIBatch(ctx, config, job.nativeId);
+    const config = readConfig(ctx.env);
+    const batch = await retrieveBatch(ctx, config, job.nativeId);
     const data: Record<string, unknown> = {
       ...job.data,
       outputFileId: batch.output_file_id ?? null,
@@ -41,13 +41,13 @@ export const openaiBatches: BatchesAdapter = {
       tally = cachedTally(job.data, batch.error_file_id) ?? (await tallyErrorFile(ctx, config, batch.error_file_id));
       data.errorTally = { fileId: batch.error_file_id, ...tally };
     }
-    const status: JobStatus = { ...jobStatusFrom(batch, job.requestCount, tally), data };
+    const status: JobStatus = { ...toJobStatus(batch, job.requestCount, tally), data };
     if (status.state === "ended") status.outputFiles = await outputFilesOf(ctx, config, batch, job.slot);
     return status;
   },
 
   async cancel(ctx, job) {
-    await cancelOpenAIBatch(ctx, openaiConfig(ctx.env), job.nativeId);
+    await cancelBatch(ctx, readConfig(ctx.env), job.nativeId);
   },
 
   results(ctx, job) {
@@ -61,7 +61,7 @@ export const openaiBatches: BatchesAdapter = {
         return;
       case "batch":
         // OpenAI has no batch delete; a batch that still runs is cancelled so it stops costing.
-        await cancelIfRunning(ctx, openaiConfig(ctx.env), artifact.nativeId);
+        await cancelIfRunning(ctx, readConfig(ctx.env), artifact.nativeId);
         return;
       default:
         throw new Error(`openai adapter: unknown artifact kind ${artifact.kind}`);
@@ -70,15 +70,15 @@ export const openaiBatches: BatchesAdapter = {
 };
 
 async function* resultLines(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
-  const config = openaiConfig(ctx.env);
+  const config = readConfig(ctx.env);
   let fileIds = [job.data.outputFileId, job.data.errorFileId];
   if (!("outputFileId" in job.data)) {
-    const batch = await retrieveOpenAIBatch(ctx, config, job.nativeId);
+    const batch = await retrieveBatch(ctx, config, job.nativeId);
     fileIds = [batch.output_file_id, batch.error_file_id];
   }
   for (const fileId of fileIds) {
     if (typeof fileId !== "string" || fileId.length === 0) continue;
-    for await (const line of outputLines(ctx, config, fileId)) yield resultFromOutputLine(line);
+    for await (const line of outputLines(ctx, config, fileId)) yield toResultLine(line);
   }
 }
 
@@ -124,7 +124,7 @@ async function outputFilesOf(ctx: ProviderContext, config: OpenAIConfig, batch: 
   for (const [kind, fileId] of [["output", batch.output_file_id], ["errors", batch.error_file_id]] as const) {
     if (!fileId) continue;
     const file = await openaiJson<OpenAIFile>(ctx, config, `/files/${encodeURIComponent(fileId)}`);
-    files.push(upstreamFileFrom(file, { filename: `${owner}_${part}_${kind}.jsonl`, mimeType: JSONL_MIME_TYPE }));
+    files.push(toUpstreamFile(file, { filename: `${owner}_${part}_${kind}.jsonl`, mimeType: JSONL_MIME_TYPE }));
   }
   return files;
 }
@@ -132,11 +132,11 @@ async function outputFilesOf(ctx: ProviderContext, config: OpenAIConfig, batch: 
 async function cancelIfRunning(ctx: ProviderContext, config: OpenAIConfig, batchId: string): Promise<void> {
   let batch: OpenAIBatch;
   try {
-    batch = await retrieveOpenAIBatch(ctx, config, batchId);
+    batch = await retrieveBatch(ctx, config, batchId);
   } catch (error) {
     if (isUpstreamStatus(error, 404)) return;
     throw error;
   }
   if (isTerminal(batch.status) || batch.status === "cancelling") return;
-  await cancelOpenAIBatch(ctx, config, batchId);
+  await cancelBatch(ctx, config, batchId);
 }

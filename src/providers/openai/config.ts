@@ -51,9 +51,9 @@ export function assertOpenAIConfigured(env: ProviderEnv): void {
  * The adapter's settings, with defaults; throws like `assertOpenAIConfigured` without a key.
  *
  * @example
- * const { baseUrl } = openaiConfig({ OPENAI_API_KEY: "sk-…" }); // "https://api.openai.com/v1"
+ * const { baseUrl } = readConfig({ OPENAI_API_KEY: "sk-…" }); // "https://api.openai.com/v1"
  */
-export function openaiConfig(env: ProviderEnv): OpenAIConfig {
+export function readConfig(env: ProviderEnv): OpenAIConfig {
   assertOpenAIConfigured(env);
   return {
     apiKey: env.OPENAI_API_KEY as string,

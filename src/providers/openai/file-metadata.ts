@@ -41,13 +41,13 @@ export function isDownloadablePurpose(purpose: unknown): boolean {
  * upload's MIME type) or renames (the client's filename).
  *
  * @example
- * upstreamFileFrom({ id: "file-1", object: "file", bytes: 3, created_at: 1714000000, filename: "a.pdf", purpose: "user_data" },
+ * toUpstreamFile({ id: "file-1", object: "file", bytes: 3, created_at: 1714000000, filename: "a.pdf", purpose: "user_data" },
  *   { filename: "a.pdf", mimeType: "application/pdf" })
  * // { nativeId: "file-1", filename: "a.pdf", mimeType: "application/pdf", sizeBytes: 3,
  * //   createdAt: "2024-04-24T23:06:40Z", downloadable: false, expiresAt: null,
  * //   native: { purpose: "user_data", mimeType: "application/pdf" } }
  */
-export function upstreamFileFrom(file: OpenAIFile, known: { filename?: string; mimeType?: string } = {}): UpstreamFile {
+export function toUpstreamFile(file: OpenAIFile, known: { filename?: string; mimeType?: string } = {}): UpstreamFile {
   const mimeType = known.mimeType || JSONL_MIME_TYPE;
   return {
     nativeId: file.id,

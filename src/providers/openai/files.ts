@@ -7,8 +7,8 @@ import { multipartBody } from "../../lib/multipart";
 import { readUpstreamJson } from "../../lib/upstream";
 import type { FileDownload, FilesAdapter, ProviderContext, ResolvedFile } from "../types";
 import { PROVIDER, isUpstreamStatus, openaiFetch, openaiJson } from "./client";
-import { openaiConfig } from "./config";
-import { isDownloadablePurpose, upstreamFileFrom } from "./file-metadata";
+import { readConfig } from "./config";
+import { isDownloadablePurpose, toUpstreamFile } from "./file-metadata";
 import type { OpenAIFile } from "./wire";
 
 /**
@@ -20,7 +20,7 @@ import type { OpenAIFile } from "./wire";
  */
 export const openaiFiles: FilesAdapter = {
   async upload(ctx, upload) {
-    const config = openaiConfig(ctx.env);
+    const config = readConfig(ctx.env);
     // `purpose` first, so that a server reading the stream knows it before the file part.
     const { body, contentType } = multipartBody([
       { name: "purpose", value: "user_data" },
@@ -32,17 +32,17 @@ export const openaiFiles: FilesAdapter = {
       body,
     });
     const file = await readUpstreamJson<OpenAIFile>(PROVIDER, response);
-    return upstreamFileFrom(file, { filename: upload.filename, mimeType: upload.mimeType });
+    return toUpstreamFile(file, { filename: upload.filename, mimeType: upload.mimeType });
   },
 
   async retrieve(ctx, file) {
-    const config = openaiConfig(ctx.env);
+    const config = readConfig(ctx.env);
     const native = await openaiJson<OpenAIFile>(ctx, config, `/files/${encodeURIComponent(file.nativeId)}`);
-    return upstreamFileFrom(native, { filename: file.filename, mimeType: file.mimeType });
+    return toUpstreamFile(native, { filename: file.filename, mimeType: file.mimeType });
   },
 
   async download(ctx, file) {
-    const config = openaiConfig(ctx.env);
+    const config = readConfig(ctx.env);
     // The purpose kept at upload answers without a round trip; OpenAI's own refusal is the backstop.
     if ("purpose" in file.native && !isDownloadablePurpose(file.native.purpose)) {
       throw GatewayError.notDownloadable(file.gatewayId);
@@ -62,7 +62,7 @@ export const openaiFiles: FilesAdapter = {
   },
 
   async delete(ctx, file) {
-    const config = openaiConfig(ctx.env);
+    const config = readConfig(ctx.env);
     try {
       const response = await openaiFetch(ctx, config, `/files/${encodeURIComponent(file.nativeId)}`, { method: "DELETE" });
       await response.body?.cancel();

@@ -16,6 +16,8 @@ import { openaiFiles } from "./files";
  */
 export const openaiAdapter: ProviderAdapter = {
   name: "openai",
+  // `batch_req_…` names a request line, not a batch (see docs/sources/security.md § Native ID shapes).
+  nativeIdShapes: { patterns: [String.raw`\bfile-[A-Za-z0-9]{10,}`, String.raw`\bbatch_(?!req_)[A-Za-z0-9]{10,}`], words: ["file", "batch"] },
   files: openaiFiles,
   batches: openaiBatches,
   assertConfigured: assertOpenAIConfigured,

@@ -14,9 +14,9 @@
  */
 import type { JobLimits, ProviderJobs, ProviderContext, PlannedJob } from "../types";
 import { BatchInputUpload, uploadWholeBatchInput } from "./batch-input-upload";
-import { cancelOpenAIBatch } from "./batch-jobs";
+import { cancelBatch } from "./batch-calls";
 import { openaiPostJson } from "./client";
-import { openaiConfig, type OpenAIConfig } from "./config";
+import { readConfig, type OpenAIConfig } from "./config";
 import { deleteOpenAIFile } from "./files";
 import { toChatCompletion } from "./translate-request";
 import type { OpenAIBatch } from "./wire";
@@ -47,7 +47,7 @@ const encoder = new TextEncoder();
  */
 export const openaiJobs: ProviderJobs = {
   limits(env): JobLimits {
-    const config = openaiConfig(env);
+    const config = readConfig(env);
     return {
       maxLines: config.batchMaxLines,
       maxBytes: config.batchMaxBytes,
@@ -68,7 +68,7 @@ export const openaiJobs: ProviderJobs = {
   },
 
   session(ctx, start) {
-    const config = openaiConfig(ctx.env);
+    const config = readConfig(ctx.env);
     const createdFiles: string[] = [];
     const createdBatches: string[] = [];
     const filename = (job: PlannedJob) => `batchbridge-${start.batchId}-${job.ordinal}.jsonl`;
@@ -96,7 +96,7 @@ export const openaiJobs: ProviderJobs = {
       },
       // Batches first: a batch may still be reading its input file.
       async abort() {
-        for (const id of createdBatches) await cancelOpenAIBatch(ctx, config, id).catch(() => {});
+        for (const id of createdBatches) await cancelBatch(ctx, config, id).catch(() => {});
         for (const id of createdFiles) await deleteOpenAIFile(ctx, id).catch(() => {});
       },
     };

@@ -19,10 +19,10 @@ const UNRUN_CODES: Readonly<Record<string, "expired" | "canceled">> = {
  * The Anthropic result for one output/error-file line.
  *
  * @example
- * resultFromOutputLine({ custom_id: "a", response: null, error: { code: "batch_expired", message: "…" } })
+ * toResultLine({ custom_id: "a", response: null, error: { code: "batch_expired", message: "…" } })
  * // { custom_id: "a", result: { type: "expired" } }
  */
-export function resultFromOutputLine(line: OpenAIBatchOutputLine): BatchResultLine {
+export function toResultLine(line: OpenAIBatchOutputLine): BatchResultLine {
   return { custom_id: line.custom_id, result: resultOf(line) };
 }
 

@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../src/lib/errors";
-import { toJobStatus } from "../../../src/providers/anthropic/batch-status";
+import { toJobStatus } from "../../../src/providers/anthropic/job-status";
 import { betaHeader, type Surface } from "../../../src/providers/anthropic/client";
 import { toUpstreamFile } from "../../../src/providers/anthropic/file-metadata";
-import { withNativeFileIds } from "../../../src/providers/anthropic/file-sources";
-import { resultsUrlFor, toResultLine } from "../../../src/providers/anthropic/results";
+import { withNativeFileIds } from "../../../src/providers/anthropic/translate-request";
+import { resultsUrlFor, toResultLine } from "../../../src/providers/anthropic/translate-result";
 import type { AnthropicFileMetadata, AnthropicMessageBatch } from "../../../src/providers/anthropic/wire";
 import type { ResolvedFile } from "../../../src/providers/types";
 import type { MessageParams } from "../../../src/domain/batch-request";

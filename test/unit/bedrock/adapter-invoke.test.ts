@@ -4,8 +4,8 @@
  * results, clean-up), against the Bedrock fake's runtime.
  */
 import { describe, expect, it } from "vitest";
-import { awsCalls } from "../../../src/providers/bedrock/aws";
-import { readBedrockConfig } from "../../../src/providers/bedrock/config";
+import { awsCalls } from "../../../src/providers/bedrock/client";
+import { readConfig } from "../../../src/providers/bedrock/config";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index";
 import { INVOKE_RETRIES, invokeRecord } from "../../../src/providers/bedrock/invoke";
 import { invokeResultKey, MAX_STALLS } from "../../../src/providers/bedrock/invoke-job";
@@ -29,7 +29,7 @@ const MODEL_INPUT = { anthropic_version: "bedrock-2023-05-31", max_tokens: 64, m
 const FOLDER = `batches/${BATCH_ID}`;
 
 function invoke(h: Harness, modelInput: unknown = MODEL_INPUT, modelId = HAIKU) {
-  return invokeRecord(h.ctx, awsCalls(h.ctx, readBedrockConfig(h.ctx.env)), modelId, { recordId: "r1", modelInput });
+  return invokeRecord(h.ctx, awsCalls(h.ctx, readConfig(h.ctx.env)), modelId, { recordId: "r1", modelInput });
 }
 
 function runtimeCalls(h: Harness) {
@@ -260,7 +260,7 @@ describe("bedrock fake: InvokeModel", () => {
     const h = providerHarness("bedrock");
     const outcome = await invoke(h, MODEL_INPUT, "amazon.titan-text-express-v1");
     expect(outcome.line.error).toEqual({ errorCode: 400, errorMessage: "ValidationException: The provided model identifier is invalid." });
-    const aws = awsCalls(h.ctx, readBedrockConfig(h.ctx.env));
+    const aws = awsCalls(h.ctx, readConfig(h.ctx.env));
     await expect(aws.runtime("POST", "/model/x/converse-nothing", {})).rejects.toMatchObject({ status: 404 });
   });
 

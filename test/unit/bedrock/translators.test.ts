@@ -3,11 +3,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../src/lib/errors";
-import { readBedrockConfig } from "../../../src/providers/bedrock/config";
-import { toJobStatus, type BedrockJob, type BedrockManifest } from "../../../src/providers/bedrock/job-status";
+import { readConfig } from "../../../src/providers/bedrock/config";
+import { toJobStatus } from "../../../src/providers/bedrock/job-status";
+import type { BedrockJob, BedrockManifest, BedrockOutputLine } from "../../../src/providers/bedrock/wire";
 import { bedrockModelId } from "../../../src/providers/bedrock/models";
 import { toBedrockRecord } from "../../../src/providers/bedrock/translate-request";
-import { toBatchResultLine, type BedrockOutputLine } from "../../../src/providers/bedrock/translate-result";
+import { toResultLine } from "../../../src/providers/bedrock/translate-result";
 import type { ProviderEnv } from "../../../src/providers/types";
 import type { BatchRequest } from "../../../src/domain/batch-request";
 import configCases from "../../fixtures/bedrock/config.json";
@@ -52,9 +53,9 @@ describe("toBedrockRecord", () => {
   });
 });
 
-describe("toBatchResultLine", () => {
+describe("toResultLine", () => {
   it.each(resultCases as Case<{ line: BedrockOutputLine; model: string }, unknown>[])("$name", (testCase) => {
-    check(testCase, ({ line, model }) => toBatchResultLine(line, model), 500);
+    check(testCase, ({ line, model }) => toResultLine(line, model), 500);
   });
 });
 
@@ -71,9 +72,9 @@ describe("bedrockModelId", () => {
   });
 });
 
-describe("readBedrockConfig", () => {
+describe("readConfig", () => {
   it.each(configCases as Case<ProviderEnv, unknown>[])("$name", (testCase) => {
-    if (testCase.error !== undefined) return check(testCase, readBedrockConfig);
-    expect(readBedrockConfig(testCase.input)).toEqual(testCase.expected);
+    if (testCase.error !== undefined) return check(testCase, readConfig);
+    expect(readConfig(testCase.input)).toEqual(testCase.expected);
   });
 });

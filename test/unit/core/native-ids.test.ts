@@ -3,10 +3,15 @@ import { describe, expect, it } from "vitest";
 import { inGatewayTerms, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubbedText, scrubResultLine, WITHHELD } from "../../../src/core/native-ids";
 import { GatewayError, UpstreamError } from "../../../src/lib/errors";
 import type { ProviderName } from "../../../src/domain/provider-name";
+import { ADAPTERS } from "../../../src/providers/index";
 import { bodyText, chunkedStream, rejectionOf } from "../support/helpers";
 
 const GATEWAY_FILE = "file_01JABCDEFGHJKMNPQRSTVWXYZ0";
 const GATEWAY_BATCH = "msgbatch_01JABCDEFGHJKMNPQRSTVWXYZ0";
+
+/** The native ID shapes the provider's adapter declares; with none named, every adapter's. */
+const shapesOf = (provider: ProviderName | undefined) =>
+  provider ? [ADAPTERS[provider].nativeIdShapes] : Object.values(ADAPTERS).map((adapter) => adapter.nativeIdShapes);
 
 describe("nativeIdScrubber", () => {
   const cases: Array<{ provider: ProviderName | undefined; pairs: Array<[string, string]>; text: string; expected: string }> = [
@@ -38,21 +43,21 @@ describe("nativeIdScrubber", () => {
   ];
 
   it.each(cases)("$provider: $text", ({ provider, pairs, text, expected }) => {
-    expect(nativeIdScrubber(pairs, provider)(text)).toBe(expected);
+    expect(nativeIdScrubber(pairs, shapesOf(provider))(text)).toBe(expected);
   });
 
   it("returns the very same string when there is nothing to replace", () => {
     const text = "nothing native here";
-    expect(nativeIdScrubber([], "openai")(text)).toBe(text);
+    expect(nativeIdScrubber([], shapesOf("openai"))(text)).toBe(text);
   });
 
   it("ignores known IDs shorter than 4 characters (they would match everywhere)", () => {
-    expect(nativeIdScrubber([["abc", GATEWAY_FILE]], "openai")("abc abc")).toBe("abc abc");
+    expect(nativeIdScrubber([["abc", GATEWAY_FILE]], shapesOf("openai"))("abc abc")).toBe("abc abc");
   });
 });
 
 describe("scrubResultLine", () => {
-  const scrub = nativeIdScrubber([["file-abc123def456", GATEWAY_FILE]], "openai");
+  const scrub = nativeIdScrubber([["file-abc123def456", GATEWAY_FILE]], shapesOf("openai"));
 
   it("leaves a succeeded line untouched, even if the model wrote something ID-shaped", () => {
     const line = { custom_id: "a", result: { type: "succeeded", message: { content: [{ type: "text", text: "file-abc123def456" }] } } };
@@ -77,7 +82,7 @@ describe("scrubbedText", () => {
   it("scrubs a stream cut anywhere, never splitting an ID between chunks", async () => {
     const text = `{"error":"file-abc123def456 failed"}\n{"error":"batch_6789abcdef0123"}\nlast file-abc123def456`;
     const bytes = new TextEncoder().encode(text);
-    const scrub = nativeIdScrubber([["file-abc123def456", GATEWAY_FILE]], "openai");
+    const scrub = nativeIdScrubber([["file-abc123def456", GATEWAY_FILE]], shapesOf("openai"));
     const expected = `{"error":"${GATEWAY_FILE} failed"}\n{"error":"${WITHHELD}"}\nlast ${GATEWAY_FILE}`;
     for (const piece of [1, 3, 7, 16, 1000]) {
       expect(await bodyText(new Response(scrubbedText(chunkedStream(bytes, piece), scrub)))).toBe(expected);
@@ -86,7 +91,7 @@ describe("scrubbedText", () => {
 
   it("keeps multi-byte characters split between chunks whole", async () => {
     const bytes = new TextEncoder().encode("é file-abc123def456 ü\n");
-    const scrub = nativeIdScrubber([], "openai");
+    const scrub = nativeIdScrubber([], shapesOf("openai"));
     expect(await bodyText(new Response(scrubbedText(chunkedStream(bytes, 1), scrub)))).toBe(`é ${WITHHELD} ü\n`);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toJobStatus } from "../../../src/providers/gemini/batch-status";
+import { toJobStatus } from "../../../src/providers/gemini/job-status";
 import { toUpstreamFile } from "../../../src/providers/gemini/file-metadata";
 import type { GeminiBatchSummary, GeminiFile } from "../../../src/providers/gemini/wire";
 import type { JobRef } from "../../../src/domain/job-record";

@@ -4,7 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { openaiAdapter } from "../../../src/providers/openai";
-import { openaiConfig } from "../../../src/providers/openai/config";
+import { readConfig } from "../../../src/providers/openai/config";
 import type { ProviderContext, ResolvedFile } from "../../../src/providers/types";
 import type { Artifact } from "../../../src/domain/artifact";
 import type { BatchRequest } from "../../../src/domain/batch-request";
@@ -647,10 +647,10 @@ describe("deleteArtifact and abort", () => {
 describe("settings", () => {
   it("OPENAI_BATCH_BUFFER_BYTES: 8 MiB by default, at most 32 MiB, a positive integer", () => {
     const env = { OPENAI_API_KEY: KEY };
-    expect(openaiConfig(env).batchBufferBytes).toBe(8 * 1024 * 1024);
-    expect(openaiConfig({ ...env, OPENAI_BATCH_BUFFER_BYTES: "65536" }).batchBufferBytes).toBe(65536);
-    expect(openaiConfig({ ...env, OPENAI_BATCH_BUFFER_BYTES: String(1024 ** 3) }).batchBufferBytes).toBe(32 * 1024 * 1024);
-    expect(() => openaiConfig({ ...env, OPENAI_BATCH_BUFFER_BYTES: "8MB" })).toThrow('OPENAI_BATCH_BUFFER_BYTES must be a positive integer, got "8MB"');
+    expect(readConfig(env).batchBufferBytes).toBe(8 * 1024 * 1024);
+    expect(readConfig({ ...env, OPENAI_BATCH_BUFFER_BYTES: "65536" }).batchBufferBytes).toBe(65536);
+    expect(readConfig({ ...env, OPENAI_BATCH_BUFFER_BYTES: String(1024 ** 3) }).batchBufferBytes).toBe(32 * 1024 * 1024);
+    expect(() => readConfig({ ...env, OPENAI_BATCH_BUFFER_BYTES: "8MB" })).toThrow('OPENAI_BATCH_BUFFER_BYTES must be a positive integer, got "8MB"');
   });
 });
 

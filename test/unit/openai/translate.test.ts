@@ -3,10 +3,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../src/lib/errors";
-import { jobStatusFrom, type ErrorFileTally } from "../../../src/providers/openai/batch-status";
+import { toJobStatus, type ErrorFileTally } from "../../../src/providers/openai/job-status";
 import { isReasoningModel } from "../../../src/providers/openai/models";
 import { toChatCompletion } from "../../../src/providers/openai/translate-request";
-import { resultFromOutputLine } from "../../../src/providers/openai/translate-result";
+import { toResultLine } from "../../../src/providers/openai/translate-result";
 import type { OpenAIBatch, OpenAIBatchOutputLine } from "../../../src/providers/openai/wire";
 import type { ResolvedFile } from "../../../src/providers/types";
 import type { MessageParams } from "../../../src/domain/batch-request";
@@ -50,16 +50,16 @@ describe("toChatCompletion", () => {
   });
 });
 
-describe("resultFromOutputLine", () => {
+describe("toResultLine", () => {
   it.each(resultCases as unknown as { name: string; input: OpenAIBatchOutputLine; expected: unknown }[])("$name", ({ input, expected }) => {
-    expect(resultFromOutputLine(input)).toStrictEqual(expected);
+    expect(toResultLine(input)).toStrictEqual(expected);
   });
 });
 
-describe("jobStatusFrom", () => {
+describe("toJobStatus", () => {
   type StatusCase = { name: string; input: { batch: OpenAIBatch; requestCount: number; tally: ErrorFileTally | null }; expected: unknown };
   it.each(statusCases as unknown as StatusCase[])("$name", ({ input, expected }) => {
-    const status = jobStatusFrom(input.batch, input.requestCount, input.tally);
+    const status = toJobStatus(input.batch, input.requestCount, input.tally);
     expect(status).toStrictEqual(expected);
     const { processing, succeeded, errored, canceled, expired } = status.counts;
     expect(processing + succeeded + errored + canceled + expired).toBe(input.requestCount);

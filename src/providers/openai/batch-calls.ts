@@ -10,9 +10,9 @@ import type { OpenAIBatch } from "./wire";
  * `GET /batches/{id}`.
  *
  * @example
- * const batch = await retrieveOpenAIBatch(ctx, config, "batch_abc"); // batch.status "in_progress"
+ * const batch = await retrieveBatch(ctx, config, "batch_abc"); // batch.status "in_progress"
  */
-export function retrieveOpenAIBatch(ctx: ProviderContext, config: OpenAIConfig, batchId: string): Promise<OpenAIBatch> {
+export function retrieveBatch(ctx: ProviderContext, config: OpenAIConfig, batchId: string): Promise<OpenAIBatch> {
   return openaiJson<OpenAIBatch>(ctx, config, `/batches/${encodeURIComponent(batchId)}`);
 }
 
@@ -21,15 +21,15 @@ export function retrieveOpenAIBatch(ctx: ProviderContext, config: OpenAIConfig, 
  * has ended; such a batch counts as cancelled.
  *
  * @example
- * await cancelOpenAIBatch(ctx, config, "batch_abc");
+ * await cancelBatch(ctx, config, "batch_abc");
  */
-export async function cancelOpenAIBatch(ctx: ProviderContext, config: OpenAIConfig, batchId: string): Promise<void> {
+export async function cancelBatch(ctx: ProviderContext, config: OpenAIConfig, batchId: string): Promise<void> {
   try {
     const response = await openaiFetch(ctx, config, `/batches/${encodeURIComponent(batchId)}/cancel`, { method: "POST" });
     await response.body?.cancel();
   } catch (error) {
     if (!isUpstreamStatus(error, 400, 409)) throw error;
-    const batch = await retrieveOpenAIBatch(ctx, config, batchId);
+    const batch = await retrieveBatch(ctx, config, batchId);
     if (batch.status === "validating" || batch.status === "in_progress" || batch.status === "finalizing") throw error;
   }
 }

@@ -5,8 +5,8 @@
  */
 import { readUpstreamJson } from "../../lib/upstream";
 import { UpstreamError } from "../../lib/errors";
-import { isNotFound, type AwsCalls } from "./aws";
-import type { BedrockJob } from "./job-status";
+import { isNotFound, type AwsCalls } from "./client";
+import type { BedrockJob } from "./wire";
 
 /** What the gateway asks of CreateModelInvocationJob. */
 export interface JobRequest {

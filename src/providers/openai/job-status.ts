@@ -28,10 +28,10 @@ const QUOTED_VALIDATION_ERRORS = 5;
  * file instead.
  *
  * @example
- * jobStatusFrom({ status: "in_progress", request_counts: { total: 3, completed: 1, failed: 0 }, … }, 3, null)
+ * toJobStatus({ status: "in_progress", request_counts: { total: 3, completed: 1, failed: 0 }, … }, 3, null)
  * // { state: "in_progress", counts: { processing: 2, succeeded: 1, errored: 0, canceled: 0, expired: 0 }, endedAt: null }
  */
-export function jobStatusFrom(batch: OpenAIBatch, requestCount: number, tally: ErrorFileTally | null): JobStatus {
+export function toJobStatus(batch: OpenAIBatch, requestCount: number, tally: ErrorFileTally | null): JobStatus {
   const total = requestCount;
   const counts = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
   const take = (wanted: number, taken: number) => Math.max(0, Math.min(wanted, total - taken));

@@ -71,7 +71,7 @@ export interface AwsCalls {
  * Signed AWS calls for a request context and configuration.
  *
  * @example
- * const aws = awsCalls(ctx, readBedrockConfig(ctx.env));
+ * const aws = awsCalls(ctx, readConfig(ctx.env));
  */
 export function awsCalls(ctx: ProviderContext, config: BedrockConfig): AwsCalls {
   const credentials = { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, sessionToken: config.sessionToken, region: config.region };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toBatchResult, type IdSource } from "../../../src/providers/gemini/translate-response";
+import { toBatchResult, type IdSource } from "../../../src/providers/gemini/translate-result";
 import type { GeminiBatchResultLine } from "../../../src/providers/gemini/wire";
 import cases from "../../fixtures/gemini/response-cases.json";
 
