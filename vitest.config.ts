@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { TEST_PROVIDER_LIST } from "./test/providers/index.ts";
 
 /**
  * Four projects: `worker` runs unit and worker tests inside workerd with a real local D1
@@ -15,22 +16,8 @@ async function workerBindings() {
   return {
     TEST_MIGRATIONS: await readD1Migrations("./migrations"),
     // Upstreams are the fakes in test/fakes, reached through a stubbed fetch
-    // (test/worker/support/upstream.ts routes each host to its fake).
-    ANTHROPIC_API_KEY: "test-anthropic-key",
-    ANTHROPIC_BASE_URL: "https://anthropic.fake",
-    OPENAI_API_KEY: "test-openai-key",
-    OPENAI_BASE_URL: "https://openai.fake/v1",
-    GEMINI_API_KEY: "test-gemini-key",
-    GEMINI_BASE_URL: "https://gemini.fake",
-    AWS_ACCESS_KEY_ID: "AKIDTESTBATCHBRIDGE",
-    AWS_SECRET_ACCESS_KEY: "test-aws-secret-key",
-    AWS_REGION: "us-east-1",
-    BEDROCK_BASE_URL: "https://bedrock.fake",
-    BEDROCK_RUNTIME_BASE_URL: "https://bedrock-runtime.fake",
-    S3_BASE_URL: "https://s3.fake",
-    BEDROCK_BATCH_S3_URI: "s3://batchbridge-test/batches/",
-    BEDROCK_BATCH_ROLE_ARN: "arn:aws:iam::123456789012:role/BatchBridgeBedrockBatch",
-    BEDROCK_BATCH_MIN_RECORDS: "2",
+    // (test/worker/support/upstream.ts routes each provider's `worker.hosts` to its fake).
+    ...Object.assign({}, ...TEST_PROVIDER_LIST.map((provider) => provider.worker.bindings)),
     UPSTREAM_RETRY_BASE_MS: "1",
     // No ADMIN_TOKEN: the Worker runs open (any key, one owner); tests of virtual
     // keys close it (useClosedGateway in test/worker/support/gateway.ts).

@@ -7,9 +7,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { TEST_PROVIDER_LIST } from "../test/providers/index.ts";
 
-/** One key per provider: any of them set means "use real providers". */
-export const PROVIDER_KEYS: readonly string[] = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "AWS_ACCESS_KEY_ID"];
+/** One key per provider (its `devKey` in test/providers/<name>.ts): any of them set means "use real providers". */
+export const PROVIDER_KEYS: readonly string[] = TEST_PROVIDER_LIST.map((provider) => provider.devKey);
 
 export interface ConfiguredKey {
   name: string;

@@ -1,7 +1,8 @@
 /**
  * What every registered adapter must do, run over each provider against its strict fake (one
- * harness shape, test/unit/support/harness.ts). Adding a provider: one entry in `CONTRACT`
- * below, one in the harness's `SETUPS`, and its fake; the suite checks it has both.
+ * harness shape, test/unit/support/harness.ts). A provider's entry is the `contract` of its test
+ * side (test/providers/<name>.ts, listed in test/providers/index.ts); the suite checks that every
+ * registered adapter has one.
  *
  * Batch creation goes through `createUpstreamBatch` (test/unit/support/batches.ts) alone, which
  * drives the batch planner as the batches service does, so that a change to how batches are
@@ -13,68 +14,16 @@ import { ADAPTERS } from "../../src/providers/index";
 import { PROVIDER_NAMES, type ProviderName } from "../../src/domain/provider-name";
 import type { BatchRequest } from "../../src/domain/batch-request";
 import type { JobRef } from "../../src/domain/job-record";
+import { TEST_PROVIDERS } from "../providers/index.ts";
+import type { ContractEntry } from "../providers/types.ts";
 import { check, createUpstreamBatch, messageRequest, pollToEnd, resultsOf } from "./support/batches";
 import { providerHarness, type ProviderHarness } from "./support/harness";
 import { bodyText, describeError, rejectionOf, streamOf } from "./support/helpers";
 
-/** What the suite needs to know of one provider. */
-interface ContractEntry {
-  /** The setting `assertConfigured({})` must name. */
-  configVar: string;
-  /** A model the provider's fake runs. */
-  model: string;
-  /** A request its translator refuses (a 400 whose message starts with `params.`). */
-  refused: BatchRequest;
-  /**
-   * Where the refusal's message starts. `params.` for every translator but Anthropic's file-ID
-   * check, which names the path from `messages` (pinned by test/fixtures/anthropic/file-sources.json;
-   * the services' own file check refuses an unknown file before it, so users do not see it).
-   */
-  refusalPrefix?: RegExp;
-  /** The provider's own error body for an upstream failure, as its API sends it. */
-  upstreamError(status: number, message: string): Response;
-}
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-
-const GOOGLE_STATUS: Record<number, string> = { 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL" };
-const AWS_TYPE: Record<number, string> = { 429: "ThrottlingException", 500: "InternalServerException" };
-const MCP = { mcp_servers: [{ type: "url", url: "https://mcp.example.com/sse", name: "example" }] };
-
-const CONTRACT: Record<ProviderName, ContractEntry> = {
-  anthropic: {
-    configVar: "ANTHROPIC_API_KEY",
-    model: "claude-x",
-    refused: {
-      custom_id: "refused",
-      params: { model: "claude-x", max_tokens: 64, messages: [{ role: "user", content: [{ type: "document", source: { type: "file", file_id: "file_unknown" } }] }] },
-    },
-    refusalPrefix: /^messages\.0\.content\.0\.source\.file_id: /,
-    upstreamError: (status, message) =>
-      json(status, { type: "error", error: { type: status === 429 ? "rate_limit_error" : "api_error", message } }),
-  },
-  openai: {
-    configVar: "OPENAI_API_KEY",
-    model: "gpt-4o-mini",
-    refused: messageRequest("refused", "gpt-4o-mini", "hi", MCP),
-    upstreamError: (status, message) =>
-      json(status, { error: { message, type: status === 429 ? "requests" : "server_error", param: null, code: status === 429 ? "rate_limit_exceeded" : null } }),
-  },
-  gemini: {
-    configVar: "GEMINI_API_KEY",
-    model: "gemini-2.5-flash",
-    refused: messageRequest("refused", "gemini-2.5-flash", "hi", MCP),
-    upstreamError: (status, message) => json(status, { error: { code: status, message, status: GOOGLE_STATUS[status] ?? "UNKNOWN" } }),
-  },
-  bedrock: {
-    configVar: "BEDROCK_BATCH_S3_URI",
-    model: "claude-3-haiku-20240307",
-    refused: messageRequest("refused", "claude-3-haiku-20240307", "hi", MCP),
-    upstreamError: (status, message) =>
-      json(status, { message }, { "x-amzn-errortype": `${AWS_TYPE[status] ?? "InternalServerException"}:http://internal.amazon.com/coral/com.amazon.bedrock/` }),
-  },
-};
+/** Each provider's entry, from its test side (test/providers/<name>.ts). */
+const CONTRACT: Record<ProviderName, ContractEntry> = Object.fromEntries(
+  Object.entries(TEST_PROVIDERS).map(([name, provider]) => [name, provider.contract]),
+) as Record<ProviderName, ContractEntry>;
 
 it("covers every registered provider", () => {
   expect(Object.keys(ADAPTERS).sort()).toEqual([...PROVIDER_NAMES].sort());
@@ -129,7 +78,7 @@ describe.each(PROVIDER_NAMES.map((name) => ({ name, adapter: ADAPTERS[name], ent
 
   it.runIf(adapter.files)("files: an unknown file is a 404 GatewayError", async () => {
     const h = providerHarness(name);
-    const unknown = { gatewayId: "file_gwnope", nativeId: name === "gemini" ? "files/nope0000000" : "file-nope", filename: "nope.txt", mimeType: "text/plain", native: {} };
+    const unknown = { gatewayId: "file_gwnope", nativeId: entry.unknownFileId ?? "file-nope", filename: "nope.txt", mimeType: "text/plain", native: {} };
     const error = await rejectionOf(adapter.files!.retrieve(h.ctx, unknown));
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).status).toBe(404);

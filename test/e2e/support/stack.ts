@@ -7,12 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
-import { createFakeAnthropic } from "../../fakes/anthropic/index.ts";
-import { createFakeBedrock } from "../../fakes/bedrock/index.ts";
-import { createFakeGemini } from "../../fakes/gemini/index.ts";
-import { createFakeOpenAI } from "../../fakes/openai/index.ts";
+import type { ProviderName } from "../../../src/domain/provider-name";
+import { TEST_PROVIDER_LIST } from "../../providers/index.ts";
 import { serveFetch, type RunningServer } from "./node-server.ts";
 
+/** The test credentials the fakes accept (test/providers/<name>.ts), for tests that call a fake directly. */
 export const KEYS = {
   anthropic: "test-anthropic-key",
   openai: "test-openai-key",
@@ -24,7 +23,8 @@ export const KEYS = {
 
 export interface Stack {
   gatewayUrl: string;
-  fakes: { anthropic: string; openai: string; gemini: string; bedrock: string };
+  /** Where each provider's fake listens. */
+  fakes: Record<ProviderName, string>;
   /** Kills the gateway at once (SIGKILL, as a crash would), keeping its local state. */
   killGateway(): Promise<void>;
   /** Starts the gateway again on the same port and local state (D1, R2, queues). */
@@ -33,7 +33,7 @@ export interface Stack {
 }
 
 /** Wraps a fake: answers `request` itself, or passes it on with `next`. */
-export type UpstreamWrapper = (provider: "anthropic" | "openai" | "gemini" | "bedrock", request: Request, next: (request: Request) => Promise<Response>) => Promise<Response>;
+export type UpstreamWrapper = (provider: ProviderName, request: Request, next: (request: Request) => Promise<Response>) => Promise<Response>;
 
 export interface StackOptions {
   /** Extra `--var NAME:VALUE` settings for the gateway. */
@@ -56,35 +56,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     servers.push(server);
     return server.url;
   };
-  const anthropic = createFakeAnthropic({ apiKey: KEYS.anthropic });
-  const openai = createFakeOpenAI({ apiKey: KEYS.openai });
-  const gemini = createFakeGemini({ apiKey: KEYS.gemini });
-  // minRecordsPerJob matches BEDROCK_BATCH_MIN_RECORDS below (Bedrock's own quota, lowered as an account may).
-  const bedrock = createFakeBedrock({ accessKeyId: KEYS.awsAccessKeyId, secretAccessKey: KEYS.awsSecretAccessKey, region: KEYS.awsRegion, minRecordsPerJob: 2 });
   const wrap = options.upstream ?? ((_provider, request, next) => next(request));
-  const fakes = {
-    anthropic: await serve((r) => wrap("anthropic", r, (q) => anthropic.fetch(q))),
-    openai: await serve((r) => wrap("openai", r, (q) => openai.fetch(q))),
-    gemini: await serve((r) => wrap("gemini", r, (q) => gemini.fetch(q))),
-    bedrock: await serve((r) => wrap("bedrock", r, (q) => bedrock.fetch(q))),
-  };
+  const fakes = {} as Record<ProviderName, string>;
+  const providerVars: Record<string, string> = {};
+  for (const provider of TEST_PROVIDER_LIST) {
+    const fake = provider.fake();
+    fakes[provider.name] = await serve((r) => wrap(provider.name, r, (q) => fake.fetch(q)));
+    Object.assign(providerVars, provider.servedVars(fakes[provider.name]));
+  }
 
   const vars: Record<string, string> = {
-    ANTHROPIC_API_KEY: KEYS.anthropic,
-    ANTHROPIC_BASE_URL: fakes.anthropic,
-    OPENAI_API_KEY: KEYS.openai,
-    OPENAI_BASE_URL: `${fakes.openai}/v1`,
-    GEMINI_API_KEY: KEYS.gemini,
-    GEMINI_BASE_URL: fakes.gemini,
-    AWS_ACCESS_KEY_ID: KEYS.awsAccessKeyId,
-    AWS_SECRET_ACCESS_KEY: KEYS.awsSecretAccessKey,
-    AWS_REGION: KEYS.awsRegion,
-    BEDROCK_BASE_URL: `${fakes.bedrock}/bedrock`,
-    BEDROCK_RUNTIME_BASE_URL: `${fakes.bedrock}/bedrock-runtime`,
-    S3_BASE_URL: `${fakes.bedrock}/s3`,
-    BEDROCK_BATCH_S3_URI: "s3://batchbridge-test/batches/",
-    BEDROCK_BATCH_ROLE_ARN: "arn:aws:iam::123456789012:role/BatchBridgeBedrockBatch",
-    BEDROCK_BATCH_MIN_RECORDS: "2",
+    ...providerVars,
     // Background polls a second after a create, then backing off to 4 s; a lapsed vault lease
     // is taken over after 3 s (a gateway killed mid-vault).
     BATCH_POLL_MIN_SECONDS: "1",

@@ -20,16 +20,8 @@ import type { ProviderName } from "../../../src/domain/provider-name";
 import type { ProviderHarness } from "./harness";
 import { collect } from "./helpers";
 
-/**
- * A Messages batch request asking `model` to answer `text` (`extra` is spread over the params,
- * so it may also replace `max_tokens`).
- *
- * @example
- * messageRequest("a", "claude-3-haiku-20240307", "Hello", { temperature: 0.5 })
- */
-export function messageRequest(customId: string, model: string, text: string, extra: Record<string, unknown> = {}): BatchRequest {
-  return { custom_id: customId, params: { model, max_tokens: 64, messages: [{ role: "user", content: text }], ...extra } };
-}
+/** A Messages batch request of one user message (declared beside the providers' test sides, which use it too). */
+export { messageRequest } from "../../providers/types.ts";
 
 /** How a test creates an upstream batch; everything defaults to the harness's. */
 export interface UpstreamBatchOptions {

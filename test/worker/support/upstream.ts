@@ -3,17 +3,10 @@
  * of vitest.config.ts is routed to its fake's handler, anything else fails the test.
  */
 import { afterEach, beforeEach, vi } from "vitest";
-import { createFakeAnthropic } from "../../fakes/anthropic/index.ts";
-import { createFakeBedrock } from "../../fakes/bedrock/index.ts";
-import { createFakeGemini } from "../../fakes/gemini/index.ts";
-import { createFakeOpenAI } from "../../fakes/openai/index.ts";
+import type { ProviderName } from "../../../src/domain/provider-name";
+import { TEST_PROVIDERS, TEST_PROVIDER_LIST, type FakeOf } from "../../providers/index.ts";
 
-export interface Fakes {
-  anthropic: ReturnType<typeof createFakeAnthropic>;
-  openai: ReturnType<typeof createFakeOpenAI>;
-  gemini: ReturnType<typeof createFakeGemini>;
-  bedrock: ReturnType<typeof createFakeBedrock>;
-}
+export type Fakes = { [N in ProviderName]: FakeOf<N> };
 
 /**
  * Fresh fakes for every test, wired in as the upstreams.
@@ -25,11 +18,7 @@ export interface Fakes {
 export function useFakes(): Fakes {
   const fakes = {} as Fakes;
   beforeEach(() => {
-    fakes.anthropic = createFakeAnthropic({ apiKey: "test-anthropic-key" });
-    fakes.openai = createFakeOpenAI({ apiKey: "test-openai-key" });
-    fakes.gemini = createFakeGemini({ apiKey: "test-gemini-key" });
-    // minRecordsPerJob matches BEDROCK_BATCH_MIN_RECORDS in vitest.config.ts.
-    fakes.bedrock = createFakeBedrock({ accessKeyId: "AKIDTESTBATCHBRIDGE", secretAccessKey: "test-aws-secret-key", region: "us-east-1", minRecordsPerJob: 2 });
+    for (const provider of TEST_PROVIDER_LIST) (fakes as Record<string, unknown>)[provider.name] = provider.fake();
     const upstream = fakeUpstream(fakes);
     vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => upstream(new Request(input, init)));
   });
@@ -40,21 +29,17 @@ export function useFakes(): Fakes {
 }
 
 /**
- * A fetch handler that sends each fake host of vitest.config.ts to its fake in `fakes` (as the
- * fakes are then, so a test may swap one); any other host fails.
+ * A fetch handler that sends each fake host of vitest.config.ts (each provider's `worker.hosts`)
+ * to its fake in `fakes` (as the fakes are then, so a test may swap one); any other host fails.
  *
  * @example
  * const gateway = createGateway({ db: env.DB, env, clientBetas: [], adapters: ADAPTERS, fetch: (input, init) => fakeUpstream(fakes)(new Request(input, init)) });
  */
 export function fakeUpstream(fakes: Fakes): (request: Request) => Promise<Response> {
-  const hosts: Record<string, (request: Request) => Promise<Response>> = {
-    "anthropic.fake": (r) => fakes.anthropic.fetch(r),
-    "openai.fake": (r) => fakes.openai.fetch(r),
-    "gemini.fake": (r) => fakes.gemini.fetch(r),
-    "bedrock.fake": (r) => fakes.bedrock.fetch(r),
-    "bedrock-runtime.fake": (r) => fakes.bedrock.fetch(r),
-    "s3.fake": (r) => fakes.bedrock.fetch(r),
-  };
+  const hosts: Record<string, (request: Request) => Promise<Response>> = {};
+  for (const name of Object.keys(TEST_PROVIDERS) as ProviderName[]) {
+    for (const host of TEST_PROVIDERS[name].worker.hosts) hosts[host] = (r) => fakes[name].fetch(r);
+  }
   return async (request) => {
     const handler = hosts[new URL(request.url).host];
     if (!handler) throw new Error(`unexpected upstream call in a test: ${request.method} ${request.url}`);
