@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: starts the provider fakes and the gateway under `wrangler dev`, runs every
- * case of issue 7, prints the tables (Markdown) and writes bench/results/latest.json.
+ * case, prints the tables (Markdown) and writes bench/results/latest.json.
  *
  * Cases, each on a freshly started gateway:
  * - bundle:   the deployed Worker's size, gzip, and what each dependency costs;
  * - overhead: batch retrieve and files list, gateway against a bare pass-through Worker and the fake;
  * - batches:  create, vault and results, on anthropic, openai and gemini, at two sizes;
  * - files:    a large upload and download, at two sizes, beside the bare pass-through.
- * Each is set beside its floor measured in the same run, and issue 15's table of targets is
+ * Each is set beside its floor measured in the same run, and the table of performance targets is
  * written with this run's values; a case that misses its target gets its CPU profile written
  * to bench/results/profiles/ and its top self-time functions listed under the table.
  * A case that fails is recorded with its error and the run goes on; the exit code says so.
@@ -60,7 +60,7 @@ interface Report {
   targets: { name: string; met: boolean | null; detail: string }[];
   /** Issue 15's table: each path's value in this run, its floor in the same run, and the target. */
   issue15: Issue15Row[];
-  /** The Worker's V8 heap peak of each case against issue 15's 48 MB. */
+  /** The Worker's V8 heap peak of each case against the 48 MB target. */
   heap: { case: string; peakMB: number; keptMB: number; met: boolean }[];
   /** CPU profiles of the rows that missed their target. */
   profiles: ProfileSummary[];
@@ -248,7 +248,7 @@ function targets(r: Report): Report["targets"] {
   return list;
 }
 
-// ─── issue 15 ───────────────────────────────────────────────────────────────────────────────
+// ─── performance targets ───────────────────────────────────────────────────────────────────────────────
 
 function issue15(r: Report): Issue15Row[] {
   const rows: Issue15Row[] = [];

@@ -6,7 +6,7 @@
  */
 import type { AnthropicErrorBody } from "./errors";
 
-/** The `result` of one results line (reference §2.4). */
+/** The `result` of one results line (docs/reference/provider-apis.md §2.4). */
 export type BatchResult =
   | { type: "succeeded"; message: Record<string, unknown> }
   | { type: "errored"; error: AnthropicErrorBody }

@@ -1,5 +1,5 @@
 /**
- * Anthropic's error body, the one shape of every error the gateway answers (reference §2.5).
+ * Anthropic's error body, the one shape of every error the gateway answers (docs/reference/provider-apis.md §2.5).
  * Only the wire types live here: the error classes that build these bodies stay in
  * src/lib/errors.ts, because lib (src/lib/upstream.ts, src/lib/multipart-upload.ts) throws them
  * and lib may not import domain. lib/errors.ts declares the same shape structurally, and

@@ -59,7 +59,7 @@ export class RateLimitedError extends GatewayError {
   }
 }
 
-/** Anthropic's own status code for each error type (reference §2.5). */
+/** Anthropic's own status code for each error type (docs/reference/provider-apis.md §2.5). */
 export const STATUS_OF_ERROR_TYPE = {
   invalid_request_error: 400,
   authentication_error: 401,
@@ -91,7 +91,7 @@ export interface GatewayErrorBody {
 }
 
 /**
- * The Anthropic error type for an HTTP status from any upstream (reference §7.5).
+ * The Anthropic error type for an HTTP status from any upstream (docs/reference/provider-apis.md §7.5).
  *
  * @example
  * errorTypeForStatus(429) // "rate_limit_error"

@@ -1,5 +1,5 @@
 /**
- * Micro-measurement of native-ID scrubbing (issue 11): result lines and 64 KiB chunks of an
+ * Micro-measurement of native-ID scrubbing: result lines and 64 KiB chunks of an
  * OpenAI output file, against JSON.stringify and decode+encode baselines. Not part of
  * `npm run bench`; run it with:
  *   npx esbuild test/unit/scrub-native-ids.bench.ts --bundle --platform=node --format=esm --outfile=/tmp/scrub.mjs && node /tmp/scrub.mjs

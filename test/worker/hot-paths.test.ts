@@ -1,5 +1,5 @@
 /**
- * The hot requests' cost in D1 round trips (issue 15): a retrieve of an ended batch, a files
+ * The hot requests' cost in D1 round trips: a retrieve of an ended batch, a files
  * list, and auth with a virtual key, counted on the real local D1 through a counting wrapper.
  * Also what the isolate's caches must never do: keep a key the same isolate revoked, or a
  * batch the same isolate deleted.

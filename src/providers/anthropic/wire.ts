@@ -1,10 +1,10 @@
 /**
- * Anthropic's own response shapes, as far as the adapter reads them (reference §1–2). Requests
+ * Anthropic's own response shapes, as far as the adapter reads them (docs/reference/provider-apis.md §1–2). Requests
  * need no types of their own: the gateway already speaks Anthropic, so bodies are forwarded.
  */
 import type { RequestCounts } from "../../domain/request-counts";
 
-/** `FileMetadata` from the Files API (reference §1). */
+/** `FileMetadata` from the Files API (docs/reference/provider-apis.md §1). */
 export interface AnthropicFileMetadata {
   id: string;
   type: "file";
@@ -17,7 +17,7 @@ export interface AnthropicFileMetadata {
   expires_at?: string | null;
 }
 
-/** `MessageBatch` (reference §2.3). */
+/** `MessageBatch` (docs/reference/provider-apis.md §2.3). */
 export interface AnthropicMessageBatch {
   id: string;
   type: "message_batch";

@@ -1,5 +1,5 @@
 /**
- * A Bedrock model invocation job's state → the gateway's `JobStatus` (reference §7.1, §7.2).
+ * A Bedrock model invocation job's state → the gateway's `JobStatus` (docs/reference/provider-apis.md §7.1, §7.2).
  *
  * | Bedrock status | state |
  * |---|---|

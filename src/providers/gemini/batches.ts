@@ -1,5 +1,5 @@
 /**
- * Message Batches on Gemini Batch Mode (reference §5.3): one `batchGenerateContent` job per
+ * Message Batches on Gemini Batch Mode (docs/reference/provider-apis.md §5.3): one `batchGenerateContent` job per
  * model, polled, cancelled and read back as Anthropic results.
  */
 import { UpstreamError } from "../../lib/errors";

@@ -1,5 +1,5 @@
 /**
- * A Gemini File resource in the gateway's terms (reference §5.2, §7.6).
+ * A Gemini File resource in the gateway's terms (docs/reference/provider-apis.md §5.2, §7.6).
  */
 import type { UpstreamFile } from "../types";
 import type { GeminiFile } from "./wire";

@@ -1,6 +1,6 @@
 /**
  * Google's error shapes: the HTTP error body `{"error": {code, message, status, details}}`
- * (reference §5.5) and the gRPC codes that batch results carry (§7.5).
+ * (docs/reference/provider-apis.md §5.5) and the gRPC codes that batch results carry (§7.5).
  */
 import { errorTypeForStatus } from "../../lib/errors";
 import type { AnthropicErrorBody } from "../../domain/errors";
@@ -59,7 +59,7 @@ const HTTP_OF_GRPC: Record<number, { http: number; name: string }> = {
 
 /**
  * The Anthropic error body for a request that failed inside a Gemini batch, from its
- * `google.rpc.Status` (a gRPC code, reference §7.5).
+ * `google.rpc.Status` (a gRPC code, docs/reference/provider-apis.md §7.5).
  *
  * @example
  * erroredBody({ code: 8, message: "Quota exceeded" })

@@ -1,5 +1,5 @@
 /**
- * A Gemini batch's state and stats as a gateway job status (reference §7.1, §7.2).
+ * A Gemini batch's state and stats as a gateway job status (docs/reference/provider-apis.md §7.1, §7.2).
  */
 import type { AnthropicErrorBody } from "../../domain/errors";
 import type { JobStatus } from "../types";

@@ -1,5 +1,5 @@
 /**
- * How a gateway batch becomes Gemini batch jobs (reference §5.3), for the planner in core
+ * How a gateway batch becomes Gemini batch jobs (docs/reference/provider-apis.md §5.3), for the planner in core
  * (core/batch-planner.ts): one `batchGenerateContent` job per model and input (the model is
  * part of Gemini's batch URL), all created once the batch has been read.
  *
@@ -10,7 +10,7 @@
  * inline, and its result is matched by being the only one (its `custom_id` is kept with the job).
  *
  * Lines are buffered within 4 MiB across models (a Worker has 128 MB, and Gemini takes inline
- * bodies up to 20 MiB, reference §5.3); past it, the largest buffer streams to its file, an
+ * bodies up to 20 MiB, docs/reference/provider-apis.md §5.3); past it, the largest buffer streams to its file, an
  * upload holding at most one chunk. At most 4 uploads are open at once (a Worker has 6
  * connections): opening a fifth closes the least recently written one, whose model continues
  * in a new job (a new slot).

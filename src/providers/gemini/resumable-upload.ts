@@ -1,5 +1,5 @@
 /**
- * Gemini's resumable upload protocol (reference §5.1), fed a piece at a time so that nothing
+ * Gemini's resumable upload protocol (docs/reference/provider-apis.md §5.1), fed a piece at a time so that nothing
  * larger than one chunk is ever held: `start` opens a session, `write` sends every full chunk
  * (`X-Goog-Upload-Command: upload`, with `Content-Length` and `X-Goog-Upload-Offset`), and
  * `finish` sends the rest with `upload, finalize` and returns the File.

@@ -1,6 +1,6 @@
 /**
  * Anthropic messages and system prompt as Gemini `contents` and `systemInstruction`
- * (reference §5.4, §7.7). Pure: the gateway files a request cites come resolved.
+ * (docs/reference/provider-apis.md §5.4, §7.7). Pure: the gateway files a request cites come resolved.
  */
 import { GatewayError } from "../../lib/errors";
 import type { ResolvedFile } from "../types";
@@ -231,7 +231,7 @@ function toolUsePart(block: Block, context: PartContext): GeminiPart {
 }
 
 // Gemini reads a function response's "output" key as the result and "error" as a failure
-// (reference §5.4); the name must be the called function's, found from the matching tool_use.
+// (docs/reference/provider-apis.md §5.4); the name must be the called function's, found from the matching tool_use.
 function toolResultPart(block: Block, context: PartContext): GeminiPart {
   const { at } = context;
   onlyKeys(block, at, ["type", "tool_use_id", "content", "is_error", "cache_control"]);

@@ -1,5 +1,5 @@
 /**
- * Anthropic Messages params as a Gemini `GenerateContentRequest` (reference §5.4, §7.7).
+ * Anthropic Messages params as a Gemini `GenerateContentRequest` (docs/reference/provider-apis.md §5.4, §7.7).
  * Pure, and strict: a param without a faithful Gemini equivalent is refused with its path,
  * never dropped.
  */

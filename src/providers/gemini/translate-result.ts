@@ -1,6 +1,6 @@
 /**
  * One Gemini batch result (a responses-file line or an inlined response) as an Anthropic
- * batch result (reference §7.3, §7.4, §7.5). Pure: IDs come from the caller.
+ * batch result (docs/reference/provider-apis.md §7.3, §7.4, §7.5). Pure: IDs come from the caller.
  */
 import type { AnthropicErrorBody } from "../../domain/errors";
 import type { BatchResult } from "../../domain/batch-result";

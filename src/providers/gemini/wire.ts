@@ -1,5 +1,5 @@
 /**
- * The Gemini API's JSON shapes, as far as the adapter reads or writes them (reference §5).
+ * The Gemini API's JSON shapes, as far as the adapter reads or writes them (docs/reference/provider-apis.md §5).
  * Responses use lowerCamelCase; int64 fields (`sizeBytes`, `batchStats` counts) are strings,
  * and proto3 JSON leaves out fields that hold their default (0, "", false).
  */
@@ -14,7 +14,7 @@ export interface GoogleStatus {
   details?: Array<Record<string, unknown>>;
 }
 
-/** A File resource (reference §5.2). */
+/** A File resource (docs/reference/provider-apis.md §5.2). */
 export interface GeminiFile {
   name: string;
   displayName?: string;
@@ -61,7 +61,7 @@ export interface GeminiFunctionDeclaration {
 /** Gemini's `Schema`: an OpenAPI 3.0 subset with upper-case type names. */
 export type GeminiSchema = Record<string, unknown>;
 
-/** What the adapter sends for one request (reference §5.4). */
+/** What the adapter sends for one request (docs/reference/provider-apis.md §5.4). */
 export interface GenerateContentRequest {
   contents: GeminiContent[];
   systemInstruction?: GeminiContent;

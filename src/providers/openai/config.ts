@@ -8,7 +8,7 @@ import type { ProviderEnv } from "../types";
 /** The SDK convention: the base URL includes `/v1`. */
 export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 
-/** OpenAI's own limits for one batch input file (reference §3, "Limits"). */
+/** OpenAI's own limits for one batch input file (docs/reference/provider-apis.md §3, "Limits"). */
 export const OPENAI_BATCH_MAX_LINES = 50_000;
 export const OPENAI_BATCH_MAX_BYTES = 200 * 1024 * 1024;
 

@@ -1,5 +1,5 @@
 /**
- * OpenAI File objects in the gateway's terms (reference §7.6), and which of them OpenAI lets
+ * OpenAI File objects in the gateway's terms (docs/reference/provider-apis.md §7.6), and which of them OpenAI lets
  * anyone download.
  */
 import { unixToRfc3339 } from "../../lib/time";

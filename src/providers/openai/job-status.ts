@@ -1,5 +1,5 @@
 /**
- * An OpenAI Batch object as the state of one gateway job (reference §7.1, §7.2), as a pure
+ * An OpenAI Batch object as the state of one gateway job (docs/reference/provider-apis.md §7.1, §7.2), as a pure
  * function. At the end the counts equal what the results will say, request for request.
  */
 import { unixToRfc3339 } from "../../lib/time";

@@ -1,5 +1,5 @@
 /**
- * How a gateway batch becomes OpenAI batches (reference §4.1, §4.2), for the planner in core
+ * How a gateway batch becomes OpenAI batches (docs/reference/provider-apis.md §4.1, §4.2), for the planner in core
  * (core/batch-planner.ts): per model, JSONL files of `/v1/chat/completions` lines sent to
  * `POST /files` (purpose `batch`), each within OpenAI's per-file limits and run as one
  * `POST /batches` job, created as soon as its file is complete.

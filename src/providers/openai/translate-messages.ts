@@ -1,5 +1,5 @@
 /**
- * Anthropic `system` and `messages` to Chat Completions messages (reference §7.7).
+ * Anthropic `system` and `messages` to Chat Completions messages (docs/reference/provider-apis.md §7.7).
  *
  * Decisions, where OpenAI has no exact equivalent:
  * - `cache_control` is accepted and not sent: it is a caching hint with no effect on the

@@ -1,5 +1,5 @@
 /**
- * Anthropic Messages params to one Chat Completions request body (reference §7.7), as a pure
+ * Anthropic Messages params to one Chat Completions request body (docs/reference/provider-apis.md §7.7), as a pure
  * function. Every param is either translated or refused with a 400 naming it; none is dropped.
  */
 import { GatewayError } from "../../lib/errors";
@@ -12,7 +12,7 @@ import { outputParams } from "./translate-output";
 import { chatToolChoice, chatTools } from "./translate-tools";
 import type { ChatCompletionRequest } from "./wire";
 
-/** `stop` takes at most 4 sequences (reference §4.5). */
+/** `stop` takes at most 4 sequences (docs/reference/provider-apis.md §4.5). */
 const MAX_STOP_SEQUENCES = 4;
 /** `safety_identifier` takes at most 64 characters (openai-node `ChatCompletionCreateParamsBase`). */
 const MAX_SAFETY_IDENTIFIER = 64;

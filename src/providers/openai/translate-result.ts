@@ -1,6 +1,6 @@
 /**
  * One line of an OpenAI batch output or error file to one Anthropic results line
- * (reference §4.4, §7.3, §7.4, §7.5), as pure functions.
+ * (docs/reference/provider-apis.md §4.4, §7.3, §7.4, §7.5), as pure functions.
  */
 import { errorTypeForStatus } from "../../lib/errors";
 import type { AnthropicErrorType } from "../../domain/errors";
@@ -8,10 +8,10 @@ import type { BatchResult, BatchResultLine } from "../../domain/batch-result";
 import { asRecord } from "./refusals";
 import type { ChatCompletion, OpenAIBatchOutputLine } from "./wire";
 
-/** Error-file codes for requests that never ran (reference §4.4). */
+/** Error-file codes for requests that never ran (docs/reference/provider-apis.md §4.4). */
 const UNRUN_CODES: Readonly<Record<string, "expired" | "canceled">> = {
   batch_expired: "expired",
-  // Seen only in OpenAI-compatible servers (reference §4.4, unconfirmed for OpenAI itself).
+  // Seen only in OpenAI-compatible servers (docs/reference/provider-apis.md §4.4, unconfirmed for OpenAI itself).
   batch_cancelled: "canceled",
 };
 
@@ -101,7 +101,7 @@ function succeeded(body: unknown, lineId: string | undefined): BatchResult {
 }
 
 /**
- * `finish_reason` as `stop_reason` (reference §7.3). OpenAI does not say which stop sequence
+ * `finish_reason` as `stop_reason` (docs/reference/provider-apis.md §7.3). OpenAI does not say which stop sequence
  * ended a `stop`, so it reads as `end_turn`; a call of a function named by `tool_choice`
  * ends with `stop` and still is `tool_use`.
  */
@@ -113,7 +113,7 @@ function stopReason(finishReason: string | null, refused: boolean, calledTools: 
 }
 
 /**
- * Usage per reference §7.4, with `output_tokens_details.thinking_tokens` where OpenAI reports
+ * Usage per docs/reference/provider-apis.md §7.4, with `output_tokens_details.thinking_tokens` where OpenAI reports
  * reasoning tokens. `cached_tokens` and `cache_write_tokens` are parts of
  * `prompt_tokens`, and Anthropic's `input_tokens` excludes both, so that
  * `input_tokens + cache_creation_input_tokens + cache_read_input_tokens = prompt_tokens`.
@@ -129,7 +129,7 @@ function usageOf(usage: ChatCompletion["usage"]): Record<string, unknown> {
     output_tokens: usage?.completion_tokens ?? 0,
   };
   // Reasoning tokens are part of `completion_tokens`, as thinking tokens are part of Anthropic's
-  // `output_tokens` (reference §4.6; anthropic-sdk-typescript `OutputTokensDetails`).
+  // `output_tokens` (docs/reference/provider-apis.md §4.6; anthropic-sdk-typescript `OutputTokensDetails`).
   const reasoning = usage?.completion_tokens_details?.reasoning_tokens;
   if (typeof reasoning === "number") out.output_tokens_details = { thinking_tokens: reasoning };
   out.service_tier = "batch";

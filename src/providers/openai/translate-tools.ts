@@ -1,5 +1,5 @@
 /**
- * Anthropic `tools` and `tool_choice` to Chat Completions function tools (reference §7.7).
+ * Anthropic `tools` and `tool_choice` to Chat Completions function tools (docs/reference/provider-apis.md §7.7).
  * Server tools (`web_search_20250305`, `bash_20250124`, …) run on Anthropic's side and have
  * no chat equivalent, so they are refused.
  */
@@ -10,7 +10,7 @@ import type { ChatTool, ChatToolChoice } from "./wire";
 const TOOL_KEYS = new Set(["type", "name", "description", "input_schema", "cache_control", "strict"]);
 const TOOL_CHOICE_KEYS = new Set(["type", "name", "disable_parallel_tool_use"]);
 
-/** OpenAI function names: `a-zA-Z0-9_-`, at most 64 characters (reference §4.5). */
+/** OpenAI function names: `a-zA-Z0-9_-`, at most 64 characters (docs/reference/provider-apis.md §4.5). */
 const MAX_FUNCTION_NAME = 64;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * OpenAI's wire shapes, as far as the adapter reads or writes them (reference §3 and §4).
+ * OpenAI's wire shapes, as far as the adapter reads or writes them (docs/reference/provider-apis.md §3 and §4).
  * Fields the adapter never reads are left out; responses may carry more.
  */
 
@@ -70,7 +70,7 @@ export interface OpenAIErrorBody {
   error: { message: string; type?: string | null; param?: string | null; code?: string | null };
 }
 
-/** One line of a batch output or error file (reference §4.4). */
+/** One line of a batch output or error file (docs/reference/provider-apis.md §4.4). */
 export interface OpenAIBatchOutputLine {
   id?: string;
   custom_id: string;
@@ -121,7 +121,7 @@ export interface ChatCompletionRequest {
   reasoning_effort?: string;
 }
 
-/** A `chat.completion` response body (reference §4.6). */
+/** A `chat.completion` response body (docs/reference/provider-apis.md §4.6). */
 export interface ChatCompletion {
   id: string;
   object: "chat.completion";

@@ -5,7 +5,7 @@
  * is then checked by `JSON.parse`, so malformed JSON inside an element is still caught.
  *
  * Errors use the API's pydantic wording ("requests: Field required", "<key>: Extra inputs are
- * not permitted", reference §2.2 and the brief); the message for a body that is not JSON is not
+ * not permitted", docs/reference/provider-apis.md §2.2 and the brief); the message for a body that is not JSON is not
  * confirmed, so chosen.
  */
 import { ApiError } from "./http.ts";

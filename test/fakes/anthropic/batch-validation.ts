@@ -1,5 +1,5 @@
 /**
- * The checks a batch create runs on each request (reference §2.2), with the API's pydantic-style
+ * The checks a batch create runs on each request (docs/reference/provider-apis.md §2.2), with the API's pydantic-style
  * messages. Confirmed wording: "requests.0.custom_id: String should have at most 64 characters"
  * (anthropics/anthropic-sdk-python#984), "<field>: Extra inputs are not permitted" and
  * "max_tokens: Field required" (quoted in public issues). The messages for a duplicate
@@ -94,7 +94,7 @@ function refusePrewarmWith(params: Block, at: string): void {
   if (outputConfig?.format || params.output_format) throw ApiError.invalid(`${at}: 0 (prompt cache pre-warming) cannot be used with structured outputs`);
 }
 
-/** Every file a content list names must exist and suit its block (reference §1, "file type not matching the block → 400"). */
+/** Every file a content list names must exist and suit its block (docs/reference/provider-apis.md §1, "file type not matching the block → 400"). */
 function checkFiles(blocks: unknown[], at: string, fileOf: FileLookup): void {
   blocks.forEach((value, index) => {
     if (typeof value !== "object" || value === null) return;

@@ -1,5 +1,5 @@
 /**
- * Message Batches (reference §2): create (validated strictly, body read as a stream), list,
+ * Message Batches (docs/reference/provider-apis.md §2): create (validated strictly, body read as a stream), list,
  * retrieve, cancel, delete, results. Time does not pass (test/fakes/README.md): each GET of a
  * batch moves it one step, `in_progress` → `in_progress` → `ended` with the default two polls;
  * a cancel makes it `canceling` and the next GET ends it with a `canceled` result for every
@@ -8,7 +8,7 @@
  * Looked up: the results endpoint answers `content-type: application/x-jsonl` and
  * `content-disposition: attachment; filename*=utf-8''<id>_results.jsonl` (maintainer comment
  * of 2026-08-05 and the header dump in anthropics/anthropic-sdk-ruby#208; also
- * anthropics/anthropic-sdk-php#30). Results come in no guaranteed order (reference §2.4): the
+ * anthropics/anthropic-sdk-php#30). Results come in no guaranteed order (docs/reference/provider-apis.md §2.4): the
  * fake writes them in reverse, so that a client relying on order fails here first.
  * Chosen (not published): the messages for deleting, cancelling or reading the results of a
  * batch in the wrong state, and the status for those (400).

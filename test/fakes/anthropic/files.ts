@@ -1,5 +1,5 @@
 /**
- * The Files API (beta, reference §1): upload (multipart, one `file` part), list, metadata,
+ * The Files API (beta, docs/reference/provider-apis.md §1): upload (multipart, one `file` part), list, metadata,
  * download, delete. Files are kept as metadata only: an uploaded file cannot be downloaded, so
  * its bytes are counted and dropped. A file seeded through `/__fake/files` stands for a file a
  * tool generated: it is downloadable and keeps its bytes.
@@ -15,7 +15,7 @@
  *   (same SDK, `FileUploadParams.file`). `expires_in_seconds` (3600–7776000) is the one other
  *   upload field (same SDK); any other field is refused as an extra input (chosen wording, the
  *   API's pydantic style).
- * - Missing file: 404 not_found_error (reference §1); the message "File not found: <id>" is what
+ * - Missing file: 404 not_found_error (docs/reference/provider-apis.md §1); the message "File not found: <id>" is what
  *   third-party fakes use, not confirmed.
  */
 import { ApiError, json } from "./http.ts";

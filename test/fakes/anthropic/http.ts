@@ -1,7 +1,7 @@
 /**
  * Anthropic's HTTP conventions, as the fake speaks them: every answer carries a `request-id`
  * header, and every error is `{"type":"error","error":{"type","message"},"request_id"}`
- * (reference §2.5). Handlers throw `ApiError`; the router renders it with the request's ID.
+ * (docs/reference/provider-apis.md §2.5). Handlers throw `ApiError`; the router renders it with the request's ID.
  */
 
 export type ErrorType =

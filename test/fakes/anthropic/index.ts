@@ -1,5 +1,5 @@
 /**
- * A strict fake of Anthropic's Files API (beta) and Message Batches API (reference §1–2), as a
+ * A strict fake of Anthropic's Files API (beta) and Message Batches API (docs/reference/provider-apis.md §1–2), as a
  * web-standard fetch handler with in-memory state (test/fakes/README.md).
  *
  * Every request is checked as the API checks it, in this order:

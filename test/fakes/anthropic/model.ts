@@ -58,7 +58,7 @@ export function simulate(params: Params): Outcome {
 }
 
 /**
- * The Message a succeeded outcome stands for (reference §2.6), with the IDs it gets when read.
+ * The Message a succeeded outcome stands for (docs/reference/provider-apis.md §2.6), with the IDs it gets when read.
  *
  * @example
  * messageOf(outcome, "msg_01…", "toolu_01…").usage.service_tier // "batch"

@@ -1,5 +1,5 @@
 /**
- * List paging shared by files and batches (reference §1, §2.1): newest first, `limit` 1–1000
+ * List paging shared by files and batches (docs/reference/provider-apis.md §1, §2.1): newest first, `limit` 1–1000
  * (default 20), `after_id` for the page after an object (older ones), `before_id` for the page
  * before it (newer ones), answered as `{data, first_id, last_id, has_more}`.
  *

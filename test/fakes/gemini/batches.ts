@@ -1,5 +1,5 @@
 /**
- * Batch Mode of the fake (reference §5.3).
+ * Batch Mode of the fake (docs/reference/provider-apis.md §5.3).
  *
  * - Create parses the body against `BatchGenerateContentRequest` (unknown fields and wrong
  *   types fail the call with Google's "Invalid JSON payload received…"), requires
@@ -19,7 +19,7 @@
  *   `files/batch-{id}` of `{key, response}` / `{key, error}` lines, also not in request order
  *   (here: reversed; the docs promise no order for them). The SDKs read the output from
  *   `metadata.output`; REST clients find it in the operation's `response`: both are set, so
- *   inline results come back twice. The `@type` names are unconfirmed (reference §5.3).
+ *   inline results come back twice. The `@type` names are unconfirmed (docs/reference/provider-apis.md §5.3).
  * - A request whose text holds `LOSE_RESULT` runs and counts as succeeded, but gets no result
  *   line: the worst case a client must survive (a key that never comes back).
  * - A file line that cannot be read fails that request only (code 3), as the file is read

@@ -1,5 +1,5 @@
 /**
- * The Files API of the fake: resumable uploads (reference §5.1), get, list, delete and the
+ * The Files API of the fake: resumable uploads (docs/reference/provider-apis.md §5.1), get, list, delete and the
  * download of generated files (§5.2).
  *
  * The resumable protocol is enforced header by header:

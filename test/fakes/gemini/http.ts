@@ -1,6 +1,6 @@
 /**
  * Google's answers, as the fake gives them. Error bodies follow the Gemini API's
- * `{"error": {code, message, status, details?}}` (reference §5.5).
+ * `{"error": {code, message, status, details?}}` (docs/reference/provider-apis.md §5.5).
  *
  * Looked up (third-party captures of the live API, quoted in test code on GitHub):
  * - wrong key: 400 INVALID_ARGUMENT "API key not valid. Please pass a valid API key." with an

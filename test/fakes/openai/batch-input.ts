@@ -6,14 +6,14 @@
  * `duplicate_custom_id`, `url_mismatch`, `model_mismatch`, `empty_file`, `too_many_tasks`, as
  * listed in stdapi-ai/stdapi.ai#240). Wordings: invalid_json_line is confirmed ("This line is
  * not parseable as valid JSON.", same source); the duplicate's first sentence is from the
- * reference §4.1; the others are unconfirmed.
+ * docs/reference/provider-apis.md §4.1; the others are unconfirmed.
  */
 import { validateChatRequest } from "./chat-schema.ts";
 import { type OpenAIError, hexId, missingParameter, record } from "./http.ts";
 import { answerChat } from "./model.ts";
 import type { BatchErrorItem, FakeState, SimulatedRequest } from "./state.ts";
 
-/** OpenAI's per-file limit on requests (reference §4.1). */
+/** OpenAI's per-file limit on requests (docs/reference/provider-apis.md §4.1). */
 export const MAX_REQUESTS = 50_000;
 /** The fake stops collecting validation errors here (OpenAI's own cap is unknown). */
 const MAX_ERRORS = 1_000;
@@ -113,7 +113,7 @@ function lineProblem(line: Record<string, unknown>, endpoint: string): OpenAIErr
 }
 
 // One request, run: a chat completion line, or an error line with the HTTP error OpenAI
-// would have answered that body (reference §4.4).
+// would have answered that body (docs/reference/provider-apis.md §4.4).
 function answer(customId: string, body: Record<string, unknown>, endpoint: string, state: FakeState): SimulatedRequest {
   const lineId = state.nextId("batch_req_");
   if (endpoint !== "/v1/chat/completions") {
@@ -151,7 +151,7 @@ function errorLine(lineId: string, customId: string, status: number, error: Open
 }
 
 /**
- * The error line OpenAI writes for a request an expired batch never ran (reference §4.4).
+ * The error line OpenAI writes for a request an expired batch never ran (docs/reference/provider-apis.md §4.4).
  *
  * @example
  * expiredLine("batch_req_1", "a") // '{"id":"batch_req_1","custom_id":"a","response":null,"error":{"code":"batch_expired",…}}'

@@ -1,5 +1,5 @@
 /**
- * `/v1/batches`: create, retrieve, list, cancel, and the batch lifecycle (reference §4).
+ * `/v1/batches`: create, retrieve, list, cancel, and the batch lifecycle (docs/reference/provider-apis.md §4).
  *
  * Time does not pass in the fake (test/fakes/README.md): each `GET` of a batch moves it one
  * state forward. `validating` → (input checked: `failed`, or) `in_progress` with the first
@@ -14,7 +14,7 @@ import { errorResponse, invalidType, invalidValue, json, missingParameter, recor
 import { noSuchFile, storeFile } from "./files.ts";
 import { type FakeState, type SimulatedRequest, type StoredBatch, batchObject } from "./state.ts";
 
-/** `endpoint` values (openai-openapi `CreateBatchRequest`, reference §4.2). */
+/** `endpoint` values (openai-openapi `CreateBatchRequest`, docs/reference/provider-apis.md §4.2). */
 const ENDPOINTS = [
   "/v1/responses",
   "/v1/chat/completions",
@@ -27,7 +27,7 @@ const ENDPOINTS = [
 ];
 const CREATE_KEYS = new Set(["input_file_id", "endpoint", "completion_window", "metadata", "output_expires_after"]);
 const DAY = 24 * 3600;
-/** How long output and error files live without `output_expires_after` (reference §4.4: 30 days). */
+/** How long output and error files live without `output_expires_after` (docs/reference/provider-apis.md §4.4: 30 days). */
 const OUTPUT_LIFETIME = 30 * DAY;
 
 /**
@@ -248,7 +248,7 @@ function noSuchBatch(id: string): Response {
   return errorResponse(404, { message: `No batch found with id '${id}'.`, param: "batch_id", code: "batch_not_found" });
 }
 
-// At most 16 pairs, keys up to 64 characters, string values up to 512 (reference §4.2).
+// At most 16 pairs, keys up to 64 characters, string values up to 512 (docs/reference/provider-apis.md §4.2).
 function checkMetadata(raw: unknown): Response | null {
   if (raw === undefined || raw === null) return null;
   const metadata = record(raw);

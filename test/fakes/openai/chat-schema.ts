@@ -1,6 +1,6 @@
 /**
  * Validates a `/v1/chat/completions` body the way OpenAI does: unknown params, message roles
- * and shapes, content parts, tools and tool choice (reference §4.5).
+ * and shapes, content parts, tools and tool choice (docs/reference/provider-apis.md §4.5).
  *
  * The schema is openai-node `src/resources/chat/completions/completions.ts`
  * (`ChatCompletionCreateParamsBase` and the message/part/tool types, read 2026-08). Error

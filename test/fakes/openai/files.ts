@@ -1,5 +1,5 @@
 /**
- * `/v1/files`: upload (multipart), list, retrieve, content, delete (reference §3).
+ * `/v1/files`: upload (multipart), list, retrieve, content, delete (docs/reference/provider-apis.md §3).
  */
 import { errorResponse, json } from "./http.ts";
 import { type FakeState, type StoredFile, fileObject } from "./state.ts";
@@ -170,7 +170,7 @@ export function noSuchFile(id: string, param = "id"): Response {
 }
 
 // `expires_after[anchor]=created_at` and `expires_after[seconds]` in 3600–2592000 (the field
-// encoding is unconfirmed, reference §3).
+// encoding is unconfirmed, docs/reference/provider-apis.md §3).
 function expiresAfterSeconds(fields: Record<string, string>): number | null | { message: string; param: string } {
   const anchor = fields["expires_after[anchor]"];
   const seconds = fields["expires_after[seconds]"];

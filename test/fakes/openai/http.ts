@@ -17,7 +17,7 @@ export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 }
 
-/** OpenAI's error body, `{"error": {"message", "type", "param", "code"}}` (reference §4.7). */
+/** OpenAI's error body, `{"error": {"message", "type", "param", "code"}}` (docs/reference/provider-apis.md §4.7). */
 export function errorResponse(status: number, error: OpenAIError): Response {
   return json(
     {

@@ -100,7 +100,7 @@ export function fileObject(file: StoredFile): Record<string, unknown> {
 export function batchObject(batch: StoredBatch): Record<string, unknown> {
   const { requests: _requests, ran, tokens, outputLifetime: _outputLifetime, ...object } = batch;
   if (ran === 0) return object;
-  // `usage` is reported for batches created after 2025-09-07 (reference §4.3), once requests ran.
+  // `usage` is reported for batches created after 2025-09-07 (docs/reference/provider-apis.md §4.3), once requests ran.
   const usage = {
     input_tokens: tokens.input,
     input_tokens_details: { cached_tokens: 0 },
