@@ -98,11 +98,13 @@ describe("results vault", () => {
 
   it("streams large results in fixed-size parts; a part that fails leaves no object", async () => {
     const size = RESULTS_PART_BYTES * 2 + 12_345;
+    // Each part's bytes differ (a, b, c…), so a part sent with another's bytes shows.
+    const byteAt = (offset: number) => 0x61 + Math.floor(offset / RESULTS_PART_BYTES);
     async function* bytes() {
-      const chunk = new Uint8Array(1024 * 1024 - 7).fill(0x61);
       let sent = 0;
       while (sent < size) {
-        const piece = chunk.subarray(0, Math.min(chunk.byteLength, size - sent));
+        const piece = new Uint8Array(Math.min(1024 * 1024 - 7, size - sent));
+        for (let i = 0; i < piece.byteLength; i++) piece[i] = byteAt(sent + i);
         sent += piece.byteLength;
         yield piece;
       }
@@ -112,6 +114,10 @@ describe("results vault", () => {
     expect(await vault.writeResults("msgbatch_PARTS", bytes(), async () => void parts++)).toBe(size);
     expect(parts).toBe(2);
     expect((await env.RESULTS.head("batches/msgbatch_PARTS/results.jsonl"))?.size).toBe(size);
+    const written = new Uint8Array(await (await env.RESULTS.get("batches/msgbatch_PARTS/results.jsonl"))!.arrayBuffer());
+    for (const offset of [0, RESULTS_PART_BYTES - 1, RESULTS_PART_BYTES, 2 * RESULTS_PART_BYTES - 1, 2 * RESULTS_PART_BYTES, size - 1]) {
+      expect([offset, written[offset]]).toEqual([offset, byteAt(offset)]);
+    }
 
     const failing = new ResultsVault(failingResults());
     await expect(failing.writeResults("msgbatch_HALF", bytes())).rejects.toThrow("R2 is unavailable");
