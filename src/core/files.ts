@@ -7,10 +7,29 @@ import { nowRfc3339 } from "../lib/time";
 import type { FileDownload, FilesAdapter, FileUpload, ResolvedFile, UpstreamFile } from "../providers/types";
 import type { ProviderName } from "../domain/provider-name";
 import type { FileRecord } from "../domain/file-record";
+import type { PageOf, PageQuery } from "../store/pages";
 import type { Gateway } from "./gateway";
 import { getBatch } from "./batch-refresh";
 import { newFileId } from "./ids";
 import { batchIdPairs, inGatewayTerms, nativeIdScrubber, scrubbedText } from "./native-ids";
+
+/**
+ * How long an isolate answers the same files list from memory instead of D1. This isolate's
+ * own uploads and deletes drop its lists at once (src/store/files.ts); one made through
+ * another isolate may be missing from, or still in, a list for up to this long. A file
+ * that expires meanwhile is left out at once.
+ */
+export const FILE_LIST_CACHE_MS = 1_000;
+
+/**
+ * A page of the caller's live files (of one provider, or all), newest first.
+ *
+ * @example
+ * const page = await listFiles(gateway, "owner", null, { limit: 20 });
+ */
+export function listFiles(gateway: Gateway, owner: string, provider: ProviderName | null, page: PageQuery): Promise<PageOf<FileRecord>> {
+  return gateway.files.list(owner, provider, page, new Date().toISOString(), FILE_LIST_CACHE_MS);
+}
 
 /**
  * The provider's Files API; a 400 for a provider that has none (Bedrock).

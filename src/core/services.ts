@@ -27,7 +27,7 @@ import { createBatch, type BatchSource } from "./batch-create";
 import { cancelBatch, deleteBatch } from "./batch-cancel";
 import { endedBatch, getBatch } from "./batch-refresh";
 import { resultsBody } from "./batch-results";
-import { deleteFile, downloadFile, filesOf, getFile, requireFilesApi, uploadFile } from "./files";
+import { deleteFile, downloadFile, filesOf, getFile, listFiles, requireFilesApi, uploadFile } from "./files";
 import { createGateway, type Gateway } from "./gateway";
 import { isGatewayId } from "./ids";
 import { handleJob } from "./job-handlers";
@@ -193,7 +193,7 @@ export function createServices(options: ServicesOptions): Services {
       requireApi: (provider) => void requireFilesApi(gateway, provider),
       assertUploadable: (provider) => void filesOf(gateway, provider),
       upload: (owner, provider, upload) => uploadFile(gateway, owner, provider, upload),
-      list: (owner, provider, page) => gateway.files.list(owner, provider, page, new Date().toISOString()),
+      list: (owner, provider, page) => listFiles(gateway, owner, provider, page),
       getMany: (owner, ids) => gateway.files.getMany(owner, ids.filter((id) => isGatewayId(id, "file"))),
       get: async (owner, id) => getFile(gateway, owner, fileId(id)),
       download: async (owner, id) => downloadFile(gateway, owner, fileId(id)),

@@ -51,4 +51,10 @@ export class IsolateCache<V> {
     this.invalidations++;
     this.entries.delete(key);
   }
+
+  /** Drops every entry here and now (for a write that may change any of them), reads in flight included. */
+  clear(): void {
+    this.invalidations++;
+    this.entries.clear();
+  }
 }

@@ -3,7 +3,15 @@
  */
 import type { FileRecord } from "../domain/file-record";
 import type { ProviderName } from "../domain/provider-name";
+import { IsolateCache } from "../lib/isolate-cache";
 import { pageSql, toPage, type PageOf, type PageQuery } from "./pages";
+
+/**
+ * `list` answers kept in this isolate, by owner, provider and page, for as long as the caller
+ * allows (src/core/files.ts decides). Every write below drops them all (writes are rare
+ * beside lists); a write by another isolate is seen once the entry expires.
+ */
+const listsInIsolate = new IsolateCache<PageOf<FileRecord>>(1_000);
 
 interface FileRow {
   id: string;
@@ -76,6 +84,8 @@ export class FileStore {
         new Date().toISOString(),
       )
       .run();
+    // After the write: a list read before it began is not stored (its ticket is older).
+    listsInIsolate.clear();
   }
 
   /** Saves what upstream said about the file (and its state). */
@@ -98,6 +108,8 @@ export class FileStore {
         file.id,
       )
       .run();
+    // After the write: a list read before it began is not stored (its ticket is older).
+    listsInIsolate.clear();
   }
 
   /** The caller's ready file, or null: another owner's file is as absent as an unknown one. */
@@ -116,10 +128,27 @@ export class FileStore {
     return results.map(fromRow);
   }
 
-  /** A page of the caller's files, newest first; files past their expiry are gone upstream and left out. */
-  async list(owner: string, provider: ProviderName | null, page: PageQuery, now: string): Promise<PageOf<FileRecord>> {
-    const live = "state = 'ready' AND (expires_at IS NULL OR expires_at > ?)";
-    const where = provider ? `owner = ? AND provider = ? AND ${live}` : `owner = ? AND ${live}`;
+  /**
+   * A page of the caller's files, newest first; files past their expiry are gone upstream and
+   * left out. `cacheMs` says how long (0: not at all) this isolate may answer the same page
+   * from memory (see `listsInIsolate`); a page answered from memory still leaves out a file
+   * that has expired since it was read.
+   */
+  async list(owner: string, provider: ProviderName | null, page: PageQuery, now: string, cacheMs = 0): Promise<PageOf<FileRecord>> {
+    const key = `${owner}\n${provider ?? ""}\n${page.limit}\n${page.beforeId ?? ""}\n${page.afterId ?? ""}`;
+    const cached = cacheMs > 0 ? listsInIsolate.get(key) : undefined;
+    if (cached !== undefined) {
+      return cached.items.every((file) => live(file, now)) ? cached : { items: cached.items.filter((file) => live(file, now)), hasMore: cached.hasMore };
+    }
+    const ticket = listsInIsolate.ticket();
+    const found = await this.readList(owner, provider, page, now);
+    listsInIsolate.set(key, found, cacheMs, ticket);
+    return found;
+  }
+
+  private async readList(owner: string, provider: ProviderName | null, page: PageQuery, now: string): Promise<PageOf<FileRecord>> {
+    const liveSql = "state = 'ready' AND (expires_at IS NULL OR expires_at > ?)";
+    const where = provider ? `owner = ? AND provider = ? AND ${liveSql}` : `owner = ? AND ${liveSql}`;
     const query = pageSql("files", where, provider ? [owner, provider, now] : [owner, now], page);
     const { results } = await this.db.prepare(query.sql).bind(...query.values).all<FileRow>();
     const { items, hasMore } = toPage(results, page.limit, query.reversed);
@@ -151,5 +180,12 @@ export class FileStore {
 
   async delete(id: string): Promise<void> {
     await this.db.prepare(`DELETE FROM files WHERE id = ?`).bind(id).run();
+    // After the write: a list read before it began is not stored (its ticket is older).
+    listsInIsolate.clear();
   }
+}
+
+/** Not past its expiry at `now` (both RFC 3339 UTC, so they compare as strings, as in SQL). */
+function live(file: FileRecord, now: string): boolean {
+  return file.expiresAt === null || file.expiresAt > now;
 }

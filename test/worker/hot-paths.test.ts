@@ -5,16 +5,20 @@
  * batch the same isolate deleted.
  */
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/api/app";
 import { ADAPTERS } from "../../src/providers/index";
 import { BATCHES, type WireBatch } from "./support/batches";
+import { fileForm } from "./support/files";
 import { ADMIN, ADMIN_TOKEN, GATEWAY } from "./support/gateway";
 import { twoRequests } from "./support/requests";
 import { json } from "./support/responses";
 import { useFakes } from "./support/upstream";
 
 useFakes();
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 /** A D1 database that counts round trips: each statement run, and each `batch`, is one. */
 function countingDb(db: D1Database): { db: D1Database; trips: () => number } {
@@ -62,8 +66,9 @@ function client(overrides: Record<string, unknown> = {}) {
     const headers = new Headers(init.headers);
     if (init.key !== null) headers.set("x-api-key", init.key ?? "any-key");
     headers.set("anthropic-version", "2023-06-01");
-    let body: string | undefined;
-    if (init.body !== undefined) {
+    let body: string | FormData | undefined;
+    if (init.body instanceof FormData) body = init.body;
+    else if (init.body !== undefined) {
       body = JSON.stringify(init.body);
       headers.set("content-type", "application/json");
     }
@@ -93,6 +98,38 @@ describe("D1 round trips per hot request", () => {
     expect(await gateway.tripsOf("/anthropic/v1/files")).toEqual({ status: 200, trips: 1 });
   });
 
+  it("a files list: one round trip, then none while the isolate keeps it; an upload or a delete here shows at once", async () => {
+    const gateway = client();
+    const list = "/anthropic/v1/files?limit=7";
+    expect(await gateway.tripsOf(list)).toEqual({ status: 200, trips: 1 });
+    expect(await gateway.tripsOf(list)).toEqual({ status: 200, trips: 0 });
+    const uploaded = await json<{ id: string }>(await gateway.fetch("/anthropic/v1/files", { method: "POST", body: fileForm("kept.txt", "hello") }));
+    const ids = async () => (await json<{ data: { id: string }[] }>(await gateway.fetch(list))).data.map((file) => file.id);
+    expect(await ids()).toContain(uploaded.id);
+    expect((await gateway.fetch(`/anthropic/v1/files/${uploaded.id}`, { method: "DELETE" })).status).toBe(200);
+    expect(await ids()).not.toContain(uploaded.id);
+  });
+
+  it("a file written by another isolate shows in this isolate's list within a second", async () => {
+    const gateway = client();
+    const list = "/anthropic/v1/files?limit=9";
+    const ids = async () => (await json<{ data: { id: string }[] }>(await gateway.fetch(list))).data.map((file) => file.id);
+    const before = await ids();
+    // Another isolate's upload: the row appears in D1 without this isolate's store seeing the write.
+    const uploaded = await json<{ id: string }>(await gateway.fetch("/anthropic/v1/files", { method: "POST", body: fileForm("elsewhere.txt", "hello") }));
+    const row = await env.DB.prepare("SELECT * FROM files WHERE id = ?").bind(uploaded.id).first<Record<string, unknown>>();
+    await env.DB.prepare("DELETE FROM files WHERE id = ?").bind(uploaded.id).run();
+    expect(await ids()).toEqual(before);
+    const columns = Object.keys(row!);
+    await env.DB.prepare(`INSERT INTO files (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`)
+      .bind(...columns.map((column) => row![column]))
+      .run();
+    expect(await ids()).toEqual(before);
+    const now = Date.now();
+    vi.spyOn(Date, "now").mockReturnValue(now + 1_001);
+    expect(await ids()).toEqual([uploaded.id, ...before]);
+  });
+
   it("a batch this isolate deleted is gone at once, though it was kept", async () => {
     const gateway = client();
     const created = await json<WireBatch>(await gateway.fetch(BATCHES, { method: "POST", body: { requests: twoRequests() } }));
@@ -108,9 +145,9 @@ describe("D1 round trips per hot request", () => {
   it("auth with a virtual key: no D1 round trip once this isolate knows the key; a revocation here takes effect at once", async () => {
     const gateway = client({ ADMIN_TOKEN });
     const created = await json<{ id: string; key: string }>(await gateway.fetch("/admin/keys", { method: "POST", body: { name: "hot" }, key: null, headers: ADMIN }));
-    // The first call looks the key up (KV, then D1); the list itself is one round trip.
+    // The first call looks the key up (KV, then D1) and reads the list; the second finds both in the isolate.
     expect((await gateway.tripsOf("/anthropic/v1/files", { key: created.key })).status).toBe(200);
-    expect(await gateway.tripsOf("/anthropic/v1/files", { key: created.key })).toEqual({ status: 200, trips: 1 });
+    expect(await gateway.tripsOf("/anthropic/v1/files", { key: created.key })).toEqual({ status: 200, trips: 0 });
     expect((await gateway.fetch(`/admin/keys/${created.id}`, { method: "DELETE", key: null, headers: ADMIN })).status).toBe(200);
     expect((await gateway.tripsOf("/anthropic/v1/files", { key: created.key })).status).toBe(401);
   });
