@@ -19,6 +19,8 @@ import { startGateway, startPassthrough, type Fakes } from "../lib/stack.ts";
 import type { RunningWorker } from "../lib/workers.ts";
 
 const MB = 1e6;
+/** Unwatched rounds per transfer and path; the median of each path is reported. */
+const ROUNDS = 3;
 
 export interface TransferFigures {
   direction: "upload" | "download";
@@ -59,46 +61,28 @@ async function transfers(fakes: Fakes, config: string, size: number, direct: boo
   {
     const gateway = await startGateway(fakes, { config });
     try {
+      const upload = (url: string, name: string) => uploadOnce(`${url}/anthropic/v1/files`, gatewayHeaders("anthropic"), size, name);
+      // One watched upload for memory and the profile (the inspector's sampling slows it), then
+      // the rates from unwatched rounds, the gateway and the pass-through taking turns.
       const watch = await watchMemory(gateway, { profile: true });
       const from = Date.now();
       const cpu = cpuWatch(fakes.pid, gateway.workerd);
-      const started = performance.now();
-      const { body, contentType } = multipartUpload(size, `bench-${size}.bin`);
-      const file = await fetchJson<{ id: string; size_bytes: number }>(`${gateway.url}/anthropic/v1/files`, {
-        method: "POST",
-        headers: { ...gatewayHeaders("anthropic"), "content-type": contentType },
-        body,
-        duplex: "half",
-      } as RequestInit);
-      const seconds = (performance.now() - started) / 1000;
+      const watched = await upload(gateway.url, `bench-${size}.bin`);
       const cpuFigures = cpu.stop();
       const to = Date.now();
       const memory = await watch.finish(from, to);
       keepProfile(`upload ${size / MB} MB`, watch.cpuProfile);
-      if (file.size_bytes !== size) throw new Error(`the uploaded file has ${file.size_bytes} bytes, not ${size}`);
-      const floor = multipartUpload(size, `bench-passthrough-${size}.bin`);
-      const floorStarted = performance.now();
-      const piped = await fetchJson<{ size_bytes: number }>(`${passthrough.url}/anthropic/v1/files`, {
-        method: "POST",
-        headers: { ...gatewayHeaders("anthropic"), "content-type": floor.contentType },
-        body: floor.body,
-        duplex: "half",
-      } as RequestInit);
-      const passthroughRate = round(size / MB / ((performance.now() - floorStarted) / 1000));
-      if (piped.size_bytes !== size) throw new Error(`the pass-through upload has ${piped.size_bytes} bytes, not ${size}`);
+      if (watched.sizeBytes !== size) throw new Error(`the uploaded file has ${watched.sizeBytes} bytes, not ${size}`);
+      const rates = await alternating(
+        async () => checkedMs(await upload(gateway.url, `bench-${size}.bin`), size, "upload"),
+        async () => checkedMs(await upload(passthrough.url, `bench-passthrough-${size}.bin`), size, "pass-through upload"),
+      );
       let fakeDirect: number | null = null;
       if (direct) {
-        const upload = multipartUpload(size, `bench-direct-${size}.bin`);
-        const begin = performance.now();
-        await fetchJson(`${fake}/v1/files`, {
-          method: "POST",
-          headers: { ...anthropicHeaders(), "content-type": upload.contentType },
-          body: upload.body,
-          duplex: "half",
-        } as RequestInit);
-        fakeDirect = round(size / MB / ((performance.now() - begin) / 1000));
+        const straight = await uploadOnce(`${fake}/v1/files`, anthropicHeaders(), size, `bench-direct-${size}.bin`);
+        fakeDirect = round(size / MB / (straight.ms / 1000));
       }
-      figures.push(transfer("upload", size, seconds, fakeDirect, passthroughRate, memory, cpuFigures));
+      figures.push(transfer("upload", size, rates.gatewayMs / 1000, fakeDirect, round(size / MB / (rates.passthroughMs / 1000)), memory, cpuFigures));
     } finally {
       await gateway.stop();
     }
@@ -127,15 +111,18 @@ async function transfers(fakes: Fakes, config: string, size: number, direct: boo
       const memory = await watch.finish(from, to);
       keepProfile(`download ${size / MB} MB`, watch.cpuProfile);
       if (got.bytes !== size) throw new Error(`the download has ${got.bytes} bytes, not ${size}`);
-      const piped = await drain(`${passthrough.url}/anthropic/v1/files/${seeded.id}/content`, { headers: gatewayHeaders() });
-      if (piped.bytes !== size) throw new Error(`the pass-through download has ${piped.bytes} bytes, not ${size}`);
-      const passthroughRate = round(size / MB / (piped.ms / 1000));
+      // The rates: unwatched rounds, as for the upload.
+      const rates = await alternating(
+        async () => checkedMs(await drain(`${gateway.url}/anthropic/v1/files/${file.id}/content`, { headers: gatewayHeaders() }), size, "download"),
+        async () => checkedMs(await drain(`${passthrough.url}/anthropic/v1/files/${seeded.id}/content`, { headers: gatewayHeaders() }), size, "pass-through download"),
+      );
+      const passthroughRate = round(size / MB / (rates.passthroughMs / 1000));
       let fakeDirect: number | null = null;
       if (direct) {
         const straight = await drain(`${fake}/v1/files/${seeded.id}/content`, { headers: anthropicHeaders() });
         fakeDirect = round(size / MB / (straight.ms / 1000));
       }
-      figures.push(transfer("download", size, got.ms / 1000, fakeDirect, passthroughRate, memory, cpuFigures));
+      figures.push(transfer("download", size, rates.gatewayMs / 1000, fakeDirect, passthroughRate, memory, cpuFigures));
     } finally {
       await gateway.stop();
       // The fake keeps the seeded bytes in memory; this run does not need them again.
@@ -157,4 +144,43 @@ function transfer(direction: TransferFigures["direction"], size: number, seconds
     cpu,
     fakeBound: cpu.fakesPct >= FAKE_BOUND_PCT || (fakeDirect !== null && size / MB / seconds >= 0.8 * fakeDirect),
   };
+}
+
+/**
+ * Runs `gateway` and `passthrough` ROUNDS times each, taking turns (so that a slow spell of
+ * the shared machine falls on both), and returns the median milliseconds of each.
+ */
+async function alternating(gateway: () => Promise<number>, passthrough: () => Promise<number>): Promise<{ gatewayMs: number; passthroughMs: number }> {
+  const gatewayMs: number[] = [];
+  const passthroughMs: number[] = [];
+  for (let turn = 0; turn < ROUNDS; turn++) {
+    gatewayMs.push(await gateway());
+    passthroughMs.push(await passthrough());
+  }
+  return { gatewayMs: median(gatewayMs), passthroughMs: median(passthroughMs) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** The transfer's milliseconds, once it is known to have moved `size` bytes. */
+function checkedMs(done: { ms: number; bytes?: number; sizeBytes?: number }, size: number, what: string): number {
+  const moved = done.bytes ?? done.sizeBytes;
+  if (moved !== size) throw new Error(`the ${what} moved ${moved} bytes, not ${size}`);
+  return done.ms;
+}
+
+/** One multipart upload of `size` generated bytes to `url`; its milliseconds and the size the server recorded. */
+async function uploadOnce(url: string, headers: Record<string, string>, size: number, name: string): Promise<{ ms: number; sizeBytes: number }> {
+  const { body, contentType } = multipartUpload(size, name);
+  const started = performance.now();
+  const file = await fetchJson<{ size_bytes: number }>(url, {
+    method: "POST",
+    headers: { ...headers, "content-type": contentType },
+    body,
+    duplex: "half",
+  } as RequestInit);
+  return { ms: performance.now() - started, sizeBytes: file.size_bytes };
 }
