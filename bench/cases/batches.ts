@@ -14,7 +14,8 @@
  * - fake direct: the same bytes straight from the fake (how fast the fake serves them).
  * Each pass runs `repeats` times; the fastest run counts. Memory (and the CPU profile) is taken
  * over the first results read, which runs first on the fresh gateway (and alone: the other
- * passes come after it), over the create, and over the vault write.
+ * passes come after it), over the create, and over the vault write; the create and the vault
+ * write also run unwatched (the inspector's sampling slows the Worker), and the fastest counts.
  */
 import { batchBody, type BatchProvider } from "../lib/bodies.ts";
 import { drain, fetchJson, gatewayHeaders } from "../lib/client.ts";
@@ -121,12 +122,14 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     const from = Date.now();
     const cpu = cpuWatch(fakes.pid, gateway.workerd);
     const started = performance.now();
-    const batch = await fetchJson<{ id: string; request_counts: { processing: number } }>(`${gateway.url}/anthropic/v1/messages/batches`, {
-      method: "POST",
-      headers: { ...gatewayHeaders(provider), "content-type": "application/json" },
-      body,
-    });
-    const seconds = (performance.now() - started) / 1000;
+    const post = () =>
+      fetchJson<{ id: string; request_counts: { processing: number } }>(`${gateway.url}/anthropic/v1/messages/batches`, {
+        method: "POST",
+        headers: { ...gatewayHeaders(provider), "content-type": "application/json" },
+        body,
+      });
+    const batch = await post();
+    const watchedSeconds = (performance.now() - started) / 1000;
     const cpuFigures = cpu.stop();
     const to = Date.now();
     const memory = await watch.finish(from, to);
@@ -136,6 +139,13 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     }
     batchId = batch.id;
     const endedAfter = await waitUntilEnded(gateway.url, batchId, requests);
+    // The rate: the same create once more, unwatched (the inspector's sampling slowed the first
+    // one), once the first has ended; and that one's end is awaited too, so that no background
+    // work runs during the floor below.
+    const again = await timed(post);
+    if (again.request_counts.processing !== requests) throw new Error(`the second batch holds ${again.request_counts.processing} requests, not ${requests}`);
+    await waitUntilEnded(gateway.url, again.id, requests);
+    const seconds = Math.min(watchedSeconds, again.ms / 1000);
     // The floor, in the same Worker, once the batch has ended (so that background work is not running).
     const parseRuns: { ms: number }[] = [];
     for (let run = 0; run < repeats; run++) {
@@ -201,7 +211,8 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     let upstreamBytes = 0;
     const comparable = paths.length > 0;
     for (let run = 0; run < repeats; run++) {
-      if (run > 0) translated.push(await drain(resultsUrl, { headers }));
+      // Unwatched reads too (the watched first one was slowed by the inspector's sampling).
+      translated.push(await drain(resultsUrl, { headers }));
       objectRuns.push(await drain(objectUrl));
       if (!comparable) continue;
       const rawRun = await drain(rawUrl);
@@ -230,12 +241,16 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     const vaultWatch = await watchMemory(reader, { profile: true });
     const vaultFrom = Date.now();
     const vaultCpu = cpuWatch(fakes.pid, reader.workerd);
-    const written = await timed(() => fetchJson<{ bytes: number }>(`${reader.url}/__bench/revault?batch=${batchId}`, { method: "POST" }));
+    const revault = () => timed(() => fetchJson<{ bytes: number }>(`${reader.url}/__bench/revault?batch=${batchId}`, { method: "POST" }));
+    const written = await revault();
     const vaultCpuFigures = vaultCpu.stop();
     const vaultMemory = await vaultWatch.finish(vaultFrom, Date.now());
     keepProfile(`vault ${provider} ${requests}`, vaultWatch.cpuProfile);
     if (written.bytes !== first.bytes) throw new Error(`the vault wrote ${written.bytes} bytes, not the ${first.bytes} it wrote first`);
-    const writePass = pass([written])!;
+    // The rate: unwatched writes as well (the inspector's sampling slowed the watched one).
+    const writes = [written];
+    for (let run = 0; run < repeats; run++) writes.push(await revault());
+    const writePass = pass(writes)!;
     return {
       create,
       vault: {
