@@ -10,6 +10,7 @@
  */
 import * as Multipart from "multipasta";
 import { ByteReader } from "./byte-reader";
+import { offerDirect } from "./direct-bytes";
 import { GatewayError } from "./errors";
 
 export interface UploadedFilePart {
@@ -35,6 +36,9 @@ export interface UploadLimits {
    */
   prefetchBytes?: number;
 }
+
+/** Why the file's own stream is aborted when its bytes are taken directly (nobody reads it). */
+const HANDED_OVER = new Error("the file's bytes were taken directly");
 
 /** Size of each read of the request body. */
 const READ_BUFFER_BYTES = 1024 * 1024;
@@ -135,29 +139,50 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
   streaming = true;
 
   // No queue: each write waits until the consumer has read its bytes, which is the
-  // backpressure on the request and what lets a read buffer be reused.
+  // backpressure on the request and what lets a read buffer be reused. A consumer that copies
+  // the file into a native stream of its own may take the writing over (src/lib/direct-bytes.ts):
+  // then the bytes go straight there, and this stream is never read.
   const { readable, writable } = new IdentityTransformStream();
-  const writer = writable.getWriter();
-  writer.closed.catch(() => {});
-  const forward = async () => {
-    try {
-      for (;;) {
-        for (const chunk of found.chunks.splice(0)) if (chunk.byteLength > 0) await writer.write(chunk);
-        if (failure) throw failure;
-        if (found.done) {
-          await writer.close();
-          return;
+  const own = writable.getWriter();
+  own.closed.catch(() => {});
+  let sink: WritableStreamDefaultWriter<Uint8Array> = own;
+  const forward = async (): Promise<void> => {
+    for (;;) {
+      while (found.chunks.length > 0) {
+        const chunk = found.chunks[0]!;
+        const target = sink;
+        try {
+          if (chunk.byteLength > 0) await target.write(chunk);
+        } catch (error) {
+          // Handed over while this write waited (unread): the same bytes go to the new sink.
+          if (sink !== target) continue;
+          throw error;
         }
-        if (ended) throw GatewayError.invalid("The multipart body ended in the middle of the file.");
-        await pump();
+        found.chunks.shift();
       }
-    } catch (error) {
-      // Not awaited: an abort waits for the write in flight, whose reader may be gone.
-      writer.abort(error).catch(() => {});
-      await reader.cancel();
+      if (failure) throw failure;
+      if (found.done) return;
+      if (ended) throw GatewayError.invalid("The multipart body ended in the middle of the file.");
+      await pump();
     }
   };
-  void forward();
+  const finished = forward().then(
+    async () => {
+      if (sink === own) await own.close();
+    },
+    async (error: unknown) => {
+      // Not awaited: an abort waits for the write in flight, whose reader may be gone.
+      if (sink === own) own.abort(error).catch(() => {});
+      await reader.cancel();
+      throw error;
+    },
+  );
+  finished.catch(() => {});
+  offerDirect(readable, (writer) => {
+    sink = writer;
+    own.abort(HANDED_OVER).catch(() => {});
+    return finished;
+  });
   return {
     filename: found.info.filename ?? "upload",
     contentType: found.info.contentType || "application/octet-stream",

@@ -3,6 +3,7 @@
  * bytes come from a stream, so an upload is passed upstream without being held in memory.
  */
 import { ByteReader } from "./byte-reader";
+import { canTakeDirect, takeDirect } from "./direct-bytes";
 
 export type MultipartField =
   | { name: string; value: string }
@@ -79,7 +80,8 @@ const COPY_BUFFER_BYTES = 1024 * 1024;
 function nativeBody(fields: readonly MultipartField[], heads: Uint8Array[], tail: Uint8Array, length: number | null): ReadableStream<Uint8Array> | null {
   const readers: (ByteReader | null)[] = [];
   for (const field of fields) {
-    if ("value" in field) {
+    // Fields and files whose producer writes into this body directly need no reader.
+    if ("value" in field || canTakeDirect(field.body)) {
       readers.push(null);
       continue;
     }
@@ -98,11 +100,17 @@ function nativeBody(fields: readonly MultipartField[], heads: Uint8Array[], tail
     try {
       for (const [index, field] of fields.entries()) {
         await writer.write(heads[index]!);
+        if ("value" in field) continue;
         const reader = readers[index];
-        if ("value" in field || !reader) continue;
-        for (let piece = await reader.read(buffer); piece; piece = await reader.read(buffer)) {
-          await writer.write(piece);
-          buffer = piece.buffer as ArrayBuffer;
+        if (reader) {
+          for (let piece = await reader.read(buffer); piece; piece = await reader.read(buffer)) {
+            await writer.write(piece);
+            buffer = piece.buffer as ArrayBuffer;
+          }
+        } else {
+          const write = takeDirect(field.body);
+          if (!write) throw new Error("the file's stream was read by someone else");
+          await write(writer as WritableStreamDefaultWriter<Uint8Array>);
         }
         await writer.write(CRLF);
       }

@@ -199,6 +199,25 @@ describe("multipartBody with an uploaded file", () => {
     }
   }, 60_000);
 
+  it("takes an uploaded file's bytes straight from the request, byte for byte, and fails when the request does", async () => {
+    const file = trickyBytes(4 * 1024 * 1024 + 3);
+    const limits = { maxFileBytes: 10 * 1024 * 1024, prefetchBytes: 64 * 1024 };
+    const part = await readFilePart(requestOf(byteStreamOf(multipartOf(file), 1500)), "file", limits);
+    const { body, contentType } = multipartBody([{ name: "file", filename: part.filename, contentType: part.contentType, body: part.body, size: part.sizeBytes }]);
+    const boundary = contentType.split("boundary=")[1]!;
+    const sent = new Uint8Array(await new Response(body).arrayBuffer());
+    const head = encoder.encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    expect(sent.length).toBe(head.length + file.length + `\r\n--${boundary}--\r\n`.length);
+    expect(firstDifference(sent.subarray(head.length, head.length + file.length), file)).toBe(-1);
+    // The file's own stream was never read: its bytes went straight into the multipart body.
+    expect(part.body.locked).toBe(false);
+
+    const truncated = await readFilePart(requestOf(byteStreamOf(multipartOf(file, { tail: false }), 1500)), "file", limits);
+    const failing = multipartBody([{ name: "file", filename: "a.bin", contentType: "application/octet-stream", body: truncated.body }]);
+    await rejectionOf(new Response(failing.body).arrayBuffer());
+    expect(truncated.failure()).toMatchObject({ status: 400, message: "The multipart body ended before its closing boundary." });
+  }, 60_000);
+
   it("fails its body when the file's stream fails", async () => {
     const { readable, writable } = new IdentityTransformStream();
     const writer = writable.getWriter();
