@@ -5,8 +5,9 @@
  * The request is read in pieces of a few hundred KiB (src/lib/byte-reader.ts), and the file's
  * bytes are handed on as views of those pieces, without copies, through an
  * IdentityTransformStream: a write there resolves once the reader has taken the bytes, so the
- * two buffers are reused while streaming, and `fetch` reads the file natively.
- * Parsing is multipasta's.
+ * two buffers are reused while streaming. The upstream multipart body (src/lib/multipart.ts)
+ * takes the writing over (src/lib/direct-bytes.ts), so that the bytes go from the request's
+ * reads into the stream `fetch` reads natively, with no stream between. Parsing is multipasta's.
  */
 import * as Multipart from "multipasta";
 import { ByteReader } from "./byte-reader";

@@ -71,11 +71,11 @@ export function multipartBody(fields: readonly MultipartField[]): MultipartBody 
 const COPY_BUFFER_BYTES = 1024 * 1024;
 
 /**
- * The body as a runtime-native stream, when every file's body is a byte stream (an uploaded
- * file, src/lib/multipart-upload.ts): `fetch` then reads it without a JS stream between, and
- * each file is copied in large reads through one reused buffer (a write to an
- * IdentityTransformStream resolves once its bytes have been taken). Null for bodies built in
- * JS, which keep the TransformStream above.
+ * The body as a runtime-native stream, when every file's body is a byte stream: `fetch` then
+ * reads it without a JS stream between. An uploaded file (src/lib/multipart-upload.ts) writes
+ * its bytes straight into it (src/lib/direct-bytes.ts); another byte stream is copied in large
+ * reads through one reused buffer (a write to an IdentityTransformStream resolves once its bytes
+ * have been taken). Null for bodies built in JS, which keep the TransformStream above.
  */
 function nativeBody(fields: readonly MultipartField[], heads: Uint8Array[], tail: Uint8Array, length: number | null): ReadableStream<Uint8Array> | null {
   const readers: (ByteReader | null)[] = [];
@@ -96,13 +96,13 @@ function nativeBody(fields: readonly MultipartField[], heads: Uint8Array[], tail
   const writer = writable.getWriter();
   writer.closed.catch(() => {});
   const pump = async () => {
-    let buffer = new ArrayBuffer(COPY_BUFFER_BYTES);
     try {
       for (const [index, field] of fields.entries()) {
         await writer.write(heads[index]!);
         if ("value" in field) continue;
         const reader = readers[index];
         if (reader) {
+          let buffer = new ArrayBuffer(COPY_BUFFER_BYTES);
           for (let piece = await reader.read(buffer); piece; piece = await reader.read(buffer)) {
             await writer.write(piece);
             buffer = piece.buffer as ArrayBuffer;
