@@ -106,9 +106,9 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
   // Feeds one read of the request to the parser; false once the request is over.
   const pump = async (): Promise<boolean> => {
     if (ended || failure) return false;
-    // Prefetch reads fill their buffer, so that held file bytes waste little of it.
+    // Reads fill their buffer: fewer, larger pieces (and held prefetched bytes waste little of it).
     const buffer = nextBuffer();
-    const piece = await reader.read(buffer, streaming ? undefined : buffer.byteLength);
+    const piece = await reader.read(buffer, buffer.byteLength);
     try {
       if (piece === null) {
         parser.end();
