@@ -1,15 +1,23 @@
 /**
  * Reads one file field out of a `multipart/form-data` request as a stream, with backpressure:
- * the request body is read only as fast as the file's consumer (the upstream upload) pulls,
- * so a 500 MB upload passes through holding what was prefetched and then about 64 KiB at a time
- * (request chunks of a few KiB are handed on merged). Parsing is multipasta's.
+ * the request body is read only as fast as the file's consumer (the upstream upload) reads, so
+ * a 500 MB upload passes through holding what was prefetched and then two read buffers.
+ * The request is read in pieces of a few hundred KiB (src/lib/byte-reader.ts), and the file's
+ * bytes are handed on as views of those pieces, without copies, through an
+ * IdentityTransformStream: a write there resolves once the reader has taken the bytes, so the
+ * two buffers are reused while streaming. The upstream multipart body (src/lib/multipart.ts)
+ * takes the writing over (src/lib/direct-bytes.ts), so that the bytes go from the request's
+ * reads into the stream `fetch` reads natively, with no stream between. Parsing is multipasta's.
  */
 import * as Multipart from "multipasta";
+import { ByteReader } from "./byte-reader";
+import { offerDirect } from "./direct-bytes";
 import { GatewayError } from "./errors";
 
 export interface UploadedFilePart {
   filename: string;
   contentType: string;
+  /** A byte stream (it supports BYOB reads); each chunk read is the reader's own. */
   body: ReadableStream<Uint8Array>;
   /** Known when the whole file arrived within the prefetch; null for larger files. */
   sizeBytes: number | null;
@@ -30,6 +38,12 @@ export interface UploadLimits {
   prefetchBytes?: number;
 }
 
+/** Why the file's own stream is aborted when its bytes are taken directly (nobody reads it). */
+const HANDED_OVER = new Error("the file's bytes were taken directly");
+
+/** Size of each read of the request body. */
+const READ_BUFFER_BYTES = 1024 * 1024;
+
 /**
  * Finds the file part named `field` and returns it as a stream.
  *
@@ -43,7 +57,7 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
     throw GatewayError.invalid("The upload must be multipart/form-data with a boundary, holding the file in a field named file.");
   }
   if (!request.body) throw GatewayError.invalid(`${field}: Field required`);
-  const reader = request.body.getReader();
+  const reader = ByteReader.of(request.body);
 
   let failure: GatewayError | null = null;
   let ended = false;
@@ -76,17 +90,33 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
     },
   });
 
-  // Feeds one chunk of the request to the parser; false once the request is over.
+  // Until the prefetch is over every read gets fresh memory: what it holds of the file is kept.
+  // While streaming two buffers take turns: the parser keeps at most a view of the previous
+  // read (a boundary cut in two), and the file's views of a buffer have been taken by the
+  // consumer before the buffer is read into again.
+  const spare: (ArrayBuffer | null)[] = [null, null];
+  let turn = 0;
+  let streaming = false;
+  const nextBuffer = (): ArrayBuffer => {
+    if (!streaming) return new ArrayBuffer(READ_BUFFER_BYTES);
+    turn = 1 - turn;
+    return spare[turn] ?? new ArrayBuffer(READ_BUFFER_BYTES);
+  };
+
+  // Feeds one read of the request to the parser; false once the request is over.
   const pump = async (): Promise<boolean> => {
     if (ended || failure) return false;
-    const { done, value } = await reader.read();
+    // Reads fill their buffer: fewer, larger pieces (and held prefetched bytes waste little of it).
+    const buffer = nextBuffer();
+    const piece = await reader.read(buffer, buffer.byteLength);
     try {
-      if (done) {
+      if (piece === null) {
         parser.end();
         ended = true;
         return false;
       }
-      parser.write(value);
+      if (streaming && reader.fillsBuffers) spare[turn] = piece.buffer as ArrayBuffer;
+      parser.write(piece);
     } catch (error) {
       // The parser throws on some malformed headers (a `filename*` that is not valid
       // percent-encoded UTF-8 throws URIError): the client's fault, a 400, never a 500.
@@ -107,65 +137,60 @@ export async function readFilePart(request: Request, field: string, limits: Uplo
   while (!found.done && !failure && buffered() < prefetch && (await pump()));
   if (failure) throw failure;
   if (!found.done && ended) throw GatewayError.invalid("The multipart body ended in the middle of the file.");
+  streaming = true;
 
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        // Requests arrive in chunks of a few KiB; each chunk handed on costs a hop through every
-        // stream after this one (the multipart encoder, the upstream fetch), so they are handed
-        // on merged, about OUT_CHUNK_BYTES at a time (the prefetched ones too).
-        while (!reaches(found.chunks, OUT_CHUNK_BYTES) && !found.done && !failure && (await pump()));
-        if (failure) {
-          controller.error(failure);
-          return;
+  // No queue: each write waits until the consumer has read its bytes, which is the
+  // backpressure on the request and what lets a read buffer be reused. A consumer that copies
+  // the file into a native stream of its own may take the writing over (src/lib/direct-bytes.ts):
+  // then the bytes go straight there, and this stream is never read.
+  const { readable, writable } = new IdentityTransformStream();
+  const own = writable.getWriter();
+  own.closed.catch(() => {});
+  let sink: WritableStreamDefaultWriter<Uint8Array> = own;
+  const forward = async (): Promise<void> => {
+    for (;;) {
+      while (found.chunks.length > 0) {
+        const chunk = found.chunks[0]!;
+        const target = sink;
+        try {
+          if (chunk.byteLength > 0) await target.write(chunk);
+        } catch (error) {
+          // Handed over while this write waited (unread): the same bytes go to the new sink.
+          if (sink !== target) continue;
+          throw error;
         }
-        if (found.chunks.length > 0) controller.enqueue(takeMerged(found.chunks, OUT_CHUNK_BYTES));
-        if (found.done) {
-          if (found.chunks.length === 0) controller.close();
-        } else if (ended) controller.error(GatewayError.invalid("The multipart body ended in the middle of the file."));
-      },
-      async cancel() {
-        await reader.cancel().catch(() => {});
-      },
+        found.chunks.shift();
+      }
+      if (failure) throw failure;
+      if (found.done) return;
+      if (ended) throw GatewayError.invalid("The multipart body ended in the middle of the file.");
+      await pump();
+    }
+  };
+  const finished = forward().then(
+    async () => {
+      if (sink === own) await own.close();
     },
-    { highWaterMark: 0 },
+    async (error: unknown) => {
+      // Not awaited: an abort waits for the write in flight, whose reader may be gone.
+      if (sink === own) own.abort(error).catch(() => {});
+      await reader.cancel();
+      throw error;
+    },
   );
+  finished.catch(() => {});
+  offerDirect(readable, (writer) => {
+    sink = writer;
+    own.abort(HANDED_OVER).catch(() => {});
+    return finished;
+  });
   return {
     filename: found.info.filename ?? "upload",
     contentType: found.info.contentType || "application/octet-stream",
-    body,
+    body: readable,
     sizeBytes: found.done ? buffered() : null,
     failure: () => failure,
   };
-}
-
-/** Size of the chunks the file part is handed on in (the last one may be smaller). */
-const OUT_CHUNK_BYTES = 64 * 1024;
-
-/** Whether `chunks` hold at least `size` bytes (counting no further than needed). */
-function reaches(chunks: readonly Uint8Array[], size: number): boolean {
-  let total = 0;
-  for (const chunk of chunks) {
-    total += chunk.byteLength;
-    if (total >= size) return true;
-  }
-  return false;
-}
-
-/** Removes chunks from the front of `chunks` until they make `size` bytes (or none is left), and returns them as one. */
-function takeMerged(chunks: Uint8Array[], size: number): Uint8Array {
-  let count = 0;
-  let total = 0;
-  while (count < chunks.length && total < size) total += chunks[count++]!.byteLength;
-  const taken = chunks.splice(0, count);
-  if (taken.length === 1) return taken[0]!;
-  const merged = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of taken) {
-    merged.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return merged;
 }
 
 function thrownByParser(error: unknown): GatewayError {

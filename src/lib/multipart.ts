@@ -2,6 +2,8 @@
  * Streaming `multipart/form-data` request bodies: text fields and one or more file parts whose
  * bytes come from a stream, so an upload is passed upstream without being held in memory.
  */
+import { ByteReader } from "./byte-reader";
+import { canTakeDirect, takeDirect } from "./direct-bytes";
 
 export type MultipartField =
   | { name: string; value: string }
@@ -34,6 +36,10 @@ export function multipartBody(fields: readonly MultipartField[]): MultipartBody 
   const encoder = new TextEncoder();
   const heads = fields.map((field) => encoder.encode(partHead(boundary, field)));
   const tail = encoder.encode(closingDelimiter(boundary));
+  const contentType = multipartContentType(boundary);
+  const length = knownLength(fields, heads, tail);
+  const native = nativeBody(fields, heads, tail, length);
+  if (native) return { body: native, contentType };
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const pump = async () => {
     const writer = writable.getWriter();
@@ -57,11 +63,69 @@ export function multipartBody(fields: readonly MultipartField[]): MultipartBody 
     }
   };
   void pump();
-  const contentType = multipartContentType(boundary);
-  const length = knownLength(fields, heads, tail);
   // With every size known the body gets a Content-Length instead of chunked encoding.
   return { body: length === null ? readable : readable.pipeThrough(new FixedLengthStream(length)), contentType };
 }
+
+/** Size of the buffer a file part's byte stream is read into. */
+const COPY_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * The body as a runtime-native stream, when every file's body is a byte stream: `fetch` then
+ * reads it without a JS stream between. An uploaded file (src/lib/multipart-upload.ts) writes
+ * its bytes straight into it (src/lib/direct-bytes.ts); another byte stream is copied in large
+ * reads through one reused buffer (a write to an IdentityTransformStream resolves once its bytes
+ * have been taken). Null for bodies built in JS, which keep the TransformStream above.
+ */
+function nativeBody(fields: readonly MultipartField[], heads: Uint8Array[], tail: Uint8Array, length: number | null): ReadableStream<Uint8Array> | null {
+  const readers: (ByteReader | null)[] = [];
+  for (const field of fields) {
+    // Fields and files whose producer writes into this body directly need no reader.
+    if ("value" in field || canTakeDirect(field.body)) {
+      readers.push(null);
+      continue;
+    }
+    const byob = ByteReader.tryByob(field.body);
+    if (!byob) {
+      for (const reader of readers) reader?.release();
+      return null;
+    }
+    readers.push(ByteReader.from(byob));
+  }
+  const { readable, writable } = length === null ? new IdentityTransformStream() : new FixedLengthStream(length);
+  const writer = writable.getWriter();
+  writer.closed.catch(() => {});
+  const pump = async () => {
+    try {
+      for (const [index, field] of fields.entries()) {
+        await writer.write(heads[index]!);
+        if ("value" in field) continue;
+        const reader = readers[index];
+        if (reader) {
+          let buffer = new ArrayBuffer(COPY_BUFFER_BYTES);
+          for (let piece = await reader.read(buffer); piece; piece = await reader.read(buffer)) {
+            await writer.write(piece);
+            buffer = piece.buffer as ArrayBuffer;
+          }
+        } else {
+          const write = takeDirect(field.body);
+          if (!write) throw new Error("the file's stream was read by someone else");
+          await write(writer as WritableStreamDefaultWriter<Uint8Array>);
+        }
+        await writer.write(CRLF);
+      }
+      await writer.write(tail);
+      await writer.close();
+    } catch (error) {
+      writer.abort(error).catch(() => {});
+      await Promise.all(readers.map((reader) => reader?.cancel(error)));
+    }
+  };
+  void pump();
+  return readable;
+}
+
+const CRLF = new TextEncoder().encode("\r\n");
 
 function knownLength(fields: readonly MultipartField[], heads: Uint8Array[], tail: Uint8Array): number | null {
   let length = tail.byteLength;

@@ -1,12 +1,16 @@
 /**
  * The Files API on Gemini: resumable upload, metadata, download of generated files, delete.
  */
+import { ByteReader } from "../../lib/byte-reader";
 import { GatewayError } from "../../lib/errors";
 import type { FileDownload, FilesAdapter, ProviderContext, ResolvedFile, UpstreamFile } from "../types";
 import { geminiClient, isGone, resourcePath } from "./client";
 import { toUpstreamFile } from "./file-metadata";
 import { ResumableUpload } from "./resumable-upload";
 import type { GeminiFile } from "./wire";
+
+/** Size of each read of an uploaded file's bytes. */
+const READ_BYTES = 1024 * 1024;
 
 /**
  * Gemini files behind the Anthropic Files API.
@@ -25,12 +29,12 @@ export const geminiFiles: FilesAdapter = {
       mimeType: upload.mimeType,
       sizeBytes: upload.sizeBytes,
     });
-    const reader = upload.body.getReader();
+    // Large reads: an uploaded file is a byte stream that a default reader would hand over
+    // 4 KiB at a time. Each read gets fresh memory, since the session keeps what it is given.
+    const reader = ByteReader.of(upload.body);
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        await session.write(value);
+      for (let piece = await reader.read(new ArrayBuffer(READ_BYTES), READ_BYTES); piece; piece = await reader.read(new ArrayBuffer(READ_BYTES), READ_BYTES)) {
+        await session.write(piece);
       }
     } catch (error) {
       await reader.cancel(error).catch(() => {});
