@@ -8,6 +8,7 @@ import { JSONParser, TokenType } from "@streamparser/json";
 import type { BatchSource } from "../core/batch-create";
 import { GatewayError } from "../lib/errors";
 import type { BatchRequest } from "../domain/batch-request";
+import { RequestSplitter } from "./request-splitter";
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, parseBatchRequest } from "./schemas";
 
 const REPLAYABLE_BYTES = 4 * 1024 * 1024;
@@ -104,12 +105,11 @@ function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<
     async *requests() {
       if (used) throw new Error("a streamed batch body can be read once");
       used = true;
-      const parser = new JSONParser({ paths: ["$.requests.*"], keepStack: false });
       const ready: BatchRequest[] = [];
       const seen = new Set<string>();
       let index = 0;
       let failure: unknown = null;
-      parser.onValue = ({ value, key }) => {
+      const take = (value: unknown, key: unknown) => {
         if (failure) return;
         try {
           if (typeof key !== "number") throw GatewayError.invalid("requests: Input should be a valid list");
@@ -120,15 +120,35 @@ function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<
           failure = error;
         }
       };
-      parser.onError = (error) => {
-        failure ??= GatewayError.invalid(`The request body is not valid JSON (${error.message}).`);
+      // The well-formed body is split by a byte scan; anything else goes to the streaming
+      // parser, which then sees what it would have seen from the first byte (see RequestSplitter).
+      const splitter = new RequestSplitter();
+      let parser: JSONParser | null = null;
+      const handOver = (): JSONParser => {
+        const handed = new JSONParser({ paths: ["$.requests.*"], keepStack: false });
+        let skip = splitter.taken;
+        handed.onValue = ({ value, key }) => {
+          if (skip > 0) skip--;
+          else take(value, key);
+        };
+        handed.onError = (error) => {
+          failure ??= GatewayError.invalid(`The request body is not valid JSON (${error.message}).`);
+        };
+        handed.onToken = topLevelKeysOnly((error) => (failure ??= error));
+        for (const piece of splitter.handover() ?? []) handed.write(piece);
+        return handed;
       };
-      parser.onToken = topLevelKeysOnly((error) => (failure ??= error));
       let size = headSize;
       let sinceLastRequest = 0;
       const feed = (chunk: Uint8Array) => {
         const before = index;
-        parser.write(chunk);
+        const values = parser ? null : splitter.write(chunk);
+        if (values) {
+          for (const value of values) take(value, index);
+        } else {
+          parser ??= handOver();
+          parser.write(chunk);
+        }
         if (failure) throw failure;
         sinceLastRequest = index === before ? sinceLastRequest + chunk.byteLength : 0;
         if (sinceLastRequest > MAX_REQUEST_BYTES) {
@@ -152,7 +172,8 @@ function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<
         }
         readToEnd = true;
         // The parser ends by itself once the top-level value closes; end() checks that it did.
-        if (!parser.isEnded) parser.end();
+        if (!parser && !splitter.end()) parser = handOver();
+        if (parser && !parser.isEnded) parser.end();
         if (failure) throw failure;
         yield* ready.splice(0);
         if (index === 0) throw GatewayError.invalid("requests: must be a list of at least 1 request");
