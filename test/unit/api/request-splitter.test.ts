@@ -62,7 +62,7 @@ function parserError(bytes: Uint8Array, sizes: number[]): string | null {
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
-describe("a streamed create body", () => {
+describe("a streamed create body", { timeout: 120_000 }, () => {
   it.each(CUTS)("reads every request of a well-formed body, compact or pretty (chunks of %s…)", async (...sizes) => {
     const ids = Array.from({ length: 1200 }, (_, index) => `r-${index}`);
     expect(await readAll(encode(body()), sizes)).toEqual([...ids, "end"]);
