@@ -86,15 +86,22 @@ function depthOf(value: unknown): number {
     if (current === null || typeof current !== "object") continue;
     if (depth + 1 > deepest) deepest = depth + 1;
     if (deepest > MAX_DEPTH) return deepest;
+    // Only objects and arrays go on the stacks: a scalar adds no depth.
     if (Array.isArray(current)) {
       for (let index = 0; index < current.length; index++) {
-        values.push(current[index]);
-        depths.push(depth + 1);
+        const child: unknown = current[index];
+        if (child !== null && typeof child === "object") {
+          values.push(child);
+          depths.push(depth + 1);
+        }
       }
     } else {
       for (const key in current) {
-        values.push((current as Record<string, unknown>)[key]);
-        depths.push(depth + 1);
+        const child = (current as Record<string, unknown>)[key];
+        if (child !== null && typeof child === "object") {
+          values.push(child);
+          depths.push(depth + 1);
+        }
       }
     }
   }

@@ -118,4 +118,13 @@ describe("validBatchRequest", () => {
     expect(checked.params.messages).not.toBe(input.params.messages);
     expect(checked.params.thinking).toBe(input.params.thinking);
   });
+
+  it("refuses a request nested more than 64 levels deep before any check, and takes 64", () => {
+    const nested = (levels: number): unknown => (levels === 0 ? "x" : [nested(levels - 1)]);
+    // The request is level 1 and its params level 2: 62 arrays inside make 64.
+    expect(parseBatchRequest(request({ ...base, extra: nested(62) }), 3).params.extra).toEqual(nested(62));
+    expect(() => parseBatchRequest(request({ ...base, extra: nested(63) }), 3)).toThrow("requests.3: nested more than 64 levels deep");
+    expect(() => parseBatchRequest(request({ ...base, extra: { a: [{ b: nested(60) }] } }), 0)).toThrow("requests.0: nested more than 64 levels deep");
+  });
 });
+
