@@ -16,7 +16,6 @@ import { cancelBatch } from "./batch-calls";
 import { anthropicFetch, PROVIDER } from "./client";
 import { withNativeFileIds } from "./translate-request";
 import type { AnthropicMessageBatch } from "./wire";
-import { encodeLine } from "../../lib/line-encoder";
 
 /** The one group: every request goes to the one upstream batch. */
 export const ALL_REQUESTS = "all";
@@ -56,7 +55,7 @@ export const anthropicJobs: ProviderJobs = {
 
   translate(request, files) {
     const params = withNativeFileIds(request.params, files);
-    const bytes = encodeLine(JSON.stringify({ custom_id: request.custom_id, params }));
+    const bytes = encoder.encode(JSON.stringify({ custom_id: request.custom_id, params }));
     return { customId: request.custom_id, group: ALL_REQUESTS, model: params.model, bytes };
   },
 

@@ -29,7 +29,6 @@ import { bedrockModelId } from "./models";
 import { clientRequestToken, inputKey, jobName, outputFolder, outputKeys, s3Uri } from "./names";
 import { SlotUpload } from "./slot-upload";
 import { toBedrockRecord } from "./translate-request";
-import { encodeLine } from "../../lib/line-encoder";
 
 /** How many objects may be sending parts, or be committed, at once. */
 const CONCURRENT_UPLOADS = 4;
@@ -57,6 +56,7 @@ export interface BedrockJobData {
   manifestKey: string;
 }
 
+const encoder = new TextEncoder();
 
 /**
  * Bedrock's part in planning a batch.
@@ -83,7 +83,7 @@ export const bedrockJobs: ProviderJobs = {
 
   translate(request, _files, ctx) {
     const modelId = bedrockModelId(request.params.model);
-    const bytes = encodeLine(`${JSON.stringify(toBedrockRecord(request, ctx.clientBetas))}\n`);
+    const bytes = encoder.encode(`${JSON.stringify(toBedrockRecord(request, ctx.clientBetas))}\n`);
     return { customId: request.custom_id, group: modelId, model: request.params.model, bytes };
   },
 

@@ -20,7 +20,6 @@ import type { ClosedInput, JobLimits, ProviderJobs } from "../types";
 import { geminiClient, PROVIDER } from "./client";
 import { ResumableUpload } from "./resumable-upload";
 import { toGenerateContentRequest } from "./translate-request";
-import { encodeLine } from "../../lib/line-encoder";
 
 /** Bytes of lines held in memory across models before the largest streams to its file. */
 export const BUFFER_BYTES = 4 * 1024 * 1024;
@@ -31,6 +30,7 @@ const MAX_OPEN_UPLOADS = 4;
 // many small requests cannot outgrow the budget.
 const LINE_OVERHEAD_BYTES = 200;
 
+const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
@@ -72,7 +72,7 @@ export const geminiJobs: ProviderJobs = {
   translate(request, files) {
     const model = geminiModelOf(request.params.model);
     const native = toGenerateContentRequest(request.params, files);
-    const bytes = encodeLine(`{"key":${JSON.stringify(request.custom_id)},"request":${JSON.stringify(native)}}\n`);
+    const bytes = encoder.encode(`{"key":${JSON.stringify(request.custom_id)},"request":${JSON.stringify(native)}}\n`);
     return { customId: request.custom_id, group: model, model, bytes };
   },
 

@@ -20,7 +20,6 @@ import { readConfig, type OpenAIConfig } from "./config";
 import { deleteOpenAIFile } from "./files";
 import { toChatCompletion } from "./translate-request";
 import type { OpenAIBatch } from "./wire";
-import { encodeLine } from "../../lib/line-encoder";
 
 /**
  * How long OpenAI keeps a job's output and error files: 30 days (its maximum) from their
@@ -38,6 +37,7 @@ export const MAX_OPEN_UPLOADS = 4;
 /** What a buffered line costs in memory beyond its bytes (a typed array and its buffer). */
 export const LINE_OVERHEAD_BYTES = 200;
 
+const encoder = new TextEncoder();
 
 /**
  * OpenAI's part in planning a batch.
@@ -63,7 +63,7 @@ export const openaiJobs: ProviderJobs = {
 
   translate(request, files) {
     const body = toChatCompletion(request.params, files);
-    const bytes = encodeLine(`${JSON.stringify({ custom_id: request.custom_id, method: "POST", url: CHAT_COMPLETIONS_URL, body })}\n`);
+    const bytes = encoder.encode(`${JSON.stringify({ custom_id: request.custom_id, method: "POST", url: CHAT_COMPLETIONS_URL, body })}\n`);
     return { customId: request.custom_id, group: body.model, model: body.model, bytes };
   },
 
