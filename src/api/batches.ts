@@ -15,8 +15,9 @@ batches.post("/", async (c) => {
   const provider = c.var.provider ?? "anthropic";
   c.var.services.keys.assertProviderAllowed(c.var.caller, provider);
   const declared = Number(c.req.header("content-length"));
-  const source = await batchSource(c.req.raw.body, Number.isFinite(declared) ? declared : null);
   const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
+  // Only a body sent with an Idempotency-Key needs its hash (to tell a replay from a reuse).
+  const source = await batchSource(c.req.raw.body, Number.isFinite(declared) ? declared : null, { hashed: idempotencyKey !== null });
   const batch = await c.var.services.batches.create(c.var.caller, provider, source, { idempotencyKey, origin: new URL(c.req.url).origin });
   return c.json(batchToWire(batch, origin(c)));
 });

@@ -26,7 +26,15 @@ const REQUIRED_PARAMS = new Set(["model", "max_tokens", "messages"]);
 export function withoutNullParams(item: unknown): unknown {
   if (!isRecord(item) || !isRecord(item.params)) return item;
   const params = item.params;
-  if (!Object.entries(params).some(([name, value]) => value === null && !REQUIRED_PARAMS.has(name))) return item;
+  if (!hasOptionalNull(params)) return item;
   const kept = Object.fromEntries(Object.entries(params).filter(([name, value]) => value !== null || REQUIRED_PARAMS.has(name)));
   return { ...item, params: kept };
+}
+
+// A loop, not Object.entries(): this runs for every request of a create body.
+function hasOptionalNull(params: Record<string, unknown>): boolean {
+  for (const name in params) {
+    if (params[name] === null && !REQUIRED_PARAMS.has(name)) return true;
+  }
+  return false;
 }

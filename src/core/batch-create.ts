@@ -31,6 +31,11 @@ export interface BatchSource {
   replayable: boolean;
   requests(): AsyncIterable<BatchRequest>;
   /**
+   * The same requests in runs (those read together), when the source can: one await per run
+   * instead of one per request, which showed in a 100,000-request create's CPU profile.
+   */
+  runs?(): AsyncIterable<readonly BatchRequest[]>;
+  /**
    * SHA-256 (hex) of the whole body, bytes as sent. Of a replayable source, at any time; of
    * a streamed one, after `requests()` was read to its end, or instead of it (then it reads
    * the rest of the body, hashing it, and sends nothing anywhere).
@@ -86,10 +91,12 @@ export async function createBatch(
   const translated: (JobLine | undefined)[] | null = source.replayable ? [] : null;
   if (translated) {
     let index = 0;
-    for await (const request of source.requests()) {
-      await files.resolve(request.params, `requests.${index}.params`);
-      translated.push(withRequestPath(index, () => adapter.batches.jobs.translate(request, files.map, gateway.upstream)));
-      index++;
+    for await (const run of runsOf(source)) {
+      for (const request of run) {
+        if (files.unresolved(request.params)) await files.resolve(request.params, `requests.${index}.params`);
+        translated.push(translateAt(index, adapter, request, files, gateway));
+        index++;
+      }
     }
   }
 
@@ -142,19 +149,31 @@ export async function createBatch(
   const customIds = new CustomIdLog(gateway.vault, batch.id);
   try {
     let index = 0;
-    for await (const request of source.requests()) {
-      // Each translated line is let go once placed: the planner holds what it still needs.
-      let line = translated?.[index];
-      if (translated) translated[index] = undefined;
-      if (!line) {
-        const added = await files.resolve(request.params, `requests.${index}.params`);
-        if (added.length > 0) await gateway.batches.insertFileRefs(batch.id, added);
-        line = withRequestPath(index, () => adapter.batches.jobs.translate(request, files.map, gateway.upstream));
+    // Awaits only where something is pending: a file to look up, a chunk written upstream or to
+    // the custom_id log (an await per request showed in a 100,000-request create's profile).
+    for await (const run of runsOf(source)) {
+      for (const request of run) {
+        // Each translated line is let go once placed: the planner holds what it still needs.
+        let line = translated?.[index];
+        if (translated) translated[index] = undefined;
+        if (!line) {
+          if (files.unresolved(request.params)) {
+            const added = await files.resolve(request.params, `requests.${index}.params`);
+            if (added.length > 0) await gateway.batches.insertFileRefs(batch.id, added);
+          }
+          line = translateAt(index, adapter, request, files, gateway);
+        }
+        let slot: string | Promise<string>;
+        try {
+          slot = planner.place(line);
+          if (typeof slot !== "string") slot = await slot;
+        } catch (error) {
+          throw namedRequest(error, index);
+        }
+        const written = customIds.add(slot, request.custom_id, request.params.model);
+        if (written) await written;
+        index++;
       }
-      const slot = await withRequestPathAsync(index, () => planner.add(line));
-      const written = customIds.add(slot, request.custom_id, request.params.model);
-      if (written) await written;
-      index++;
     }
     const jobs = await planner.finish();
     await customIds.flush();
@@ -224,18 +243,19 @@ async function deleteArtifacts(gateway: Gateway, provider: ProviderName, artifac
   return allDeleted;
 }
 
-/** A translator's refusal names `params.…`; in a batch it names the request too. */
-function withRequestPath<T>(index: number, run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    throw namedRequest(error, index);
+/** A source's requests in runs (one await per run); a source without runs gives runs of one. */
+async function* runsOf(source: BatchSource): AsyncGenerator<readonly BatchRequest[]> {
+  if (source.runs) {
+    yield* source.runs();
+    return;
   }
+  for await (const request of source.requests()) yield [request];
 }
 
-async function withRequestPathAsync<T>(index: number, run: () => Promise<T>): Promise<T> {
+/** The request's line; a translator's refusal names `params.…`, and here the request too. */
+function translateAt(index: number, adapter: ReturnType<Gateway["adapter"]>, request: BatchRequest, files: FileResolver, gateway: Gateway): JobLine {
   try {
-    return await run();
+    return adapter.batches.jobs.translate(request, files.map, gateway.upstream);
   } catch (error) {
     throw namedRequest(error, index);
   }

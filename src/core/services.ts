@@ -269,5 +269,27 @@ function withModelCheck(source: BatchSource, caller: Caller): BatchSource {
         yield request;
       }
     },
+    ...(source.runs
+      ? {
+          async *runs(): AsyncGenerator<readonly BatchRequest[]> {
+            let index = 0;
+            for await (const run of source.runs!()) {
+              let checked = 0;
+              try {
+                for (; checked < run.length; checked++) {
+                  assertModelAllowed(caller, run[checked]!.params.model, `requests.${index}.params.model`);
+                  index++;
+                }
+              } catch (error) {
+                // The requests before it go first, as they would one by one: one of them may
+                // be refused first, for another reason.
+                if (checked > 0) yield run.slice(0, checked);
+                throw error;
+              }
+              yield run;
+            }
+          },
+        }
+      : {}),
   };
 }

@@ -183,7 +183,8 @@ export interface PlannedJob {
 
 /** A job input being streamed upstream (a file upload, an S3 multipart upload, a create body). */
 export interface JobInput {
-  write(bytes: Uint8Array): Promise<void>;
+  /** Nothing (not a promise) when there is nothing to wait for: the planner then awaits nothing. */
+  write(bytes: Uint8Array): Promise<void> | void;
   /** Ends the input; what it became upstream. */
   close(): Promise<ClosedInput>;
   /** Stops the input; upstream never sees it complete. Never throws. */

@@ -8,7 +8,7 @@ import { ADAPTERS } from "../../src/providers/index";
 import { BATCHES, type WireBatch } from "./support/batches";
 import { fileForm, uploadFile } from "./support/files";
 import { ADMIN, call, errorOf, GATEWAY, useClosedGateway } from "./support/gateway";
-import { twoRequests } from "./support/requests";
+import { textRequest, twoRequests } from "./support/requests";
 import { json } from "./support/responses";
 import { useFakes } from "./support/upstream";
 
@@ -122,6 +122,20 @@ describe("virtual keys", () => {
     const allowed = await call("/anthropic/v1/messages/batches", { method: "POST", provider: "openai", key, body: { requests: twoRequests("gpt-4o-mini") } });
     expect(allowed.status, await allowed.clone().text()).toBe(200);
   });
+
+  it("refuses a model the key may not use in a streamed body (over 4 MiB) too, and a request refused before it still comes first", async () => {
+    const { key } = await newKey({ name: "openai-mini", providers: ["openai"], models: ["gpt-4o-mini"] });
+    const big = textRequest("big", "a".repeat(4.5 * 1024 * 1024), "gpt-4o-mini");
+    const forbidden = textRequest("forbidden", "hi", "gpt-4o");
+    const create = (requests: unknown[]) => call("/anthropic/v1/messages/batches", { method: "POST", provider: "openai", key, body: { requests } });
+    expect(await errorOf(await create([big, forbidden]))).toMatchObject({
+      status: 403,
+      type: "permission_error",
+      message: "requests.1.params.model: this API key may not use model gpt-4o (allowed: gpt-4o-mini).",
+    });
+    const thinking = { ...textRequest("thinks", "hi", "gpt-4o-mini"), params: { ...textRequest("thinks", "hi", "gpt-4o-mini").params, thinking: { type: "enabled", budget_tokens: 1024 } } };
+    expect(await errorOf(await create([big, thinking, forbidden]))).toMatchObject({ status: 400, message: expect.stringMatching(/^requests\.1\.params\.thinking/) });
+  }, 60_000);
 });
 
 describe("isolation", () => {

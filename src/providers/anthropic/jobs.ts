@@ -138,7 +138,8 @@ function streamedCreate(ctx: ProviderContext, created: (response: Response) => P
     await Promise.race([writer.write(chunk).catch(() => answeredEarly), answeredEarly]);
   };
   return {
-    async write(bytes) {
+    // A promise only when a chunk is sent (see JobInput.write).
+    write(bytes) {
       if (!first) {
         pending.push(COMMA);
         pendingBytes += COMMA.byteLength;
@@ -146,7 +147,7 @@ function streamedCreate(ctx: ProviderContext, created: (response: Response) => P
       first = false;
       pending.push(bytes);
       pendingBytes += bytes.byteLength;
-      if (pendingBytes >= CHUNK_BYTES) await flush();
+      if (pendingBytes >= CHUNK_BYTES) return flush();
     },
     async close() {
       pending.push(CLOSE);

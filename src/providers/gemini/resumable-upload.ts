@@ -76,13 +76,21 @@ export class ResumableUpload {
     return this.offset + this.pendingBytes;
   }
 
-  /** Buffers `bytes`; sends every chunk that is full, keeping at most one chunk pending. */
-  async write(bytes: Uint8Array): Promise<void> {
-    if (bytes.byteLength === 0) return;
+  /**
+   * Buffers `bytes`; sends every chunk that is full, keeping at most one chunk pending. A
+   * promise only when a chunk is sent (see JobInput.write).
+   */
+  write(bytes: Uint8Array): Promise<void> | undefined {
+    if (bytes.byteLength === 0) return undefined;
     this.pending.push(bytes);
     this.pendingBytes += bytes.byteLength;
-    const chunkSize = this.gemini.config.uploadChunkBytes;
     // A chunk goes only when more bytes follow it, so the final one is never empty.
+    if (this.pendingBytes > this.gemini.config.uploadChunkBytes) return this.sendFull();
+    return undefined;
+  }
+
+  private async sendFull(): Promise<void> {
+    const chunkSize = this.gemini.config.uploadChunkBytes;
     while (this.pendingBytes > chunkSize) {
       await this.send(this.take(chunkSize), "upload", "active");
     }

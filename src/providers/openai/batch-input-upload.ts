@@ -83,11 +83,12 @@ export class BatchInputUpload {
     this.response.catch(() => {});
   }
 
-  /** Appends one encoded line (with its newline). */
-  async append(line: Uint8Array): Promise<void> {
+  /** Appends one encoded line (with its newline); a promise only when a chunk is sent (see JobInput.write). */
+  append(line: Uint8Array): Promise<void> | undefined {
     this.pending.push(line);
     this.pendingBytes += line.byteLength;
-    if (this.pendingBytes >= CHUNK_BYTES) await this.flush();
+    if (this.pendingBytes >= CHUNK_BYTES) return this.flush();
+    return undefined;
   }
 
   /** Ends the file and returns what OpenAI made of it. */

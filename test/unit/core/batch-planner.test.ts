@@ -280,4 +280,19 @@ describe("batch planner: jobs created at finish, refusal and abort", () => {
     // What was created is recorded, for the service to delete.
     expect(h.artifacts.map((artifact) => artifact.nativeId)).toStrictEqual(["input-A#0", "job-A#0", "input-B#0"]);
   });
+
+  it("place gives the slot itself when nothing is awaited, a promise when the budget moves a buffer, and the same jobs as add", async () => {
+    const h = fakeProvider({ bufferBytes: 50 });
+    const translate = (item: BatchRequest) => h.planner.place({ customId: item.custom_id, group: item.params.model, model: item.params.model, bytes: encoder.encode(`${item.custom_id}|${"x".repeat(item.params.max_tokens)}\n`) });
+    expect(translate(request("a1", "A", 10))).toBe("A#0");
+    const moved = translate(request("a2", "A", 60));
+    expect(moved).toBeInstanceOf(Promise);
+    expect(await moved).toBe("A#0");
+    // The input now open takes its group's lines; the fake's write is async, so a promise.
+    expect(await translate(request("a3", "A", 10))).toBe("A#0");
+    expect(h.events).toStrictEqual(["open A#0"]);
+    const jobs = await h.planner.finish();
+    expect(jobs.map((job) => [job.slot, job.data.lines])).toStrictEqual([["A#0", ["a1", "a2", "a3"]]]);
+    expect(() => h.planner.place({ customId: "late", group: "A", model: "A", bytes: encoder.encode("late|\n") })).toThrow("finished");
+  });
 });
