@@ -63,15 +63,21 @@ describe("vaulted Anthropic results", () => {
 /** The size of each part uploaded through the bucket, in order. */
 const partSizes: number[] = [];
 
+/** A member of a binding object, bound to it (its methods refuse to run on a proxy). */
+function bound(target: object, name: string | symbol): unknown {
+  const value: unknown = Reflect.get(target, name, target);
+  return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+}
+
 function recordingParts(bucket: R2Bucket): R2Bucket {
   return new Proxy(bucket, {
     get(target, name) {
-      if (name !== "createMultipartUpload") return Reflect.get(target, name, target);
+      if (name !== "createMultipartUpload") return bound(target, name);
       return async (key: string, options?: R2MultipartOptions) => {
         const upload = await target.createMultipartUpload(key, options);
         return new Proxy(upload, {
           get(inner, member) {
-            if (member !== "uploadPart") return Reflect.get(inner, member, inner);
+            if (member !== "uploadPart") return bound(inner, member);
             return (n: number, value: Uint8Array) => {
               partSizes.push(value.byteLength);
               return inner.uploadPart(n, value);
