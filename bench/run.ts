@@ -14,7 +14,8 @@
  *
  * Options (environment): BENCH_QUICK=1 runs small sizes only (a smoke run, not for the README);
  * BENCH_VERBOSE=1 prints wrangler's output; BENCH_ONLY=overhead,batch openai runs only the
- * cases whose names contain one of the comma-separated words (for development).
+ * cases whose names contain one of the comma-separated words (for development); BENCH_PROFILES=all
+ * writes the CPU profile of every case, not only of the rows that miss.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -27,7 +28,7 @@ import { overheadCase, type OverheadRow } from "./cases/overhead.ts";
 import type { BatchProvider } from "./lib/bodies.ts";
 import { FAKE_BOUND_PCT } from "./lib/cpu.ts";
 import type { MemoryFigures } from "./lib/memory.ts";
-import { useSourceMap, writeProfile, type ProfileSummary } from "./lib/profile.ts";
+import { keptProfiles, useSourceMap, writeProfile, type ProfileSummary } from "./lib/profile.ts";
 import { buildGateway, removeStateDirs, ROOT, startFakes, type Fakes } from "./lib/stack.ts";
 import { killStarted } from "./lib/workers.ts";
 
@@ -176,6 +177,14 @@ for (const row of report.issue15) {
   if (row.met !== false || !row.profile || report.profiles.some((summary) => summary.case === row.profile)) continue;
   const summary = writeProfile(row.profile, profileDir, ROOT);
   if (summary) report.profiles.push(summary);
+}
+// BENCH_PROFILES=all (for development): every profile taken is written too, met or not.
+if (process.env.BENCH_PROFILES === "all") {
+  for (const name of keptProfiles()) {
+    if (report.profiles.some((summary) => summary.case === name)) continue;
+    const summary = writeProfile(name, profileDir, ROOT);
+    if (summary) report.profiles.push(summary);
+  }
 }
 const markdown = render(report);
 process.stdout.write(`${markdown}\n`);
@@ -417,7 +426,7 @@ function render(r: Report): string {
   }
   for (const summary of r.profiles) {
     out.push(
-      `#### Profile of ${r.issue15.filter((entry) => entry.profile === summary.case && entry.met === false).map((entry) => `"${entry.path}"`).join(" and ") || summary.case} (missed)`,
+      `#### Profile of ${r.issue15.filter((entry) => entry.profile === summary.case && entry.met === false).map((entry) => `"${entry.path}"`).join(" and ") || summary.case} (${r.issue15.some((entry) => entry.profile === summary.case && entry.met === false) ? "missed" : "BENCH_PROFILES=all"})`,
       "",
       `\`${summary.file}\`: ${summary.totalMs} ms profiled, ${summary.busyMs} ms busy (not idle). Top self time (sampled every 1 ms; % of busy time):`,
       "",

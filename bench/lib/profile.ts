@@ -57,6 +57,16 @@ export function keepProfile(name: string, profile: CpuProfile | null): void {
 }
 
 /**
+ * The names of the cases whose profiles are kept.
+ *
+ * @example
+ * for (const name of keptProfiles()) writeProfile(name, dir, root);
+ */
+export function keptProfiles(): string[] {
+  return [...kept.keys()];
+}
+
+/**
  * Writes the kept profile of a case to `dir` and summarises it; null when none was kept.
  *
  * @example

@@ -5,11 +5,12 @@
  */
 import { GatewayError } from "../lib/errors";
 import { toJsonLines } from "../lib/jsonl";
-import type { BatchResult, BatchResultLine } from "../domain/batch-result";
+import type { BatchResult, BatchResultChunk, BatchResultLine } from "../domain/batch-result";
+import type { JobRecord } from "../domain/job-record";
 import type { BatchRecord } from "../domain/batch-record";
 import type { Gateway } from "./gateway";
 import { lifecycleSettings } from "./lifecycle-settings";
-import { batchIdPairs, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubResultLine } from "./native-ids";
+import { batchIdPairs, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubResultLine, type NativeIdScrubber } from "./native-ids";
 
 /**
  * The results of an ended batch, every submitted `custom_id` exactly once: what the jobs
@@ -22,6 +23,47 @@ import { batchIdPairs, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubR
  * for await (const line of batchResults(gateway, batch)) console.log(line.custom_id);
  */
 export async function* batchResults(gateway: Gateway, batch: BatchRecord): AsyncGenerator<BatchResultLine> {
+  // Line by line from the adapter, so that each line is served as soon as it is read.
+  const adapter = gateway.adapter(batch.provider);
+  const source = async function* (job: JobRecord): AsyncGenerator<BatchResultChunk> {
+    for await (const line of adapter.batches.results(gateway.upstream, job)) yield { lines: [line] };
+  };
+  for await (const chunk of mergedResults(gateway, batch, source)) yield* chunk.lines;
+}
+
+/**
+ * The same lines as `batchResults`, a chunk at a time, each with its text where it may be
+ * written as it came (see `BatchResultChunk`): the vault's writer, which handles a chunk's
+ * lines in one loop, rather than suspending once per line. Adapters without `resultChunks`
+ * are read line by line and their lines passed on in chunks.
+ *
+ * @example
+ * for await (const { lines, texts } of batchResultChunks(gateway, batch)) write(lines, texts);
+ */
+export function batchResultChunks(gateway: Gateway, batch: BatchRecord): AsyncGenerator<BatchResultChunk> {
+  const adapter = gateway.adapter(batch.provider);
+  const chunks = adapter.batches.resultChunks;
+  const source = chunks
+    ? (job: JobRecord) => chunks(gateway.upstream, job)
+    : async function* (job: JobRecord): AsyncGenerator<BatchResultChunk> {
+        let lines: BatchResultLine[] = [];
+        for await (const line of adapter.batches.results(gateway.upstream, job)) {
+          lines.push(line);
+          if (lines.length === CHUNK_LINES) {
+            yield { lines };
+            lines = [];
+          }
+        }
+        if (lines.length > 0) yield { lines };
+      };
+  return mergedResults(gateway, batch, source);
+}
+
+/** Lines per chunk when an adapter gives its results line by line. */
+const CHUNK_LINES = 256;
+
+/** The merge both share: each job's chunks de-duplicated and scrubbed, then the unrun requests. */
+async function* mergedResults(gateway: Gateway, batch: BatchRecord, source: (job: JobRecord) => AsyncIterable<BatchResultChunk>): AsyncGenerator<BatchResultChunk> {
   const adapter = gateway.adapter(batch.provider);
   // One read of the jobs: the native IDs to scrub are taken from the same list.
   const jobs = await gateway.batches.jobs(batch.id);
@@ -32,10 +74,9 @@ export async function* batchResults(gateway: Gateway, batch: BatchRecord): Async
   const seen = new Set<string>();
   for (const job of jobs) {
     try {
-      for await (const line of adapter.batches.results(gateway.upstream, job)) {
-        if (seen.has(line.custom_id)) continue;
-        seen.add(line.custom_id);
-        yield scrubResultLine(line, scrub);
+      for await (const chunk of source(job)) {
+        const kept = keepFirstScrubbed(chunk, seen, scrub);
+        if (kept.lines.length > 0) yield kept;
       }
     } catch (error) {
       throw inGatewayTermsError(error, jobIdPairs(batch.id, jobs));
@@ -48,13 +89,36 @@ export async function* batchResults(gateway: Gateway, batch: BatchRecord): Async
     filledSlots.add(job.slot);
     const result = scrubResultLine({ result: job.unrun ?? fallback }, scrub).result;
     for await (const entries of gateway.vault.ids(batch.id, job.slot)) {
+      const lines: BatchResultLine[] = [];
       for (const { customId } of entries) {
         if (seen.has(customId)) continue;
         seen.add(customId);
-        yield { custom_id: customId, result };
+        lines.push({ custom_id: customId, result });
       }
+      if (lines.length > 0) yield { lines };
     }
   }
+}
+
+/**
+ * The chunk's lines whose `custom_id` was not seen before, scrubbed, in place (the chunk is
+ * the caller's to change). A line the scrubber changed loses its text: it is serialised.
+ */
+function keepFirstScrubbed(chunk: BatchResultChunk, seen: Set<string>, scrub: NativeIdScrubber): BatchResultChunk {
+  const { lines, texts } = chunk;
+  let kept = 0;
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    if (seen.has(line.custom_id)) continue;
+    seen.add(line.custom_id);
+    const clean = scrubResultLine(line, scrub);
+    lines[kept] = clean;
+    if (texts) texts[kept] = clean === line ? texts[index]! : "";
+    kept++;
+  }
+  lines.length = kept;
+  if (texts) texts.length = kept;
+  return chunk;
 }
 
 /**

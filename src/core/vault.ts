@@ -6,18 +6,16 @@
  * `vaulting` for a retry.
  */
 import { nowRfc3339 } from "../lib/time";
-import type { BatchResultLine } from "../domain/batch-result";
+import type { BatchResultChunk, BatchResultLine } from "../domain/batch-result";
 import type { RequestCounts } from "../domain/request-counts";
 import type { BatchRecord } from "../domain/batch-record";
 import type { TokenCounts } from "../domain/usage";
 import { onBatchEnded } from "./batch-ended";
 import { ZERO_COUNTS } from "./batch-state";
-import { batchResults } from "./batch-results";
+import { batchResultChunks } from "./batch-results";
 import type { Gateway } from "./gateway";
 import { lifecycleSettings } from "./lifecycle-settings";
 
-/** Lines are encoded in pieces of about this many characters. */
-const PIECE_CHARS = 64 * 1024;
 /** How often (in lines) the writer checks whether its lease needs renewing. */
 const LEASE_CHECK_LINES = 500;
 
@@ -48,7 +46,7 @@ export async function vaultBatch(gateway: Gateway, seen: BatchRecord): Promise<B
   };
   try {
     const tally = new ResultTally(await modelOfRequests(gateway, batch));
-    const bytes = await gateway.vault.writeResults(batch.id, encoded(batchResults(gateway, batch), tally, renew), renew);
+    const bytes = await gateway.vault.writeResults(batch.id, resultTexts(batchResultChunks(gateway, batch), tally, renew), renew);
     const ended: BatchRecord = { ...batch, state: "ended", counts: tally.counts, endedAt: batch.endedAt ?? nowRfc3339(), resultsBytes: bytes };
     // The end's event is recorded (and its deliveries queued) before the end is published: if
     // recording fails, nothing is published and the vault is retried; a second call for the
@@ -120,19 +118,25 @@ export class ResultTally {
   }
 }
 
-/** JSONL bytes in pieces of about PIECE_CHARS, each line tallied, renewing the lease as lines pass. */
-async function* encoded(lines: AsyncIterable<BatchResultLine>, tally: ResultTally, renew: () => Promise<void>): AsyncGenerator<Uint8Array> {
-  const encoder = new TextEncoder();
-  let piece = "";
+/**
+ * Each chunk's lines as JSON texts for the vault (which writes each followed by a line feed),
+ * each line tallied, renewing the lease as lines pass. A line's own text is written as it
+ * came; only a line without one is serialised. The chunk's `texts` array is reused.
+ */
+async function* resultTexts(chunks: AsyncIterable<BatchResultChunk>, tally: ResultTally, renew: () => Promise<void>): AsyncGenerator<string[]> {
   let count = 0;
-  for await (const line of lines) {
-    tally.count(line);
-    piece += `${JSON.stringify(line)}\n`;
-    if (piece.length >= PIECE_CHARS) {
-      yield encoder.encode(piece);
-      piece = "";
+  for await (const { lines, texts = [] } of chunks) {
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index]!;
+      tally.count(line);
+      if (!texts[index]) texts[index] = JSON.stringify(line);
     }
-    if (++count % LEASE_CHECK_LINES === 0) await renew();
+    texts.length = lines.length;
+    yield texts;
+    count += lines.length;
+    if (count >= LEASE_CHECK_LINES) {
+      count = 0;
+      await renew();
+    }
   }
-  if (piece) yield encoder.encode(piece);
 }

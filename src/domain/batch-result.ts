@@ -18,3 +18,17 @@ export interface BatchResultLine {
   custom_id: string;
   result: BatchResult;
 }
+
+/**
+ * Results lines a chunk at a time (what one read of the upstream completed). `texts[i]`, when
+ * not empty, is `lines[i]` exactly as JSON text that may be written as it is (the provider's
+ * own line, already in the gateway's format); empty, the line is serialised. Whoever changes
+ * a line (scrubbing) empties its text.
+ *
+ * @example
+ * const chunk: BatchResultChunk = { lines: [line], texts: ['{"custom_id":"r1","result":{"type":"canceled"}}'] };
+ */
+export interface BatchResultChunk {
+  lines: BatchResultLine[];
+  texts?: string[];
+}

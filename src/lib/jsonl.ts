@@ -23,6 +23,34 @@ export async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerat
 }
 
 /**
+ * Yields the lines of a byte stream a chunk at a time (the lines each read completed), each
+ * without its line ending; blank and whitespace-only lines are left out. One suspension per
+ * chunk rather than per line: a caller that handles lines in a loop of its own (the vault
+ * writer parses, checks and writes thousands a second) pays no generator hop per line.
+ *
+ * @example
+ * for await (const texts of readLineChunks(response.body!)) for (const text of texts) JSON.parse(text);
+ */
+export async function* readLineChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<string[]> {
+  const lines = new LineReader(body);
+  try {
+    while (await lines.fill()) {
+      const texts = lines.take();
+      let kept = 0;
+      for (let index = 0; index < texts.length; index++) {
+        const text = texts[index]!;
+        if (isBlank(text)) continue;
+        texts[kept++] = text;
+      }
+      texts.length = kept;
+      if (kept > 0) yield texts;
+    }
+  } finally {
+    lines.release();
+  }
+}
+
+/**
  * Yields each line of a JSONL byte stream, parsed. A line that is not JSON throws.
  *
  * Not an async generator: results flow through several generators line by line, and a plain
@@ -53,7 +81,7 @@ export function readJsonLines<T = unknown>(body: ReadableStream<Uint8Array>): As
     for (;;) {
       const line = lines.buffered();
       if (line === undefined) return undefined;
-      if (line.trim().length === 0) continue;
+      if (isBlank(line)) continue;
       return { done: false, value: JSON.parse(line) as T };
     }
   };
@@ -175,6 +203,14 @@ class LineReader {
     return this.#index < this.#lines.length ? this.#lines[this.#index++] : undefined;
   }
 
+  /** Every line already read and not yet handed out (handed over: the reader keeps no reference). */
+  take(): string[] {
+    const lines = this.#index === 0 ? this.#lines : this.#lines.slice(this.#index);
+    this.#lines = [];
+    this.#index = 0;
+    return lines;
+  }
+
   /** Reads and splits the next chunk; false once the stream has ended and every line was handed out. */
   async fill(): Promise<boolean> {
     this.#lines = [];
@@ -189,23 +225,42 @@ class LineReader {
         if (last.trim().length > 0) this.#lines.push(last);
         continue;
       }
-      const text = this.#pending + this.#decoder.decode(value, { stream: true });
-      let start = 0;
-      let newline = text.indexOf("\n", start);
-      while (newline !== -1) {
-        const line = trimCarriageReturn(text.slice(start, newline));
-        if (line.length > 0) this.#lines.push(line);
+      // The chunk is decoded on its own, and the partial line before it joined only to the
+      // chunk's first line: joining it to the whole chunk made a copy of every chunk.
+      const text = this.#decoder.decode(value, { stream: true });
+      let newline = text.indexOf("\n");
+      if (newline === -1) {
+        this.#pending += text;
+        continue;
+      }
+      this.#push(this.#pending + text.slice(0, newline));
+      let start = newline + 1;
+      for (newline = text.indexOf("\n", start); newline !== -1; newline = text.indexOf("\n", start)) {
+        this.#push(text.slice(start, newline));
         start = newline + 1;
-        newline = text.indexOf("\n", start);
       }
       this.#pending = text.slice(start);
     }
     return true;
   }
 
+  /** Keeps one line (its carriage return removed) unless it is empty. */
+  #push(line: string): void {
+    const end = line.length - 1;
+    if (end >= 0 && line.charCodeAt(end) === 13) line = line.slice(0, end);
+    if (line.length > 0) this.#lines.push(line);
+  }
+
   release(): void {
     this.#reader.releaseLock();
   }
+}
+
+/** Whether a line holds only whitespace; one that opens like a JSON object, array or string (nearly every line) is not, without a trim. */
+function isBlank(line: string): boolean {
+  const first = line.charCodeAt(0);
+  if (first === 0x7b || first === 0x5b || first === 0x22) return false;
+  return line.trim().length === 0;
 }
 
 function trimCarriageReturn(line: string): string {

@@ -6,7 +6,7 @@
  */
 import type { Artifact } from "../domain/artifact";
 import type { BatchRequest } from "../domain/batch-request";
-import type { BatchResult, BatchResultLine } from "../domain/batch-result";
+import type { BatchResult, BatchResultChunk, BatchResultLine } from "../domain/batch-result";
 import type { JobRef } from "../domain/job-record";
 import type { ProviderName } from "../domain/provider-name";
 import type { RequestCounts } from "../domain/request-counts";
@@ -247,6 +247,12 @@ export interface BatchesAdapter {
   cancel(ctx: ProviderContext, job: JobRef): Promise<void>;
   /** The job's results, translated, streamed; lines may come in any order. */
   results(ctx: ProviderContext, job: JobRef): AsyncIterable<BatchResultLine>;
+  /**
+   * The same lines as `results`, a chunk at a time, with each line's text where it may be
+   * written as it came (the vault writes through this when an adapter has it: no suspension
+   * per line, no re-serialisation of lines that need no change). Absent: `results` is used.
+   */
+  resultChunks?(ctx: ProviderContext, job: JobRef): AsyncIterable<BatchResultChunk>;
   /** Deletes one artifact upstream; one already gone counts as deleted. */
   deleteArtifact(ctx: ProviderContext, artifact: Artifact): Promise<void>;
   /**

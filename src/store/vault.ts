@@ -49,47 +49,81 @@ export class ResultsVault {
   }
 
   /**
-   * Streams `bytes` into the results object: one `put` when it fits one part, else a
+   * Streams `pieces` into the results object: one `put` when it fits one part, else a
    * multipart upload of fixed-size parts (aborted on failure, so that no object is ever
-   * half-written). `onPart` runs after each part (the caller renews its lease there).
-   * Returns the object's size.
+   * half-written). A piece is bytes, or lines of text, each written as UTF-8 followed by a
+   * line feed: text is encoded straight into the part (no buffer per piece or per line).
+   * `onPart` runs after each part (the caller renews its lease there). Returns the object's size.
    */
-  async writeResults(batchId: string, bytes: AsyncIterable<Uint8Array>, onPart: () => Promise<void> = async () => {}): Promise<number> {
+  async writeResults(batchId: string, pieces: AsyncIterable<Uint8Array | readonly string[]>, onPart: () => Promise<void> = async () => {}): Promise<number> {
     const key = resultsKey(batchId);
     const options: R2PutOptions = { httpMetadata: { contentType: "application/x-jsonl" } };
     const part = new Uint8Array(this.partBytes);
+    const encoder = new TextEncoder();
     let filled = 0;
     let total = 0;
     let upload: R2MultipartUpload | null = null;
     const parts: R2UploadedPart[] = [];
+    // Sends the full part. The binding has sent the part once uploadPart resolves: the same
+    // buffer takes the next one. A new buffer per part left each 8 MiB to the collector, and a
+    // 100 MB batch's heap peaked at about its whole size (`npm run bench`, vault cases).
+    const send = async () => {
+      upload ??= await this.bucket.createMultipartUpload(key, options);
+      parts.push(await upload.uploadPart(parts.length + 1, part));
+      total += filled;
+      filled = 0;
+      await onPart();
+    };
     try {
-      for await (let chunk of bytes) {
-        total += chunk.byteLength;
-        while (chunk.byteLength > 0) {
-          const take = Math.min(chunk.byteLength, part.byteLength - filled);
-          part.set(chunk.subarray(0, take), filled);
-          filled += take;
-          chunk = chunk.subarray(take);
-          if (filled === part.byteLength) {
-            upload ??= await this.bucket.createMultipartUpload(key, options);
-            // The binding has sent the part once uploadPart resolves: the same buffer takes the
-            // next one. A new buffer per part left each 8 MiB to the collector, and a 100 MB
-            // batch's heap peaked at about its whole size (`npm run bench`, vault cases).
-            parts.push(await upload.uploadPart(parts.length + 1, part));
-            filled = 0;
-            await onPart();
+      for await (const piece of pieces) {
+        if (piece instanceof Uint8Array) {
+          let chunk = piece;
+          while (chunk.byteLength > 0) {
+            const take = Math.min(chunk.byteLength, part.byteLength - filled);
+            part.set(chunk.subarray(0, take), filled);
+            filled += take;
+            chunk = chunk.subarray(take);
+            if (filled === part.byteLength) await send();
           }
+          continue;
+        }
+        for (let text of piece) {
+          for (;;) {
+            // encodeInto writes whole characters only: what did not fit goes into the next part.
+            const { read, written } = encoder.encodeInto(text, filled === 0 ? part : part.subarray(filled));
+            filled += written;
+            if (read === text.length) break;
+            text = text.slice(read);
+            if (filled < part.byteLength) {
+              // A character that does not fit whole: its bytes are split between this part and
+              // the next, as a byte copy would split them (every part but the last is full).
+              const width = text.codePointAt(0)! > 0xffff ? 2 : 1;
+              const bytes = encoder.encode(text.slice(0, width));
+              const head = part.byteLength - filled;
+              part.set(bytes.subarray(0, head), filled);
+              filled += head;
+              await send();
+              part.set(bytes.subarray(head), 0);
+              filled = bytes.byteLength - head;
+              text = text.slice(width);
+              continue;
+            }
+            await send();
+          }
+          if (filled === part.byteLength) await send();
+          part[filled++] = 0x0a;
+          if (filled === part.byteLength) await send();
         }
       }
       if (!upload) {
         await this.bucket.put(key, part.subarray(0, filled), options);
-        return total;
+        return filled;
       }
-      if (filled > 0) parts.push(await upload.uploadPart(parts.length + 1, part.subarray(0, filled)));
-      await upload.complete(parts);
-      return total;
+      if (filled > 0) parts.push(await (upload as R2MultipartUpload).uploadPart(parts.length + 1, part.subarray(0, filled)));
+      await (upload as R2MultipartUpload).complete(parts);
+      return total + filled;
     } catch (error) {
-      await upload?.abort().catch(() => {});
+      await (upload as R2MultipartUpload | null)?.abort().catch(() => {});
       throw error;
     }
   }

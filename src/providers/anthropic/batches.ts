@@ -1,8 +1,8 @@
 /** Message Batches on Anthropic: one upstream batch per gateway batch, results passed through. */
 import { GatewayError, UpstreamError } from "../../lib/errors";
-import { readJsonLines } from "../../lib/jsonl";
+import { readJsonLines, readLineChunks } from "../../lib/jsonl";
 import type { BatchesAdapter, ProviderContext } from "../types";
-import type { BatchResultLine } from "../../domain/batch-result";
+import type { BatchResultChunk, BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
 import { cancelBatch, deleteBatch, retrieveBatch } from "./batch-calls";
 import { toJobStatus } from "./job-status";
@@ -30,6 +30,8 @@ export const anthropicBatches: BatchesAdapter = {
 
   results: readResults,
 
+  resultChunks: readResultChunks,
+
   async deleteArtifact(ctx, artifact) {
     if (artifact.kind !== MESSAGE_BATCH) {
       throw new GatewayError(500, "api_error", `anthropic has no artifact of kind ${artifact.kind}`);
@@ -38,10 +40,50 @@ export const anthropicBatches: BatchesAdapter = {
   },
 };
 
-async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
+async function resultsResponse(ctx: ProviderContext, job: JobRef): Promise<Response> {
   const url = resultsUrlFor(readConfig(ctx.env).baseUrl, job);
   // The SDK asks for `application/binary`; the API answers `application/x-jsonl`.
-  const response = await anthropicFetch(ctx, { surface: "batches", method: "GET", path: url, headers: { accept: "application/binary" } });
+  return anthropicFetch(ctx, { surface: "batches", method: "GET", path: url, headers: { accept: "application/binary" } });
+}
+
+/**
+ * The results a chunk at a time, each line checked as `readResults` checks it and kept with
+ * its own text: Anthropic's lines are already the gateway's format, so they are written as
+ * they came rather than parsed and serialised again.
+ */
+async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultChunk> {
+  const response = await resultsResponse(ctx, job);
+  if (!response.body) return;
+  try {
+    for await (const texts of readLineChunks(response.body)) {
+      const lines = new Array<BatchResultLine>(texts.length);
+      for (let index = 0; index < texts.length; index++) {
+        const text = texts[index]!;
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch (error) {
+          throw new UpstreamError(PROVIDER, 502, `malformed results line (${(error as Error).message})`);
+        }
+        lines[index] = toResultLine(value);
+        // Only a line as compact as a serialiser writes it is forwarded as is (a line with
+        // whitespace around it is serialised again, as every line used to be).
+        if (!isObjectText(text)) texts[index] = "";
+      }
+      yield { lines, texts };
+    }
+  } finally {
+    // A consumer that stops early (or a bad line) must not leave the upstream body open.
+    await response.body.cancel().catch(() => {});
+  }
+}
+
+function isObjectText(text: string): boolean {
+  return text.charCodeAt(0) === 0x7b && text.charCodeAt(text.length - 1) === 0x7d;
+}
+
+async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
+  const response = await resultsResponse(ctx, job);
   if (!response.body) return;
   const lines = readJsonLines(response.body);
   try {

@@ -3,10 +3,10 @@
  * model, polled, cancelled and read back as Anthropic results.
  */
 import { UpstreamError } from "../../lib/errors";
-import { readJsonLines } from "../../lib/jsonl";
+import { readJsonLines, readLineChunks } from "../../lib/jsonl";
 import type { BatchesAdapter, JobStatus, ProviderContext } from "../types";
 import type { Artifact } from "../../domain/artifact";
-import type { BatchResultLine } from "../../domain/batch-result";
+import type { BatchResultChunk, BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
 import { readBatchSummary, readInlinedResponses } from "./batch-reader";
 import { toJobStatus } from "./job-status";
@@ -38,6 +38,10 @@ export const geminiBatches: BatchesAdapter = {
     return readResults(ctx, job);
   },
 
+  resultChunks(ctx, job): AsyncIterable<BatchResultChunk> {
+    return readResultChunks(ctx, job);
+  },
+
   async deleteArtifact(ctx, artifact: Artifact): Promise<void> {
     if (artifact.kind === "file") return deleteFile(ctx, artifact.nativeId);
     await deleteBatch(ctx, artifact.nativeId);
@@ -56,21 +60,8 @@ export const geminiBatches: BatchesAdapter = {
 async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
   const ids = randomIds();
   const model = job.model ?? "gemini";
-  const output = job.data.output as { responsesFile?: string } | undefined;
-  let responsesFile = output?.responsesFile;
-  if (!responsesFile) {
-    const body = await retrieveBatchBody(ctx, job.nativeId);
-    const summary: GeminiBatchSummary = {};
-    let first = true;
-    for await (const item of readInlinedResponses(body, summary)) {
-      // Jobs made before inline jobs kept their key fall back to the metadata Gemini may send.
-      const key = typeof job.data.key === "string" ? (first ? job.data.key : undefined) : item.metadata?.key;
-      first = false;
-      if (isKey(key)) yield { custom_id: key, result: toBatchResult(item, model, ids) };
-    }
-    responsesFile = summary.responsesFile;
-    if (!responsesFile) return;
-  }
+  const responsesFile = yield* inlineResults(ctx, job, model, ids);
+  if (!responsesFile) return;
   const { body } = await downloadFile(ctx, responsesFile);
   let index = 0;
   try {
@@ -82,6 +73,58 @@ async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<B
     if (error instanceof SyntaxError) throw new UpstreamError(PROVIDER, 502, `malformed responses file line ${index + 1} (${error.message})`);
     throw error;
   }
+}
+
+/** The same lines as `readResults`, the responses file's a chunk at a time: no suspension per line. */
+async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultChunk> {
+  const ids = randomIds();
+  const model = job.model ?? "gemini";
+  const inline = inlineResults(ctx, job, model, ids);
+  let next = await inline.next();
+  for (; !next.done; next = await inline.next()) yield { lines: [next.value] };
+  const responsesFile = next.value;
+  if (!responsesFile) return;
+  const { body } = await downloadFile(ctx, responsesFile);
+  let index = 0;
+  try {
+    for await (const texts of readLineChunks(body)) {
+      const lines: BatchResultLine[] = [];
+      for (const text of texts) {
+        let line: GeminiBatchResultLine;
+        try {
+          line = JSON.parse(text) as GeminiBatchResultLine;
+        } catch (error) {
+          throw new UpstreamError(PROVIDER, 502, `malformed responses file line ${index + 1} (${(error as Error).message})`);
+        }
+        index += 1;
+        if (isKey(line.key)) lines.push({ custom_id: line.key, result: toBatchResult(line, model, ids) });
+      }
+      if (lines.length > 0) yield { lines };
+    }
+  } finally {
+    // A consumer that stops early (or a bad line) must not leave the file's body open.
+    await body.cancel().catch(() => {});
+  }
+}
+
+/**
+ * The job's inlined response, translated, when it has no responses file; returns the
+ * responses file's name when it has one.
+ */
+async function* inlineResults(ctx: ProviderContext, job: JobRef, model: string, ids: IdSource): AsyncGenerator<BatchResultLine, string | undefined> {
+  const output = job.data.output as { responsesFile?: string } | undefined;
+  const responsesFile = output?.responsesFile;
+  if (responsesFile) return responsesFile;
+  const body = await retrieveBatchBody(ctx, job.nativeId);
+  const summary: GeminiBatchSummary = {};
+  let first = true;
+  for await (const item of readInlinedResponses(body, summary)) {
+    // Jobs made before inline jobs kept their key fall back to the metadata Gemini may send.
+    const key = typeof job.data.key === "string" ? (first ? job.data.key : undefined) : item.metadata?.key;
+    first = false;
+    if (isKey(key)) yield { custom_id: key, result: toBatchResult(item, model, ids) };
+  }
+  return summary.responsesFile;
 }
 
 function isKey(key: unknown): key is string {

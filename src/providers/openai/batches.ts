@@ -3,9 +3,9 @@
  * jobs planned from ./jobs.ts.
  */
 import { UpstreamError } from "../../lib/errors";
-import { readJsonLines } from "../../lib/jsonl";
+import { readJsonLines, readLineChunks } from "../../lib/jsonl";
 import type { BatchesAdapter, JobStatus, ProviderContext, UpstreamFile } from "../types";
-import type { BatchResultLine } from "../../domain/batch-result";
+import type { BatchResultChunk, BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
 import { cancelBatch, retrieveBatch } from "./batch-calls";
 import { type ErrorFileTally, isTerminal, toJobStatus } from "./job-status";
@@ -54,6 +54,10 @@ export const openaiBatches: BatchesAdapter = {
     return resultLines(ctx, job);
   },
 
+  resultChunks(ctx, job) {
+    return resultChunks(ctx, job);
+  },
+
   async deleteArtifact(ctx, artifact) {
     switch (artifact.kind) {
       case "file":
@@ -71,21 +75,56 @@ export const openaiBatches: BatchesAdapter = {
 
 async function* resultLines(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
   const config = readConfig(ctx.env);
+  for (const fileId of await resultFileIds(ctx, config, job)) {
+    for await (const line of outputLines(ctx, config, fileId)) yield toResultLine(line);
+  }
+}
+
+/** The same lines as `resultLines`, a chunk at a time: no suspension per line. */
+async function* resultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultChunk> {
+  const config = readConfig(ctx.env);
+  for (const fileId of await resultFileIds(ctx, config, job)) {
+    const response = await outputFile(ctx, config, fileId);
+    if (!response.body) continue;
+    try {
+      for await (const texts of readLineChunks(response.body)) {
+        const lines = new Array<BatchResultLine>(texts.length);
+        for (let index = 0; index < texts.length; index++) {
+          let line: OpenAIBatchOutputLine;
+          try {
+            line = JSON.parse(texts[index]!) as OpenAIBatchOutputLine;
+          } catch (error) {
+            throw new UpstreamError(PROVIDER, 502, `malformed line in batch result file ${fileId} (${(error as Error).message})`);
+          }
+          lines[index] = toResultLine(line);
+        }
+        yield { lines };
+      }
+    } finally {
+      // A consumer that stops early (or a bad line) must not leave the file's body open.
+      await response.body.cancel().catch(() => {});
+    }
+  }
+}
+
+/** The job's output and error files (either may be absent). */
+async function resultFileIds(ctx: ProviderContext, config: OpenAIConfig, job: JobRef): Promise<string[]> {
   let fileIds = [job.data.outputFileId, job.data.errorFileId];
   if (!("outputFileId" in job.data)) {
     const batch = await retrieveBatch(ctx, config, job.nativeId);
     fileIds = [batch.output_file_id, batch.error_file_id];
   }
-  for (const fileId of fileIds) {
-    if (typeof fileId !== "string" || fileId.length === 0) continue;
-    for await (const line of outputLines(ctx, config, fileId)) yield toResultLine(line);
-  }
+  return fileIds.filter((fileId): fileId is string => typeof fileId === "string" && fileId.length > 0);
+}
+
+function outputFile(ctx: ProviderContext, config: OpenAIConfig, fileId: string): Promise<Response> {
+  return openaiFetch(ctx, config, `/files/${encodeURIComponent(fileId)}/content`, {
+    headers: { accept: "application/binary" },
+  });
 }
 
 async function* outputLines(ctx: ProviderContext, config: OpenAIConfig, fileId: string): AsyncGenerator<OpenAIBatchOutputLine> {
-  const response = await openaiFetch(ctx, config, `/files/${encodeURIComponent(fileId)}/content`, {
-    headers: { accept: "application/binary" },
-  });
+  const response = await outputFile(ctx, config, fileId);
   if (!response.body) return;
   try {
     yield* readJsonLines<OpenAIBatchOutputLine>(response.body);

@@ -1,6 +1,6 @@
 /** JSON Lines over web streams (src/lib/jsonl.ts): lines however the bytes are cut, and the lock released. */
 import { describe, expect, it } from "vitest";
-import { readJsonLines, readLines, toJsonLines } from "../../../src/lib/jsonl";
+import { readJsonLines, readLineChunks, readLines, toJsonLines } from "../../../src/lib/jsonl";
 import { bodyText, chunkedStream, collect, rejectionOf, streamOf } from "../support/helpers";
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -24,6 +24,26 @@ describe("readLines", () => {
   it("releases the stream's lock when the reader stops early", async () => {
     const body = streamOf("a\nb\nc\n");
     for await (const line of readLines(body)) if (line === "a") break;
+    expect(body.locked).toBe(false);
+  });
+});
+
+describe("readLineChunks", () => {
+  it.each([1, 2, 5, 1 << 16])("gives every line once, in order, however the bytes are cut (pieces of %i bytes)", async (piece) => {
+    const text = '{"a":1}\r\n\n  \n\t\n{"b":"é日本🙂"}\n[1]\n"s"\n \u00a0 \n{"c":3}';
+    const chunks = await collect(readLineChunks(chunkedStream(encode(text), piece)));
+    expect(chunks.flat()).toEqual(['{"a":1}', '{"b":"é日本🙂"}', "[1]", '"s"', '{"c":3}']);
+    // No chunk is empty: a read that completed no line yields nothing.
+    expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
+  });
+
+  it("hands out a chunk's lines together: one chunk for a body read at once", async () => {
+    expect(await collect(readLineChunks(streamOf("a\nb\nc\n")))).toEqual([["a", "b", "c"]]);
+  });
+
+  it("releases the stream's lock when the reader stops early", async () => {
+    const body = chunkedStream(encode("a\nb\nc\n"), 2);
+    for await (const chunk of readLineChunks(body)) if (chunk.includes("a")) break;
     expect(body.locked).toBe(false);
   });
 });

@@ -1,0 +1,110 @@
+/**
+ * What the vault writes, line by line: Anthropic's result lines as they came (no second
+ * serialisation), each custom_id once, native IDs scrubbed, requests no line mentions filled
+ * in; and text written straight into fixed-size parts, a character split between two parts
+ * as its bytes would be.
+ */
+import { env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { RESULTS_PART_BYTES, ResultsVault } from "../../src/store/vault";
+import { batchClient } from "./support/batches";
+import { textRequest } from "./support/requests";
+import { useFakes } from "./support/upstream";
+
+useFakes();
+
+const HAIKU = "claude-3-5-haiku-20241022";
+
+/** Upstream requests whose path ends in `/results` are answered with `text`, a few bytes at a time. */
+function serveResults(text: string, piece = 7) {
+  const inner = globalThis.fetch;
+  vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+    const req = new Request(input, init);
+    if (!new URL(req.url).pathname.endsWith("/results")) return inner(req);
+    const bytes = new TextEncoder().encode(text);
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (at >= bytes.byteLength) return controller.close();
+        controller.enqueue(bytes.slice(at, (at += piece)));
+      },
+    });
+    return new Response(body, { headers: { "content-type": "application/x-jsonl" } });
+  });
+}
+
+describe("vaulted Anthropic results", () => {
+  it("are written as upstream wrote them, each custom_id once, native IDs scrubbed, the rest filled in", async () => {
+    const { create, pollUntilEnded } = batchClient();
+    const batch = await create(["a", "b", "c", "d"].map((id) => textRequest(id, "Hi", HAIKU)));
+    const nativeBatch = (await env.DB.prepare("SELECT native_id FROM batch_jobs WHERE batch_id = ?").bind(batch.id).first<string>("native_id"))!;
+    // Escapes a serialiser would not write: the line is kept byte for byte.
+    const succeeded = String.raw`{"custom_id":"a","result":{"type":"succeeded","message":{"id":"msg_1","type":"message","role":"assistant","model":"${HAIKU}","content":[{"type":"text","text":"caf\u00e9 \/ 日本"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":3,"output_tokens":5}}}}`;
+    const again = JSON.stringify({ custom_id: "a", result: { type: "canceled" } });
+    const spaced = `  ${JSON.stringify({ custom_id: "b", result: { type: "canceled" } })}  `;
+    const errored = JSON.stringify({ custom_id: "c", result: { type: "errored", error: { type: "error", error: { type: "api_error", message: `upstream ${nativeBatch} failed` } } } });
+    serveResults([succeeded, again, spaced, "", errored].join("\r\n") + "\n");
+
+    const ended = await pollUntilEnded(batch.id);
+
+    const vaulted = await (await env.RESULTS.get(`batches/${batch.id}/results.jsonl`))!.text();
+    expect(vaulted).toBe(
+      [
+        succeeded,
+        JSON.stringify({ custom_id: "b", result: { type: "canceled" } }),
+        JSON.stringify({ custom_id: "c", result: { type: "errored", error: { type: "error", error: { type: "api_error", message: `upstream ${batch.id} failed` } } } }),
+        JSON.stringify({ custom_id: "d", result: { type: "expired" } }),
+      ].join("\n") + "\n",
+    );
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 1, errored: 1, canceled: 1, expired: 1 });
+  });
+});
+
+/** The size of each part uploaded through the bucket, in order. */
+const partSizes: number[] = [];
+
+/** A member of a binding object, bound to it (its methods refuse to run on a proxy). */
+function bound(target: object, name: string | symbol): unknown {
+  const value: unknown = Reflect.get(target, name, target);
+  return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+}
+
+function recordingParts(bucket: R2Bucket): R2Bucket {
+  return new Proxy(bucket, {
+    get(target, name) {
+      if (name !== "createMultipartUpload") return bound(target, name);
+      return async (key: string, options?: R2MultipartOptions) => {
+        const upload = await target.createMultipartUpload(key, options);
+        return new Proxy(upload, {
+          get(inner, member) {
+            if (member !== "uploadPart") return bound(inner, member);
+            return (n: number, value: Uint8Array) => {
+              partSizes.push(value.byteLength);
+              return inner.uploadPart(n, value);
+            };
+          },
+        });
+      };
+    },
+  });
+}
+
+describe("results written as text", () => {
+  it("fill every part but the last to its size, a character cut between two parts", async () => {
+    // 3,002 bytes a line ("x", 1,000 three-byte characters, a line feed): the first part ends
+    // inside a character.
+    const line = `x${"€".repeat(1000)}`;
+    const lines = Array.from({ length: 3000 }, () => line);
+    async function* pieces() {
+      for (let at = 0; at < lines.length; at += 500) yield lines.slice(at, at + 500);
+    }
+    expect(((RESULTS_PART_BYTES % 3002) - 1) % 3).not.toBe(0);
+    const vault = new ResultsVault(recordingParts(env.RESULTS));
+    const size = 3000 * 3002;
+    expect(await vault.writeResults("msgbatch_TEXT", pieces())).toBe(size);
+    expect(partSizes).toEqual([RESULTS_PART_BYTES, size - RESULTS_PART_BYTES]);
+    const object = await env.RESULTS.get("batches/msgbatch_TEXT/results.jsonl");
+    expect(object!.size).toBe(size);
+    expect(await object!.text()).toBe(lines.join("\n") + "\n");
+  });
+});
