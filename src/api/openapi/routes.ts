@@ -1,13 +1,16 @@
 /**
  * `GET /openapi.json` (the OpenAPI 3.1 document) and `GET /docs` (an API reference: Swagger
- * UI). Swagger UI's files are the Worker's own static assets, not a CDN's, so `/docs` works
+ * UI). The document is openapi.json beside this file, built from the routes' zod schemas by
+ * document.ts and committed (`npm run openapi`; test/unit/api/openapi-document.test.ts fails
+ * when it differs from what the schemas build), so that the Worker ships neither zod-openapi
+ * nor zod's JSON Schema code. Swagger UI's files are the Worker's own static assets, not a CDN's, so `/docs` works
  * with no network (under `npm run dev` offline too). Neither needs a key: they describe the
  * API, and hold nothing of anyone's.
  */
 import { Hono } from "hono";
 import { GatewayError } from "../../lib/errors";
 import type { AppEnv } from "../env";
-import { openApiDocument } from "./document";
+import openApiDocument from "./openapi.json";
 
 /**
  * @example
@@ -38,7 +41,7 @@ const DOCS_PAGE = `<!doctype html>
 // (see docs/sources/openapi.md § Swagger UI's validator badge); the CSP forbids it anyway.
 const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null });\n`;
 
-openApi.get("/openapi.json", (c) => c.json(openApiDocument()));
+openApi.get("/openapi.json", (c) => c.json(openApiDocument));
 
 openApi.get("/docs", (c) => {
   c.header("content-security-policy", DOCS_CSP);
