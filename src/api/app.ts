@@ -6,11 +6,7 @@
  * layer imports neither the store nor a provider; the composition root (src/index.ts) hands
  * the adapters in.
  */
-import type { MiddlewareHandler } from "hono";
-// hono/tiny everywhere in src/: the same Hono with only its pattern router, where the default
-// build bundles three routers (about 2.5 KiB of the gzip bundle; see docs/sources/hono.md
-// § hono/tiny). A few dozen routes are matched as fast either way.
-import { Hono } from "hono/tiny";
+import { Hono, type MiddlewareHandler } from "hono";
 import { createServices, type Services, type ServicesOptions } from "../core/services";
 import { dashboard } from "../dashboard/routes";
 import { admin } from "./admin";

@@ -2,8 +2,7 @@
  * `/v1/messages/batches`: the Anthropic Message Batches API. Routes know the Anthropic wire
  * only; the batches service does the rest.
  */
-import type { Context } from "hono";
-import { Hono } from "hono/tiny";
+import { Hono, type Context } from "hono";
 import { resultsOrigin } from "../domain/message-batch";
 import { batchSource } from "./batch-body";
 import type { AppEnv } from "./env";

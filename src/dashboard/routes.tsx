@@ -4,8 +4,7 @@
  * the services object (src/core/services.ts, set by the app) for what to show, scoped to
  * who is signed in.
  */
-import type { Context } from "hono";
-import { Hono } from "hono/tiny";
+import { Hono, type Context } from "hono";
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { NewKeyInput } from "../core/key-admin";
