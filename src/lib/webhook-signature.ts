@@ -3,7 +3,8 @@
  * HMAC-SHA256 of `<id>.<timestamp>.<body>`, keyed by the secret's base64 part after `whsec_`.
  * The `standardwebhooks` package computes the same with its own SHA-256 and base64 code
  * (about 4 KiB of the gzip bundle); it stays the tests' verifier
- * (test/unit/lib/webhook-signature.test.ts, test/worker/support/webhooks.ts).
+ * (test/unit/lib/webhook-signature.test.ts, test/worker/support/webhooks.ts). See
+ * docs/sources/standard-webhooks.md § Signing with WebCrypto.
  */
 
 const SECRET_PREFIX = "whsec_";
