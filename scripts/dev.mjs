@@ -9,6 +9,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { configuredProviderKeys, PROVIDER_KEYS } from "./provider-keys.ts";
 
+// Swagger UI's files into public/docs (npm install does it too; a skipped install script must not break /docs).
+await import("./copy-swagger-ui.mjs");
+
 const wrangler = process.platform === "win32" ? "wrangler.cmd" : "wrangler";
 const args = process.argv.slice(2);
 const persist = args.includes("--persist-to") ? ["--persist-to", args[args.indexOf("--persist-to") + 1]] : [];

@@ -6,11 +6,12 @@
  * checked, so that the token cannot be guessed at speed.
  */
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { adminToken, MIN_ADMIN_TOKEN_LENGTH } from "../core/admin-token";
 import { RPM_TIERS } from "../core/limits";
 import { secretsEqual } from "../lib/crypto";
 import { GatewayError, RateLimitedError } from "../lib/errors";
+import "../lib/zod-english";
 import { PROVIDER_NAMES } from "../domain/provider-name";
 import type { KeyLimits, VirtualKey } from "../domain/virtual-key";
 import type { WebhookDelivery } from "../domain/webhook-delivery";
@@ -23,23 +24,25 @@ export const admin = new Hono<AppEnv>();
 const ADMIN_RATE_PERIOD_SECONDS = 60;
 
 const limitFields = {
-  requests_per_minute: z
-    .number()
-    .int()
-    .refine((value) => (RPM_TIERS as readonly number[]).includes(value), { message: `must be one of ${RPM_TIERS.join(", ")} (or null for no limit)` })
-    .nullable()
-    .optional(),
-  max_batches_in_progress: z.number().int().min(1).max(100_000).nullable().optional(),
-  monthly_budget_usd: z.number().positive().max(1e9).nullable().optional(),
+  requests_per_minute: z.optional(
+    z.nullable(
+      z.number().check(
+        z.int(),
+        z.refine((value) => (RPM_TIERS as readonly number[]).includes(value), { message: `must be one of ${RPM_TIERS.join(", ")} (or null for no limit)` }),
+      ),
+    ),
+  ),
+  max_batches_in_progress: z.optional(z.nullable(z.number().check(z.int(), z.gte(1), z.lte(100_000)))),
+  monthly_budget_usd: z.optional(z.nullable(z.number().check(z.positive(), z.lte(1e9)))),
 };
 
 /** What a key's webhook may be set to: a URL (checked by the keys service), or null to remove it. */
-const webhookUrlField = z.string().min(1).max(2000).nullable().optional();
+const webhookUrlField = z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(2000))));
 
 export const newKeyBody = z.strictObject({
-  name: z.string().min(1).max(200),
-  providers: z.array(z.enum(PROVIDER_NAMES)).min(1).nullable().optional(),
-  models: z.array(z.string().min(1).max(200)).min(1).nullable().optional(),
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
+  providers: z.optional(z.nullable(z.array(z.enum(PROVIDER_NAMES)).check(z.minLength(1)))),
+  models: z.optional(z.nullable(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.minLength(1)))),
   ...limitFields,
   webhook_url: webhookUrlField,
 });
@@ -48,7 +51,7 @@ export const newKeyBody = z.strictObject({
 export const keyUpdateBody = z.strictObject({ ...limitFields, webhook_url: webhookUrlField });
 
 export const deliveriesQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000))),
 });
 
 interface RateLimiter {
@@ -131,7 +134,7 @@ async function jsonBody(request: Request): Promise<unknown> {
   }
 }
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+function parseBody<T>(schema: z.ZodMiniType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

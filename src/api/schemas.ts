@@ -3,8 +3,11 @@
  */
 // A namespace import, as everywhere in src/: `import { z }` makes esbuild ship all of zod's
 // locales (see docs/sources/zod.md § esbuild keeps every locale unless zod is imported as a namespace).
-import * as z from "zod";
+// zod/mini: only the schema types and checks used here are bundled (see docs/sources/zod.md
+// § zod/mini needs English set up by hand); its messages are classic zod's (../lib/zod-english).
+import * as z from "zod/mini";
 import { GatewayError } from "../lib/errors";
+import "../lib/zod-english";
 import type { BatchRequest } from "../domain/batch-request";
 import { withoutNullParams } from "./null-params";
 import { validBatchRequest } from "./batch-request-check";
@@ -14,7 +17,7 @@ export const MAX_BATCH_BYTES = 256 * 1024 * 1024;
 export const MAX_FILE_BYTES = 500 * 1024 * 1024;
 
 const textBlock = z.looseObject({ type: z.literal("text"), text: z.string() });
-const contentBlock = z.looseObject({ type: z.string().min(1) });
+const contentBlock = z.looseObject({ type: z.string().check(z.minLength(1)) });
 
 /**
  * The Messages params every provider shares, as loose as Anthropic itself: `max_tokens: 0` (a
@@ -24,31 +27,34 @@ const contentBlock = z.looseObject({ type: z.string().min(1) });
  * the same reason.
  */
 const messageParams = z.looseObject({
-  model: z.string().min(1),
-  max_tokens: z.number().int().min(0),
+  model: z.string().check(z.minLength(1)),
+  max_tokens: z.number().check(z.int(), z.gte(0)),
   messages: z
     .array(
       z.looseObject({
         role: z.enum(["user", "assistant", "system"]),
-        content: z.union([z.string().min(1, "messages must have non-empty content"), z.array(contentBlock).min(1, "messages must have non-empty content")]),
+        content: z.union([
+          z.string().check(z.minLength(1, "messages must have non-empty content")),
+          z.array(contentBlock).check(z.minLength(1, "messages must have non-empty content")),
+        ]),
       }),
     )
-    .min(1),
-  system: z.union([z.string(), z.array(textBlock)]).optional(),
-  temperature: z.number().min(0).max(1).optional(),
-  top_p: z.number().min(0).max(1).optional(),
-  top_k: z.number().int().min(0).optional(),
-  stop_sequences: z.array(z.string()).optional(),
-  stream: z.literal(false, { error: "streaming is not supported in message batches" }).optional(),
-  metadata: z.looseObject({ user_id: z.string().nullable().optional() }).optional(),
+    .check(z.minLength(1)),
+  system: z.optional(z.union([z.string(), z.array(textBlock)])),
+  temperature: z.optional(z.number().check(z.gte(0), z.lte(1))),
+  top_p: z.optional(z.number().check(z.gte(0), z.lte(1))),
+  top_k: z.optional(z.number().check(z.int(), z.gte(0))),
+  stop_sequences: z.optional(z.array(z.string())),
+  stream: z.optional(z.literal(false, { error: "streaming is not supported in message batches" })),
+  metadata: z.optional(z.looseObject({ user_id: z.optional(z.nullable(z.string())) })),
   // Not every Anthropic tool has a name (an MCP toolset has `mcp_server_name`): translators check names.
-  tools: z.array(z.looseObject({})).optional(),
-  tool_choice: z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]) }).optional(),
+  tools: z.optional(z.array(z.looseObject({}))),
+  tool_choice: z.optional(z.looseObject({ type: z.enum(["auto", "any", "tool", "none"]) })),
 });
 
 /** One item of a batch create body's `requests` (also the OpenAPI document's BatchRequest). */
 export const batchRequest = z.strictObject({
-  custom_id: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1 to 64 characters of letters, digits, '_' or '-' (^[a-zA-Z0-9_-]{1,64}$)"),
+  custom_id: z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1 to 64 characters of letters, digits, '_' or '-' (^[a-zA-Z0-9_-]{1,64}$)")),
   params: messageParams,
 });
 
@@ -108,13 +114,13 @@ function depthOf(value: unknown): number {
   return deepest;
 }
 
-const pageLimit = z.coerce.number({ error: "must be an integer" }).int("must be an integer").min(1, "must be at least 1").max(1000, "must be at most 1000");
+const pageLimit = z.coerce.number({ error: "must be an integer" }).check(z.int("must be an integer"), z.gte(1, "must be at least 1"), z.lte(1000, "must be at most 1000"));
 
 export const listQuery = z.object({
-  limit: pageLimit.default(20),
-  before_id: z.string().min(1).optional(),
-  after_id: z.string().min(1).optional(),
-  page: z.string().min(1).optional(),
+  limit: z._default(pageLimit, 20),
+  before_id: z.optional(z.string().check(z.minLength(1))),
+  after_id: z.optional(z.string().check(z.minLength(1))),
+  page: z.optional(z.string().check(z.minLength(1))),
 });
 
 export type ListQuery = z.infer<typeof listQuery>;
@@ -135,7 +141,7 @@ export function parseListQuery(query: Record<string, string>): ListQuery {
 }
 
 /** `requests.3.params.max_tokens: Too small: expected number to be >=1`. */
-function describeIssue(prefix: string, error: z.ZodError): string {
+function describeIssue(prefix: string, error: z.core.$ZodError): string {
   const issue = error.issues[0];
   if (!issue) return `${prefix}: invalid`;
   const path = [prefix, ...issue.path.map(String)].filter((part) => part !== "").join(".");

@@ -16,9 +16,10 @@
  * - Bedrock: Claude on Bedrock is priced as on Anthropic's API, Nova from the Bedrock pricing page,
  *   as quoted on https://tokenmix.ai/blog/aws-bedrock-pricing; batch inference is 50% of on-demand.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { PROVIDER_NAMES, type ProviderName } from "../domain/provider-name";
 import type { TokenCounts } from "../domain/usage";
+import "../lib/zod-english";
 
 /** USD per million tokens, at the batch price. */
 export interface ModelPrice {
@@ -88,12 +89,12 @@ export const BATCH_PRICES: Readonly<Record<string, ModelPrice>> = {
 };
 
 const priceOverrides = z.record(
-  z.string().regex(new RegExp(`^(${PROVIDER_NAMES.join("|")})/.+$`), 'keys are "<provider>/<model>"'),
+  z.string().check(z.regex(new RegExp(`^(${PROVIDER_NAMES.join("|")})/.+$`), 'keys are "<provider>/<model>"')),
   z.strictObject({
-    input: z.number().nonnegative(),
-    output: z.number().nonnegative(),
-    cache_read: z.number().nonnegative().optional(),
-    cache_write: z.number().nonnegative().optional(),
+    input: z.number().check(z.nonnegative()),
+    output: z.number().check(z.nonnegative()),
+    cache_read: z.optional(z.number().check(z.nonnegative())),
+    cache_write: z.optional(z.number().check(z.nonnegative())),
   }),
 );
 

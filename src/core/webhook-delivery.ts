@@ -5,8 +5,8 @@
  * retried after WEBHOOK_RETRY_BASE_SECONDS, then twice as long each time, for at least
  * 24 hours after the event.
  */
-import { Webhook } from "standardwebhooks";
 import { unseal } from "../lib/seal";
+import { webhookSignature } from "../lib/webhook-signature";
 import type { WebhookDelivery } from "../domain/webhook-delivery";
 import type { Gateway } from "./gateway";
 import { gatewayWebhook, retryBaseSeconds, webhookSealingKey } from "./webhook-config";
@@ -64,7 +64,7 @@ export async function deliverWebhook(gateway: Gateway, deliveryId: string, optio
     return "failed";
   }
 
-  const headers = signedHeaders(target.secret, event.id, new Date(at), event.payload);
+  const headers = await signedHeaders(target.secret, event.id, new Date(at), event.payload);
   let status: number | null = null;
   let error: string | null = null;
   try {
@@ -110,18 +110,18 @@ export async function requeueOverdueDeliveries(gateway: Gateway, now: number): P
  * The three Standard Webhooks headers for one attempt: the event's ID (the same on every
  * retry), this attempt's time (receivers refuse old ones: see docs/sources/standard-webhooks.md
  * § Receivers refuse timestamps more than 5 minutes away), and `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`
- * keyed by the secret's base64-decoded part (computed by the `standardwebhooks` package).
+ * keyed by the secret's base64-decoded part (src/lib/webhook-signature.ts).
  *
  * @example
- * signedHeaders("whsec_…", "msg_01…", new Date(), body)["webhook-signature"] // "v1,K5oZ…"
+ * (await signedHeaders("whsec_…", "msg_01…", new Date(), body))["webhook-signature"] // "v1,K5oZ…"
  */
-export function signedHeaders(secret: string, eventId: string, at: Date, payload: string): Record<string, string> {
+export async function signedHeaders(secret: string, eventId: string, at: Date, payload: string): Promise<Record<string, string>> {
   return {
     "content-type": "application/json",
     "user-agent": "batchbridge-webhooks",
     "webhook-id": eventId,
     "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-    "webhook-signature": new Webhook(secret).sign(eventId, at, payload),
+    "webhook-signature": await webhookSignature(secret, eventId, at, payload),
   };
 }
 

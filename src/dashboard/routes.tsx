@@ -12,10 +12,10 @@ import { RPM_TIERS } from "../core/limits";
 import type { BatchUsage } from "../core/usage";
 import { csrfMatches, type Viewer } from "../core/sessions";
 import { GatewayError, RateLimitedError } from "../lib/errors";
+import { staticAsset } from "../lib/static-asset";
 import { randomToken, secretsEqual } from "../lib/crypto";
 import { PROVIDER_NAMES, type ProviderName } from "../domain/provider-name";
 import type { KeyLimits } from "../domain/virtual-key";
-import { LIVE_SCRIPT, STYLESHEET } from "./assets";
 import type { DashboardEnv } from "./env";
 import type { Services } from "../core/services";
 import type { LayoutProps } from "./layout";
@@ -58,8 +58,10 @@ export function dashboard(): Hono<DashboardEnv> {
   app.onError((error, c) => errorPage(c, error));
   app.notFound((c) => c.html(page(<MessagePage viewer={c.get("viewer") ?? null} title="Not found" message={`Not found: ${c.req.path}`} />), 404));
 
-  app.get("/assets/app.css", (c) => c.body(STYLESHEET, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=300" }));
-  app.get("/assets/live.js", (c) => c.body(LIVE_SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }));
+  // The stylesheet and the one script are static assets (public/dashboard/), out of the bundle;
+  // read whole, so that the answer is the same string body, with these headers, as ever.
+  app.get("/assets/app.css", async (c) => c.body(await (await staticAsset(c.env.ASSETS, "/dashboard/app.css", c.req.url)).text(), 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=300" }));
+  app.get("/assets/live.js", async (c) => c.body(await (await staticAsset(c.env.ASSETS, "/dashboard/live.js", c.req.url)).text(), 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }));
 
   // Every POST comes from this origin's own pages: a browser sends Origin with every POST.
   // Defence in depth beside the CSRF tokens (see docs/sources/dashboard.md § CSRF defences).

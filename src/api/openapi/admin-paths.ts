@@ -7,6 +7,7 @@ import * as z from "zod";
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
 import { RPM_TIERS } from "../../core/limits";
 import { deliveriesQuery, keyUpdateBody, newKeyBody } from "../admin";
+import { extendObject, withMeta } from "./route-schemas";
 import { CreatedVirtualKey, UpdatedVirtualKey, UsageSummary, VirtualKeyList, VirtualKeyRevoked, WebhookDeliveryList } from "./objects";
 import { errors, json } from "./responses";
 
@@ -22,23 +23,25 @@ const limitsDescription = {
     "Where this key's batches' `message_batch.ended` events go: `https://` (`http://` only to 127.0.0.1, localhost or [::1]); the answer carries a new `webhook_secret`. null removes it.",
 };
 
-const NewVirtualKey = newKeyBody
-  .extend({
-    requests_per_minute: newKeyBody.shape.requests_per_minute.meta({ description: limitsDescription.requests_per_minute }),
-    max_batches_in_progress: newKeyBody.shape.max_batches_in_progress.meta({ description: limitsDescription.max_batches_in_progress }),
-    monthly_budget_usd: newKeyBody.shape.monthly_budget_usd.meta({ description: limitsDescription.monthly_budget_usd }),
-    webhook_url: newKeyBody.shape.webhook_url.meta({ description: limitsDescription.webhook_url }),
-  })
-  .meta({ id: "NewVirtualKey" });
+const NewVirtualKey = withMeta(
+  extendObject(newKeyBody, {
+    requests_per_minute: withMeta(newKeyBody.shape.requests_per_minute, { description: limitsDescription.requests_per_minute }),
+    max_batches_in_progress: withMeta(newKeyBody.shape.max_batches_in_progress, { description: limitsDescription.max_batches_in_progress }),
+    monthly_budget_usd: withMeta(newKeyBody.shape.monthly_budget_usd, { description: limitsDescription.monthly_budget_usd }),
+    webhook_url: withMeta(newKeyBody.shape.webhook_url, { description: limitsDescription.webhook_url }),
+  }),
+  { id: "NewVirtualKey" },
+);
 
-const VirtualKeyUpdate = keyUpdateBody
-  .extend({
-    requests_per_minute: keyUpdateBody.shape.requests_per_minute.meta({ description: limitsDescription.requests_per_minute }),
-    max_batches_in_progress: keyUpdateBody.shape.max_batches_in_progress.meta({ description: limitsDescription.max_batches_in_progress }),
-    monthly_budget_usd: keyUpdateBody.shape.monthly_budget_usd.meta({ description: limitsDescription.monthly_budget_usd }),
-    webhook_url: keyUpdateBody.shape.webhook_url.meta({ description: limitsDescription.webhook_url }),
-  })
-  .meta({ id: "VirtualKeyUpdate", description: "Only the fields given change; null clears one" });
+const VirtualKeyUpdate = withMeta(
+  extendObject(keyUpdateBody, {
+    requests_per_minute: withMeta(keyUpdateBody.shape.requests_per_minute, { description: limitsDescription.requests_per_minute }),
+    max_batches_in_progress: withMeta(keyUpdateBody.shape.max_batches_in_progress, { description: limitsDescription.max_batches_in_progress }),
+    monthly_budget_usd: withMeta(keyUpdateBody.shape.monthly_budget_usd, { description: limitsDescription.monthly_budget_usd }),
+    webhook_url: withMeta(keyUpdateBody.shape.webhook_url, { description: limitsDescription.webhook_url }),
+  }),
+  { id: "VirtualKeyUpdate", description: "Only the fields given change; null clears one" },
+);
 
 // The route checks these by hand (src/api/admin-usage.ts): an RFC 3339 timestamp, else 400.
 const usageQuery = z.object({
@@ -46,8 +49,8 @@ const usageQuery = z.object({
   to: z.iso.datetime({ offset: true }).optional().meta({ description: "Batches that ended before this time (RFC 3339)" }),
 });
 
-const deliveriesListQuery = deliveriesQuery.extend({
-  limit: deliveriesQuery.shape.limit.meta({ description: "How many of the most recent deliveries, 1 to 1000 (default 100)" }),
+const deliveriesListQuery = extendObject(deliveriesQuery, {
+  limit: withMeta(deliveriesQuery.shape.limit, { description: "How many of the most recent deliveries, 1 to 1000 (default 100)" }),
 });
 
 function adminOperation(operation: Omit<ZodOpenApiOperationObject, "tags" | "security">): ZodOpenApiOperationObject {

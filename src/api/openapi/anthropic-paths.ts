@@ -9,6 +9,7 @@ import { PROVIDER_NAMES } from "../../domain/provider-name";
 import { batchRequest, listQuery, MAX_BATCH_REQUESTS } from "../schemas";
 import { FileDeleted, FileList, FileMetadata, MessageBatch, MessageBatchDeleted, MessageBatchList, MessageBatchResult, MessageBatchUsage } from "./objects";
 import { errors, json, requestIdHeaders } from "./responses";
+import { extendObject, omitKeys, withMeta } from "./route-schemas";
 
 /** A client's key: `x-api-key`, or the same key as `Authorization: Bearer`. */
 const clientKey: oas31.SecurityRequirementObject[] = [{ apiKey: [] }, { bearerKey: [] }];
@@ -31,14 +32,14 @@ const idHeaders = z.object({ ...commonHeaders, "x-model-provider": z.enum(PROVID
 const fileIdPath = z.object({ id: z.string().meta({ description: "A gateway file ID", example: "file_01JEXAMPLE0000000000000000" }) });
 const batchIdPath = z.object({ id: z.string().meta({ description: "A gateway message batch ID", example: "msgbatch_01JEXAMPLE0000000000000000" }) });
 
-const pageQuery = listQuery.extend({
-  limit: listQuery.shape.limit.meta({ description: "Items per page, 1 to 1000" }),
-  before_id: listQuery.shape.before_id.meta({ description: "The page of items just before this ID (newer ones)" }),
-  after_id: listQuery.shape.after_id.meta({ description: "The page of items just after this ID (older ones)" }),
-  page: listQuery.shape.page.meta({ description: "A `next_page` token from the previous page" }),
+const pageQuery = extendObject(listQuery, {
+  limit: withMeta(listQuery.shape.limit, { description: "Items per page, 1 to 1000" }),
+  before_id: withMeta(listQuery.shape.before_id, { description: "The page of items just before this ID (newer ones)" }),
+  after_id: withMeta(listQuery.shape.after_id, { description: "The page of items just after this ID (older ones)" }),
+  page: withMeta(listQuery.shape.page, { description: "A `next_page` token from the previous page" }),
 });
 
-const fileListQuery = pageQuery.extend({
+const fileListQuery = extendObject(pageQuery, {
   ids: z
     .array(z.string())
     .max(100)
@@ -46,9 +47,9 @@ const fileListQuery = pageQuery.extend({
     .meta({ description: "Up to 100 file IDs (`ids[]=a&ids[]=b`, `ids=a&ids=b` or comma-joined); not with `page` or `limit`" }),
 });
 
-const batchListQuery = pageQuery.omit({ page: true });
+const batchListQuery = omitKeys(pageQuery, { page: true });
 
-const BatchRequest = batchRequest.meta({ id: "BatchRequest" });
+const BatchRequest = withMeta(batchRequest, { id: "BatchRequest" });
 
 const createBatchBody = z
   .strictObject({ requests: z.array(BatchRequest).min(1).max(MAX_BATCH_REQUESTS) })

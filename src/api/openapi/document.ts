@@ -1,6 +1,8 @@
 /**
  * The OpenAPI 3.1 document of every route the gateway serves, built by zod-openapi from the
- * zod schemas the routes validate with. Built once per isolate, on first use.
+ * zod schemas the routes validate with. Not part of the Worker: `npm run openapi` writes it to
+ * public/openapi.json, which the Worker serves as a static asset (routes.ts), and
+ * test/unit/api/openapi-document.test.ts fails when that file differs from what this builds.
  */
 import { createDocument, type ZodOpenApiOverrideContext, type ZodOpenApiPathsObject } from "zod-openapi";
 import packageJson from "../../../package.json";

@@ -1,13 +1,15 @@
 /**
  * `GET /openapi.json` (the OpenAPI 3.1 document) and `GET /docs` (an API reference: Swagger
- * UI). Swagger UI's files are the Worker's own static assets, not a CDN's, so `/docs` works
+ * UI). The document is public/openapi.json, a static asset: built from the routes' zod schemas
+ * by document.ts and committed (`npm run openapi`; test/unit/api/openapi-document.test.ts fails
+ * when it differs from what the schemas build), so that the Worker's bundle holds neither the
+ * document nor zod-openapi nor zod's JSON Schema code. Swagger UI's files are the Worker's own static assets, not a CDN's, so `/docs` works
  * with no network (under `npm run dev` offline too). Neither needs a key: they describe the
  * API, and hold nothing of anyone's.
  */
 import { Hono } from "hono";
-import { GatewayError } from "../../lib/errors";
+import { staticAsset } from "../../lib/static-asset";
 import type { AppEnv } from "../env";
-import { openApiDocument } from "./document";
 
 /**
  * @example
@@ -38,7 +40,9 @@ const DOCS_PAGE = `<!doctype html>
 // (see docs/sources/openapi.md § Swagger UI's validator badge); the CSP forbids it anyway.
 const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null });\n`;
 
-openApi.get("/openapi.json", (c) => c.json(openApiDocument()));
+// Parsed and serialized again: the committed file is indented for review, and the answer is
+// the compact JSON it has always been.
+openApi.get("/openapi.json", async (c) => c.json(await (await staticAsset(c.env.ASSETS, "/openapi.json", c.req.url)).json<object>()));
 
 openApi.get("/docs", (c) => {
   c.header("content-security-policy", DOCS_CSP);
@@ -47,14 +51,13 @@ openApi.get("/docs", (c) => {
 
 openApi.get("/docs/init.js", () => new Response(INIT_SCRIPT, { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" } }));
 
-// Swagger UI's own files, from the Worker's static assets (wrangler.toml [assets]: the
-// swagger-ui-dist package). Only these two: nothing else of that folder is served, since every
-// request runs the Worker first (see docs/sources/openapi.md § Workers static assets).
+// Swagger UI's own files, from the Worker's static assets (wrangler.toml [assets]: public/docs,
+// copied from the swagger-ui-dist package by `npm install`). Only these two: nothing else is
+// served unasked, since every request runs the Worker first (see docs/sources/openapi.md
+// § Workers static assets).
 for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
   openApi.get(`/docs/${file}`, async (c) => {
-    const assets = c.env.ASSETS as Fetcher | undefined;
-    if (!assets) throw new GatewayError(500, "api_error", "The Worker has no ASSETS binding (wrangler.toml [assets]), so /docs cannot serve Swagger UI.");
-    const answer = await assets.fetch(new Request(new URL(`/${file}`, c.req.url)));
+    const answer = await staticAsset(c.env.ASSETS, `/docs/${file}`, c.req.url);
     // A fresh Response: the assets binding answers with immutable headers, and request-id is added to every answer.
     return new Response(answer.body, answer);
   });
