@@ -133,8 +133,7 @@ export interface MemoryWatch {
  * idle before returning; `finish` stops both, then forces a full collection (after the last RSS
  * sample) to see what the Worker still keeps. With `profile`, V8's CPU profiler runs over the
  * case too (sampling every millisecond, which costs the Worker a few percent), and is stopped
- * before the forced collection. With `collectFirst`, a full collection comes before the idle
- * heap is read too.
+ * before the forced collection.
  *
  * @example
  * const watch = await watchMemory(gateway, { profile: true });
@@ -142,7 +141,7 @@ export interface MemoryWatch {
  * const memory = await watch.finish(from, to);
  * watch.cpuProfile; // the case's .cpuprofile
  */
-export async function watchMemory(worker: Watched, options: { profile?: boolean; collectFirst?: boolean } = {}): Promise<MemoryWatch> {
+export async function watchMemory(worker: Watched, options: { profile?: boolean } = {}): Promise<MemoryWatch> {
   const inspector = worker.inspectorPort === null ? null : await connectInspector(worker.inspectorPort).catch(() => null);
   const heapNow = async () => {
     const usage = (await inspector!.heapUsage()) as { usedSize: number; backingStorageSize?: number };
@@ -150,10 +149,7 @@ export async function watchMemory(worker: Watched, options: { profile?: boolean;
   };
   // No forced collection before the case: V8 writes a heap snapshot to collect on demand, and
   // that leaves RSS some hundred MB higher, which would hide the case's own growth. The idle
-  // heap of a freshly started gateway holds little garbage. `collectFirst`: a case run on a
-  // gateway that has just done other work (the vault write, after the floors' passes) starts
-  // from a full collection, so that the garbage left by that work is not counted as its own.
-  if (inspector && options.collectFirst) await inspector.collectGarbage().catch(() => {});
+  // heap of a freshly started gateway holds little garbage (every watched case runs on one).
   const heapIdle = inspector ? await heapNow() : 0;
   const sampler = new RssSampler(worker.workerd);
   await new Promise((resolve) => setTimeout(resolve, 2_000));
