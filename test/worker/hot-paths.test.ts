@@ -84,15 +84,26 @@ function client(overrides: Record<string, unknown> = {}) {
   return { fetch: fetchWith, tripsOf };
 }
 
+/** A batch created through `gateway`, as last retrieved: until it had ended, at most 10 times. */
+async function endedBatch(gateway: ReturnType<typeof client>): Promise<WireBatch> {
+  const created = await json<WireBatch>(await gateway.fetch(BATCHES, { method: "POST", body: { requests: twoRequests() } }));
+  let seen: WireBatch;
+  let reads = 0;
+  do seen = await json<WireBatch>(await gateway.fetch(`${BATCHES}/${created.id}`));
+  while (seen.processing_status !== "ended" && ++reads < 10);
+  return seen;
+}
+
+/** The IDs a files list answers, in its order. */
+async function fileIds(gateway: ReturnType<typeof client>, list: string): Promise<string[]> {
+  return (await json<{ data: { id: string }[] }>(await gateway.fetch(list))).data.map((file) => file.id);
+}
+
 describe("D1 round trips per hot request", () => {
   it("a retrieve of an ended batch: one, then none while the isolate keeps it; a files list: one", async () => {
     const gateway = client();
-    const created = await json<WireBatch>(await gateway.fetch(BATCHES, { method: "POST", body: { requests: twoRequests() } }));
-    let seen: WireBatch;
-    let reads = 0;
-    do seen = await json<WireBatch>(await gateway.fetch(`${BATCHES}/${created.id}`));
-    while (seen.processing_status !== "ended" && ++reads < 10);
-    expect(seen.processing_status).toBe("ended");
+    const created = await endedBatch(gateway);
+    expect(created.processing_status).toBe("ended");
     expect(await gateway.tripsOf(`${BATCHES}/${created.id}`)).toEqual({ status: 200, trips: 1 });
     expect(await gateway.tripsOf(`${BATCHES}/${created.id}`)).toEqual({ status: 200, trips: 0 });
     expect(await gateway.tripsOf("/anthropic/v1/files")).toEqual({ status: 200, trips: 1 });
@@ -104,7 +115,7 @@ describe("D1 round trips per hot request", () => {
     expect(await gateway.tripsOf(list)).toEqual({ status: 200, trips: 1 });
     expect(await gateway.tripsOf(list)).toEqual({ status: 200, trips: 0 });
     const uploaded = await json<{ id: string }>(await gateway.fetch("/anthropic/v1/files", { method: "POST", body: fileForm("kept.txt", "hello") }));
-    const ids = async () => (await json<{ data: { id: string }[] }>(await gateway.fetch(list))).data.map((file) => file.id);
+    const ids = () => fileIds(gateway, list);
     expect(await ids()).toContain(uploaded.id);
     expect((await gateway.fetch(`/anthropic/v1/files/${uploaded.id}`, { method: "DELETE" })).status).toBe(200);
     expect(await ids()).not.toContain(uploaded.id);
@@ -113,7 +124,7 @@ describe("D1 round trips per hot request", () => {
   it("a file written by another isolate shows in this isolate's list within a second", async () => {
     const gateway = client();
     const list = "/anthropic/v1/files?limit=9";
-    const ids = async () => (await json<{ data: { id: string }[] }>(await gateway.fetch(list))).data.map((file) => file.id);
+    const ids = () => fileIds(gateway, list);
     const before = await ids();
     // Another isolate's upload: the row appears in D1 without this isolate's store seeing the write.
     const uploaded = await json<{ id: string }>(await gateway.fetch("/anthropic/v1/files", { method: "POST", body: fileForm("elsewhere.txt", "hello") }));
@@ -132,11 +143,7 @@ describe("D1 round trips per hot request", () => {
 
   it("a batch this isolate deleted is gone at once, though it was kept", async () => {
     const gateway = client();
-    const created = await json<WireBatch>(await gateway.fetch(BATCHES, { method: "POST", body: { requests: twoRequests() } }));
-    let seen: WireBatch;
-    let reads = 0;
-    do seen = await json<WireBatch>(await gateway.fetch(`${BATCHES}/${created.id}`));
-    while (seen.processing_status !== "ended" && ++reads < 10);
+    const created = await endedBatch(gateway);
     expect((await gateway.tripsOf(`${BATCHES}/${created.id}`)).status).toBe(200);
     expect((await gateway.fetch(`${BATCHES}/${created.id}`, { method: "DELETE" })).status).toBe(200);
     expect((await gateway.fetch(`${BATCHES}/${created.id}`)).status).toBe(404);
