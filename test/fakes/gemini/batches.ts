@@ -313,10 +313,64 @@ function operation(batch: StoredBatch, withOutput = true): Record<string, unknow
   return op;
 }
 
-function countLines(chunks: Uint8Array[]): number {
+/**
+ * How many lines `readLines` yields, counted on the bytes: the same count without decoding
+ * the file (decoding 58 MB of lines took the fake two seconds of every create it answered).
+ * A line counts when it holds a character other than whitespace; ASCII is decided byte by
+ * byte, and a line whose first byte past ASCII whitespace is not ASCII is decoded and trimmed
+ * as `readLines` would (a line feed never sits inside a UTF-8 sequence, so its bytes decode alone
+ * as they do in the stream).
+ *
+ * @example
+ * countLines([new TextEncoder().encode('{"key":"a"}\n\n  \n{"key":"b"}')]) // 2
+ */
+export function countLines(chunks: Uint8Array[]): number {
   let count = 0;
-  for (const _ of readLines(chunks)) count += 1;
+  // "blank": only ASCII whitespace so far; "content": counted at its end; "unsure": kept to decode.
+  let line: "blank" | "content" | "unsure" = "blank";
+  let unsure: Uint8Array[] = [];
+  const endLine = (): void => {
+    if (line === "content" || (line === "unsure" && decodeAll(unsure).trim() !== "")) count += 1;
+    line = "blank";
+    unsure = [];
+  };
+  for (const chunk of chunks) {
+    let start = 0;
+    while (start < chunk.byteLength) {
+      const newline = chunk.indexOf(0x0a, start);
+      const end = newline === -1 ? chunk.byteLength : newline;
+      if (line === "blank") {
+        let at = start;
+        while (at < end && isAsciiSpace(chunk[at]!)) at++;
+        if (at < end) {
+          if (chunk[at]! < 0x80) line = "content";
+          else {
+            line = "unsure";
+            unsure.push(chunk.subarray(at, end));
+          }
+        }
+      } else if (line === "unsure") {
+        unsure.push(chunk.subarray(start, end));
+      }
+      if (newline === -1) break;
+      endLine();
+      start = newline + 1;
+    }
+  }
+  endLine();
   return count;
+}
+
+// What String.prototype.trim removes among ASCII bytes: tab, line feed, vertical tab, form feed, carriage return, space.
+function isAsciiSpace(byte: number): boolean {
+  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
+}
+
+function decodeAll(pieces: Uint8Array[]): string {
+  const decoder = new TextDecoder();
+  let text = "";
+  for (const piece of pieces) text += decoder.decode(piece, { stream: true });
+  return text + decoder.decode();
 }
 
 /** The non-empty lines of a file kept as chunks, decoded one at a time. */

@@ -2,6 +2,7 @@
  * The fake Gemini rejects what the real API rejects, with Google's error bodies.
  */
 import { describe, expect, it } from "vitest";
+import { countLines } from "../../fakes/gemini/batches.ts";
 import { createFakeGemini } from "../../fakes/gemini/index.ts";
 
 const KEY = "test-gemini-key";
@@ -515,5 +516,27 @@ describe("fake gemini: null", () => {
     expect(body.error.message).toBe("Invalid value at 'batch.input_config.requests.requests[0].request.generation_config.temperature' (TYPE_FLOAT), null");
     const args = { contents: [{ role: "user", parts: [{ text: "x" }] }, { role: "model", parts: [{ functionCall: { name: "f", args: { q: null } } }] }, { role: "user", parts: [{ text: "y" }] }] };
     expect((await createBatch(inline(args))).status).toBe(200);
+  });
+});
+
+describe("fake gemini: counting a file's lines on its bytes", () => {
+  // What the fake counted before, on the decoded text: lines that are not blank once trimmed.
+  const byText = (text: string) => text.split("\n").filter((line) => line.replace(/\r$/, "").trim() !== "").length;
+  const text = (value: string) => [new TextEncoder().encode(value), byText(value)] as const;
+  const cases: Array<[string, readonly [Uint8Array, number]]> = [
+    ["empty", text("")],
+    ["one line without a line feed", text('{"key":"a"}')],
+    ["blank lines and CRLF", text('{"key":"a"}\r\n\r\n  \t\n{"key":"b"}\r\n')],
+    ["only whitespace", text(" \n\t\n\r\n\u000b\u000c\n")],
+    ["a line of non-ASCII whitespace only", text("\u00a0\u3000\ufeff\n{}\n")],
+    ["non-ASCII whitespace before content", text("\u00a0x\n")],
+    ["non-ASCII content", text("é\n😀\n")],
+    // Decoded, a byte that starts no valid sequence is U+FFFD: content.
+    ["invalid UTF-8", [new Uint8Array([0xc3, 0x0a, 0x20, 0x0a]), 1]],
+  ];
+  it.each(cases)("%s", (_, [bytes, expected]) => {
+    // Whole, and cut at every byte (a line, and a UTF-8 sequence, may span chunks).
+    expect(countLines([bytes])).toBe(expected);
+    for (let cut = 0; cut <= bytes.byteLength; cut++) expect(countLines([bytes.subarray(0, cut), bytes.subarray(cut)])).toBe(expected);
   });
 });

@@ -1,0 +1,72 @@
+/**
+ * The resumable upload fills one chunk's memory and sends it from there: what Gemini receives
+ * (commands, offsets, lengths, bytes) must not depend on how the bytes were cut when written.
+ */
+import { describe, expect, it } from "vitest";
+import { geminiClient } from "../../../src/providers/gemini/client";
+import { ResumableUpload } from "../../../src/providers/gemini/resumable-upload";
+import { providerHarness } from "../support/harness";
+import { bytesOf } from "../support/helpers";
+
+const CHUNK = 256 * 1024;
+
+async function uploadInPieces(bytes: Uint8Array, cuts: number[]) {
+  const harness = providerHarness("gemini", { env: { GEMINI_UPLOAD_CHUNK_BYTES: String(CHUNK) } });
+  const upload = await ResumableUpload.start(geminiClient(harness.ctx), { displayName: "a.jsonl", mimeType: "application/jsonl", sizeBytes: null });
+  const written: Array<Promise<void> | undefined> = [];
+  let at = 0;
+  for (const cut of [...cuts, bytes.byteLength]) {
+    // A fresh copy each time: the caller may reuse its own memory once a write returned.
+    const piece = bytes.slice(at, cut);
+    const pending = upload.write(piece);
+    written.push(pending);
+    await pending;
+    piece.fill(0);
+    at = cut;
+  }
+  expect(upload.size).toBe(bytes.byteLength);
+  const file = await upload.finish();
+  const chunks = harness.fake.calls.slice(1).map((call) => [call.headers["x-goog-upload-command"], call.headers["x-goog-upload-offset"], call.headers["content-length"]]);
+  return { chunks, content: harness.fake.fileContent(file.name), written };
+}
+
+describe("gemini resumable upload", () => {
+  it.each([
+    ["many small pieces", Array.from({ length: 99 }, (_, i) => (i + 1) * 6_007)],
+    ["pieces larger than a chunk", [CHUNK * 2 + 5, CHUNK * 2 + 9]],
+    ["a piece ending exactly at a chunk's end", [CHUNK, CHUNK + 1, CHUNK * 2]],
+    ["one piece", []],
+  ])("sends full chunks at their offsets and the rest with finalize, whatever the pieces: %s", async (_, cuts) => {
+    const bytes = bytesOf(CHUNK * 2 + 75_712);
+    const { chunks, content } = await uploadInPieces(bytes, cuts);
+    expect(chunks).toStrictEqual([
+      ["upload", "0", String(CHUNK)],
+      ["upload", String(CHUNK), String(CHUNK)],
+      ["upload, finalize", String(CHUNK * 2), "75712"],
+    ]);
+    expect(content).toStrictEqual(bytes);
+  });
+
+  it("sends a last full chunk with finalize, never an empty final chunk", async () => {
+    const bytes = bytesOf(CHUNK * 2);
+    const { chunks, content } = await uploadInPieces(bytes, [1_000, CHUNK, CHUNK + 1_000]);
+    expect(chunks).toStrictEqual([
+      ["upload", "0", String(CHUNK)],
+      ["upload, finalize", String(CHUNK), String(CHUNK)],
+    ]);
+    expect(content).toStrictEqual(bytes);
+  });
+
+  it("answers a write with a promise only when it sends a chunk", async () => {
+    const bytes = bytesOf(CHUNK + 10);
+    const { written } = await uploadInPieces(bytes, [CHUNK - 10, CHUNK]);
+    expect(written.map((pending) => pending !== undefined)).toStrictEqual([false, false, true]);
+  });
+
+  it("sends a small file whole, in one finalizing chunk", async () => {
+    const bytes = bytesOf(70_000);
+    const { chunks, content } = await uploadInPieces(bytes, [10, 65_536, 65_537]);
+    expect(chunks).toStrictEqual([["upload, finalize", "0", "70000"]]);
+    expect(content).toStrictEqual(bytes);
+  });
+});
