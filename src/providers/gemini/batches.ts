@@ -14,6 +14,7 @@ import { geminiJobs } from "./jobs";
 import { cancelBatch, deleteBatch, retrieveBatchBody } from "./batch-calls";
 import { PROVIDER } from "./client";
 import { deleteFile, downloadFile } from "./files";
+import { resultLineText } from "./result-text";
 import { toBatchResult, type IdSource } from "./translate-result";
 import type { GeminiBatchResultLine, GeminiBatchSummary } from "./wire";
 
@@ -75,13 +76,16 @@ async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<B
   }
 }
 
-/** The same lines as `readResults`, the responses file's a chunk at a time: no suspension per line. */
+/**
+ * The same lines as `readResults`, the responses file's a chunk at a time (no suspension per
+ * line), each with its JSON text (see `BatchResultChunk`).
+ */
 async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultChunk> {
   const ids = randomIds();
   const model = job.model ?? "gemini";
   const inline = inlineResults(ctx, job, model, ids);
   let next = await inline.next();
-  for (; !next.done; next = await inline.next()) yield { lines: [next.value] };
+  for (; !next.done; next = await inline.next()) yield { lines: [next.value], texts: [resultLineText(next.value)] };
   const responsesFile = next.value;
   if (!responsesFile) return;
   const { body } = await downloadFile(ctx, responsesFile);
@@ -89,6 +93,8 @@ async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenera
   try {
     for await (const texts of readLineChunks(body)) {
       const lines: BatchResultLine[] = [];
+      // Each line's JSON text too, written directly (result-text.ts): the vault then need not serialise it.
+      const written: string[] = [];
       for (const text of texts) {
         let line: GeminiBatchResultLine;
         try {
@@ -97,9 +103,12 @@ async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenera
           throw new UpstreamError(PROVIDER, 502, `malformed responses file line ${index + 1} (${(error as Error).message})`);
         }
         index += 1;
-        if (isKey(line.key)) lines.push({ custom_id: line.key, result: toBatchResult(line, model, ids) });
+        if (!isKey(line.key)) continue;
+        const result: BatchResultLine = { custom_id: line.key, result: toBatchResult(line, model, ids) };
+        lines.push(result);
+        written.push(resultLineText(result));
       }
-      if (lines.length > 0) yield { lines };
+      if (lines.length > 0) yield { lines, texts: written };
     }
   } finally {
     // A consumer that stops early (or a bad line) must not leave the file's body open.
