@@ -5,7 +5,7 @@
  * set. Every admin call counts against a per-client-address rate limit, before the token is
  * checked, so that the token cannot be guessed at speed.
  */
-import { Hono } from "hono";
+import { Hono } from "../lib/hono-app";
 import * as z from "zod/mini";
 import { adminToken, MIN_ADMIN_TOKEN_LENGTH } from "../core/admin-token";
 import { RPM_TIERS } from "../core/limits";
