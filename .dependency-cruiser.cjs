@@ -54,6 +54,14 @@ module.exports = {
       to: { path: "^src/(store|providers)/" },
     },
     {
+      name: "apps-built-with-one-router",
+      comment:
+        "Issue 15's bundle: every Hono app is built with src/lib/hono-app.ts's Hono (one router). A value import of `hono` itself would bundle its Hono, whose SmartRouter ships two routers; types from `hono` are fine.",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { path: "node_modules/hono/dist/(cjs/)?(index|hono)\\.js$", dependencyTypesNot: ["type-only"] },
+    },
+    {
       name: "no-circular",
       comment: "No import cycles: core's batches service is one file per operation (create, refresh, cancel, results), each importing the others only one way.",
       severity: "error",

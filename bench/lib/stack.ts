@@ -47,8 +47,9 @@ export function buildGateway(): string {
   const source = readFileSync(join(ROOT, "wrangler.toml"), "utf8")
     .replace(/^name = .*$/m, 'name = "batchbridge-bench"')
     .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(join(ROOT, "migrations"))}`)
-    // The copy lives in a temporary folder: relative paths must name the project's.
-    .replace(/^directory = "\.\/(.*)"$/m, (_line, path: string) => `directory = ${JSON.stringify(join(ROOT, path))}`);
+    // The copy lives in a temporary folder: relative paths (the assets' directory, the
+    // `[alias]` targets) must name the project's.
+    .replace(/^("[^"]+"|\w+) = "\.\/(.*)"$/gm, (_line, key: string, path: string) => `${key} = ${JSON.stringify(join(ROOT, path))}`);
   if (!/^main = .*$/m.test(source)) throw new Error("wrangler.toml has no main");
   const entry = join(ROOT, "bench/worker/gateway-bench-entry.js");
   // Not minified, and with a source map: the CPU profiles name the gateway's own functions and

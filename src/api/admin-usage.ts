@@ -3,7 +3,7 @@
  * (RFC 3339, both optional), one row per key, provider and model. Mounted under the admin
  * API, behind its token.
  */
-import { Hono } from "hono";
+import { Hono } from "../lib/hono-app";
 import { GatewayError } from "../lib/errors";
 import type { AppEnv } from "./env";
 

@@ -5,8 +5,9 @@
  * set. Every admin call counts against a per-client-address rate limit, before the token is
  * checked, so that the token cannot be guessed at speed.
  */
-import { Hono } from "hono";
+import { Hono } from "../lib/hono-app";
 import * as z from "zod/mini";
+import { coerceNumber } from "../lib/zod-coerce";
 import { adminToken, MIN_ADMIN_TOKEN_LENGTH } from "../core/admin-token";
 import { RPM_TIERS } from "../core/limits";
 import { secretsEqual } from "../lib/crypto";
@@ -51,7 +52,7 @@ export const newKeyBody = z.strictObject({
 export const keyUpdateBody = z.strictObject({ ...limitFields, webhook_url: webhookUrlField });
 
 export const deliveriesQuery = z.strictObject({
-  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000))),
+  limit: z.optional(coerceNumber().check(z.int(), z.gte(1), z.lte(1000))),
 });
 
 interface RateLimiter {

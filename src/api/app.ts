@@ -6,7 +6,8 @@
  * layer imports neither the store nor a provider; the composition root (src/index.ts) hands
  * the adapters in.
  */
-import { Hono, type MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
+import { Hono } from "../lib/hono-app";
 import { createServices, type Services, type ServicesOptions } from "../core/services";
 import { dashboard } from "../dashboard/routes";
 import { admin } from "./admin";

@@ -1,7 +1,7 @@
 /**
  * `GET /v1/messages/batches/{id}/usage`: tokens and cost of an ended batch, per model.
  */
-import { Hono } from "hono";
+import { Hono } from "../lib/hono-app";
 import type { AppEnv } from "./env";
 
 export const batchUsageRoutes = new Hono<AppEnv>();

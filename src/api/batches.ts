@@ -2,7 +2,8 @@
  * `/v1/messages/batches`: the Anthropic Message Batches API. Routes know the Anthropic wire
  * only; the batches service does the rest.
  */
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
+import { Hono } from "../lib/hono-app";
 import { resultsOrigin } from "../domain/message-batch";
 import { batchSource } from "./batch-body";
 import type { AppEnv } from "./env";

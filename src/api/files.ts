@@ -2,7 +2,7 @@
  * `/v1/files`: the Anthropic Files API. Routes know the Anthropic wire only; the files
  * service does the rest.
  */
-import { Hono } from "hono";
+import { Hono } from "../lib/hono-app";
 import { GatewayError } from "../lib/errors";
 import { readFilePart } from "../lib/multipart-upload";
 import type { AppEnv } from "./env";

@@ -6,6 +6,7 @@
 // zod/mini: only the schema types and checks used here are bundled (see docs/sources/zod.md
 // § zod/mini needs English set up by hand); its messages are classic zod's (../lib/zod-english).
 import * as z from "zod/mini";
+import { coerceNumber } from "../lib/zod-coerce";
 import { GatewayError } from "../lib/errors";
 import "../lib/zod-english";
 import type { BatchRequest } from "../domain/batch-request";
@@ -114,7 +115,7 @@ function depthOf(value: unknown): number {
   return deepest;
 }
 
-const pageLimit = z.coerce.number({ error: "must be an integer" }).check(z.int("must be an integer"), z.gte(1, "must be at least 1"), z.lte(1000, "must be at most 1000"));
+const pageLimit = coerceNumber({ error: "must be an integer" }).check(z.int("must be an integer"), z.gte(1, "must be at least 1"), z.lte(1000, "must be at most 1000"));
 
 export const listQuery = z.object({
   limit: z._default(pageLimit, 20),

@@ -1,7 +1,7 @@
 /**
  * Small pieces the pages share: status badges, the progress bar, times, money. Every value
- * reaches the page through JSX, which escapes it (never through raw(), Suspense,
- * ErrorBoundary or a Context.Provider: see docs/sources/dashboard.md § hono/jsx escaping).
+ * reaches the page through JSX, which escapes it (never through raw(): see
+ * docs/sources/dashboard.md § The dashboard's JSX runtime).
  */
 import type { FC } from "hono/jsx";
 import type { RequestCounts } from "../domain/request-counts";

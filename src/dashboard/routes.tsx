@@ -4,9 +4,9 @@
  * the services object (src/core/services.ts, set by the app) for what to show, scoped to
  * who is signed in.
  */
-import { Hono, type Context } from "hono";
-import { html } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
+import type { Context } from "hono";
+import { Hono } from "../lib/hono-app";
+import { raw, type HtmlEscapedString } from "hono/utils/html";
 import type { NewKeyInput } from "../core/key-admin";
 import { RPM_TIERS } from "../core/limits";
 import type { BatchUsage } from "../core/usage";
@@ -236,9 +236,9 @@ export function dashboard(): Hono<DashboardEnv> {
   return app;
 }
 
-/** A rendered page, with its doctype. */
+/** A rendered page, with its doctype (the dashboard's JSX runtime renders at once: never a Promise). */
 function page(body: HtmlEscapedString | Promise<HtmlEscapedString>) {
-  return html`<!doctype html>${body}`;
+  return raw(`<!doctype html>${body as HtmlEscapedString}`);
 }
 
 /** The pages beyond batches and files that the navigation shows (every gateway has their data). */

@@ -7,7 +7,7 @@
  * with no network (under `npm run dev` offline too). Neither needs a key: they describe the
  * API, and hold nothing of anyone's.
  */
-import { Hono } from "hono";
+import { Hono } from "../../lib/hono-app";
 import { staticAsset } from "../../lib/static-asset";
 import type { AppEnv } from "../env";
 
