@@ -19,9 +19,7 @@ import { openaiPostJson } from "./client";
 import { readConfig, type OpenAIConfig } from "./config";
 import { deleteOpenAIFile } from "./files";
 import { toChatCompletion } from "./translate-request";
-import type { ChatCompletionRequest, OpenAIBatch } from "./wire";
-import type { BatchRequest } from "../../domain/batch-request";
-import { memberSpan } from "../../lib/raw-json";
+import type { OpenAIBatch } from "./wire";
 
 /**
  * How long OpenAI keeps a job's output and error files: 30 days (its maximum) from their
@@ -65,10 +63,8 @@ export const openaiJobs: ProviderJobs = {
 
   translate(request, files) {
     const body = toChatCompletion(request.params, files);
-    const head = `{"custom_id":${JSON.stringify(request.custom_id)},"method":"POST","url":"${CHAT_COMPLETIONS_URL}","body":`;
-    // The messages as the client wrote them where they are the chat messages already; else the
-    // body serialised once (the line's fixed part as text: no wrapper object to walk).
-    const bytes = lineWithRawMessages(head, request, body) ?? encoder.encode(`${head}${JSON.stringify(body)}}\n`);
+    // The line's fixed part as text, the body serialised once (no wrapper object to walk).
+    const bytes = encoder.encode(`{"custom_id":${JSON.stringify(request.custom_id)},"method":"POST","url":"${CHAT_COMPLETIONS_URL}","body":${JSON.stringify(body)}}\n`);
     return { customId: request.custom_id, group: body.model, model: body.model, bytes };
   },
 
@@ -107,48 +103,6 @@ export const openaiJobs: ProviderJobs = {
     };
   },
 };
-
-/**
- * The line with the request's own bytes for `body.messages`, when every message is a plain
- * `{role, content}` turn of text that Chat Completions takes as it is (then the chat messages
- * are those very turns: same roles, same strings, nothing added) and those bytes fit on one
- * line; null otherwise. See BatchRequest.raw for when a request's bytes say what it says.
- */
-function lineWithRawMessages(head: string, request: BatchRequest, body: ChatCompletionRequest): Uint8Array | null {
-  const raw = request.raw;
-  const turns = request.params.messages;
-  if (!raw || body.messages.length !== turns.length) return null;
-  for (let index = 0; index < turns.length; index++) {
-    const turn = turns[index] as Record<string, unknown>;
-    const chat = body.messages[index] as unknown as Record<string, unknown>;
-    if (typeof turn.content !== "string" || chat.content !== turn.content || chat.role !== turn.role) return null;
-    if (!hasOnly(turn, "role", "content") || !hasOnly(chat, "role", "content")) return null;
-  }
-  const params = memberSpan(raw, 0, "params");
-  const messages = params && memberSpan(raw, params[0], "messages");
-  if (!messages) return null;
-  const slice = raw.subarray(messages[0], messages[1]);
-  // JSONL: a line break between the client's tokens would end the line.
-  if (slice.indexOf(0x0a) !== -1 || slice.indexOf(0x0d) !== -1) return null;
-  const { model, messages: _messages, ...rest } = body;
-  const others = JSON.stringify(rest);
-  const start = encoder.encode(`${head}{"model":${JSON.stringify(model)},"messages":`);
-  const end = encoder.encode(`${others === "{}" ? "" : `,${others.slice(1, -1)}`}}}\n`);
-  const line = new Uint8Array(start.byteLength + slice.byteLength + end.byteLength);
-  line.set(start, 0);
-  line.set(slice, start.byteLength);
-  line.set(end, start.byteLength + slice.byteLength);
-  return line;
-}
-
-function hasOnly(record: Record<string, unknown>, first: string, second: string): boolean {
-  let count = 0;
-  for (const key in record) {
-    if (key !== first && key !== second) return false;
-    count++;
-  }
-  return count === 2;
-}
 
 function createOpenAIBatch(ctx: ProviderContext, config: OpenAIConfig, batchId: string, inputFileId: string): Promise<OpenAIBatch> {
   return openaiPostJson<OpenAIBatch>(ctx, config, "/batches", {
