@@ -118,12 +118,12 @@ function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<
     const seen = new Set<string>();
     let index = 0;
     let failure: unknown = null;
-    const take = (value: unknown, key: unknown) => {
+    const take = (value: unknown, key: unknown, raw?: Uint8Array, members?: number) => {
       if (failure) return;
       try {
         if (typeof key !== "number") throw GatewayError.invalid("requests: Input should be a valid list");
         checkCount(index + 1);
-        ready.push(unique(parseBatchRequest(value, index), index, seen));
+        ready.push(unique(parseBatchRequest(value, index, raw, members), index, seen));
         index++;
       } catch (error) {
         failure = error;
@@ -158,7 +158,9 @@ function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<
       const before = index;
       const values = parser ? null : splitter.write(chunk);
       if (values) {
-        for (const value of values) take(value, index);
+        // The splitter's values come with their bytes (forwarded as they are where they may be).
+        const { raws, members } = splitter;
+        for (let at = 0; at < values.length; at++) take(values[at], index, raws[at], members[at]);
       } else {
         parser ??= handOver();
         parser.write(chunk);
@@ -251,10 +253,12 @@ function checkCount(count: number): void {
 }
 
 function unique(request: BatchRequest, index: number, seen: Set<string>): BatchRequest {
-  if (seen.has(request.custom_id)) {
+  // One lookup, not has() then add(): this runs for every request of a create body.
+  const before = seen.size;
+  seen.add(request.custom_id);
+  if (seen.size === before) {
     throw GatewayError.invalid(`requests.${index}.custom_id: duplicate custom_id "${request.custom_id}"; each custom_id must be unique within the batch`);
   }
-  seen.add(request.custom_id);
   return request;
 }
 

@@ -12,9 +12,14 @@
  * (errors with their positions included) are the ones it always gave. The caller skips the
  * values it had already taken from this path.
  *
+ * Beside each value it keeps the element's own bytes and how many object members (`"key":`)
+ * they hold (`raws`, `members`): a value with as many keys as its text has members had no
+ * duplicate key, so its bytes say exactly what the value says and may be forwarded as they are.
+ *
  * @example
  * const splitter = new RequestSplitter();
  * const values = splitter.write(chunk); // null: hand over to the parser (splitter.handover(), then chunk)
+ * splitter.raws[0]; // the first value's bytes (a view of `chunk` when it ended there); splitter.members[0]: its members
  */
 export class RequestSplitter {
   #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -34,6 +39,12 @@ export class RequestSplitter {
   #depth = 0;
   #inString = false;
   #escaped = false;
+  /** Members (colons outside strings) of the element under way. */
+  #members = 0;
+  /** The bytes of each value the last `write` returned, in its order. */
+  raws: Uint8Array[] = [];
+  /** The members of each value the last `write` returned (colons outside strings in its bytes). */
+  members: number[] = [];
   /** State at the start of the current chunk, for `handover`. */
   #chunkStart: { state: "prefix" | "array" | "closed" | "done"; afterElement: boolean; pieces: Uint8Array[]; piecesBytes: number } = {
     state: "prefix",
@@ -48,6 +59,8 @@ export class RequestSplitter {
     this.#chunkStart = { state: this.#state, afterElement: this.#afterElement, pieces: this.#pieces.slice(), piecesBytes };
     this.#elementsBefore = this.#elements;
     const values: unknown[] = [];
+    this.raws = [];
+    this.members = [];
     let index = 0;
     if (this.#state === "prefix") {
       // The prefix must be whole in the first chunk (it is, but for a hostile split).
@@ -61,6 +74,7 @@ export class RequestSplitter {
     let inString = this.#inString;
     let escaped = this.#escaped;
     let depth = this.#depth;
+    let members = this.#members;
     const length = chunk.length;
     for (; index < length; index++) {
       if (this.#state === "array") {
@@ -91,13 +105,14 @@ export class RequestSplitter {
             if (depth === 0) {
               // `]` right after an element closes the array.
               if (byte === 0x7d) return null;
-              if (!this.#endElement(chunk, start, index, values)) return null;
+              if (!this.#endElement(chunk, start, index, values, members)) return null;
               this.#state = "closed";
               continue;
             }
             depth--;
-          } else if (byte === 0x2c && depth === 0) {
-            if (!this.#endElement(chunk, start, index, values)) return null;
+          } else if (byte === 0x3a) members++;
+          else if (byte === 0x2c && depth === 0) {
+            if (!this.#endElement(chunk, start, index, values, members)) return null;
           }
           continue;
         }
@@ -113,6 +128,7 @@ export class RequestSplitter {
         if (byte === 0x5d || byte === 0x2c) return null;
         this.#inElement = true;
         depth = 0;
+        members = 0;
         inString = false;
         escaped = false;
         start = index;
@@ -130,6 +146,7 @@ export class RequestSplitter {
     this.#inString = inString;
     this.#escaped = escaped;
     this.#depth = depth;
+    this.#members = members;
     if (this.#inElement) this.#pieces.push(chunk.subarray(Math.max(start, 0)));
     this.#consumed += chunk.byteLength;
     return values;
@@ -169,9 +186,10 @@ export class RequestSplitter {
     return false;
   }
 
-  #endElement(chunk: Uint8Array, start: number, end: number, values: unknown[]): boolean {
+  #endElement(chunk: Uint8Array, start: number, end: number, values: unknown[], members: number): boolean {
     const tail = chunk.subarray(Math.max(start, 0), end);
     let text: string;
+    let raw = tail;
     try {
       if (this.#pieces.length === 0) text = this.#decoder.decode(tail);
       else {
@@ -183,9 +201,12 @@ export class RequestSplitter {
           offset += piece.byteLength;
         }
         bytes.set(tail, offset);
+        raw = bytes;
         text = this.#decoder.decode(bytes);
       }
       values.push(JSON.parse(text));
+      this.raws.push(raw);
+      this.members.push(members);
     } catch {
       return false;
     }

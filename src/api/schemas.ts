@@ -64,15 +64,22 @@ export const batchRequest = z.strictObject({
  *
  * @example
  * const request = parseBatchRequest({ custom_id: "a", params: { model: "m", max_tokens: 1, messages: [...] } }, 0);
+ * // With the element's bytes and their members (see RequestSplitter), `request.raw` is set when they say the same:
+ * parseBatchRequest(JSON.parse(text), 0, bytes, 6).raw // bytes
  */
-export function parseBatchRequest(value: unknown, index: number): BatchRequest {
+export function parseBatchRequest(value: unknown, index: number, raw?: Uint8Array, rawMembers?: number): BatchRequest {
   if (depthOf(value) > MAX_DEPTH) {
     throw GatewayError.invalid(`requests.${index}: nested more than ${MAX_DEPTH} levels deep`);
   }
   const item = withoutNullParams(value);
   // The common (valid) case without zod; zod decides, and names the error, for the rest.
   const checked = validBatchRequest(item);
-  if (checked) return checked;
+  if (checked) {
+    // The client's bytes say what the request says when nothing was dropped (no null param) and
+    // no key was given twice (JSON.parse keeps the last of a duplicate key; upstream might not).
+    if (raw !== undefined && item === value && rawMembers === membersSeen) checked.raw = raw;
+    return checked;
+  }
   const result = batchRequest.safeParse(item);
   if (!result.success) throw GatewayError.invalid(describeIssue(`requests.${index}`, result.error));
   return result.data as BatchRequest;
@@ -81,12 +88,20 @@ export function parseBatchRequest(value: unknown, index: number): BatchRequest {
 /** Deeper than any real request (tool schemas included); deeper input only serves to exhaust stacks. */
 const MAX_DEPTH = 64;
 
-/** Nesting depth of a JSON value, without recursion (a hostile value must not overflow the stack). */
+/** Object members (keys) the last `depthOf` walk saw (a variable, not a returned pair: no allocation per request). */
+let membersSeen = 0;
+
+/**
+ * Nesting depth of a JSON value, without recursion (a hostile value must not overflow the
+ * stack); counts its object members into `membersSeen` on the way.
+ */
 function depthOf(value: unknown): number {
   // Two parallel stacks, not one of pairs: this runs for every request of a create body.
   const values: unknown[] = [value];
   const depths: number[] = [0];
   let deepest = 0;
+  let members = 0;
+  membersSeen = -1;
   while (values.length > 0) {
     const current = values.pop();
     const depth = depths.pop()!;
@@ -104,6 +119,7 @@ function depthOf(value: unknown): number {
       }
     } else {
       for (const key in current) {
+        members++;
         const child = (current as Record<string, unknown>)[key];
         if (child !== null && typeof child === "object") {
           values.push(child);
@@ -112,6 +128,7 @@ function depthOf(value: unknown): number {
       }
     }
   }
+  membersSeen = members;
   return deepest;
 }
 

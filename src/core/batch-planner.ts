@@ -199,7 +199,11 @@ export class BatchPlanner {
     segment.held = 0;
     const input = await this.session.openInput(segment.job);
     segment.input = input;
-    for (const line of lines) await input.write(line);
+    // Awaited only where a write sends something (an await per line is a hop per line).
+    for (const line of lines) {
+      const written = input.write(line);
+      if (written) await written;
+    }
   }
 
   // A full job takes no more lines. With jobs created at `finish`, a buffered one stays held
@@ -239,7 +243,10 @@ export class BatchPlanner {
     if (this.session.sendWhole) return this.session.sendWhole(segment.job, lines);
     const input = await this.session.openInput(segment.job);
     segment.input = input;
-    for (const line of lines.splice(0)) await input.write(line);
+    for (const line of lines.splice(0)) {
+      const written = input.write(line);
+      if (written) await written;
+    }
     return input.close();
   }
 

@@ -12,4 +12,10 @@ export type MessageParams = Record<string, unknown> & { model: string; max_token
 export interface BatchRequest {
   custom_id: string;
   params: MessageParams;
+  /**
+   * The client's own bytes of this request (one element of `requests`), when they say exactly
+   * what `custom_id` and `params` say (no key twice, nothing dropped): a translator that would
+   * send the request unchanged may forward these instead of serialising it again (Anthropic).
+   */
+  raw?: Uint8Array;
 }

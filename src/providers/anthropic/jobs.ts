@@ -55,7 +55,9 @@ export const anthropicJobs: ProviderJobs = {
 
   translate(request, files) {
     const params = withNativeFileIds(request.params, files);
-    const bytes = encoder.encode(JSON.stringify({ custom_id: request.custom_id, params }));
+    // Unchanged (no file to rename), the request is the client's own bytes (issue 15: "for
+    // Anthropic, forward its lines with only the IDs rewritten"): no serialising it again.
+    const bytes = params === request.params && request.raw ? request.raw : encoder.encode(JSON.stringify({ custom_id: request.custom_id, params }));
     return { customId: request.custom_id, group: ALL_REQUESTS, model: params.model, bytes };
   },
 
@@ -127,31 +129,47 @@ function streamedCreate(ctx: ProviderContext, created: (response: Response) => P
   // Both settle whether or not anyone still waits on them (after an abort, or once finished).
   response.catch(() => {});
   answeredEarly.catch(() => {});
-  let pending: Uint8Array[] = [OPEN];
-  let pendingBytes = OPEN.byteLength;
+  // Each request is copied at once into the chunk under way (no list of lines to join later,
+  // and the line, often a view of the client's body, is let go while it is young).
+  let chunk = new Uint8Array(CHUNK_BYTES);
+  chunk.set(OPEN);
+  let used = OPEN.byteLength;
   let first = true;
-  const flush = async () => {
-    const chunk = concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
+  const send = async (bytes: Uint8Array) => {
     // A write fails when upstream gave up on the body; its answer then says why.
-    await Promise.race([writer.write(chunk).catch(() => answeredEarly), answeredEarly]);
+    await Promise.race([writer.write(bytes).catch(() => answeredEarly), answeredEarly]);
+  };
+  const flush = async () => {
+    if (used === 0) return;
+    const full = chunk.subarray(0, used);
+    chunk = new Uint8Array(CHUNK_BYTES);
+    used = 0;
+    await send(full);
+  };
+  const append = (bytes: Uint8Array) => {
+    if (!first) chunk[used++] = COMMA[0]!;
+    first = false;
+    chunk.set(bytes, used);
+    used += bytes.byteLength;
+  };
+  const appendAfterFlush = async (bytes: Uint8Array) => {
+    await flush();
+    if (bytes.byteLength + 1 <= chunk.byteLength) return append(bytes);
+    // A request larger than a chunk is sent as it is.
+    if (!first) await send(COMMA);
+    first = false;
+    await send(bytes);
   };
   return {
     // A promise only when a chunk is sent (see JobInput.write).
     write(bytes) {
-      if (!first) {
-        pending.push(COMMA);
-        pendingBytes += COMMA.byteLength;
-      }
-      first = false;
-      pending.push(bytes);
-      pendingBytes += bytes.byteLength;
-      if (pendingBytes >= CHUNK_BYTES) return flush();
+      if (used + 1 + bytes.byteLength <= chunk.byteLength) return append(bytes);
+      return appendAfterFlush(bytes);
     },
     async close() {
-      pending.push(CLOSE);
-      pendingBytes += CLOSE.byteLength;
+      if (used + CLOSE.byteLength > chunk.byteLength) await flush();
+      chunk.set(CLOSE, used);
+      used += CLOSE.byteLength;
       await flush();
       // Closing waits for upstream to read the rest; an upstream that stopped reading has
       // answered, and its answer (not the stream's state) says what happened.

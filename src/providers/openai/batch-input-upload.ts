@@ -68,8 +68,9 @@ const CHUNK_BYTES = 64 * 1024;
 export class BatchInputUpload {
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   private readonly response: Promise<Response>;
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  /** The chunk under way: each line is copied in as it comes (and let go while it is young). */
+  private chunk = new Uint8Array(CHUNK_BYTES);
+  private used = 0;
 
   constructor(ctx: ProviderContext, config: OpenAIConfig, filename: string) {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
@@ -85,10 +86,12 @@ export class BatchInputUpload {
 
   /** Appends one encoded line (with its newline); a promise only when a chunk is sent (see JobInput.write). */
   append(line: Uint8Array): Promise<void> | undefined {
-    this.pending.push(line);
-    this.pendingBytes += line.byteLength;
-    if (this.pendingBytes >= CHUNK_BYTES) return this.flush();
-    return undefined;
+    if (this.used + line.byteLength <= this.chunk.byteLength) {
+      this.chunk.set(line, this.used);
+      this.used += line.byteLength;
+      return this.used >= this.chunk.byteLength ? this.flush() : undefined;
+    }
+    return this.flushThenAppend(line);
   }
 
   /** Ends the file and returns what OpenAI made of it. */
@@ -100,21 +103,27 @@ export class BatchInputUpload {
 
   /** Stops the upload; OpenAI never sees a complete file. */
   async abort(reason: unknown): Promise<void> {
-    this.pending = [];
+    this.used = 0;
     this.stop(reason);
   }
 
   private async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const chunk = new Uint8Array(this.pendingBytes);
-    let offset = 0;
-    for (const part of this.pending) {
-      chunk.set(part, offset);
-      offset += part.byteLength;
-    }
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.used === 0) return;
+    const chunk = this.chunk.subarray(0, this.used);
+    this.chunk = new Uint8Array(CHUNK_BYTES);
+    this.used = 0;
     await this.untilUpstreamAnswers(this.writer.write(chunk), false);
+  }
+
+  // A line that does not fit goes after the chunk under way; one larger than a chunk is sent as it is.
+  private async flushThenAppend(line: Uint8Array): Promise<void> {
+    await this.flush();
+    if (line.byteLength < this.chunk.byteLength) {
+      this.chunk.set(line, 0);
+      this.used = line.byteLength;
+      return;
+    }
+    await this.untilUpstreamAnswers(this.writer.write(line), false);
   }
 
   // Not awaited: an abort waits for the write in flight, which waits for a reader that may be

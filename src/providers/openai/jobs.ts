@@ -63,7 +63,8 @@ export const openaiJobs: ProviderJobs = {
 
   translate(request, files) {
     const body = toChatCompletion(request.params, files);
-    const bytes = encoder.encode(`${JSON.stringify({ custom_id: request.custom_id, method: "POST", url: CHAT_COMPLETIONS_URL, body })}\n`);
+    // The line's fixed part as text, the body serialised once (no wrapper object to walk).
+    const bytes = encoder.encode(`{"custom_id":${JSON.stringify(request.custom_id)},"method":"POST","url":"${CHAT_COMPLETIONS_URL}","body":${JSON.stringify(body)}}\n`);
     return { customId: request.custom_id, group: body.model, model: body.model, bytes };
   },
 

@@ -47,7 +47,9 @@ const KNOWN_PARAMS = new Set([
  * // { model: "gpt-4o-mini", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }], max_tokens: 100 }
  */
 export function toChatCompletion(params: MessageParams, files: ReadonlyMap<string, ResolvedFile>): ChatCompletionRequest {
-  for (const [key, value] of Object.entries(params)) {
+  // A loop, not Object.entries(): this runs for every request of a create body.
+  for (const key in params) {
+    const value = params[key];
     if (!KNOWN_PARAMS.has(key) && value !== undefined && value !== null) throw unsupported(`params.${key}`);
   }
   refuseThinking(params.thinking);
@@ -88,7 +90,9 @@ export function toChatCompletion(params: MessageParams, files: ReadonlyMap<strin
   }
   const safetyIdentifier = userId(params.metadata);
   if (safetyIdentifier !== null) body.safety_identifier = safetyIdentifier;
-  Object.assign(body, outputParams(params, params.model, baseModelOf(params.model), reasoning));
+  if (params.output_config !== undefined || params.output_format !== undefined) {
+    Object.assign(body, outputParams(params, params.model, baseModelOf(params.model), reasoning));
+  }
   return body;
 }
 

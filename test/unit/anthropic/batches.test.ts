@@ -104,6 +104,32 @@ describe("create", () => {
     expect(fake.calls[0]!.bodyBytes).toBeGreaterThan(3 * 64 * 1024);
   });
 
+  it("forwards each request's own bytes where it has them and serialises the rest; a streamed body arrives byte for byte", async () => {
+    const uploaded = await anthropicAdapter.files!.upload(ctx, { filename: "brief.txt", mimeType: "text/plain", sizeBytes: null, body: streamOf("The brief.") });
+    const files = new Map([["file_gwdoc", resolved("file_gwdoc", uploaded)]]);
+    fake.calls.length = 0;
+    // The client's own spacing and key order, as the create body's splitter hands them on.
+    const withRaw = (item: BatchRequest): BatchRequest => ({ ...item, raw: new TextEncoder().encode(` {"params" : ${JSON.stringify(item.params, null, 1)}, "custom_id":"${item.custom_id}"}`) });
+    const requests = Array.from({ length: 3000 }, (_, index) => withRaw(request(`req-${index}`, `question number ${index} ${"pad ".repeat(index === 1500 ? 400_000 : 20)}`)));
+    const document = { type: "document", source: { type: "file", file_id: "file_gwdoc" } };
+    requests.push(withRaw(request("with-doc", "x", { messages: [{ role: "user", content: [document] }] })));
+    const bodyOf = (items: BatchRequest[]) =>
+      `{"requests":[${items.map((item) => (item.custom_id === "with-doc" ? JSON.stringify(native) : new TextDecoder().decode(item.raw))).join(",")}]}`;
+    const native = request("with-doc", "x", { messages: [{ role: "user", content: [{ ...document, source: { type: "file", file_id: uploaded.nativeId } }] }] });
+
+    // Streamed (over 1 MiB, one request larger than a chunk): the strict fake read every request,
+    // and got exactly the bytes (it records the text of bodies up to 1 MiB only).
+    const { jobs } = await create(requests, files);
+    expect(jobs[0]!.requestCount).toBe(3001);
+    expect(fake.calls[0]!.bodyBytes).toBe(new TextEncoder().encode(bodyOf(requests)).byteLength);
+    expect(fake.calls[0]!.bodyBytes).toBeGreaterThan(2 * 1024 * 1024);
+    // Sent whole (under 1 MiB): the text itself.
+    fake.calls.length = 0;
+    const few = [...requests.slice(0, 3), requests.at(-1)!];
+    await create(few, files);
+    expect(fake.calls[0]!.body).toBe(bodyOf(few));
+  });
+
   it("refuses a request naming an unresolved file before anything reaches upstream", async () => {
     const writer = planBatch(batches, ctx, { batchId: "msgbatch_gw1", sink: recordingSink(), files: new Map() });
     const bad = { custom_id: "a", params: { model: "claude-x", max_tokens: 5, messages: [{ role: "user", content: [{ type: "image", source: { type: "file", file_id: "file_gw404" } }] }] } };

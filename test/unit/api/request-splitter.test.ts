@@ -106,3 +106,47 @@ describe("RequestSplitter", () => {
     expect(splitter.taken).toBe(2);
   });
 });
+
+describe("RequestSplitter: each value's own bytes", () => {
+  it("keeps each element's bytes and counts its members (keys), also across chunks and with escapes", () => {
+    const splitter = new RequestSplitter();
+    const decode = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+    expect(splitter.write(encode('{"requests":[ {"a":{"b:":1,"c":[{"d":"\\":"}]}} , {"e"'))).toEqual([{ a: { "b:": 1, c: [{ d: '":' }] } }]);
+    expect(splitter.raws.map(decode)).toEqual(['{"a":{"b:":1,"c":[{"d":"\\":"}]}} ']);
+    expect(splitter.members).toEqual([4]);
+    expect(splitter.write(encode(':"é","e":2}]}'))).toEqual([{ e: 2 }]);
+    expect(splitter.raws.map(decode)).toEqual(['{"e":"é","e":2}']);
+    expect(splitter.members).toEqual([2]);
+  });
+});
+
+describe("a streamed create body: the requests' own bytes", { timeout: 120_000 }, () => {
+  /** Each request's raw bytes (decoded) or null, by custom_id. */
+  async function rawsOf(text: string): Promise<Map<string, string | null>> {
+    const source = await batchSource(streamOf(encode(text), [65_536]));
+    const raws = new Map<string, string | null>();
+    for await (const request of source.requests()) raws.set(request.custom_id, request.raw ? new TextDecoder().decode(request.raw) : null);
+    return raws;
+  }
+  const params = (extra = "") => `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"${"x".repeat(3000)}"}]${extra}}`;
+  const bodyOf = (special: string) =>
+    `{"requests":[${Array.from({ length: 1500 }, (_, index) => (index === 700 ? special : `{"custom_id":"r-${index}","params":${params()}}`)).join(",")}]}`;
+
+  it("are kept where they say exactly what the validated request says", async () => {
+    const raws = await rawsOf(bodyOf(`{ "params" : ${params(',"top_k":2')},"custom_id":"r-700"}`));
+    expect(raws.size).toBe(1500);
+    expect(raws.get("r-0")).toBe(`{"custom_id":"r-0","params":${params()}}`);
+    expect(raws.get("r-700")).toBe(`{ "params" : ${params(',"top_k":2')},"custom_id":"r-700"}`);
+  });
+
+  it.each([
+    ["a key given twice", `{"custom_id":"r-700","params":${params(',"top_k":2,"top_k":3')}}`],
+    ["a custom_id given twice", `{"custom_id":"x","custom_id":"r-700","params":${params()}}`],
+    ["a null param dropped", `{"custom_id":"r-700","params":${params(',"temperature":null')}}`],
+    ["a request only zod accepts (a __proto__ key)", `{"custom_id":"r-700","params":${params(',"__proto__":{"a":1}')}}`],
+  ])("are not kept for %s (the request is serialised again)", async (_name, special) => {
+    const raws = await rawsOf(bodyOf(special));
+    expect(raws.get("r-700")).toBeNull();
+    expect(raws.get("r-699")).not.toBeNull();
+  });
+});

@@ -330,6 +330,17 @@ describe("create", () => {
     await expectFilesHoldTheirRequests(jobs, requests, slots);
   });
 
+  it("streams lines larger than an upload chunk (64 KiB) and lines that straddle chunks, byte for byte", async () => {
+    const { ctx, bodies } = recordingUploads({ OPENAI_BATCH_BUFFER_BYTES: String(64 * 1024) });
+    const requests = Array.from({ length: 120 }, (_, i) => request(`r${i}`, "gpt-4o-mini", `${i} ${"w".repeat(i % 40 === 7 ? 150_000 : 1_500 + i)}`));
+    const writer = planBatch(batches, ctx, { batchId: "msgbatch_test", sink, files: new Map() });
+    for (const item of requests) await writer.add(item);
+    const jobs = await writer.finish();
+    expect(bodies).toContain("stream");
+    expect(jobs).toHaveLength(1);
+    expect(await fileText(jobs[0]!.data.inputFileId as string)).toBe(requests.map(chatInputLine).join(""));
+  });
+
   it("with more than 8 models past the budget, sends the largest buffer whole when it holds less than an eighth of the budget", async () => {
     const budget = 16 * 1024;
     const { ctx, bodies, stats } = recordingUploads({ OPENAI_BATCH_BUFFER_BYTES: String(budget) });
