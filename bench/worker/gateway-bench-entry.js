@@ -344,7 +344,10 @@ bench.post("/__bench/files", services, auth(), async (c) => {
 export default {
   ...gateway,
   fetch(request, env, ctx) {
-    const { pathname } = new URL(request.url);
-    return pathname.startsWith("/__bench/") ? bench.fetch(request, env, ctx) : gateway.fetch(request, env, ctx);
+    // The path found without parsing the URL: a `new URL` here was a visible share of every
+    // hot request the bench measures, a cost the deployed Worker does not have.
+    const url = request.url;
+    const path = url.indexOf("/", url.indexOf("//") + 2);
+    return path !== -1 && url.startsWith("/__bench/", path) ? bench.fetch(request, env, ctx) : gateway.fetch(request, env, ctx);
   },
 };

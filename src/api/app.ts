@@ -56,22 +56,30 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
 /**
  * Sets the request's services; only the Anthropic API forwards the client's `anthropic-beta`.
- * The services hold no state of a request but the betas: without betas, the services built
- * over one env (the Worker's env is one object per isolate) serve every request that has it.
+ * The services hold no state of a request but the betas: the services built over one env (the
+ * Worker's env is one object per isolate) and one `anthropic-beta` value serve every request
+ * that has both. SDK clients send the same value on every call (the Files API's beta), so
+ * building them once per value saves each hot request a few dozen objects; the values kept
+ * per env are bounded (BETA_VALUES_KEPT, the oldest dropped), since a client picks them.
  */
 function services(options: AppOptions): MiddlewareHandler<AppEnv> {
-  const withoutBetas = new WeakMap<object, Services>();
+  const byEnv = new WeakMap<object, Map<string, Services>>();
   return async (c, next) => {
-    const clientBetas = c.req.path.startsWith("/anthropic/") ? splitBetas(c.req.header("anthropic-beta")) : [];
-    let built = clientBetas.length === 0 ? withoutBetas.get(c.env) : undefined;
-    if (built === undefined) {
-      built = createServices({ ...options, env: c.env, clientBetas });
-      if (clientBetas.length === 0) withoutBetas.set(c.env, built);
+    const betas = c.req.path.startsWith("/anthropic/") ? (c.req.header("anthropic-beta") ?? "") : "";
+    let built = byEnv.get(c.env);
+    if (built === undefined) byEnv.set(c.env, (built = new Map()));
+    let services = built.get(betas);
+    if (services === undefined) {
+      services = createServices({ ...options, env: c.env, clientBetas: splitBetas(betas) });
+      if (built.size >= BETA_VALUES_KEPT) built.delete(built.keys().next().value!);
+      built.set(betas, services);
     }
-    c.set("services", built);
+    c.set("services", services);
     await next();
   };
 }
+
+const BETA_VALUES_KEPT = 32;
 
 function splitBetas(header: string | undefined): string[] {
   return (header ?? "")

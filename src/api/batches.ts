@@ -6,7 +6,9 @@ import type { Context } from "hono";
 import { Hono } from "../lib/hono-app";
 import { resultsOrigin } from "../domain/message-batch";
 import { batchSource } from "./batch-body";
+import type { Services } from "../core/services";
 import type { AppEnv } from "./env";
+import { jsonBody, JsonBodies } from "./json-bodies";
 import { parseListQuery } from "./schemas";
 import { batchToWire, listPage } from "./wire";
 
@@ -35,9 +37,14 @@ batches.get("/", async (c) => {
 });
 
 batches.get("/:id", async (c) => {
-  const batch = await c.var.services.batches.get(c.var.owner, c.req.param("id"));
-  return c.json(batchToWire(batch, origin(c)));
+  // `c.get`, not `c.var`: Hono builds a fresh object of every variable on each `c.var` read.
+  const batch = await c.get("services").batches.get(c.get("owner"), c.req.param("id"));
+  const at = origin(c);
+  // The same batch object comes back while this isolate keeps it: so does its body.
+  return jsonBody(c, batchBodies.of(batch, at, () => batchToWire(batch, at)));
 });
+
+const batchBodies = new JsonBodies<Awaited<ReturnType<Services["batches"]["get"]>>>();
 
 batches.post("/:id/cancel", async (c) => {
   const batch = await c.var.services.batches.cancel(c.var.owner, c.req.param("id"));

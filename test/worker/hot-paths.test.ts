@@ -10,12 +10,12 @@ import { createApp } from "../../src/api/app";
 import { ADAPTERS } from "../../src/providers/index";
 import { BATCHES, type WireBatch } from "./support/batches";
 import { fileForm } from "./support/files";
-import { ADMIN, ADMIN_TOKEN, GATEWAY } from "./support/gateway";
+import { ADMIN, ADMIN_TOKEN, call, errorOf, GATEWAY } from "./support/gateway";
 import { twoRequests } from "./support/requests";
 import { json } from "./support/responses";
 import { useFakes } from "./support/upstream";
 
-useFakes();
+const fakes = useFakes();
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -157,5 +157,65 @@ describe("D1 round trips per hot request", () => {
     expect(await gateway.tripsOf("/anthropic/v1/files", { key: created.key })).toEqual({ status: 200, trips: 0 });
     expect((await gateway.fetch(`/admin/keys/${created.id}`, { method: "DELETE", key: null, headers: ADMIN })).status).toBe(200);
     expect((await gateway.tripsOf("/anthropic/v1/files", { key: created.key })).status).toBe(401);
+  });
+});
+
+describe("answers kept in the isolate are the answers D1 would give", () => {
+  it("a files list answered from the isolate: the same body and headers as the first answer, its own request-id", async () => {
+    const gateway = client();
+    for (const name of ["one.txt", "two.txt", "three.txt"]) {
+      expect((await gateway.fetch("/anthropic/v1/files", { method: "POST", body: fileForm(name, name) })).status).toBe(200);
+    }
+    const list = "/anthropic/v1/files?limit=2";
+    const first = await gateway.fetch(list);
+    const firstBody = await first.text();
+    const kept = await gateway.fetch(list);
+    expect(await kept.text()).toBe(firstBody);
+    expect(kept.status).toBe(200);
+    expect(kept.headers.get("content-type")).toBe("application/json");
+    expect(kept.headers.get("request-id")).toMatch(/^req_[1-9A-HJ-NP-Za-km-z]{24}$/);
+    expect(kept.headers.get("request-id")).not.toBe(first.headers.get("request-id"));
+    const page = JSON.parse(firstBody) as { data: { id: string }[]; has_more: boolean; last_id: string; next_page: string | null };
+    expect(page.data).toHaveLength(2);
+    expect(page.has_more).toBe(true);
+    expect(page.next_page).toMatch(/^page_/);
+    // Paging backwards names no next page, also when the page before it is kept.
+    const before = `/anthropic/v1/files?limit=2&before_id=${page.last_id}`;
+    for (let round = 0; round < 2; round++) {
+      expect((await json<{ next_page: string | null }>(await gateway.fetch(before))).next_page).toBeNull();
+    }
+    // Another limit is another page, though the query before it was parsed and kept.
+    expect((await json<{ data: unknown[] }>(await gateway.fetch("/anthropic/v1/files?limit=1"))).data).toHaveLength(1);
+    expect((await json<{ data: unknown[] }>(await gateway.fetch(list))).data).toHaveLength(2);
+  });
+
+  it("a bad list query is refused every time, not only the first", async () => {
+    for (let round = 0; round < 2; round++) {
+      expect(await errorOf(await call("/anthropic/v1/files?limit=0"))).toMatchObject({ status: 400, type: "invalid_request_error", message: "limit: must be at least 1" });
+    }
+  });
+
+  it("a kept ended batch names the results URL of the origin each retrieve came through", async () => {
+    const gateway = client();
+    const ended = await endedBatch(gateway);
+    expect(ended.processing_status).toBe("ended");
+    const through = async (origin: string) => {
+      const headers = new Headers({ "x-api-key": "any-key", "anthropic-version": "2023-06-01" });
+      const response = await app.fetch(new Request(`${origin}${BATCHES}/${ended.id}`, { headers }), env);
+      return json<WireBatch>(response);
+    };
+    for (const origin of [GATEWAY, "http://other.test", GATEWAY]) {
+      expect((await through(origin)).results_url).toBe(`${origin}${BATCHES}/${ended.id}/results`);
+    }
+  });
+
+  it("each request forwards its own anthropic-beta upstream, though the services for each value are built once", async () => {
+    const upload = (betas: string | null) =>
+      call("/anthropic/v1/files", { method: "POST", body: fileForm("beta.txt", "hello"), ...(betas === null ? {} : { headers: { "anthropic-beta": betas } }) });
+    for (const betas of ["pdfs-2024-09-25", null, "pdfs-2024-09-25", "context-1m-2025-08-07"]) {
+      expect((await upload(betas)).status).toBe(200);
+    }
+    const sent = fakes.anthropic.calls.filter((c) => c.path === "/v1/files" && c.method === "POST").map((c) => c.headers["anthropic-beta"]);
+    expect(sent.slice(-4)).toEqual(["pdfs-2024-09-25,files-api-2025-04-14", "files-api-2025-04-14", "pdfs-2024-09-25,files-api-2025-04-14", "context-1m-2025-08-07,files-api-2025-04-14"]);
   });
 });

@@ -25,8 +25,10 @@ export function auth(): MiddlewareHandler<AppEnv> {
     if (presented === null) {
       throw new GatewayError(401, "authentication_error", "x-api-key header is required (or Authorization: Bearer <key>)");
     }
-    const caller = await c.var.services.keys.identify(presented);
-    await c.var.services.keys.charge(caller);
+    // `c.get`, not `c.var`: Hono builds a fresh object of every variable on each `c.var` read.
+    const keys = c.get("services").keys;
+    const caller = await keys.identify(presented);
+    await keys.charge(caller);
     c.set("caller", caller);
     c.set("owner", caller.owner);
     await next();

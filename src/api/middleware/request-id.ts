@@ -9,10 +9,28 @@ import type { AppEnv } from "../env";
 
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
+const ID_CHARS = 24;
+/**
+ * Random bytes for the next 64 IDs, drawn from the runtime's CSPRNG in one call: a call per
+ * request (and a fresh array each time) was a visible share of a hot request's time. Each
+ * byte is used once, so IDs are exactly as random as before.
+ */
+const pool = new Uint8Array(ID_CHARS * 64);
+let used = pool.length;
+
+/**
+ * A new request ID: `req_` and 24 characters of base58.
+ *
+ * @example
+ * newRequestId() // "req_4Fq…"
+ */
 export function newRequestId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  if (used === pool.length) {
+    crypto.getRandomValues(pool);
+    used = 0;
+  }
   let id = "req_";
-  for (const byte of bytes) id += ALPHABET[byte % ALPHABET.length];
+  for (let end = used + ID_CHARS; used < end; used++) id += ALPHABET[pool[used]! % ALPHABET.length];
   return id;
 }
 
