@@ -357,7 +357,7 @@ function issue15(r: Report): Issue15Row[] {
     rows.push({
       path,
       now: `${vault.write.mbPerSecond} MB/s`,
-      floor: `raw copy ${vault.r2Copy.mbPerSecond} MB/s (${Math.round(copyVsParse * 100)}% of parse-only ${vault.parseOnly.mbPerSecond} MB/s)`,
+      floor: `raw copy ${vault.r2Copy.mbPerSecond} MB/s (${Math.round(copyVsParse * 100)}% of parse-only ${vault.parseOnly.mbPerSecond} MB/s${vault.r2CopyCpu ? `; workerd at ${vault.r2CopyCpu.workerdPct}% of a core while it copies` : ""})`,
       ratio: vault.writeVsR2Copy,
       target,
       met: vault.writeVsR2Copy >= 0.8 && copyVsParse < 0.8,

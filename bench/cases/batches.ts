@@ -35,7 +35,7 @@ const R2_WRITE_WAYS: readonly (readonly [string, string])[] = [
   ["multipart, 32 MiB parts", "&part=32"],
   ["multipart, 8 MiB parts, 2 in flight", "&inflight=2"],
   ["multipart, 5 MiB parts, 2 in flight", "&part=5&inflight=2"],
-  ["one put of a FixedLengthStream (length known up front)", "&write=put"],
+  ["one put of a FixedLengthStream (length known up front)", "&write=put&length={bytes}"],
 ];
 
 export interface CreateFigures {
@@ -76,6 +76,8 @@ export interface VaultFigures {
   writeVsR2Copy: number | null;
   /** The raw copy written other ways (part sizes, parts in flight, one put), once each; largest size only. */
   r2Ways: (Pass & { how: string })[];
+  /** CPU during the watched raw copy (fakes / workerd / client): a workerd at one full core is bound by its own work. */
+  r2CopyCpu: CpuFigures | null;
   memory: MemoryFigures;
   cpu: CpuFigures;
 }
@@ -258,6 +260,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     let written: { bytes: number; ms: number };
     const r2Copy: { ms: number }[] = [];
     const r2Ways: (Pass & { how: string })[] = [];
+    let r2CopyCpu: CpuFigures | null = null;
     let writePass: Pass;
     let vaultCpuFigures: CpuFigures;
     let vaultMemory: MemoryFigures;
@@ -277,7 +280,9 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
       if (comparable) {
         const copyWatch = await watchMemory(writer, { profile: true });
         const copyFrom = Date.now();
+        const copyCpuWatch = cpuWatch(fakes.pid, writer.workerd);
         await copy();
+        r2CopyCpu = copyCpuWatch.stop();
         await copyWatch.finish(copyFrom, Date.now());
         keepProfile(`r2 copy ${provider} ${requests}`, copyWatch.cpuProfile);
       }
@@ -294,7 +299,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
       if (comparable && repeats > 1) {
         for (const [how, query] of R2_WRITE_WAYS) {
           try {
-            r2Ways.push({ how, ...pass([await copy(query)])! });
+            r2Ways.push({ how, ...pass([await copy(query.replace("{bytes}", String(upstreamBytes)))])! });
           } catch (error) {
             process.stderr.write(`\nbench: the raw copy "${how}" failed: ${(error as Error).message.slice(0, 200)}\n`);
             r2Ways.push({ how, seconds: 0, mbPerSecond: 0 });
@@ -317,6 +322,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
         r2Copy: comparable ? pass(r2Copy) : null,
         writeVsR2Copy: comparable && r2Copy.length > 0 ? round(writePass.mbPerSecond / pass(r2Copy)!.mbPerSecond, 2) : null,
         r2Ways,
+        r2CopyCpu,
         memory: vaultMemory,
         cpu: vaultCpuFigures,
       },

@@ -16,9 +16,10 @@
  * - POST /__bench/revault?batch=ID                  vaults an ended batch once more, as the
  *                                                   background worker does (the vault write case);
  * - POST /__bench/r2-copy?provider=P&path=…         the upstream bytes copied untouched into R2 in
- *        [&part=MiB&inflight=n | &write=put]        8 MiB parts, as the vault writes (the runtime's
+ *                                                   8 MiB parts, as the vault writes (the runtime's
  *                                                   own cost of the vault write), then removed; or
- *                                                   written another way, to compare;
+ *                                                   another way (&part=MiB, &inflight=n, or
+ *                                                   &write=put&length=bytes), to compare;
  * - GET  /__bench/vault-object?batch=ID             the batch's vaulted results object, passed
  *                                                   through from R2 untouched (the vault read floor);
  * - GET  /__bench/custom-ids?batch=ID               the service's read-back of a batch's custom_ids
@@ -208,8 +209,8 @@ bench.post("/__bench/revault", async (c) => {
 // parts, one part in flight). The object is removed after the answer. Other ways of writing,
 // to find the fastest (bench/README.md, "The R2 write"): `part=<MiB>` (at least 5: R2's
 // minimum), `inflight=<n>` parts uploaded at once (one buffer each), or `write=put`: one `put`
-// of a FixedLengthStream of the upstream's Content-Length (which the vault, translating as it
-// goes, never knows up front).
+// of a FixedLengthStream of `length=<bytes>` (which the vault, translating as it goes, never
+// knows up front).
 bench.post("/__bench/r2-copy", async (c) => {
   const { provider, paths } = targets(c);
   const partBytes = Number(c.req.query("part") ?? "8") * 1024 * 1024;
@@ -218,7 +219,7 @@ bench.post("/__bench/r2-copy", async (c) => {
   const bodies = async function* () {
     for (const path of paths) yield await open(c.env, provider, path);
   };
-  const total = c.req.query("write") === "put" ? await putCopy(c.env.RESULTS, key, c.env, provider, paths) : await multipartCopy(c.env.RESULTS, key, bodies(), partBytes, inflight);
+  const total = c.req.query("write") === "put" ? await putCopy(c.env.RESULTS, key, Number(c.req.query("length")), bodies()) : await multipartCopy(c.env.RESULTS, key, bodies(), partBytes, inflight);
   c.executionCtx.waitUntil(c.env.RESULTS.delete(key));
   return c.json({ bytes: total });
 });
@@ -279,21 +280,19 @@ async function multipartCopy(bucket, key, bodies, partBytes, inflight) {
   return total;
 }
 
-/** The upstream bodies into R2 as one `put` of a FixedLengthStream of their summed Content-Length. */
-async function putCopy(bucket, key, env, provider, paths) {
-  const responses = [];
-  for (const path of paths) {
-    const { url, headers } = upstream(env, provider, path);
-    responses.push(await fetch(url, { headers }));
-  }
-  const total = responses.reduce((sum, response) => sum + Number(response.headers.get("content-length") ?? NaN), 0);
-  if (!Number.isFinite(total)) throw new Error("write=put needs the upstream's Content-Length");
-  const { readable, writable } = new FixedLengthStream(total);
+/**
+ * The upstream bodies into R2 as one `put` of a FixedLengthStream of `length` bytes (their
+ * summed size, which the bench measured in its raw pass: the fakes stream without a
+ * Content-Length).
+ */
+async function putCopy(bucket, key, length, bodies) {
+  if (!Number.isSafeInteger(length) || length <= 0) throw new Error("write=put needs &length=<bytes>");
+  const { readable, writable } = new FixedLengthStream(length);
   const written = bucket.put(key, readable);
-  for (const response of responses) await response.body.pipeTo(writable, { preventClose: true });
+  for await (const body of bodies) await body.pipeTo(writable, { preventClose: true });
   await writable.close();
   await written;
-  return total;
+  return length;
 }
 
 // The vault read's floor: the vaulted object (src/store/vault.ts names it
