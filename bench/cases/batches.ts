@@ -27,6 +27,17 @@ import { startGateway, type Fakes } from "../lib/stack.ts";
 
 const MB = 1e6;
 
+/** Ways of writing the raw copy into R2 compared with the floor's (8 MiB parts, one in flight). */
+const R2_WRITE_WAYS: readonly (readonly [string, string])[] = [
+  ["multipart, 8 MiB parts, 1 in flight (the floor's and the vault's way)", ""],
+  ["multipart, 5 MiB parts", "&part=5"],
+  ["multipart, 16 MiB parts", "&part=16"],
+  ["multipart, 32 MiB parts", "&part=32"],
+  ["multipart, 8 MiB parts, 2 in flight", "&inflight=2"],
+  ["multipart, 5 MiB parts, 2 in flight", "&part=5&inflight=2"],
+  ["one put of a FixedLengthStream (length known up front)", "&write=put&length={bytes}"],
+];
+
 export interface CreateFigures {
   provider: BatchProvider;
   requests: number;
@@ -61,6 +72,12 @@ export interface VaultFigures {
   writeVsParse: number | null;
   /** The runtime's own share: the same upstream bytes copied untouched into R2 as the vault writes (null for inline output). */
   r2Copy: Pass | null;
+  /** Vault write rate over the raw copy's (same gateway, taking turns). */
+  writeVsR2Copy: number | null;
+  /** The raw copy written other ways (part sizes, parts in flight, one put), once each; largest size only. */
+  r2Ways: (Pass & { how: string })[];
+  /** CPU during the watched raw copy (fakes / workerd / client): a workerd at one full core is bound by its own work. */
+  r2CopyCpu: CpuFigures | null;
   memory: MemoryFigures;
   cpu: CpuFigures;
 }
@@ -206,7 +223,6 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     const parse: { ms: number }[] = [];
     const direct: { ms: number }[] = [];
     const roundtrip: { ms: number }[] = [];
-    const r2Copy: { ms: number }[] = [];
     const translated: { ms: number; bytes: number }[] = [first];
     let upstreamBytes = 0;
     const comparable = paths.length > 0;
@@ -220,7 +236,6 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
       raw.push(rawRun);
       parse.push(await timed(() => fetchJson<{ bytes: number; lines: number }>(parseUrl)));
       roundtrip.push(await drain(roundTripUrl));
-      r2Copy.push(await timed(() => fetchJson<{ bytes: number }>(`${reader.url}/__bench/r2-copy?${query}`, { method: "POST" })));
       direct.push(await directPass(fakes, provider, paths));
     }
 
@@ -243,6 +258,12 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     await reader.stop();
     const writer = await startGateway(fakes, { config, stateDir: gateway.stateDir });
     let written: { bytes: number; ms: number };
+    const r2Copy: { ms: number }[] = [];
+    const r2Ways: (Pass & { how: string })[] = [];
+    let r2CopyCpu: CpuFigures | null = null;
+    // The vault's parse-only floor, taken on the writer too, between its writes (the reads'
+    // parse-only pass ran earlier on another gateway, under whatever load was then).
+    const writerParse: { ms: number }[] = [];
     let writePass: Pass;
     let vaultCpuFigures: CpuFigures;
     let vaultMemory: MemoryFigures;
@@ -251,18 +272,49 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
       const vaultFrom = Date.now();
       const vaultCpu = cpuWatch(fakes.pid, writer.workerd);
       const revault = () => timed(() => fetchJson<{ bytes: number }>(`${writer.url}/__bench/revault?batch=${batchId}`, { method: "POST" }));
+      const copy = (how = "") => timed(() => fetchJson<{ bytes: number }>(`${writer.url}/__bench/r2-copy?${query}${how}`, { method: "POST" }));
       written = await revault();
       vaultCpuFigures = vaultCpu.stop();
       vaultMemory = await vaultWatch.finish(vaultFrom, Date.now());
       keepProfile(`vault ${provider} ${requests}`, vaultWatch.cpuProfile);
       if (written.bytes !== first.bytes) throw new Error(`the vault wrote ${written.bytes} bytes, not the ${first.bytes} it wrote first`);
-      // The rate: unwatched writes as well (the inspector's sampling slowed the watched one).
+      // The raw copy's profile, on the same gateway right after: where the runtime's own R2
+      // write spends its time (the closing argument when the vault is held by it).
+      if (comparable) {
+        const copyWatch = await watchMemory(writer, { profile: true });
+        const copyFrom = Date.now();
+        const copyCpuWatch = cpuWatch(fakes.pid, writer.workerd);
+        await copy();
+        r2CopyCpu = copyCpuWatch.stop();
+        await copyWatch.finish(copyFrom, Date.now());
+        keepProfile(`r2 copy ${provider} ${requests}`, copyWatch.cpuProfile);
+      }
+      // The rates: unwatched writes as well (the inspector's sampling slowed the watched one),
+      // each vault write beside a raw copy into R2 on the same gateway, taking turns.
       const writes = [written];
-      for (let run = 0; run < repeats; run++) writes.push(await revault());
+      for (let run = 0; run < repeats; run++) {
+        writes.push(await revault());
+        if (!comparable) continue;
+        r2Copy.push(await copy());
+        writerParse.push(await timed(() => fetchJson<{ bytes: number; lines: number }>(`${writer.url}/__bench/parse?${query}`)));
+      }
       writePass = pass(writes)!;
+      // Other ways of writing the same bytes into R2, once each, to show the floor writes the
+      // fastest way found (bench/README.md, "The R2 write"); the largest size only.
+      if (comparable && repeats > 1) {
+        for (const [how, query] of R2_WRITE_WAYS) {
+          try {
+            r2Ways.push({ how, ...pass([await copy(query.replace("{bytes}", String(upstreamBytes)))])! });
+          } catch (error) {
+            process.stderr.write(`\nbench: the raw copy "${how}" failed: ${(error as Error).message.slice(0, 200)}\n`);
+            r2Ways.push({ how, seconds: 0, mbPerSecond: 0 });
+          }
+        }
+      }
     } finally {
       await writer.stop();
     }
+    const vaultParse = pass(writerParse) ?? parsePass;
     return {
       create,
       vault: {
@@ -271,9 +323,12 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
         upstreamMB: round(upstreamBytes / MB),
         vaultedMB: round(written.bytes / MB),
         write: writePass,
-        parseOnly: comparable ? parsePass : null,
-        writeVsParse: comparable && parsePass ? round(writePass.mbPerSecond / parsePass.mbPerSecond, 2) : null,
+        parseOnly: comparable ? vaultParse : null,
+        writeVsParse: comparable && vaultParse ? round(writePass.mbPerSecond / vaultParse.mbPerSecond, 2) : null,
         r2Copy: comparable ? pass(r2Copy) : null,
+        writeVsR2Copy: comparable && r2Copy.length > 0 ? round(writePass.mbPerSecond / pass(r2Copy)!.mbPerSecond, 2) : null,
+        r2Ways,
+        r2CopyCpu,
         memory: vaultMemory,
         cpu: vaultCpuFigures,
       },

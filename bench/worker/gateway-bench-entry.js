@@ -17,7 +17,9 @@
  *                                                   background worker does (the vault write case);
  * - POST /__bench/r2-copy?provider=P&path=…         the upstream bytes copied untouched into R2 in
  *                                                   8 MiB parts, as the vault writes (the runtime's
- *                                                   own cost of the vault write), then removed;
+ *                                                   own cost of the vault write), then removed; or
+ *                                                   another way (&part=MiB, &inflight=n, or
+ *                                                   &write=put&length=bytes), to compare;
  * - GET  /__bench/vault-object?batch=ID             the batch's vaulted results object, passed
  *                                                   through from R2 untouched (the vault read floor);
  * - GET  /__bench/custom-ids?batch=ID               the service's read-back of a batch's custom_ids
@@ -204,20 +206,53 @@ bench.post("/__bench/revault", async (c) => {
 
 // What writing the vault costs the runtime alone: the same upstream bytes, untouched, into R2
 // the way src/store/vault.ts writes (one put below a part, else a multipart upload of 8 MiB
-// parts). The object is removed after the answer.
+// parts, one part in flight). The object is removed after the answer. Other ways of writing,
+// to find the fastest (bench/README.md, "The R2 write"): `part=<MiB>` (at least 5: R2's
+// minimum), `inflight=<n>` parts uploaded at once (one buffer each), or `write=put`: one `put`
+// of a FixedLengthStream of `length=<bytes>` (which the vault, translating as it goes, never
+// knows up front).
 bench.post("/__bench/r2-copy", async (c) => {
   const { provider, paths } = targets(c);
-  const partBytes = 8 * 1024 * 1024;
+  const partBytes = Number(c.req.query("part") ?? "8") * 1024 * 1024;
+  const inflight = Number(c.req.query("inflight") ?? "1");
   const key = `bench/r2-copy/${crypto.randomUUID()}`;
-  // One part buffer for every part, as the vault does (a new 8 MiB buffer per part would add
-  // the collector's work to what should be the runtime's R2 cost alone).
-  const part = new Uint8Array(partBytes);
+  const bodies = async function* () {
+    for (const path of paths) yield await open(c.env, provider, path);
+  };
+  const total = c.req.query("write") === "put" ? await putCopy(c.env.RESULTS, key, Number(c.req.query("length")), bodies()) : await multipartCopy(c.env.RESULTS, key, bodies(), partBytes, inflight);
+  c.executionCtx.waitUntil(c.env.RESULTS.delete(key));
+  return c.json({ bytes: total });
+});
+
+/**
+ * The upstream bodies copied into R2 in fixed-size parts, `inflight` parts uploaded at once (a
+ * buffer each, reused: a new buffer per part would add the collector's work to what should be
+ * the runtime's cost alone). One `put` when everything fits one part, as the vault does.
+ */
+async function multipartCopy(bucket, key, bodies, partBytes, inflight) {
+  const buffers = Array.from({ length: inflight }, () => new Uint8Array(partBytes));
+  const uploading = new Array(inflight).fill(null);
+  const parts = [];
+  let upload = null;
+  let slot = 0;
+  let part = buffers[0];
   let filled = 0;
   let total = 0;
-  let upload = null;
-  const parts = [];
-  for (const path of paths) {
-    const reader = (await open(c.env, provider, path)).getReader();
+  const sendPart = async (bytes) => {
+    upload ??= await bucket.createMultipartUpload(key);
+    const number = parts.length + 1;
+    parts.push(null);
+    uploading[slot] = upload.uploadPart(number, bytes).then((uploaded) => {
+      parts[number - 1] = uploaded;
+    });
+    slot = (slot + 1) % inflight;
+    // The next buffer is free once the part sent from it has been uploaded.
+    if (uploading[slot]) await uploading[slot];
+    uploading[slot] = null;
+    part = buffers[slot];
+  };
+  for await (const body of bodies) {
+    const reader = body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -229,21 +264,36 @@ bench.post("/__bench/r2-copy", async (c) => {
         filled += take;
         chunk = chunk.subarray(take);
         if (filled === partBytes) {
-          upload ??= await c.env.RESULTS.createMultipartUpload(key);
-          parts.push(await upload.uploadPart(parts.length + 1, part));
+          await sendPart(part);
           filled = 0;
         }
       }
     }
   }
-  if (!upload) await c.env.RESULTS.put(key, part.subarray(0, filled));
-  else {
-    if (filled > 0) parts.push(await upload.uploadPart(parts.length + 1, part.subarray(0, filled)));
-    await upload.complete(parts);
+  if (!upload) {
+    await bucket.put(key, part.subarray(0, filled));
+    return total;
   }
-  c.executionCtx.waitUntil(c.env.RESULTS.delete(key));
-  return c.json({ bytes: total });
-});
+  if (filled > 0) await sendPart(part.subarray(0, filled));
+  await Promise.all(uploading);
+  await upload.complete(parts);
+  return total;
+}
+
+/**
+ * The upstream bodies into R2 as one `put` of a FixedLengthStream of `length` bytes (their
+ * summed size, which the bench measured in its raw pass: the fakes stream without a
+ * Content-Length).
+ */
+async function putCopy(bucket, key, length, bodies) {
+  if (!Number.isSafeInteger(length) || length <= 0) throw new Error("write=put needs &length=<bytes>");
+  const { readable, writable } = new FixedLengthStream(length);
+  const written = bucket.put(key, readable);
+  for await (const body of bodies) await body.pipeTo(writable, { preventClose: true });
+  await writable.close();
+  await written;
+  return length;
+}
 
 // The vault read's floor: the vaulted object (src/store/vault.ts names it
 // batches/<id>/results.jsonl) streamed from R2 as is, as any proxy of that object would.

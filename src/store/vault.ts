@@ -52,7 +52,7 @@ export class ResultsVault {
    * Streams `pieces` into the results object: one `put` when it fits one part, else a
    * multipart upload of fixed-size parts (aborted on failure, so that no object is ever
    * half-written). A piece is bytes, or lines of text, each written as UTF-8 followed by a
-   * line feed: text is encoded straight into the part (no buffer per piece or per line).
+   * line feed: text is encoded straight into the part (no byte buffer per piece or per line).
    * `onPart` runs after each part (the caller renews its lease there). Returns the object's size.
    */
   async writeResults(batchId: string, pieces: AsyncIterable<Uint8Array | readonly string[]>, onPart: () => Promise<void> = async () => {}): Promise<number> {
@@ -87,33 +87,34 @@ export class ResultsVault {
           }
           continue;
         }
-        for (let text of piece) {
-          for (;;) {
-            // encodeInto writes whole characters only: what did not fit goes into the next part.
-            const { read, written } = encoder.encodeInto(text, filled === 0 ? part : part.subarray(filled));
-            filled += written;
-            if (read === text.length) break;
-            text = text.slice(read);
-            if (filled < part.byteLength) {
-              // A character that does not fit whole: its bytes are split between this part and
-              // the next, as a byte copy would split them (every part but the last is full).
-              const width = text.codePointAt(0)! > 0xffff ? 2 : 1;
-              const bytes = encoder.encode(text.slice(0, width));
-              const head = part.byteLength - filled;
-              part.set(bytes.subarray(0, head), filled);
-              filled += head;
-              await send();
-              part.set(bytes.subarray(head), 0);
-              filled = bytes.byteLength - head;
-              text = text.slice(width);
-              continue;
-            }
+        if (piece.length === 0) continue;
+        // The piece's lines as one text, encoded by one encodeInto rather than one per line: in
+        // workerd each call is a trip into the runtime, and 100 MB of lines encoded one call a
+        // line took about twice as long as one call a piece (measured in workerd, wrangler dev).
+        let text = `${piece.join("\n")}\n`;
+        for (;;) {
+          // encodeInto writes whole characters only: what did not fit goes into the next part.
+          const { read, written } = encoder.encodeInto(text, filled === 0 ? part : part.subarray(filled));
+          filled += written;
+          if (read === text.length) break;
+          text = text.slice(read);
+          if (filled < part.byteLength) {
+            // A character that does not fit whole: its bytes are split between this part and
+            // the next, as a byte copy would split them (every part but the last is full).
+            const width = text.codePointAt(0)! > 0xffff ? 2 : 1;
+            const bytes = encoder.encode(text.slice(0, width));
+            const head = part.byteLength - filled;
+            part.set(bytes.subarray(0, head), filled);
+            filled += head;
             await send();
+            part.set(bytes.subarray(head), 0);
+            filled = bytes.byteLength - head;
+            text = text.slice(width);
+            continue;
           }
-          if (filled === part.byteLength) await send();
-          part[filled++] = 0x0a;
-          if (filled === part.byteLength) await send();
+          await send();
         }
+        if (filled === part.byteLength) await send();
       }
       if (!upload) {
         await this.bucket.put(key, part.subarray(0, filled), options);

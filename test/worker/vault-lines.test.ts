@@ -108,3 +108,26 @@ describe("results written as text", () => {
     expect(await object!.text()).toBe(lines.join("\n") + "\n");
   });
 });
+
+describe("results written as text, a piece at a time", () => {
+  it("skip empty pieces and cut a character outside the BMP between two parts", async () => {
+    // 4,002 bytes a line ("y", 1,000 four-byte characters, a line feed): the first part ends
+    // inside a character that is two UTF-16 units long.
+    const line = `y${"😀".repeat(1000)}`;
+    expect(((RESULTS_PART_BYTES % 4002) - 1) % 4).not.toBe(0);
+    const lines = Array.from({ length: 2500 }, () => line);
+    async function* pieces() {
+      yield [];
+      for (let at = 0; at < lines.length; at += 700) {
+        yield lines.slice(at, at + 700);
+        yield [];
+      }
+    }
+    partSizes.length = 0;
+    const vault = new ResultsVault(recordingParts(env.RESULTS));
+    const size = 2500 * 4002;
+    expect(await vault.writeResults("msgbatch_ASTRAL", pieces())).toBe(size);
+    expect(partSizes).toEqual([RESULTS_PART_BYTES, size - RESULTS_PART_BYTES]);
+    expect(await (await env.RESULTS.get("batches/msgbatch_ASTRAL/results.jsonl"))!.text()).toBe(lines.join("\n") + "\n");
+  });
+});
