@@ -466,7 +466,7 @@ function render(r: Report): string {
     out.push(
       profileHeading(r, summary.case),
       "",
-      `\`${summary.file}\`: ${summary.totalMs} ms profiled, ${summary.busyMs} ms busy (not idle). Top self time (sampled every 1 ms; % of busy time):`,
+      `\`${summary.file}\`: ${summary.totalMs} ms profiled, ${summary.busyMs} ms busy (not idle), of which ${summary.waitMs} ms with no sample (the thread outside the Worker's JavaScript: gaps over 20 ms after a sample, shown as "(wait after …)"). Top self time (sampled every 1 ms; % of busy time):`,
       "",
     );
     table(

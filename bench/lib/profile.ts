@@ -19,6 +19,14 @@ export interface ProfileCost {
   pct: number;
 }
 
+/**
+ * The longest time one sample stands for. The profiler samples every 1 ms while the isolate
+ * runs JavaScript; a longer gap means the thread was elsewhere (workerd's own I/O, or another
+ * isolate on the same thread, such as miniflare's local R2 or D1), so only this much of it is
+ * the sampled function's own time and the rest is counted as that function's wait.
+ */
+const SAMPLE_CAP_US = 20_000;
+
 export interface ProfileSummary {
   /** The case it profiles. */
   case: string;
@@ -27,6 +35,11 @@ export interface ProfileSummary {
   /** Wall time the profile covers, and the part of it the isolate was not idle, ms. */
   totalMs: number;
   busyMs: number;
+  /**
+   * The part of `busyMs` with no sample (gaps over 20 ms after a sample): time the Worker's
+   * thread spent outside its JavaScript. Shown in `top` as "(wait after …)" rows.
+   */
+  waitMs: number;
   top: ProfileCost[];
 }
 
@@ -82,7 +95,9 @@ export function writeProfile(name: string, dir: string, root: string): ProfileSu
 }
 
 /**
- * Self time per function (samples weighted by the time to the next sample), largest first.
+ * Self time per function (samples weighted by the time to the next sample, at most 20 ms;
+ * the rest of a longer gap is a "(wait after …)" row of the function sampled before it),
+ * largest first.
  *
  * @example
  * summarizeProfile("results anthropic 100000", profile).top[0]; // { function: "JSON.parse", … }
@@ -90,36 +105,45 @@ export function writeProfile(name: string, dir: string, root: string): ProfileSu
 export function summarizeProfile(name: string, profile: CpuProfile, top = 8): ProfileSummary {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
+  const waitUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   for (let index = 0; index < samples.length; index++) {
-    // A sample stands for the time until the next one.
-    const next = deltas[index + 1] ?? 0;
-    selfUs.set(samples[index]!, (selfUs.get(samples[index]!) ?? 0) + Math.max(0, next));
+    // A sample stands for the time until the next one, up to the cap; past it, the thread waited.
+    const next = Math.max(0, deltas[index + 1] ?? 0);
+    const id = samples[index]!;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + Math.min(next, SAMPLE_CAP_US));
+    if (next > SAMPLE_CAP_US) waitUs.set(id, (waitUs.get(id) ?? 0) + next - SAMPLE_CAP_US);
   }
   const byPlace = new Map<string, { function: string; location: string; us: number }>();
   let idleUs = 0;
   let totalUs = 0;
-  for (const [id, us] of selfUs) {
+  let waitedUs = 0;
+  const add = (id: number, us: number, waiting: boolean) => {
     totalUs += us;
     const frame = nodes.get(id)?.callFrame;
-    if (!frame) continue;
+    if (!frame) return;
     if (frame.functionName === "(idle)") {
       idleUs += us;
-      continue;
+      return;
     }
+    if (waiting) waitedUs += us;
     const place = locate(frame);
-    const key = `${place.function}\u0000${place.location}`;
-    const entry = byPlace.get(key) ?? { ...place, us: 0 };
+    const name = waiting ? `(wait after ${place.function})` : place.function;
+    const key = `${name}\u0000${place.location}`;
+    const entry = byPlace.get(key) ?? { function: name, location: place.location, us: 0 };
     entry.us += us;
     byPlace.set(key, entry);
-  }
+  };
+  for (const [id, us] of selfUs) add(id, us, false);
+  for (const [id, us] of waitUs) add(id, us, true);
   const busyUs = totalUs - idleUs;
   return {
     case: name,
     file: null,
     totalMs: round(totalUs / 1000),
     busyMs: round(busyUs / 1000),
+    waitMs: round(waitedUs / 1000),
     top: [...byPlace.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
