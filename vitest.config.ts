@@ -49,6 +49,9 @@ export default defineConfig({
           include: ["test/unit/**/*.test.ts", "test/worker/**/*.test.ts"],
           exclude: ["test/worker/queues/**"],
           setupFiles: ["./test/worker/setup.ts"],
+          // A few tests move tens of MB through local R2 (the vault's parts); on a loaded
+          // 2-core machine that alone took 6 s, past vitest's default 5 s.
+          testTimeout: 20_000,
         },
       },
       {
