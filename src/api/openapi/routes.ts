@@ -20,36 +20,25 @@ export const openApi = new Hono<AppEnv>();
 // The page runs only scripts from this origin (its own init script included): no inline code.
 const DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; frame-ancestors 'none'";
 
-const DOCS_PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>batchbridge API reference</title>
-<link rel="stylesheet" href="/docs/swagger-ui.css">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="/docs/swagger-ui-bundle.js"></script>
-<script src="/docs/init.js"></script>
-</body>
-</html>
-`;
-
-// validatorUrl null: Swagger UI would otherwise send the document's URL to validator.swagger.io
-// (see docs/sources/openapi.md § Swagger UI's validator badge); the CSP forbids it anyway.
-const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null });\n`;
-
 // Parsed and serialized again: the committed file is indented for review, and the answer is
 // the compact JSON it has always been.
 openApi.get("/openapi.json", async (c) => c.json(await (await staticAsset(c.env.ASSETS, "/openapi.json", c.req.url)).json<object>()));
 
-openApi.get("/docs", (c) => {
+// The page and its init script are static assets (public/api-docs/), out of the bundle; read
+// whole, so that each answer is the same string body, with these headers, as ever. The init
+// script sets validatorUrl null: Swagger UI would otherwise send the document's URL to
+// validator.swagger.io (see docs/sources/openapi.md § Swagger UI's validator badge); the CSP
+// forbids it anyway.
+openApi.get("/docs", async (c) => {
+  const page = await (await staticAsset(c.env.ASSETS, "/api-docs/docs.html", c.req.url)).text();
   c.header("content-security-policy", DOCS_CSP);
-  return c.html(DOCS_PAGE);
+  return c.html(page);
 });
 
-openApi.get("/docs/init.js", () => new Response(INIT_SCRIPT, { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" } }));
+openApi.get("/docs/init.js", async (c) => {
+  const script = await (await staticAsset(c.env.ASSETS, "/api-docs/init.js", c.req.url)).text();
+  return new Response(script, { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" } });
+});
 
 // Swagger UI's own files, from the Worker's static assets (wrangler.toml [assets]: public/docs,
 // copied from the swagger-ui-dist package by `npm install`). Only these two: nothing else is
