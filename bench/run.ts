@@ -284,7 +284,7 @@ function issue15(r: Report): Issue15Row[] {
       row
         ? {
             path,
-            now: `+${row.overheadP50} ms (${row.targets.gateway.p50} vs ${row.targets.passthrough.p50} ms)`,
+            now: `${row.overheadP50 < 0 ? "−" : "+"}${Math.abs(row.overheadP50)} ms (${row.targets.gateway.p50} vs ${row.targets.passthrough.p50} ms)`,
             floor: `0 (pass-through ${row.targets.passthrough.p50} ms)`,
             ratio: null,
             target: "≤ 0.5 ms",
