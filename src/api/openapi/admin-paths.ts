@@ -23,25 +23,22 @@ const limitsDescription = {
     "Where this key's batches' `message_batch.ended` events go: `https://` (`http://` only to 127.0.0.1, localhost or [::1]); the answer carries a new `webhook_secret`. null removes it.",
 };
 
-const NewVirtualKey = withMeta(
-  extendObject(newKeyBody, {
-    requests_per_minute: withMeta(newKeyBody.shape.requests_per_minute, { description: limitsDescription.requests_per_minute }),
-    max_batches_in_progress: withMeta(newKeyBody.shape.max_batches_in_progress, { description: limitsDescription.max_batches_in_progress }),
-    monthly_budget_usd: withMeta(newKeyBody.shape.monthly_budget_usd, { description: limitsDescription.monthly_budget_usd }),
-    webhook_url: withMeta(newKeyBody.shape.webhook_url, { description: limitsDescription.webhook_url }),
-  }),
-  { id: "NewVirtualKey" },
-);
+/** A key body's schema with the four limits described (the same words for a new key and an update). */
+function withLimitsDescribed<Shape extends typeof newKeyBody.shape | typeof keyUpdateBody.shape>(body: { shape: Shape }) {
+  return {
+    requests_per_minute: withMeta(body.shape.requests_per_minute, { description: limitsDescription.requests_per_minute }),
+    max_batches_in_progress: withMeta(body.shape.max_batches_in_progress, { description: limitsDescription.max_batches_in_progress }),
+    monthly_budget_usd: withMeta(body.shape.monthly_budget_usd, { description: limitsDescription.monthly_budget_usd }),
+    webhook_url: withMeta(body.shape.webhook_url, { description: limitsDescription.webhook_url }),
+  };
+}
 
-const VirtualKeyUpdate = withMeta(
-  extendObject(keyUpdateBody, {
-    requests_per_minute: withMeta(keyUpdateBody.shape.requests_per_minute, { description: limitsDescription.requests_per_minute }),
-    max_batches_in_progress: withMeta(keyUpdateBody.shape.max_batches_in_progress, { description: limitsDescription.max_batches_in_progress }),
-    monthly_budget_usd: withMeta(keyUpdateBody.shape.monthly_budget_usd, { description: limitsDescription.monthly_budget_usd }),
-    webhook_url: withMeta(keyUpdateBody.shape.webhook_url, { description: limitsDescription.webhook_url }),
-  }),
-  { id: "VirtualKeyUpdate", description: "Only the fields given change; null clears one" },
-);
+const NewVirtualKey = withMeta(extendObject(newKeyBody, withLimitsDescribed(newKeyBody)), { id: "NewVirtualKey" });
+
+const VirtualKeyUpdate = withMeta(extendObject(keyUpdateBody, withLimitsDescribed(keyUpdateBody)), {
+  id: "VirtualKeyUpdate",
+  description: "Only the fields given change; null clears one",
+});
 
 // The route checks these by hand (src/api/admin-usage.ts): an RFC 3339 timestamp, else 400.
 const usageQuery = z.object({
