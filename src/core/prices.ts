@@ -19,6 +19,7 @@
 import * as z from "zod/mini";
 import { PROVIDER_NAMES, type ProviderName } from "../domain/provider-name";
 import type { TokenCounts } from "../domain/usage";
+import { isRecord } from "../lib/is-record";
 import "../lib/zod-english";
 
 /** USD per million tokens, at the batch price. */
@@ -88,15 +89,33 @@ export const BATCH_PRICES: Readonly<Record<string, ModelPrice>> = {
   "bedrock/amazon.nova-micro-v1:0": batch(0.035, 0.14, 0.00875, 0),
 };
 
-const priceOverrides = z.record(
-  z.string().check(z.regex(new RegExp(`^(${PROVIDER_NAMES.join("|")})/.+$`), 'keys are "<provider>/<model>"')),
-  z.strictObject({
-    input: z.number().check(z.nonnegative()),
-    output: z.number().check(z.nonnegative()),
-    cache_read: z.optional(z.number().check(z.nonnegative())),
-    cache_write: z.optional(z.number().check(z.nonnegative())),
-  }),
-);
+const PRICE_KEY = new RegExp(`^(${PROVIDER_NAMES.join("|")})/.+$`);
+
+const priceOverride = z.strictObject({
+  input: z.number().check(z.nonnegative()),
+  output: z.number().check(z.nonnegative()),
+  cache_read: z.optional(z.number().check(z.nonnegative())),
+  cache_write: z.optional(z.number().check(z.nonnegative())),
+});
+
+/**
+ * `MODEL_PRICES` checked: an object of `"<provider>/<model>"` keys to prices. What
+ * `z.record(key, priceOverride)` accepted, by a loop: zod's record schema type alone was 0.5 KiB
+ * of the gzip bundle, for this one setting.
+ */
+function priceOverrides(value: unknown): Record<string, z.infer<typeof priceOverride>> {
+  if (!isRecord(value)) throw new Error("expected a JSON object");
+  const parsed: Record<string, z.infer<typeof priceOverride>> = {};
+  for (const [key, price] of Object.entries(value)) {
+    // Passed over, as z.record did: assigning it would replace the result's prototype.
+    if (key === "__proto__") continue;
+    if (!PRICE_KEY.test(key)) throw new Error(`${JSON.stringify(key)}: keys are "<provider>/<model>"`);
+    const result = priceOverride.safeParse(price);
+    if (!result.success) throw new Error(`${JSON.stringify(key)}: ${result.error.issues.map((issue) => `${issue.path.join(".") || "value"}: ${issue.message}`).join("; ")}`);
+    parsed[key] = result.data;
+  }
+  return parsed;
+}
 
 /**
  * The price table after `MODEL_PRICES`. A setting that is not valid JSON of the right shape
@@ -108,9 +127,9 @@ const priceOverrides = z.record(
  */
 export function priceTable(modelPrices: string | undefined): Readonly<Record<string, ModelPrice>> {
   if (!modelPrices?.trim()) return BATCH_PRICES;
-  let parsed: z.infer<typeof priceOverrides>;
+  let parsed: ReturnType<typeof priceOverrides>;
   try {
-    parsed = priceOverrides.parse(JSON.parse(modelPrices));
+    parsed = priceOverrides(JSON.parse(modelPrices));
   } catch (error) {
     console.error("MODEL_PRICES ignored: not valid", error instanceof Error ? error.message : String(error));
     return BATCH_PRICES;
