@@ -29,7 +29,12 @@ const limitFields = {
     z.nullable(
       z.number().check(
         z.int(),
-        z.refine((value) => (RPM_TIERS as readonly number[]).includes(value), { message: `must be one of ${RPM_TIERS.join(", ")} (or null for no limit)` }),
+        // A check rather than z.refine, which would bundle zod's custom schema type for this one use.
+        z.check<number>((payload) => {
+          if (!(RPM_TIERS as readonly number[]).includes(payload.value)) {
+            payload.issues.push({ code: "custom", message: `must be one of ${RPM_TIERS.join(", ")} (or null for no limit)`, input: payload.value });
+          }
+        }),
       ),
     ),
   ),
