@@ -16,6 +16,13 @@ const ours: Build = (tag, props, ...children) =>
   jsx(tag === "" ? Fragment : (tag as string), children.length ? { ...props, children: children.length === 1 ? children[0] : children } : { ...props });
 const hono: Build = (tag, props, ...children) => (honoJsx as unknown as Build)(tag === "" ? (HonoFragment as Tag) : tag, props, ...children);
 
+declare global {
+  interface ImportMeta {
+    /** Vite's static glob import, which vitest expands when it transforms this file. */
+    glob(patterns: string | string[], options: { query: "?raw"; import: "default"; eager: true }): Record<string, unknown>;
+  }
+}
+
 const hostile = `<script>alert("x&y'z")</script>`;
 
 const cases: Array<{ name: string; build: (h: Build) => unknown; html: string }> = [
@@ -51,5 +58,26 @@ describe("the dashboard's JSX runtime", () => {
   it("marks its output as escaped HTML, so that hono's html helper and c.html() take it as it is", () => {
     const node = jsx("b", { children: "<x>" }) as unknown as { isEscaped?: boolean };
     expect(node.isEscaped).toBe(true);
+  });
+
+  // The runtime knows only the void elements and boolean attributes the pages use (hono/jsx
+  // knows every one HTML has): each element and attribute name in the pages' markup, as an
+  // empty element and as a boolean attribute, must come out as hono/jsx writes it.
+  it("writes every element and attribute name the pages use as hono/jsx does, empty and as a boolean", () => {
+    const pages = import.meta.glob(["/src/dashboard/**/*.tsx"], { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+    const tags = new Set<string>();
+    const attributes = new Set<string>();
+    for (const text of Object.values(pages)) {
+      for (const [, tag, inside] of text.matchAll(/<([a-z][\w-]*)\b([^<>]*)>/g)) {
+        tags.add(tag!);
+        for (const [, name] of inside!.matchAll(/\s([a-zA-Z][\w-]*)(?=[=\s/>]|$)/g)) attributes.add(name!);
+      }
+    }
+    expect(tags).toContain("input");
+    expect(attributes).toContain("required");
+    for (const tag of tags) expect(String(ours(tag, null)), tag).toBe(String(hono(tag, null)));
+    for (const name of attributes) {
+      for (const value of [true, false]) expect(String(ours("p", { [name]: value })), `${name}={${value}}`).toBe(String(hono("p", { [name]: value })));
+    }
   });
 });
