@@ -109,8 +109,10 @@ function keepFirstScrubbed(chunk: BatchResultChunk, seen: Set<string>, scrub: Na
   let kept = 0;
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
-    if (seen.has(line.custom_id)) continue;
+    // One hash lookup rather than two (`has`, then `add`): the set grew only for a new ID.
+    const before = seen.size;
     seen.add(line.custom_id);
+    if (seen.size === before) continue;
     const clean = scrubResultLine(line, scrub);
     lines[kept] = clean;
     if (texts) texts[kept] = clean === line ? texts[index]! : "";
