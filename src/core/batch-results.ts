@@ -88,11 +88,12 @@ async function* mergedResults(gateway: Gateway, batch: BatchRecord, source: (job
     if (filledSlots.has(job.slot)) continue;
     filledSlots.add(job.slot);
     const result = scrubResultLine({ result: job.unrun ?? fallback }, scrub).result;
-    for await (const entries of gateway.vault.ids(batch.id, job.slot)) {
+    for await (const customIds of gateway.vault.customIds(batch.id, job.slot)) {
       const lines: BatchResultLine[] = [];
-      for (const { customId } of entries) {
-        if (seen.has(customId)) continue;
+      for (const customId of customIds) {
+        const before = seen.size;
         seen.add(customId);
+        if (seen.size === before) continue;
         lines.push({ custom_id: customId, result });
       }
       if (lines.length > 0) yield { lines };
