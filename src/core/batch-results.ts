@@ -88,11 +88,12 @@ async function* mergedResults(gateway: Gateway, batch: BatchRecord, source: (job
     if (filledSlots.has(job.slot)) continue;
     filledSlots.add(job.slot);
     const result = scrubResultLine({ result: job.unrun ?? fallback }, scrub).result;
-    for await (const entries of gateway.vault.ids(batch.id, job.slot)) {
+    for await (const customIds of gateway.vault.customIds(batch.id, job.slot)) {
       const lines: BatchResultLine[] = [];
-      for (const { customId } of entries) {
-        if (seen.has(customId)) continue;
+      for (const customId of customIds) {
+        const before = seen.size;
         seen.add(customId);
+        if (seen.size === before) continue;
         lines.push({ custom_id: customId, result });
       }
       if (lines.length > 0) yield { lines };
@@ -109,8 +110,10 @@ function keepFirstScrubbed(chunk: BatchResultChunk, seen: Set<string>, scrub: Na
   let kept = 0;
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
-    if (seen.has(line.custom_id)) continue;
+    // One hash lookup rather than two (`has`, then `add`): the set grew only for a new ID.
+    const before = seen.size;
     seen.add(line.custom_id);
+    if (seen.size === before) continue;
     const clean = scrubResultLine(line, scrub);
     lines[kept] = clean;
     if (texts) texts[kept] = clean === line ? texts[index]! : "";

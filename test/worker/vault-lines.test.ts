@@ -15,26 +15,32 @@ useFakes();
 
 const HAIKU = "claude-3-5-haiku-20241022";
 
-/** Upstream requests whose path ends in `/results` are answered with `text`, a few bytes at a time. */
-function serveResults(text: string, piece = 7) {
+/**
+ * Upstream requests whose path ends in `/results` are answered with `text`: a few bytes at a
+ * time from a stream built in JavaScript (read as it comes), or a body of the runtime's own
+ * (a byte stream, as a fetched body is: read 64 KiB at a time).
+ */
+function serveResults(text: string, body: "pieces" | "bytes" = "pieces", piece = 7) {
   const inner = globalThis.fetch;
   vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = new Request(input, init);
     if (!new URL(req.url).pathname.endsWith("/results")) return inner(req);
+    const headers = { "content-type": "application/x-jsonl" };
+    if (body === "bytes") return new Response(text, { headers });
     const bytes = new TextEncoder().encode(text);
     let at = 0;
-    const body = new ReadableStream<Uint8Array>({
+    const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
         if (at >= bytes.byteLength) return controller.close();
         controller.enqueue(bytes.slice(at, (at += piece)));
       },
     });
-    return new Response(body, { headers: { "content-type": "application/x-jsonl" } });
+    return new Response(stream, { headers });
   });
 }
 
 describe("vaulted Anthropic results", () => {
-  it("are written as upstream wrote them, each custom_id once, native IDs scrubbed, the rest filled in", async () => {
+  it.each(["pieces", "bytes"] as const)("are written as upstream wrote them, each custom_id once, native IDs scrubbed, the rest filled in (body read in %s)", async (body) => {
     const { create, pollUntilEnded } = batchClient();
     const batch = await create(["a", "b", "c", "d"].map((id) => textRequest(id, "Hi", HAIKU)));
     const nativeBatch = (await env.DB.prepare("SELECT native_id FROM batch_jobs WHERE batch_id = ?").bind(batch.id).first<string>("native_id"))!;
@@ -43,7 +49,7 @@ describe("vaulted Anthropic results", () => {
     const again = JSON.stringify({ custom_id: "a", result: { type: "canceled" } });
     const spaced = `  ${JSON.stringify({ custom_id: "b", result: { type: "canceled" } })}  `;
     const errored = JSON.stringify({ custom_id: "c", result: { type: "errored", error: { type: "error", error: { type: "api_error", message: `upstream ${nativeBatch} failed` } } } });
-    serveResults([succeeded, again, spaced, "", errored].join("\r\n") + "\n");
+    serveResults([succeeded, again, spaced, "", errored].join("\r\n") + "\n", body);
 
     const ended = await pollUntilEnded(batch.id);
 
@@ -57,6 +63,23 @@ describe("vaulted Anthropic results", () => {
       ].join("\n") + "\n",
     );
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 1, errored: 1, canceled: 1, expired: 1 });
+  });
+});
+
+describe("the custom_id lists", () => {
+  it("are read back whole and in order, chunk after chunk, with or without the models", async () => {
+    const vault = new ResultsVault(env.RESULTS);
+    const chunks = [0, 1, 2].map((seq) => Array.from({ length: 3 }, (_, i) => ({ customId: `r${seq}-${i}`, model: seq === 1 ? 'odd "model"\tname' : HAIKU })));
+    for (const [seq, entries] of chunks.entries()) await vault.putIds("msgbatch_ids", "slot#0", seq, entries);
+    const ids: string[][] = [];
+    for await (const customIds of vault.customIds("msgbatch_ids", "slot#0")) ids.push(customIds);
+    expect(ids).toEqual(chunks.map((entries) => entries.map((entry) => entry.customId)));
+    const entries: unknown[] = [];
+    for await (const chunk of vault.ids("msgbatch_ids", "slot#0")) entries.push(chunk);
+    expect(entries).toEqual(chunks);
+    // A reader that stops early (its read ahead left to finish alone) throws nothing.
+    for await (const customIds of vault.customIds("msgbatch_ids", "slot#0")) if (customIds.length > 0) break;
+    for await (const customIds of vault.customIds("msgbatch_none", "slot#0")) expect.unreachable(`no list, yet ${customIds.join()}`);
   });
 });
 

@@ -5,6 +5,23 @@ import { bodyText, chunkedStream, collect, rejectionOf, streamOf } from "../supp
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
+/** A byte stream (`type: "bytes"`, as the runtime's bodies are) of `bytes`, enqueued `piece` bytes at a time as it is pulled. */
+function byteStream(bytes: Uint8Array, piece: number): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      if (offset >= bytes.byteLength) {
+        // A BYOB read still waiting for its minimum is answered with what it has.
+        controller.close();
+        return;
+      }
+      controller.enqueue(bytes.slice(offset, offset + piece));
+      offset += piece;
+    },
+  });
+}
+
 describe("readLines", () => {
   const cases: Array<{ name: string; text: string; expected: string[] }> = [
     { name: "lines ending in \\n", text: "a\nb\nc\n", expected: ["a", "b", "c"] },
@@ -35,6 +52,54 @@ describe("readLineChunks", () => {
     expect(chunks.flat()).toEqual(['{"a":1}', '{"b":"é日本🙂"}', "[1]", '"s"', '{"c":3}']);
     // No chunk is empty: a read that completed no line yields nothing.
     expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
+  });
+
+  // A byte stream is read through a BYOB reader, 64 KiB at least a read: the same lines
+  // however its source cuts the bytes, with the last bytes given with the end or before it.
+  it.each([1, 7, 4096, 70_000, 1 << 20])("reads a byte stream (pieces of %i bytes) into the same lines", async (piece) => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `{"custom_id":"r${i}","t":"${"é日🙂".repeat(i % 7)}${"x".repeat(i % 97)}"}`);
+    const text = `${lines.join("\r\n")}\n\n  \n${lines.slice(0, 3).join("\n")}`;
+    const expected = [...lines, ...lines.slice(0, 3)];
+    const chunks = await collect(readLineChunks(byteStream(encode(text), piece)));
+    expect(chunks.flat()).toEqual(expected);
+    expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
+    // Reads of at least 64 KiB: a few chunks, not one per piece.
+    expect(chunks.length).toBeLessThanOrEqual(Math.ceil(encode(text).byteLength / 65_536) + 1);
+  });
+
+  it("reads a fetched body (a byte stream of the runtime's) into its lines", async () => {
+    const text = Array.from({ length: 5000 }, (_, i) => `{"i":${i},"pad":"${"y".repeat(100)}"}`).join("\n");
+    const chunks = await collect(readLineChunks(new Response(text).body!));
+    expect(chunks.flat()).toEqual(text.split("\n"));
+  });
+
+  it("gives a byte stream's lines read before an error, then the error, and releases the lock", async () => {
+    let sent = false;
+    const body = new ReadableStream({
+      type: "bytes",
+      pull(controller) {
+        if (sent) return controller.error(new Error("upstream cut"));
+        sent = true;
+        controller.enqueue(encode("a\nb\n"));
+      },
+    });
+    const seen: string[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const chunk of readLineChunks(body)) seen.push(...chunk);
+      })(),
+    );
+    expect((error as Error).message).toBe("upstream cut");
+    // The error came before 64 KiB were read: the lines of the bytes read before it are lost
+    // with it, as a read that fails loses its chunk.
+    expect(seen).toEqual([]);
+    expect(body.locked).toBe(false);
+  });
+
+  it("releases a byte stream's lock when the reader stops early", async () => {
+    const body = byteStream(encode("a\nb\nc\n".repeat(50_000)), 1000);
+    for await (const chunk of readLineChunks(body)) if (chunk.includes("a")) break;
+    expect(body.locked).toBe(false);
   });
 
   it("hands out a chunk's lines together: one chunk for a body read at once", async () => {
