@@ -60,7 +60,9 @@ function toMessageResult(response: GenerateContentResponse, model: string, ids: 
         error: erroredBody({ code: 12, message: `the answer has a part (${kinds}) that an Anthropic message cannot carry` }),
       };
     }
-    const previous = content[content.length - 1];
+    // Not content[-1] when empty: reading index -1 of an array is a named-property lookup up
+    // its prototypes, which a profile of the vault write showed on the first block of every line.
+    const previous = content.length > 0 ? content[content.length - 1] : undefined;
     // Gemini may split one text over several parts; Anthropic has one block.
     if (block.type === "text" && previous?.type === "text") previous.text = `${previous.text as string}${block.text as string}`;
     else content.push(block);
