@@ -92,28 +92,40 @@ async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenera
   let index = 0;
   try {
     for await (const texts of readLineChunks(body)) {
-      const lines: BatchResultLine[] = [];
-      // Each line's JSON text too, written directly (result-text.ts): the vault then need not serialise it.
-      const written: string[] = [];
-      for (const text of texts) {
-        let line: GeminiBatchResultLine;
-        try {
-          line = JSON.parse(text) as GeminiBatchResultLine;
-        } catch (error) {
-          throw new UpstreamError(PROVIDER, 502, `malformed responses file line ${index + 1} (${(error as Error).message})`);
-        }
-        index += 1;
-        if (!isKey(line.key)) continue;
-        const result: BatchResultLine = { custom_id: line.key, result: toBatchResult(line, model, ids) };
-        lines.push(result);
-        written.push(resultLineText(result));
-      }
-      if (lines.length > 0) yield { lines, texts: written };
+      const chunk = translateChunk(texts, index, model, ids);
+      index += texts.length;
+      if (chunk.lines.length > 0) yield chunk;
     }
   } finally {
     // A consumer that stops early (or a bad line) must not leave the file's body open.
     await body.cancel().catch(() => {});
   }
+}
+
+/**
+ * One read's lines of a responses file, parsed and translated, each with its JSON text
+ * (written directly, result-text.ts: the vault then need not serialise it); a line without a
+ * usable key is skipped. `first` is the number of lines before these, for the error that names
+ * a malformed line. A plain function, not the generator's own loop: the per-line work runs in
+ * code of its own (a profile of the vault write charged the generator's loop line as much as the
+ * `JSON.parse` in it).
+ */
+function translateChunk(texts: string[], first: number, model: string, ids: IdSource): Required<BatchResultChunk> {
+  const lines: BatchResultLine[] = [];
+  const written: string[] = [];
+  for (let index = 0; index < texts.length; index++) {
+    let line: GeminiBatchResultLine;
+    try {
+      line = JSON.parse(texts[index]!) as GeminiBatchResultLine;
+    } catch (error) {
+      throw new UpstreamError(PROVIDER, 502, `malformed responses file line ${first + index + 1} (${(error as Error).message})`);
+    }
+    if (!isKey(line.key)) continue;
+    const result: BatchResultLine = { custom_id: line.key, result: toBatchResult(line, model, ids) };
+    lines.push(result);
+    written.push(resultLineText(result));
+  }
+  return { lines, texts: written };
 }
 
 /**

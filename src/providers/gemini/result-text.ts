@@ -3,9 +3,10 @@
  * `JSON.stringify(line)` gives, written field by field for the message `toBatchResult` builds
  * (./translate-result.ts). Why: vaulting 100,000 lines, `JSON.stringify` of each line object
  * cost about five times this in the Worker (a profile of the vault write showed it second
- * only to `JSON.parse`). Strings and arbitrary values (a tool call's input) still go through
- * `JSON.stringify`, so escaping is the runtime's own; only the known keys are written here.
- * Any other result (errored, canceled, …) is stringified whole.
+ * only to `JSON.parse`). Arbitrary values (a tool call's input) and any string that needs
+ * escaping still go through `JSON.stringify`, so escaping is the runtime's own; only the known
+ * keys, and short strings that need no escaping, are written here. Any other result (errored,
+ * canceled, …) is stringified whole.
  */
 import type { BatchResultLine } from "../../domain/batch-result";
 
@@ -20,7 +21,7 @@ const json = JSON.stringify;
 export function resultLineText(line: BatchResultLine): string {
   const result = line.result;
   if (result.type !== "succeeded") return json(line);
-  return `{"custom_id":${json(line.custom_id)},"result":{"type":"succeeded","message":${messageText(result.message)}}}`;
+  return `{"custom_id":${text(line.custom_id)},"result":{"type":"succeeded","message":${messageText(result.message)}}}`;
 }
 
 // The message's keys in the order toMessageResult sets them.
@@ -31,8 +32,8 @@ function messageText(message: Record<string, unknown>): string {
     content += blockText(block);
   }
   return (
-    `{"id":${json(message.id)},"type":"message","role":"assistant","model":${json(message.model)},"content":[${content}],` +
-    `"stop_reason":${json(message.stop_reason)},"stop_sequence":null,"usage":${usageText(message.usage as Record<string, unknown>)}}`
+    `{"id":${text(message.id)},"type":"message","role":"assistant","model":${text(message.model)},"content":[${content}],` +
+    `"stop_reason":${text(message.stop_reason)},"stop_sequence":null,"usage":${usageText(message.usage as Record<string, unknown>)}}`
   );
 }
 
@@ -40,12 +41,13 @@ function messageText(message: Record<string, unknown>): string {
 function blockText(block: Record<string, unknown>): string {
   switch (block.type) {
     case "text":
+      // A text is long: JSON.stringify escapes it faster than a check in JavaScript.
       return `{"type":"text","text":${json(block.text)}}`;
     case "thinking":
-      return `{"type":"thinking","thinking":${json(block.thinking)},"signature":${json(block.signature)}}`;
+      return `{"type":"thinking","thinking":${json(block.thinking)},"signature":${text(block.signature)}}`;
     case "tool_use":
       // A call without a name (a malformed answer) has no `name` key, as JSON.stringify leaves undefined out.
-      return `{"type":"tool_use","id":${json(block.id)}${block.name === undefined ? "" : `,"name":${json(block.name)}`},"input":${json(block.input)}}`;
+      return `{"type":"tool_use","id":${text(block.id)}${block.name === undefined ? "" : `,"name":${text(block.name)}`},"input":${json(block.input)}}`;
     default:
       return json(block);
   }
@@ -57,11 +59,30 @@ function usageText(usage: Record<string, unknown>): string {
   return (
     `{"input_tokens":${value(usage.input_tokens)},"cache_creation_input_tokens":${value(usage.cache_creation_input_tokens)},` +
     `"cache_read_input_tokens":${value(usage.cache_read_input_tokens)},"output_tokens":${value(usage.output_tokens)},` +
-    `${details === undefined ? "" : `"output_tokens_details":{"thinking_tokens":${value(details.thinking_tokens)}},`}"service_tier":${json(usage.service_tier)}}`
+    `${details === undefined ? "" : `"output_tokens_details":{"thinking_tokens":${value(details.thinking_tokens)}},`}"service_tier":${text(usage.service_tier)}}`
   );
 }
 
 // A finite number's text is the same from String and JSON.stringify; the rest (NaN, strings…) as JSON.stringify writes it.
 function value(item: unknown): string {
   return typeof item === "number" && Number.isFinite(item) ? String(item) : json(item);
+}
+
+/** Strings longer than this go straight to JSON.stringify (a check in JavaScript costs more than its call). */
+const SHORT = 64;
+
+/**
+ * `JSON.stringify(item)`. A short string that needs no escaping is quoted as it is: a call of
+ * JSON.stringify costs more than the check for the few short strings of every line (the
+ * custom_id, the IDs, the model, the stop reason). JSON.stringify escapes exactly the
+ * characters below U+0020, `"`, `\` and lone surrogates; any surrogate (paired or not) sends the
+ * string to JSON.stringify.
+ */
+function text(item: unknown): string {
+  if (typeof item !== "string" || item.length > SHORT) return json(item);
+  for (let index = 0; index < item.length; index++) {
+    const code = item.charCodeAt(index);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return json(item);
+  }
+  return `"${item}"`;
 }

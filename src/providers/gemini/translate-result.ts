@@ -49,6 +49,8 @@ function toMessageResult(response: GenerateContentResponse, model: string, ids: 
   const failed = failedFinish(candidate);
   if (failed) return { type: "errored", error: failed };
   const content: Array<Record<string, unknown>> = [];
+  // Whether the answer calls a tool, noted as blocks are made (no second pass over them).
+  let callsTool = false;
   for (const part of candidate?.content?.parts ?? []) {
     const block = toBlock(part, ids);
     if (block === undefined) {
@@ -58,10 +60,13 @@ function toMessageResult(response: GenerateContentResponse, model: string, ids: 
         error: erroredBody({ code: 12, message: `the answer has a part (${kinds}) that an Anthropic message cannot carry` }),
       };
     }
-    const previous = content[content.length - 1];
+    // Not content[-1] when empty: reading index -1 of an array is a named-property lookup up
+    // its prototypes, which a profile of the vault write showed on the first block of every line.
+    const previous = content.length > 0 ? content[content.length - 1] : undefined;
     // Gemini may split one text over several parts; Anthropic has one block.
     if (block.type === "text" && previous?.type === "text") previous.text = `${previous.text as string}${block.text as string}`;
     else content.push(block);
+    if (block.type === "tool_use") callsTool = true;
   }
   const message = {
     id: response.responseId ? `msg_${response.responseId}` : ids.message(),
@@ -69,7 +74,7 @@ function toMessageResult(response: GenerateContentResponse, model: string, ids: 
     role: "assistant",
     model: response.modelVersion || model,
     content,
-    stop_reason: stopReason(candidate?.finishReason, content, response.promptFeedback?.blockReason),
+    stop_reason: stopReason(candidate?.finishReason, callsTool, response.promptFeedback?.blockReason),
     stop_sequence: null,
     usage: usageOf(response.usageMetadata),
   };
@@ -122,11 +127,11 @@ function failedFinish(candidate: Candidate | undefined): AnthropicErrorBody | un
 // §7.3. A function call still ends with STOP: tool use is read from the parts. Gemini does
 // not say whether a stop sequence was hit, so STOP is end_turn. A prompt blocked before any
 // candidate (promptFeedback.blockReason) is a refusal.
-function stopReason(finishReason: string | undefined, content: Array<Record<string, unknown>>, blockReason: string | undefined): string {
+function stopReason(finishReason: string | undefined, callsTool: boolean, blockReason: string | undefined): string {
   if (finishReason === "MAX_TOKENS") return "max_tokens";
   if (finishReason !== undefined && REFUSALS.has(finishReason)) return "refusal";
   if (finishReason === undefined && blockReason) return "refusal";
-  if (content.some((block) => block.type === "tool_use")) return "tool_use";
+  if (callsTool) return "tool_use";
   return "end_turn";
 }
 
@@ -134,14 +139,20 @@ function stopReason(finishReason: string | undefined, content: Array<Record<stri
 function usageOf(usage: GeminiUsage | undefined): Record<string, unknown> {
   const prompt = usage?.promptTokenCount ?? 0;
   const cached = usage?.cachedContentTokenCount ?? 0;
+  const thoughts = usage?.thoughtsTokenCount;
+  const input = Math.max(0, prompt - cached);
+  const output = (usage?.candidatesTokenCount ?? 0) + (thoughts ?? 0);
+  // Two literals rather than a spread of an optional part (an object spread per line, in the
+  // vault's loop); the keys in the same order either way.
+  if (thoughts === undefined) return { input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: cached, output_tokens: output, service_tier: "batch" };
+  // Anthropic's output_tokens includes thinking, and output_tokens_details says how much
+  // (see docs/sources/gemini.md § Thinking tokens).
   return {
-    input_tokens: Math.max(0, prompt - cached),
+    input_tokens: input,
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
-    output_tokens: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
-    // Anthropic's output_tokens includes thinking, and output_tokens_details says how much
-    // (see docs/sources/gemini.md § Thinking tokens).
-    ...(usage?.thoughtsTokenCount !== undefined ? { output_tokens_details: { thinking_tokens: usage.thoughtsTokenCount } } : {}),
+    output_tokens: output,
+    output_tokens_details: { thinking_tokens: thoughts },
     service_tier: "batch",
   };
 }

@@ -4,6 +4,7 @@ import { geminiAdapter } from "../../../src/providers/gemini/index";
 import type { ResolvedFile } from "../../../src/providers/types";
 import type { BatchRequest, MessageParams } from "../../../src/domain/batch-request";
 import type { JobRef } from "../../../src/domain/job-record";
+import type { BatchResultLine } from "../../../src/domain/batch-result";
 import { planBatch, check, createUpstreamBatch, messageRequest, pollToEnd as pollJobToEnd } from "../support/batches";
 import { GEMINI, providerHarness, type ProviderHarness } from "../support/harness";
 import { chunkedStream, collect, recordingSink, rejectionOf } from "../support/helpers";
@@ -179,6 +180,70 @@ describe("gemini batches: file input for every model with more than one request"
     };
     const results = await collect(batches.results(ctx, { ...jobs[0]!, data: status.data! }));
     expect(results.map((r) => r.custom_id)).toStrictEqual(["a"]);
+  });
+
+  // The vault reads resultChunks: the same lines as results, a read at a time, each with the
+  // text JSON.stringify gives it; a malformed line is named by its number across reads.
+  function servingFile(h: ProviderHarness<"gemini">, responsesFile: string, edit: (text: string) => string) {
+    return {
+      ...h.ctx,
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        const response = await h.ctx.fetch(input, init);
+        if (!String(input).includes(`${responsesFile}:download`)) return response;
+        // Small reads, so that lines are split between reads and come in several chunks.
+        return new Response(chunkedStream(new TextEncoder().encode(edit(await response.text())), 97), { headers: response.headers });
+      }) as typeof fetch,
+    };
+  }
+
+  it("resultChunks gives the lines results gives, in chunks, each with its JSON text", async () => {
+    const h = providerHarness("gemini");
+    const requests = [
+      request("a", "gemini-2.5-flash", "Hello"),
+      request("b", "gemini-2.5-flash", "FAIL_REQUEST"),
+      request("c", "gemini-2.5-flash", 'quote " and \\ and a line\nbreak é 😀'),
+      request("d", "gemini-2.5-flash", "CALL_TOOL", { tools: [weatherTool] }),
+      request("e", "gemini-2.5-flash", "HIT_MAX_TOKENS"),
+      request("f", "gemini-2.5-flash", "think", { thinking: { type: "enabled", budget_tokens: 1024 } }),
+    ];
+    const { jobs } = await create(h, requests);
+    const { status } = await pollToEnd(h, jobs[0]!);
+    const job = { ...jobs[0]!, data: status.data! };
+    const responsesFile = (status.data!.output as { responsesFile: string }).responsesFile;
+    // A blank line and a line without a key, which both readers skip.
+    const ctx = servingFile(h, responsesFile, (text) => `\n${text.trimEnd()}\n  \n{"response":{}}\n`);
+    const chunks = await collect(batches.resultChunks!(ctx, job));
+    expect(chunks.length).toBeGreaterThan(1);
+    const lines = chunks.flatMap((chunk) => chunk.lines);
+    expect(chunks.flatMap((chunk) => chunk.texts!)).toStrictEqual(lines.map((line) => JSON.stringify(line)));
+    // IDs for a call Gemini sent without one are random (message IDs come from Gemini's responseId).
+    const sorted = (all: BatchResultLine[]) =>
+      JSON.parse(JSON.stringify([...all].sort((x, y) => x.custom_id.localeCompare(y.custom_id))).replace(/"toolu_[A-Za-z0-9]{24}"/g, '"toolu_random"')) as BatchResultLine[];
+    expect(sorted(lines)).toStrictEqual(sorted(await collect(batches.results(ctx, job))));
+    expect(sorted(lines).map((line) => [line.custom_id, line.result.type])).toStrictEqual([
+      ["a", "succeeded"],
+      ["b", "errored"],
+      ["c", "succeeded"],
+      ["d", "succeeded"],
+      ["e", "succeeded"],
+      ["f", "succeeded"],
+    ]);
+  });
+
+  it("resultChunks fails on a malformed line with its number, counted across reads", async () => {
+    const h = providerHarness("gemini");
+    const { jobs } = await create(h, [request("a", "gemini-2.5-flash", "Hello"), request("b", "gemini-2.5-flash", "World"), request("c", "gemini-2.5-flash", "Again")]);
+    const { status } = await pollToEnd(h, jobs[0]!);
+    const responsesFile = (status.data!.output as { responsesFile: string }).responsesFile;
+    // Blank lines are not counted: the broken line is the third.
+    const ctx = servingFile(h, responsesFile, (text) => {
+      const lines = text.trimEnd().split("\n");
+      return `${lines[0]}\n\n${lines[1]}\n{"key":"x",\n${lines[2]}\n`;
+    });
+    const error = await rejectionOf(collect(batches.resultChunks!(ctx, { ...jobs[0]!, data: status.data! })));
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect((error as UpstreamError).upstreamStatus).toBe(502);
+    expect(error.message).toMatch(/^gemini upstream error \(HTTP 502\): malformed responses file line 3 \(.+\)$/);
   });
 
   it("sends the key in x-goog-api-key on every call, never in the URL", async () => {
