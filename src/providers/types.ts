@@ -164,6 +164,13 @@ export interface JobLimits {
   closeConcurrency: number;
   /** The job's `model` when its lines name several: the group (when it is the upstream model), or null. */
   groupIsModel: boolean;
+  /**
+   * The job input is one stream of bytes (a JSONL file): the planner may pack buffered lines
+   * into shared buffers, which it reuses, and hand them to `JobInput.write` and
+   * `JobSession.sendWhole` as pieces that need not end where a line ends. The input must copy
+   * what it keeps before `write` (or `sendWhole`) settles.
+   */
+  packLines?: boolean;
 }
 
 /** One future job as the planner sees it. */

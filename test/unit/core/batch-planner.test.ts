@@ -296,3 +296,92 @@ describe("batch planner: jobs created at finish, refusal and abort", () => {
     expect(() => h.planner.place({ customId: "late", group: "A", model: "A", bytes: encoder.encode("late|\n") })).toThrow("finished");
   });
 });
+
+describe("batch planner: packed lines (packLines)", () => {
+  /**
+   * A provider whose inputs keep the bytes they are given (copied, as `packLines` asks: each
+   * write copies only after a tick, before its promise settles), logging every step.
+   */
+  function bytesProvider(limits: Partial<JobLimits>) {
+    const events: string[] = [];
+    const closedInput = (job: PlannedJob, text: string): ClosedInput => ({ data: { text } });
+    const copied = (pieces: readonly Uint8Array[]) => decoder.decode(concatBytes(pieces));
+    const provider: ProviderJobs = {
+      limits: () => ({ ...LIMITS, ...limits }),
+      translate: (item) => {
+        const head = `${item.custom_id}|`;
+        const bytes = encoder.encode(`${head}${"é".repeat(Math.max(0, Math.floor((item.params.max_tokens - head.length - 1) / 2)))}\n`);
+        return { customId: item.custom_id, group: item.params.model, model: item.params.model, bytes };
+      },
+      session: () => ({
+        async openInput(job) {
+          events.push(`open ${job.slot}`);
+          const kept: Uint8Array[] = [];
+          return {
+            write: async (bytes) => {
+              await Promise.resolve();
+              kept.push(bytes.slice());
+            },
+            close: async () => {
+              events.push(`close ${job.slot}`);
+              return closedInput(job, copied(kept));
+            },
+            abort: async () => void events.push(`abort ${job.slot}`),
+          };
+        },
+        async sendWhole(job, lines) {
+          events.push(`whole ${job.slot}`);
+          await Promise.resolve();
+          return closedInput(job, copied(lines));
+        },
+        async createJob(job, input) {
+          events.push(`create ${job.slot}`);
+          return { nativeId: `job-${job.slot}`, data: input.data };
+        },
+        async abort() {
+          events.push("session abort");
+        },
+      }),
+    };
+    const ctx: ProviderContext = { env: {}, fetch: (() => Promise.reject(new Error("no fetch"))) as typeof fetch, clientBetas: [] };
+    const planner = new BatchPlanner(provider, ctx, { batchId: "msgbatch_test", sink: { record: async () => {} } });
+    const lineOf = (item: BatchRequest) => decoder.decode(provider.translate(item, new Map(), ctx).bytes);
+    return { planner, events, add: (item: BatchRequest) => planner.add(provider.translate(item, new Map(), ctx)), lineOf };
+  }
+
+  function concatBytes(pieces: readonly Uint8Array[]): Uint8Array {
+    const bytes = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
+    let offset = 0;
+    for (const piece of pieces) {
+      bytes.set(piece, offset);
+      offset += piece.byteLength;
+    }
+    return bytes;
+  }
+
+  it("plans exactly as without packing: the same slots, steps and jobs, each input byte for byte its lines, while full slabs are reused from job to job", async () => {
+    // Three models; A's lines run past maxLines (so A has several jobs, each buffered again
+    // after the one before was sent), some lines larger than a slab (64 KiB), all within a
+    // budget that moves buffers to streaming inputs and sends small ones whole.
+    const models = ["A", "A", "B", "A", "C", "A"];
+    const requests = Array.from({ length: 900 }, (_, index) => request(`r${index}`, models[index % models.length]!, index % 97 === 5 ? 150_000 : 200 + (index % 23) * 90));
+    const limits: Partial<JobLimits> = { bufferBytes: 256 * 1024, maxLines: 150, maxOpenInputs: 2, streamFromBytes: 32 * 1024, lineOverheadBytes: 40 };
+    const runs = [];
+    for (const packLines of [false, true]) {
+      const h = bytesProvider({ ...limits, packLines });
+      const slots: string[] = [];
+      for (const item of requests) slots.push(await h.add(item));
+      const jobs = await h.planner.finish();
+      runs.push({ slots, events: h.events, jobs });
+      for (const job of jobs) {
+        expect(job.data.text).toBe(requests.filter((_, index) => slots[index] === job.slot).map(h.lineOf).join(""));
+      }
+    }
+    const [unpacked, packed] = runs;
+    expect(packed!.slots).toStrictEqual(unpacked!.slots);
+    expect(packed!.events).toStrictEqual(unpacked!.events);
+    expect(packed!.jobs).toStrictEqual(unpacked!.jobs);
+    expect(packed!.events.filter((event) => event.startsWith("whole")).length).toBeGreaterThan(0);
+    expect(packed!.events.filter((event) => event.startsWith("open")).length).toBeGreaterThan(1);
+  });
+});
