@@ -25,6 +25,10 @@ import type { BatchStart, BatchSink, ClosedInput, JobInput, JobLimits, JobLine, 
 import type { JobRef } from "../domain/job-record";
 import { PackedLines, SlabPool } from "./packed-lines";
 
+const encoder = new TextEncoder();
+/** The scratch buffer lines given as text are encoded into (a larger line gets its own). */
+const SCRATCH_BYTES = 64 * 1024;
+
 /** One future job: its lines while buffered, or its open input. */
 interface Segment {
   job: PlannedJob;
@@ -69,12 +73,15 @@ export class BatchPlanner {
   private readonly jobs: JobRef[] = [];
   /** Slabs of packed lines, reused from one buffered job to the next (`packLines` only). */
   private readonly slabs: SlabPool | null;
+  /** Where a line given as text is encoded (`packLines` only: what it is written to copies it). */
+  private readonly scratch: Uint8Array;
 
   constructor(provider: ProviderJobs, ctx: ProviderContext, start: BatchStart) {
     this.limits = provider.limits(ctx.env);
     this.session = provider.session(ctx, start);
     this.sink = start.sink;
     this.slabs = this.limits.packLines ? new SlabPool() : null;
+    this.scratch = new Uint8Array(this.slabs ? SCRATCH_BYTES : 0);
   }
 
   /** Places one line; returns its job's slot. Rejects with the declared refusal of a group over `maxGroups`. */
@@ -93,30 +100,43 @@ export class BatchPlanner {
     if (maxGroups && !this.jobsPerGroup.has(line.group) && this.jobsPerGroup.size >= maxGroups.count) {
       throw maxGroups.refuse(line, this.jobsPerGroup.size + 1);
     }
+    const bytes = this.bytesOf(line);
     const segment = this.current.get(line.group);
-    if (segment && !this.fits(segment, line.bytes.byteLength)) return this.placeAfterSeal(segment, line);
-    return this.placeIn(segment ?? this.startSegment(line.group), line);
+    if (segment && !this.fits(segment, bytes.byteLength)) return this.placeAfterSeal(segment, line, bytes);
+    return this.placeIn(segment ?? this.startSegment(line.group), line, bytes);
   }
 
-  private async placeAfterSeal(full: Segment, line: JobLine): Promise<string> {
+  private async placeAfterSeal(full: Segment, line: JobLine, bytes: Uint8Array): Promise<string> {
     await this.seal(full);
-    const placed = this.placeIn(this.startSegment(line.group), line);
+    const placed = this.placeIn(this.startSegment(line.group), line, bytes);
     return typeof placed === "string" ? placed : await placed;
   }
 
-  private placeIn(segment: Segment, line: JobLine): string | Promise<string> {
+  // A line given as text is encoded once, with packed lines into the reused scratch buffer:
+  // a new buffer per line (TextEncoder.encode) was most of what translating a line cost. The
+  // view is good until the next line, and everything it is written to copies it first. A line
+  // too large for the scratch buffer gets its own (the scratch buffer never grows).
+  private bytesOf(line: JobLine): Uint8Array {
+    const text = line.text;
+    if (text === undefined) return line.bytes!;
+    if (!this.slabs || text.length > SCRATCH_BYTES) return encoder.encode(text);
+    const { read, written } = encoder.encodeInto(text, this.scratch);
+    return read === text.length ? this.scratch.subarray(0, written) : encoder.encode(text);
+  }
+
+  private placeIn(segment: Segment, line: JobLine, bytes: Uint8Array): string | Promise<string> {
     const job = segment.job;
     job.model = job.lines === 0 || job.model === line.model ? line.model : null;
     job.lines += 1;
-    job.bytes += line.bytes.byteLength;
+    job.bytes += bytes.byteLength;
     segment.lastWrite = ++this.clock;
     if (segment.input) {
-      const written = segment.input.write(line.bytes);
+      const written = segment.input.write(bytes);
       return written ? written.then(() => job.slot) : job.slot;
     }
-    if (segment.packed) segment.packed.append(line.bytes);
-    else segment.buffer.push(line.bytes);
-    const cost = line.bytes.byteLength + this.limits.lineOverheadBytes;
+    if (segment.packed) segment.packed.append(bytes);
+    else segment.buffer.push(bytes);
+    const cost = bytes.byteLength + this.limits.lineOverheadBytes;
     segment.held += cost;
     this.held += cost;
     if (this.held > this.limits.bufferBytes) return this.keepWithinBudget().then(() => job.slot);

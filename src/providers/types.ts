@@ -130,8 +130,13 @@ export interface JobLine {
   group: string;
   /** The model a job reports when all its lines name the same one. */
   model: string;
-  /** The encoded line, as the job input holds it. */
-  bytes: Uint8Array;
+  /** The encoded line, as the job input holds it (or, instead, `text`). */
+  bytes?: Uint8Array;
+  /**
+   * The line as text, instead of `bytes`: the planner encodes it straight into the job's
+   * buffer or input (with `JobLimits.packLines`, through one reused buffer: no buffer per line).
+   */
+  text?: string;
 }
 
 /**

@@ -41,8 +41,6 @@ export const MAX_OPEN_UPLOADS = 4;
  */
 export const LINE_OVERHEAD_BYTES = 200;
 
-const encoder = new TextEncoder();
-
 /**
  * OpenAI's part in planning a batch.
  *
@@ -70,9 +68,10 @@ export const openaiJobs: ProviderJobs = {
 
   translate(request, files) {
     const body = toChatCompletion(request.params, files);
-    // The line's fixed part as text, the body serialised once (no wrapper object to walk).
-    const bytes = encoder.encode(`{"custom_id":${JSON.stringify(request.custom_id)},"method":"POST","url":"${CHAT_COMPLETIONS_URL}","body":${JSON.stringify(body)}}\n`);
-    return { customId: request.custom_id, group: body.model, model: body.model, bytes };
+    // The line's fixed part as text, the body serialised once (no wrapper object to walk); the
+    // planner encodes it straight into the job's buffer or upload (packLines).
+    const text = `{"custom_id":${JSON.stringify(request.custom_id)},"method":"POST","url":"${CHAT_COMPLETIONS_URL}","body":${JSON.stringify(body)}}\n`;
+    return { customId: request.custom_id, group: body.model, model: body.model, text };
   },
 
   session(ctx, start) {
