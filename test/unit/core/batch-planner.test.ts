@@ -302,7 +302,7 @@ describe("batch planner: packed lines (packLines)", () => {
    * A provider whose inputs keep the bytes they are given (copied, as `packLines` asks: each
    * write copies only after a tick, before its promise settles), logging every step.
    */
-  function bytesProvider(limits: Partial<JobLimits>) {
+  function bytesProvider(limits: Partial<JobLimits>, asText = false) {
     const events: string[] = [];
     const closedInput = (job: PlannedJob, text: string): ClosedInput => ({ data: { text } });
     const copied = (pieces: readonly Uint8Array[]) => decoder.decode(concatBytes(pieces));
@@ -310,8 +310,11 @@ describe("batch planner: packed lines (packLines)", () => {
       limits: () => ({ ...LIMITS, ...limits }),
       translate: (item) => {
         const head = `${item.custom_id}|`;
-        const bytes = encoder.encode(`${head}${"é".repeat(Math.max(0, Math.floor((item.params.max_tokens - head.length - 1) / 2)))}\n`);
-        return { customId: item.custom_id, group: item.params.model, model: item.params.model, bytes };
+        // Mostly two-byte characters; every third request ASCII only.
+        const fill = item.custom_id.endsWith("0") || item.custom_id.endsWith("3") ? "a" : "é";
+        const text = `${head}${fill.repeat(Math.max(0, Math.floor((item.params.max_tokens - head.length - 1) / fill.length / (fill === "a" ? 1 : 2))))}\n`;
+        if (asText) return { customId: item.custom_id, group: item.params.model, model: item.params.model, text };
+        return { customId: item.custom_id, group: item.params.model, model: item.params.model, bytes: encoder.encode(text) };
       },
       session: () => ({
         async openInput(job) {
@@ -345,7 +348,10 @@ describe("batch planner: packed lines (packLines)", () => {
     };
     const ctx: ProviderContext = { env: {}, fetch: (() => Promise.reject(new Error("no fetch"))) as typeof fetch, clientBetas: [] };
     const planner = new BatchPlanner(provider, ctx, { batchId: "msgbatch_test", sink: { record: async () => {} } });
-    const lineOf = (item: BatchRequest) => decoder.decode(provider.translate(item, new Map(), ctx).bytes);
+    const lineOf = (item: BatchRequest) => {
+      const line = provider.translate(item, new Map(), ctx);
+      return line.text ?? decoder.decode(line.bytes);
+    };
     return { planner, events, add: (item: BatchRequest) => planner.add(provider.translate(item, new Map(), ctx)), lineOf };
   }
 
@@ -359,16 +365,19 @@ describe("batch planner: packed lines (packLines)", () => {
     return bytes;
   }
 
-  it("plans exactly as without packing: the same slots, steps and jobs, each input byte for byte its lines, while full slabs are reused from job to job", async () => {
+  it("plans exactly as without packing, and lines given as text as lines given as bytes: the same slots, steps and jobs, each input byte for byte its lines, while full slabs are reused from job to job", async () => {
     // Three models; A's lines run past maxLines (so A has several jobs, each buffered again
     // after the one before was sent), some lines larger than a slab (64 KiB), all within a
     // budget that moves buffers to streaming inputs and sends small ones whole.
     const models = ["A", "A", "B", "A", "C", "A"];
-    const requests = Array.from({ length: 900 }, (_, index) => request(`r${index}`, models[index % models.length]!, index % 97 === 5 ? 150_000 : 200 + (index % 23) * 90));
+    const requests = Array.from({ length: 900 }, (_, index) => request(`r${index}`, models[index % models.length]!, index % 97 === 5 ? 150_000 : index % 89 === 7 ? 100_000 : 200 + (index % 23) * 90));
     const limits: Partial<JobLimits> = { bufferBytes: 256 * 1024, maxLines: 150, maxOpenInputs: 2, streamFromBytes: 32 * 1024, lineOverheadBytes: 40 };
     const runs = [];
-    for (const packLines of [false, true]) {
-      const h = bytesProvider({ ...limits, packLines });
+    // Lines as bytes, then as text (encoded by the planner: through its 64 KiB scratch buffer,
+    // or, for a line larger than that (r7: 50,000 characters, 100 KB), a buffer of its own),
+    // each unpacked and packed.
+    for (const [packLines, asText] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const h = bytesProvider({ ...limits, packLines }, asText);
       const slots: string[] = [];
       for (const item of requests) slots.push(await h.add(item));
       const jobs = await h.planner.finish();
@@ -377,10 +386,13 @@ describe("batch planner: packed lines (packLines)", () => {
         expect(job.data.text).toBe(requests.filter((_, index) => slots[index] === job.slot).map(h.lineOf).join(""));
       }
     }
-    const [unpacked, packed] = runs;
-    expect(packed!.slots).toStrictEqual(unpacked!.slots);
-    expect(packed!.events).toStrictEqual(unpacked!.events);
-    expect(packed!.jobs).toStrictEqual(unpacked!.jobs);
+    const [unpacked, ...others] = runs;
+    for (const other of others) {
+      expect(other.slots).toStrictEqual(unpacked!.slots);
+      expect(other.events).toStrictEqual(unpacked!.events);
+      expect(other.jobs).toStrictEqual(unpacked!.jobs);
+    }
+    const packed = others[0];
     expect(packed!.events.filter((event) => event.startsWith("whole")).length).toBeGreaterThan(0);
     expect(packed!.events.filter((event) => event.startsWith("open")).length).toBeGreaterThan(1);
   });
