@@ -34,18 +34,7 @@ export class ResultsVault {
 
   /** Writes one chunk of a slot's request list (custom_id and model per line). */
   async putIds(batchId: string, slot: string, seq: number, entries: readonly IdEntry[]): Promise<void> {
-    // A chunk's entries mostly name one model: its JSON is made once, not once a request.
-    let model: string | null = null;
-    let modelJson = "";
-    const text = entries
-      .map((entry) => {
-        if (entry.model !== model) {
-          model = entry.model;
-          modelJson = JSON.stringify(model);
-        }
-        return `${entry.customId}\t${modelJson}`;
-      })
-      .join("\n");
+    const text = entries.map((entry) => `${entry.customId}\t${JSON.stringify(entry.model)}`).join("\n");
     await this.bucket.put(idsKey(batchId, slot, seq), text, { httpMetadata: { contentType: "text/plain; charset=utf-8" } });
   }
 
