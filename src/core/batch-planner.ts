@@ -18,15 +18,23 @@
  *   open inputs and lets the provider undo what it created.
  *
  * Memory thus holds the budget, what each open input holds (a chunk or an S3 part), and the
- * copy of the one input being sent whole.
+ * copy of the one input being sent whole. Where the provider declares `packLines`, buffered
+ * lines are packed into pooled slabs (./packed-lines.ts), not held one buffer each.
  */
 import type { BatchStart, BatchSink, ClosedInput, JobInput, JobLimits, JobLine, JobSession, PlannedJob, ProviderContext, ProviderJobs } from "../providers/types";
 import type { JobRef } from "../domain/job-record";
+import { PackedLines, SlabPool } from "./packed-lines";
+
+const encoder = new TextEncoder();
+/** The scratch buffer lines given as text are encoded into (a larger line gets its own). */
+const SCRATCH_BYTES = 64 * 1024;
 
 /** One future job: its lines while buffered, or its open input. */
 interface Segment {
   job: PlannedJob;
+  /** The buffered lines: each its own buffer, or packed (`JobLimits.packLines`). */
   buffer: Uint8Array[];
+  packed: PackedLines | null;
   /** What `buffer` costs in memory: its bytes plus the declared overhead a line. */
   held: number;
   input: JobInput | null;
@@ -63,11 +71,17 @@ export class BatchPlanner {
   private clock = 0;
   private state: "open" | "finishing" | "finished" | "aborted" = "open";
   private readonly jobs: JobRef[] = [];
+  /** Slabs of packed lines, reused from one buffered job to the next (`packLines` only). */
+  private readonly slabs: SlabPool | null;
+  /** Where a line given as text is encoded (`packLines` only: what it is written to copies it). */
+  private readonly scratch: Uint8Array;
 
   constructor(provider: ProviderJobs, ctx: ProviderContext, start: BatchStart) {
     this.limits = provider.limits(ctx.env);
     this.session = provider.session(ctx, start);
     this.sink = start.sink;
+    this.slabs = this.limits.packLines ? new SlabPool() : null;
+    this.scratch = new Uint8Array(this.slabs ? SCRATCH_BYTES : 0);
   }
 
   /** Places one line; returns its job's slot. Rejects with the declared refusal of a group over `maxGroups`. */
@@ -86,29 +100,43 @@ export class BatchPlanner {
     if (maxGroups && !this.jobsPerGroup.has(line.group) && this.jobsPerGroup.size >= maxGroups.count) {
       throw maxGroups.refuse(line, this.jobsPerGroup.size + 1);
     }
+    const bytes = this.bytesOf(line);
     const segment = this.current.get(line.group);
-    if (segment && !this.fits(segment, line.bytes.byteLength)) return this.placeAfterSeal(segment, line);
-    return this.placeIn(segment ?? this.startSegment(line.group), line);
+    if (segment && !this.fits(segment, bytes.byteLength)) return this.placeAfterSeal(segment, line, bytes);
+    return this.placeIn(segment ?? this.startSegment(line.group), line, bytes);
   }
 
-  private async placeAfterSeal(full: Segment, line: JobLine): Promise<string> {
+  private async placeAfterSeal(full: Segment, line: JobLine, bytes: Uint8Array): Promise<string> {
     await this.seal(full);
-    const placed = this.placeIn(this.startSegment(line.group), line);
+    const placed = this.placeIn(this.startSegment(line.group), line, bytes);
     return typeof placed === "string" ? placed : await placed;
   }
 
-  private placeIn(segment: Segment, line: JobLine): string | Promise<string> {
+  // A line given as text is encoded once, with packed lines into the reused scratch buffer:
+  // a new buffer per line (TextEncoder.encode) was most of what translating a line cost. The
+  // view is good until the next line, and everything it is written to copies it first. A line
+  // too large for the scratch buffer gets its own (the scratch buffer never grows).
+  private bytesOf(line: JobLine): Uint8Array {
+    const text = line.text;
+    if (text === undefined) return line.bytes!;
+    if (!this.slabs || text.length > SCRATCH_BYTES) return encoder.encode(text);
+    const { read, written } = encoder.encodeInto(text, this.scratch);
+    return read === text.length ? this.scratch.subarray(0, written) : encoder.encode(text);
+  }
+
+  private placeIn(segment: Segment, line: JobLine, bytes: Uint8Array): string | Promise<string> {
     const job = segment.job;
     job.model = job.lines === 0 || job.model === line.model ? line.model : null;
     job.lines += 1;
-    job.bytes += line.bytes.byteLength;
+    job.bytes += bytes.byteLength;
     segment.lastWrite = ++this.clock;
     if (segment.input) {
-      const written = segment.input.write(line.bytes);
+      const written = segment.input.write(bytes);
       return written ? written.then(() => job.slot) : job.slot;
     }
-    segment.buffer.push(line.bytes);
-    const cost = line.bytes.byteLength + this.limits.lineOverheadBytes;
+    if (segment.packed) segment.packed.append(bytes);
+    else segment.buffer.push(bytes);
+    const cost = bytes.byteLength + this.limits.lineOverheadBytes;
     segment.held += cost;
     this.held += cost;
     if (this.held > this.limits.bufferBytes) return this.keepWithinBudget().then(() => job.slot);
@@ -131,6 +159,7 @@ export class BatchPlanner {
       throw error;
     }
     this.state = "finished";
+    this.slabs?.clear();
     return this.jobs;
   }
 
@@ -141,7 +170,11 @@ export class BatchPlanner {
     const live = this.live.splice(0);
     this.current.clear();
     this.held = 0;
-    for (const segment of live) segment.buffer = [];
+    for (const segment of live) {
+      segment.buffer = [];
+      segment.packed = null;
+    }
+    this.slabs?.clear();
     await Promise.allSettled(live.map((segment) => segment.input?.abort(reason)));
     await this.session.abort(reason).catch(() => {});
   }
@@ -160,6 +193,7 @@ export class BatchPlanner {
     const segment: Segment = {
       job: { slot: slotName(group, n), group, n, ordinal: this.started++, lines: 0, bytes: 0, model: null },
       buffer: [],
+      packed: this.slabs ? new PackedLines(this.slabs) : null,
       held: 0,
       input: null,
       sealed: false,
@@ -193,10 +227,7 @@ export class BatchPlanner {
       if (!leastRecent || other.lastWrite < leastRecent.lastWrite) leastRecent = other;
     }
     if (leastRecent && open >= this.limits.maxOpenInputs) await this.close(leastRecent);
-    const lines = segment.buffer;
-    segment.buffer = [];
-    this.held -= segment.held;
-    segment.held = 0;
+    const { lines, release } = this.takeBuffered(segment);
     const input = await this.session.openInput(segment.job);
     segment.input = input;
     // Awaited only where a write sends something (an await per line is a hop per line).
@@ -204,6 +235,20 @@ export class BatchPlanner {
       const written = input.write(line);
       if (written) await written;
     }
+    release();
+  }
+
+  // The segment's buffered lines, taken out of the budget; `release` once they have been sent
+  // (packed slabs then go back to the pool).
+  private takeBuffered(segment: Segment): { lines: Uint8Array[]; release: () => void } {
+    this.held -= segment.held;
+    segment.held = 0;
+    const packed = segment.packed;
+    segment.packed = null;
+    if (packed) return { lines: packed.pieces(), release: () => packed.release() };
+    const lines = segment.buffer;
+    segment.buffer = [];
+    return { lines, release: () => {} };
   }
 
   // A full job takes no more lines. With jobs created at `finish`, a buffered one stays held
@@ -223,11 +268,9 @@ export class BatchPlanner {
     if (segment.input) {
       closed = await segment.input.close();
     } else {
-      this.held -= segment.held;
-      segment.held = 0;
-      const lines = segment.buffer;
-      segment.buffer = [];
+      const { lines, release } = this.takeBuffered(segment);
       closed = await this.sendWhole(segment, lines);
+      release();
     }
     const at = this.live.indexOf(segment);
     if (at >= 0) this.live.splice(at, 1);

@@ -130,8 +130,13 @@ export interface JobLine {
   group: string;
   /** The model a job reports when all its lines name the same one. */
   model: string;
-  /** The encoded line, as the job input holds it. */
-  bytes: Uint8Array;
+  /** The encoded line, as the job input holds it (or, instead, `text`). */
+  bytes?: Uint8Array;
+  /**
+   * The line as text, instead of `bytes`: the planner encodes it straight into the job's
+   * buffer or input (with `JobLimits.packLines`, through one reused buffer: no buffer per line).
+   */
+  text?: string;
 }
 
 /**
@@ -164,6 +169,13 @@ export interface JobLimits {
   closeConcurrency: number;
   /** The job's `model` when its lines name several: the group (when it is the upstream model), or null. */
   groupIsModel: boolean;
+  /**
+   * The job input is one stream of bytes (a JSONL file): the planner may pack buffered lines
+   * into shared buffers, which it reuses, and hand them to `JobInput.write` and
+   * `JobSession.sendWhole` as pieces that need not end where a line ends. The input must copy
+   * what it keeps before `write` (or `sendWhole`) settles.
+   */
+  packLines?: boolean;
 }
 
 /** One future job as the planner sees it. */

@@ -84,14 +84,18 @@ export class BatchInputUpload {
     this.response.catch(() => {});
   }
 
-  /** Appends one encoded line (with its newline); a promise only when a chunk is sent (see JobInput.write). */
-  append(line: Uint8Array): Promise<void> | undefined {
-    if (this.used + line.byteLength <= this.chunk.byteLength) {
-      this.chunk.set(line, this.used);
-      this.used += line.byteLength;
-      return this.used >= this.chunk.byteLength ? this.flush() : undefined;
+  /**
+   * Appends bytes of the file (a line, or lines packed together, or part of one); a promise only
+   * when a chunk is sent (see JobInput.write). The bytes are copied: the caller may reuse them
+   * once this returns or its promise settles (see JobLimits.packLines).
+   */
+  append(bytes: Uint8Array): Promise<void> | undefined {
+    if (this.used + bytes.byteLength < this.chunk.byteLength) {
+      this.chunk.set(bytes, this.used);
+      this.used += bytes.byteLength;
+      return undefined;
     }
-    return this.flushThenAppend(line);
+    return this.appendAcross(bytes);
   }
 
   /** Ends the file and returns what OpenAI made of it. */
@@ -115,15 +119,17 @@ export class BatchInputUpload {
     await this.untilUpstreamAnswers(this.writer.write(chunk), false);
   }
 
-  // A line that does not fit goes after the chunk under way; one larger than a chunk is sent as it is.
-  private async flushThenAppend(line: Uint8Array): Promise<void> {
-    await this.flush();
-    if (line.byteLength < this.chunk.byteLength) {
-      this.chunk.set(line, 0);
-      this.used = line.byteLength;
-      return;
+  // Bytes that fill the chunk under way: as many as fit complete it and it is sent, the rest
+  // go into the next (the file is one stream of bytes: a chunk may end inside a line).
+  private async appendAcross(bytes: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.byteLength) {
+      const count = Math.min(bytes.byteLength - offset, this.chunk.byteLength - this.used);
+      this.chunk.set(bytes.subarray(offset, offset + count), this.used);
+      this.used += count;
+      offset += count;
+      if (this.used === this.chunk.byteLength) await this.flush();
     }
-    await this.untilUpstreamAnswers(this.writer.write(line), false);
   }
 
   // Not awaited: an abort waits for the write in flight, which waits for a reader that may be

@@ -296,3 +296,104 @@ describe("batch planner: jobs created at finish, refusal and abort", () => {
     expect(() => h.planner.place({ customId: "late", group: "A", model: "A", bytes: encoder.encode("late|\n") })).toThrow("finished");
   });
 });
+
+describe("batch planner: packed lines (packLines)", () => {
+  /**
+   * A provider whose inputs keep the bytes they are given (copied, as `packLines` asks: each
+   * write copies only after a tick, before its promise settles), logging every step.
+   */
+  function bytesProvider(limits: Partial<JobLimits>, asText = false) {
+    const events: string[] = [];
+    const closedInput = (job: PlannedJob, text: string): ClosedInput => ({ data: { text } });
+    const copied = (pieces: readonly Uint8Array[]) => decoder.decode(concatBytes(pieces));
+    const provider: ProviderJobs = {
+      limits: () => ({ ...LIMITS, ...limits }),
+      translate: (item) => {
+        const head = `${item.custom_id}|`;
+        // Mostly two-byte characters; every third request ASCII only.
+        const fill = item.custom_id.endsWith("0") || item.custom_id.endsWith("3") ? "a" : "é";
+        const text = `${head}${fill.repeat(Math.max(0, Math.floor((item.params.max_tokens - head.length - 1) / fill.length / (fill === "a" ? 1 : 2))))}\n`;
+        if (asText) return { customId: item.custom_id, group: item.params.model, model: item.params.model, text };
+        return { customId: item.custom_id, group: item.params.model, model: item.params.model, bytes: encoder.encode(text) };
+      },
+      session: () => ({
+        async openInput(job) {
+          events.push(`open ${job.slot}`);
+          const kept: Uint8Array[] = [];
+          return {
+            write: async (bytes) => {
+              await Promise.resolve();
+              kept.push(bytes.slice());
+            },
+            close: async () => {
+              events.push(`close ${job.slot}`);
+              return closedInput(job, copied(kept));
+            },
+            abort: async () => void events.push(`abort ${job.slot}`),
+          };
+        },
+        async sendWhole(job, lines) {
+          events.push(`whole ${job.slot}`);
+          await Promise.resolve();
+          return closedInput(job, copied(lines));
+        },
+        async createJob(job, input) {
+          events.push(`create ${job.slot}`);
+          return { nativeId: `job-${job.slot}`, data: input.data };
+        },
+        async abort() {
+          events.push("session abort");
+        },
+      }),
+    };
+    const ctx: ProviderContext = { env: {}, fetch: (() => Promise.reject(new Error("no fetch"))) as typeof fetch, clientBetas: [] };
+    const planner = new BatchPlanner(provider, ctx, { batchId: "msgbatch_test", sink: { record: async () => {} } });
+    const lineOf = (item: BatchRequest) => {
+      const line = provider.translate(item, new Map(), ctx);
+      return line.text ?? decoder.decode(line.bytes);
+    };
+    return { planner, events, add: (item: BatchRequest) => planner.add(provider.translate(item, new Map(), ctx)), lineOf };
+  }
+
+  function concatBytes(pieces: readonly Uint8Array[]): Uint8Array {
+    const bytes = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
+    let offset = 0;
+    for (const piece of pieces) {
+      bytes.set(piece, offset);
+      offset += piece.byteLength;
+    }
+    return bytes;
+  }
+
+  it("plans exactly as without packing, and lines given as text as lines given as bytes: the same slots, steps and jobs, each input byte for byte its lines, while full slabs are reused from job to job", async () => {
+    // Three models; A's lines run past maxLines (so A has several jobs, each buffered again
+    // after the one before was sent), some lines larger than a slab (64 KiB), all within a
+    // budget that moves buffers to streaming inputs and sends small ones whole.
+    const models = ["A", "A", "B", "A", "C", "A"];
+    const requests = Array.from({ length: 900 }, (_, index) => request(`r${index}`, models[index % models.length]!, index % 97 === 5 ? 150_000 : index % 89 === 7 ? 100_000 : 200 + (index % 23) * 90));
+    const limits: Partial<JobLimits> = { bufferBytes: 256 * 1024, maxLines: 150, maxOpenInputs: 2, streamFromBytes: 32 * 1024, lineOverheadBytes: 40 };
+    const runs = [];
+    // Lines as bytes, then as text (encoded by the planner: through its 64 KiB scratch buffer,
+    // or, for a line larger than that (r7: 50,000 characters, 100 KB), a buffer of its own),
+    // each unpacked and packed.
+    for (const [packLines, asText] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const h = bytesProvider({ ...limits, packLines }, asText);
+      const slots: string[] = [];
+      for (const item of requests) slots.push(await h.add(item));
+      const jobs = await h.planner.finish();
+      runs.push({ slots, events: h.events, jobs });
+      for (const job of jobs) {
+        expect(job.data.text).toBe(requests.filter((_, index) => slots[index] === job.slot).map(h.lineOf).join(""));
+      }
+    }
+    const [unpacked, ...others] = runs;
+    for (const other of others) {
+      expect(other.slots).toStrictEqual(unpacked!.slots);
+      expect(other.events).toStrictEqual(unpacked!.events);
+      expect(other.jobs).toStrictEqual(unpacked!.jobs);
+    }
+    const packed = others[0];
+    expect(packed!.events.filter((event) => event.startsWith("whole")).length).toBeGreaterThan(0);
+    expect(packed!.events.filter((event) => event.startsWith("open")).length).toBeGreaterThan(1);
+  });
+});
