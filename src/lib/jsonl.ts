@@ -2,6 +2,7 @@
  * JSON Lines over web streams, at constant memory: bytes are decoded and split as they come,
  * and only the current partial line is held.
  */
+import { ByteReader } from "./byte-reader";
 
 /**
  * Yields each non-empty line of a byte stream as a string, without its line ending.
@@ -200,9 +201,9 @@ const CHUNK_READ_BYTES = 64 * 1024;
  * read (fewer only at the end); a stream that is not a byte stream is read as it comes.
  */
 class LineReader {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | ByteReader;
   readonly #decoder = new TextDecoder();
-  /** The BYOB reader's buffer, handed back by each read (null: a default reader). */
+  /** The buffer a `ByteReader` fills, handed back by each read (null: a default reader). */
   #buffer: ArrayBuffer | null = null;
   #pending = "";
   #lines: string[] = [];
@@ -211,27 +212,24 @@ class LineReader {
 
   constructor(body: ReadableStream<Uint8Array>, readBytes = 0) {
     if (readBytes > 0) {
-      try {
-        this.#reader = body.getReader({ mode: "byob" });
-        this.#buffer = new ArrayBuffer(readBytes);
-        return;
-      } catch {
-        // Not a byte stream (a stream built in JavaScript without `type: "bytes"`).
-      }
+      this.#reader = ByteReader.of(body);
+      this.#buffer = new ArrayBuffer(readBytes);
+    } else {
+      this.#reader = body.getReader();
     }
-    this.#reader = body.getReader();
   }
 
-  /** The next piece of the stream; a BYOB read may end the stream with bytes (`done` and a value). */
-  async #read(): Promise<{ done: boolean; value?: Uint8Array }> {
-    if (!this.#buffer) return (this.#reader as ReadableStreamDefaultReader<Uint8Array>).read();
-    // `min` is the Streams standard's (workers-types does not declare it yet; workerd and
-    // Node take it; where it is not known, a read gives what is there, as a default read does).
-    const reader = this.#reader as unknown as { read(view: Uint8Array, options: { min: number }): Promise<{ done: boolean; value?: Uint8Array }> };
-    const result = await reader.read(new Uint8Array(this.#buffer), { min: this.#buffer.byteLength });
-    // The read took the buffer (transferred): the one it gave back is the next read's.
-    if (result.value) this.#buffer = result.value.buffer as ArrayBuffer;
-    return result;
+  /** The next piece of the stream, or null at its end. */
+  async #read(): Promise<Uint8Array | null> {
+    const reader = this.#reader;
+    if (!(reader instanceof ByteReader)) {
+      const { done, value } = await reader.read();
+      return done ? null : value;
+    }
+    const piece = await reader.read(this.#buffer!, this.#buffer!.byteLength);
+    // A BYOB read took the buffer (transferred): the one it gave back is the next read's.
+    if (piece && reader.fillsBuffers) this.#buffer = piece.buffer as ArrayBuffer;
+    return piece;
   }
 
   /** The next non-empty line already read, without its line ending; undefined when none is left. */
@@ -253,10 +251,9 @@ class LineReader {
     this.#index = 0;
     while (this.#lines.length === 0) {
       if (this.#finished) return false;
-      const { done, value } = await this.#read();
-      // A BYOB read may bring the last bytes with the end.
-      if (value && value.byteLength > 0) this.#add(this.#decoder.decode(value, { stream: true }));
-      if (done) {
+      const piece = await this.#read();
+      if (piece) this.#add(this.#decoder.decode(piece, { stream: true }));
+      else {
         this.#finished = true;
         const last = trimCarriageReturn(this.#pending + this.#decoder.decode());
         this.#pending = "";
@@ -294,7 +291,8 @@ class LineReader {
   }
 
   release(): void {
-    this.#reader.releaseLock();
+    if (this.#reader instanceof ByteReader) this.#reader.release();
+    else this.#reader.releaseLock();
   }
 }
 

@@ -5,23 +5,6 @@ import { bodyText, chunkedStream, collect, rejectionOf, streamOf } from "../supp
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
-/** A byte stream (`type: "bytes"`, as the runtime's bodies are) of `bytes`, enqueued `piece` bytes at a time as it is pulled. */
-function byteStream(bytes: Uint8Array, piece: number): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    type: "bytes",
-    pull(controller) {
-      if (offset >= bytes.byteLength) {
-        // A BYOB read still waiting for its minimum is answered with what it has.
-        controller.close();
-        return;
-      }
-      controller.enqueue(bytes.slice(offset, offset + piece));
-      offset += piece;
-    },
-  });
-}
-
 describe("readLines", () => {
   const cases: Array<{ name: string; text: string; expected: string[] }> = [
     { name: "lines ending in \\n", text: "a\nb\nc\n", expected: ["a", "b", "c"] },
@@ -60,7 +43,7 @@ describe("readLineChunks", () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `{"custom_id":"r${i}","t":"${"é日🙂".repeat(i % 7)}${"x".repeat(i % 97)}"}`);
     const text = `${lines.join("\r\n")}\n\n  \n${lines.slice(0, 3).join("\n")}`;
     const expected = [...lines, ...lines.slice(0, 3)];
-    const chunks = await collect(readLineChunks(byteStream(encode(text), piece)));
+    const chunks = await collect(readLineChunks(chunkedStream(encode(text), piece, { byteStream: true })));
     expect(chunks.flat()).toEqual(expected);
     expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
     // Reads of at least 64 KiB: a few chunks, not one per piece.
@@ -97,7 +80,7 @@ describe("readLineChunks", () => {
   });
 
   it("releases a byte stream's lock when the reader stops early", async () => {
-    const body = byteStream(encode("a\nb\nc\n".repeat(50_000)), 1000);
+    const body = chunkedStream(encode("a\nb\nc\n".repeat(50_000)), 1000, { byteStream: true });
     for await (const chunk of readLineChunks(body)) if (chunk.includes("a")) break;
     expect(body.locked).toBe(false);
   });

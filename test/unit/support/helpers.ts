@@ -22,23 +22,26 @@ export function streamOf(...chunks: Array<string | Uint8Array>): ReadableStream<
 }
 
 /**
- * A byte stream of `bytes`, delivered in pieces of `piece` bytes, as they are pulled.
+ * A byte stream of `bytes`, delivered in pieces of `piece` bytes, as they are pulled. With
+ * `{ byteStream: true }` it is a `type: "bytes"` stream, as the runtime's bodies are, so it can
+ * be read through a BYOB reader (a BYOB read still waiting for its minimum is answered with what
+ * it has when the stream closes).
  *
  * @example
  * chunkedStream(bytesOf(1_000_000), 65_536)
+ * chunkedStream(bytesOf(1_000_000), 4_096, { byteStream: true }).getReader({ mode: "byob" })
  */
-export function chunkedStream(bytes: Uint8Array, piece = 65_536): ReadableStream<Uint8Array> {
+export function chunkedStream(bytes: Uint8Array, piece = 65_536, options: { byteStream?: boolean } = {}): ReadableStream<Uint8Array> {
   let offset = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (offset >= bytes.byteLength) {
-        controller.close();
-        return;
-      }
-      controller.enqueue(bytes.slice(offset, offset + piece));
-      offset += piece;
-    },
-  });
+  const pull = (controller: { enqueue(chunk: Uint8Array): void; close(): void }) => {
+    if (offset >= bytes.byteLength) {
+      controller.close();
+      return;
+    }
+    controller.enqueue(bytes.slice(offset, offset + piece));
+    offset += piece;
+  };
+  return options.byteStream ? new ReadableStream({ type: "bytes", pull }) : new ReadableStream<Uint8Array>({ pull });
 }
 
 /**
