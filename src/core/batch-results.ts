@@ -103,7 +103,8 @@ async function* mergedResults(gateway: Gateway, batch: BatchRecord, source: (job
 
 /**
  * The chunk's lines whose `custom_id` was not seen before, scrubbed, in place (the chunk is
- * the caller's to change). A line the scrubber changed loses its text: it is serialised.
+ * the caller's to change). A line the scrubber changed loses its text: it is serialised; the
+ * chunk loses its bytes when any line was dropped or changed.
  */
 function keepFirstScrubbed(chunk: BatchResultChunk, seen: Set<string>, scrub: NativeIdScrubber): BatchResultChunk {
   const { lines, texts } = chunk;
@@ -117,8 +118,10 @@ function keepFirstScrubbed(chunk: BatchResultChunk, seen: Set<string>, scrub: Na
     const clean = scrubResultLine(line, scrub);
     lines[kept] = clean;
     if (texts) texts[kept] = clean === line ? texts[index]! : "";
+    if (clean !== line) chunk.bytes = undefined;
     kept++;
   }
+  if (kept < lines.length) chunk.bytes = undefined;
   lines.length = kept;
   if (texts) texts.length = kept;
   return chunk;

@@ -119,20 +119,21 @@ export class ResultTally {
 }
 
 /**
- * Each chunk's lines as JSON texts for the vault (which writes each followed by a line feed),
- * each line tallied, renewing the lease as lines pass. A line's own text is written as it
- * came; only a line without one is serialised. The chunk's `texts` array is reused.
+ * Each chunk's lines for the vault: its bytes when it has them (copied as they are), else its
+ * lines as JSON texts (which the vault writes each followed by a line feed); each line
+ * tallied, renewing the lease as lines pass. A line's own text is written as it came; only a
+ * line without one is serialised. The chunk's `texts` array is reused.
  */
-async function* resultTexts(chunks: AsyncIterable<BatchResultChunk>, tally: ResultTally, renew: () => Promise<void>): AsyncGenerator<string[]> {
+async function* resultTexts(chunks: AsyncIterable<BatchResultChunk>, tally: ResultTally, renew: () => Promise<void>): AsyncGenerator<Uint8Array | string[]> {
   let count = 0;
-  for await (const { lines, texts = [] } of chunks) {
+  for await (const { lines, texts = [], bytes } of chunks) {
     for (let index = 0; index < lines.length; index++) {
       const line = lines[index]!;
       tally.count(line);
-      if (!texts[index]) texts[index] = JSON.stringify(line);
+      if (!bytes && !texts[index]) texts[index] = JSON.stringify(line);
     }
     texts.length = lines.length;
-    yield texts;
+    yield bytes ?? texts;
     count += lines.length;
     if (count >= LEASE_CHECK_LINES) {
       count = 0;

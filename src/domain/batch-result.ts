@@ -31,4 +31,10 @@ export interface BatchResultLine {
 export interface BatchResultChunk {
   lines: BatchResultLine[];
   texts?: string[];
+  /**
+   * The lines exactly as the vault writes them, UTF-8 with a line feed after each (the
+   * upstream's own bytes, see `LineChunk` in src/lib/jsonl.ts): set only while every line has
+   * its text, in order; whoever drops or changes a line removes it. Valid until the next chunk.
+   */
+  bytes?: Uint8Array;
 }

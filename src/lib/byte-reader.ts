@@ -21,6 +21,9 @@ export const MIN_READ_BYTES = 256 * 1024;
  * }
  */
 export class ByteReader {
+  /** The memory the last BYOB read took, handed back when it found the end (`read` gave null). */
+  endBuffer: ArrayBuffer | null = null;
+
   private constructor(
     private readonly byob: ReadableStreamBYOBReader | null,
     private readonly plain: ReadableStreamDefaultReader<Uint8Array> | null,
@@ -66,14 +69,19 @@ export class ByteReader {
    * The next piece, or null at the end. A BYOB read fills `buffer` (transferred: the caller
    * gets it back as the returned view's `buffer`) with at least `min` bytes, fewer only at the
    * end of the stream; otherwise `buffer` is untouched and the stream's next chunk comes back.
+   * With `offset`, a BYOB read fills `buffer` from there (the bytes before it are kept).
    */
-  async read(buffer: ArrayBuffer, min = Math.min(MIN_READ_BYTES, buffer.byteLength)): Promise<Uint8Array | null> {
+  async read(buffer: ArrayBuffer, min = Math.min(MIN_READ_BYTES, buffer.byteLength), offset = 0): Promise<Uint8Array | null> {
     if (this.byob) {
-      const { done, value } = await this.byob.readAtLeast(min, new Uint8Array(buffer));
+      const { done, value } = await this.byob.readAtLeast(min, new Uint8Array(buffer, offset));
       if (value && value.byteLength > 0) return value;
-      if (done) return null;
+      if (done) {
+        // The lib types say no value at the end; the runtime hands back the (empty) view all the same.
+        this.endBuffer = ((value as Uint8Array | undefined)?.buffer as ArrayBuffer | undefined) ?? null;
+        return null;
+      }
       // An empty read that is not the end: read again into the same memory.
-      return this.read(value ? (value.buffer as ArrayBuffer) : buffer, min);
+      return this.read(value ? (value.buffer as ArrayBuffer) : buffer, min, offset);
     }
     for (;;) {
       const { done, value } = await this.plain!.read();

@@ -1,26 +1,33 @@
 /**
  * JSON Lines over web streams, at constant memory: bytes are decoded and split as they come,
- * and only the current partial line is held.
+ * and only one read's lines and the partial line after them are held.
  */
 import { ByteReader } from "./byte-reader";
 
 /**
- * Yields each non-empty line of a byte stream as a string, without its line ending.
+ * Yields each line of a byte stream as a string, without its line ending; blank and
+ * whitespace-only lines are left out.
  *
  * @example
  * for await (const line of readLines(response.body!)) console.log(line);
  */
 export async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const lines = new LineReader(body);
-  try {
-    for (;;) {
-      const line = lines.buffered();
-      if (line !== undefined) yield line;
-      else if (!(await lines.fill())) return;
-    }
-  } finally {
-    lines.release();
-  }
+  for await (const { texts } of readLineChunks(body)) yield* texts;
+}
+
+/**
+ * One read's lines (see `readLineChunks`). `bytes`, when set, are the bytes the lines were
+ * read from, exactly the lines' UTF-8 with a line feed after each (no blank line, carriage
+ * return, byte-order mark or undecodable byte among them), so a writer may copy them rather
+ * than encode the lines again. They live in the reader's buffer: valid until the next chunk is
+ * asked for.
+ *
+ * @example
+ * const chunk: LineChunk = { texts: ['{"a":1}'], bytes: new TextEncoder().encode('{"a":1}\n') };
+ */
+export interface LineChunk {
+  texts: string[];
+  bytes?: Uint8Array;
 }
 
 /**
@@ -31,25 +38,111 @@ export async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerat
  * byte stream is read at least `CHUNK_READ_BYTES` at a time (see there).
  *
  * @example
- * for await (const texts of readLineChunks(response.body!)) for (const text of texts) JSON.parse(text);
+ * for await (const { texts } of readLineChunks(response.body!)) for (const text of texts) JSON.parse(text);
  */
-export async function* readLineChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<string[]> {
-  const lines = new LineReader(body, CHUNK_READ_BYTES);
+export async function* readLineChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<LineChunk> {
+  const chunks = new ChunkReader(body);
   try {
-    while (await lines.fill()) {
-      const texts = lines.take();
-      let kept = 0;
-      for (let index = 0; index < texts.length; index++) {
-        const text = texts[index]!;
-        if (isBlank(text)) continue;
-        texts[kept++] = text;
-      }
-      texts.length = kept;
-      if (kept > 0) yield texts;
-    }
+    for (let chunk = await chunks.next(); chunk; chunk = await chunks.next()) yield chunk;
   } finally {
-    lines.release();
+    chunks.release();
   }
+}
+
+/**
+ * Reads a byte stream into its lines a read at a time, into one buffer that keeps the partial
+ * line before the bytes read after it: a read's complete lines are one run of bytes, decoded
+ * at once (a line feed never falls inside a UTF-8 character) and handed out with their texts
+ * (see `LineChunk`). The buffer grows only for a line longer than it.
+ */
+class ChunkReader {
+  readonly #reader: ByteReader;
+  // The byte-order mark is dropped by hand, at the stream's start only, as a streaming decode drops it.
+  readonly #decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+  #buffer = new ArrayBuffer(2 * CHUNK_READ_BYTES);
+  /** Bytes at the buffer's start: the last chunk's (up to `#end`), then a partial line. */
+  #filled = 0;
+  #end = 0;
+  #start = true;
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.#reader = ByteReader.of(body);
+  }
+
+  /** The next read's lines (none is empty), or null at the end of the stream. */
+  async next(): Promise<LineChunk | null> {
+    const reader = this.#reader;
+    for (;;) {
+      // The caller is done with the last chunk's bytes: the partial line after them moves to the front.
+      const held = this.#filled - this.#end;
+      if (this.#end > 0) new Uint8Array(this.#buffer).copyWithin(0, this.#end, this.#filled);
+      this.#filled = held;
+      this.#end = 0;
+      if (this.#buffer.byteLength - held < CHUNK_READ_BYTES) this.#buffer = grown(this.#buffer, held, held + CHUNK_READ_BYTES);
+      let piece = await reader.read(this.#buffer, CHUNK_READ_BYTES, held);
+      const last = piece === null;
+      if (!piece) {
+        if (held === 0) return null;
+        // The last read took the buffer, the partial line with it: the end hands it back. The
+        // last line gets the line feed it lacks (there is room: a read found it).
+        if (reader.fillsBuffers) this.#buffer = reader.endBuffer!;
+        piece = new Uint8Array(this.#buffer, held, 1);
+        piece[0] = 0x0a;
+      } else if (reader.fillsBuffers) this.#buffer = piece.buffer as ArrayBuffer;
+      else {
+        // A stream's own chunk: copied after the partial line.
+        if (this.#buffer.byteLength - held < piece.byteLength) this.#buffer = grown(this.#buffer, held, held + piece.byteLength);
+        const own = piece;
+        piece = new Uint8Array(this.#buffer, held, own.byteLength);
+        piece.set(own);
+      }
+      this.#filled = held + piece.byteLength;
+      const newline = piece.lastIndexOf(0x0a);
+      if (newline === -1) continue;
+      this.#end = held + newline + 1;
+      const bytes = new Uint8Array(this.#buffer, 0, this.#end);
+      let text = this.#decoder.decode(bytes);
+      let exact = !last && text.indexOf("\r") === -1 && text.indexOf("\ufffd") === -1;
+      if (this.#start && text.charCodeAt(0) === 0xfeff) {
+        text = text.slice(1);
+        exact = false;
+      }
+      this.#start = false;
+      const texts: string[] = [];
+      if (!splitLines(text, texts)) exact = false;
+      if (texts.length > 0) return exact ? { texts, bytes } : { texts };
+      if (last) return null;
+    }
+  }
+
+  release(): void {
+    this.#reader.release();
+  }
+}
+
+/** A larger buffer holding the first `held` bytes of `buffer`. */
+function grown(buffer: ArrayBuffer, held: number, least: number): ArrayBuffer {
+  const larger = new ArrayBuffer(Math.max(2 * buffer.byteLength, least));
+  new Uint8Array(larger).set(new Uint8Array(buffer, 0, held));
+  return larger;
+}
+
+/**
+ * Pushes the non-blank lines of `text` (which ends with a line feed) onto `lines`, each
+ * without its carriage return; whether none was left out.
+ */
+function splitLines(text: string, lines: string[]): boolean {
+  let whole = true;
+  let from = 0;
+  for (let newline = text.indexOf("\n"); newline !== -1; newline = text.indexOf("\n", from)) {
+    let to = newline;
+    if (to > from && text.charCodeAt(to - 1) === 13) to--;
+    const line = text.slice(from, to);
+    if (to > from && !isBlank(line)) lines.push(line);
+    else whole = false;
+    from = newline + 1;
+  }
+  return whole;
 }
 
 /**
@@ -64,7 +157,10 @@ export async function* readLineChunks(body: ReadableStream<Uint8Array>): AsyncGe
  * for await (const row of readJsonLines<{ custom_id: string }>(body)) seen.add(row.custom_id);
  */
 export function readJsonLines<T = unknown>(body: ReadableStream<Uint8Array>): AsyncGenerator<T> {
-  const lines = new LineReader(body);
+  const chunks = new ChunkReader(body);
+  // The last chunk's lines, and the next to hand out.
+  let lines: string[] = [];
+  let at = 0;
   let open = true;
   // The last call that had to wait for bytes, until it settles. A next(), return() or throw()
   // called meanwhile runs after it, as a generator queues calls, so that calls made at once are
@@ -73,27 +169,23 @@ export function readJsonLines<T = unknown>(body: ReadableStream<Uint8Array>): As
   const close = () => {
     if (open) {
       open = false;
-      lines.release();
+      chunks.release();
     }
   };
   const end: IteratorResult<T> = { done: true, value: undefined };
 
   // The next row among the lines already read; undefined when more bytes are needed.
-  const buffered = (): IteratorResult<T> | undefined => {
-    for (;;) {
-      const line = lines.buffered();
-      if (line === undefined) return undefined;
-      if (isBlank(line)) continue;
-      return { done: false, value: JSON.parse(line) as T };
-    }
-  };
+  const buffered = (): IteratorResult<T> | undefined => (at < lines.length ? { done: false, value: JSON.parse(lines[at++]!) as T } : undefined);
 
   const read = async (): Promise<IteratorResult<T>> => {
     try {
       while (open) {
         const row = buffered();
         if (row) return row;
-        if (!(await lines.fill())) break;
+        const chunk = await chunks.next();
+        if (!chunk) break;
+        lines = chunk.texts;
+        at = 0;
       }
     } catch (error) {
       close();
@@ -194,115 +286,9 @@ export function toJsonLines(values: AsyncIterable<unknown>, head: readonly unkno
  */
 const CHUNK_READ_BYTES = 64 * 1024;
 
-/**
- * Splits a byte stream into lines a chunk at a time: `fill()` reads one chunk and splits it,
- * `buffered()` hands out its lines. Holds one chunk's lines and the partial line after them.
- * With `readBytes`, a byte stream is read through a BYOB reader, at least that many bytes a
- * read (fewer only at the end); a stream that is not a byte stream is read as it comes.
- */
-class LineReader {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | ByteReader;
-  readonly #decoder = new TextDecoder();
-  /** The buffer a `ByteReader` fills, handed back by each read (null: a default reader). */
-  #buffer: ArrayBuffer | null = null;
-  #pending = "";
-  #lines: string[] = [];
-  #index = 0;
-  #finished = false;
-
-  constructor(body: ReadableStream<Uint8Array>, readBytes = 0) {
-    if (readBytes > 0) {
-      this.#reader = ByteReader.of(body);
-      this.#buffer = new ArrayBuffer(readBytes);
-    } else {
-      this.#reader = body.getReader();
-    }
-  }
-
-  /** The next piece of the stream, or null at its end. */
-  async #read(): Promise<Uint8Array | null> {
-    const reader = this.#reader;
-    if (!(reader instanceof ByteReader)) {
-      const { done, value } = await reader.read();
-      return done ? null : value;
-    }
-    const piece = await reader.read(this.#buffer!, this.#buffer!.byteLength);
-    // A BYOB read took the buffer (transferred): the one it gave back is the next read's.
-    if (piece && reader.fillsBuffers) this.#buffer = piece.buffer as ArrayBuffer;
-    return piece;
-  }
-
-  /** The next non-empty line already read, without its line ending; undefined when none is left. */
-  buffered(): string | undefined {
-    return this.#index < this.#lines.length ? this.#lines[this.#index++] : undefined;
-  }
-
-  /** Every line already read and not yet handed out (handed over: the reader keeps no reference). */
-  take(): string[] {
-    const lines = this.#index === 0 ? this.#lines : this.#lines.slice(this.#index);
-    this.#lines = [];
-    this.#index = 0;
-    return lines;
-  }
-
-  /** Reads and splits the next chunk; false once the stream has ended and every line was handed out. */
-  async fill(): Promise<boolean> {
-    this.#lines = [];
-    this.#index = 0;
-    while (this.#lines.length === 0) {
-      if (this.#finished) return false;
-      const piece = await this.#read();
-      if (piece) this.#add(this.#decoder.decode(piece, { stream: true }));
-      else {
-        this.#finished = true;
-        const last = trimCarriageReturn(this.#pending + this.#decoder.decode());
-        this.#pending = "";
-        if (last.trim().length > 0) this.#lines.push(last);
-      }
-    }
-    return true;
-  }
-
-  /**
-   * Keeps the lines a decoded chunk completes, and the partial line after them. The chunk is
-   * split on its own, and the partial line before it joined only to the chunk's first line:
-   * joining it to the whole chunk made a copy of every chunk.
-   */
-  #add(text: string): void {
-    let newline = text.indexOf("\n");
-    if (newline === -1) {
-      this.#pending += text;
-      return;
-    }
-    this.#push(this.#pending + text.slice(0, newline));
-    let start = newline + 1;
-    for (newline = text.indexOf("\n", start); newline !== -1; newline = text.indexOf("\n", start)) {
-      this.#push(text.slice(start, newline));
-      start = newline + 1;
-    }
-    this.#pending = text.slice(start);
-  }
-
-  /** Keeps one line (its carriage return removed) unless it is empty. */
-  #push(line: string): void {
-    const end = line.length - 1;
-    if (end >= 0 && line.charCodeAt(end) === 13) line = line.slice(0, end);
-    if (line.length > 0) this.#lines.push(line);
-  }
-
-  release(): void {
-    if (this.#reader instanceof ByteReader) this.#reader.release();
-    else this.#reader.releaseLock();
-  }
-}
-
 /** Whether a line holds only whitespace; one that opens like a JSON object, array or string (nearly every line) is not, without a trim. */
 function isBlank(line: string): boolean {
   const first = line.charCodeAt(0);
   if (first === 0x7b || first === 0x5b || first === 0x22) return false;
   return line.trim().length === 0;
-}
-
-function trimCarriageReturn(line: string): string {
-  return line.endsWith("\r") ? line.slice(0, -1) : line;
 }

@@ -64,6 +64,30 @@ describe("vaulted Anthropic results", () => {
     );
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 1, errored: 1, canceled: 1, expired: 1 });
   });
+
+  // Lines that end in a bare line feed, each as compact as a serialiser writes it: a read's
+  // bytes are copied as they are, unless a line of the read is dropped or scrubbed.
+  it.each([
+    { name: "every line kept as it came", drop: false, scrub: false },
+    { name: "a repeated custom_id dropped", drop: true, scrub: false },
+    { name: "a native ID scrubbed", drop: false, scrub: true },
+  ])("are written byte for byte from a body of bare line feeds: $name", async ({ drop, scrub }) => {
+    const { create, pollUntilEnded } = batchClient();
+    const batch = await create(["a", "b", "c", "d"].map((id) => textRequest(id, "Hi", HAIKU)));
+    const nativeBatch = (await env.DB.prepare("SELECT native_id FROM batch_jobs WHERE batch_id = ?").bind(batch.id).first<string>("native_id"))!;
+    const succeeded = String.raw`{"custom_id":"a","result":{"type":"succeeded","message":{"id":"msg_1","type":"message","role":"assistant","model":"${HAIKU}","content":[{"type":"text","text":"café \/ 日本 🙂"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":3,"output_tokens":5}}}}`;
+    const canceled = JSON.stringify({ custom_id: "b", result: { type: "canceled" } });
+    const errored = (id: string) => JSON.stringify({ custom_id: "c", result: { type: "errored", error: { type: "error", error: { type: "api_error", message: `upstream ${id} failed` } } } });
+    const upstream = [succeeded, errored(scrub ? nativeBatch : "job"), ...(drop ? [JSON.stringify({ custom_id: "a", result: { type: "expired" } })] : []), canceled];
+    // The last line without its line feed: it is written with one.
+    serveResults(upstream.join("\n"), "bytes");
+
+    await pollUntilEnded(batch.id);
+
+    const vaulted = await (await env.RESULTS.get(`batches/${batch.id}/results.jsonl`))!.text();
+    const expired = JSON.stringify({ custom_id: "d", result: { type: "expired" } });
+    expect(vaulted).toBe([succeeded, errored(scrub ? batch.id : "job"), canceled, expired].join("\n") + "\n");
+  });
 });
 
 describe("the custom_id lists", () => {

@@ -48,15 +48,18 @@ async function resultsResponse(ctx: ProviderContext, job: JobRef): Promise<Respo
 
 /**
  * The results a chunk at a time, each line checked as `readResults` checks it and kept with
- * its own text: Anthropic's lines are already the gateway's format, so they are written as
- * they came rather than parsed and serialised again.
+ * its own text, and the chunk with the bytes it was read from: Anthropic's lines are already
+ * the gateway's format, so they are written as they came rather than serialised and encoded
+ * again.
  */
 async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultChunk> {
   const response = await resultsResponse(ctx, job);
   if (!response.body) return;
   try {
-    for await (const texts of readLineChunks(response.body)) {
+    for await (const { texts, bytes } of readLineChunks(response.body)) {
       const lines = new Array<BatchResultLine>(texts.length);
+      // The read's own bytes are the lines as written while every line is forwarded as is.
+      let whole = bytes !== undefined;
       for (let index = 0; index < texts.length; index++) {
         const text = texts[index]!;
         let value: unknown;
@@ -68,9 +71,12 @@ async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenera
         lines[index] = toResultLine(value);
         // Only a line as compact as a serialiser writes it is forwarded as is (a line with
         // whitespace around it is serialised again, as every line used to be).
-        if (!isObjectText(text)) texts[index] = "";
+        if (!isObjectText(text)) {
+          texts[index] = "";
+          whole = false;
+        }
       }
-      yield { lines, texts };
+      yield whole ? { lines, texts, bytes } : { lines, texts };
     }
   } finally {
     // A consumer that stops early (or a bad line) must not leave the upstream body open.

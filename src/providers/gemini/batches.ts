@@ -91,7 +91,7 @@ async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenera
   const { body } = await downloadFile(ctx, responsesFile);
   let index = 0;
   try {
-    for await (const texts of readLineChunks(body)) {
+    for await (const { texts } of readLineChunks(body)) {
       const chunk = translateChunk(texts, index, model, ids);
       index += texts.length;
       if (chunk.lines.length > 0) yield chunk;
@@ -110,7 +110,7 @@ async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenera
  * code of its own (a profile of the vault write charged the generator's loop line as much as the
  * `JSON.parse` in it).
  */
-function translateChunk(texts: string[], first: number, model: string, ids: IdSource): Required<BatchResultChunk> {
+function translateChunk(texts: string[], first: number, model: string, ids: IdSource): Required<Omit<BatchResultChunk, "bytes">> {
   const lines: BatchResultLine[] = [];
   const written: string[] = [];
   for (let index = 0; index < texts.length; index++) {

@@ -87,7 +87,7 @@ async function* resultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<
     const response = await outputFile(ctx, config, fileId);
     if (!response.body) continue;
     try {
-      for await (const texts of readLineChunks(response.body)) {
+      for await (const { texts } of readLineChunks(response.body)) {
         const lines = new Array<BatchResultLine>(texts.length);
         for (let index = 0; index < texts.length; index++) {
           let line: OpenAIBatchOutputLine;

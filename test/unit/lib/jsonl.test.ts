@@ -32,9 +32,9 @@ describe("readLineChunks", () => {
   it.each([1, 2, 5, 1 << 16])("gives every line once, in order, however the bytes are cut (pieces of %i bytes)", async (piece) => {
     const text = '{"a":1}\r\n\n  \n\t\n{"b":"é日本🙂"}\n[1]\n"s"\n \u00a0 \n{"c":3}';
     const chunks = await collect(readLineChunks(chunkedStream(encode(text), piece)));
-    expect(chunks.flat()).toEqual(['{"a":1}', '{"b":"é日本🙂"}', "[1]", '"s"', '{"c":3}']);
+    expect(chunks.flatMap((chunk) => chunk.texts)).toEqual(['{"a":1}', '{"b":"é日本🙂"}', "[1]", '"s"', '{"c":3}']);
     // No chunk is empty: a read that completed no line yields nothing.
-    expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
+    expect(chunks.every((chunk) => chunk.texts.length > 0)).toBe(true);
   });
 
   // A byte stream is read through a BYOB reader, 64 KiB at least a read: the same lines
@@ -44,8 +44,8 @@ describe("readLineChunks", () => {
     const text = `${lines.join("\r\n")}\n\n  \n${lines.slice(0, 3).join("\n")}`;
     const expected = [...lines, ...lines.slice(0, 3)];
     const chunks = await collect(readLineChunks(chunkedStream(encode(text), piece, { byteStream: true })));
-    expect(chunks.flat()).toEqual(expected);
-    expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
+    expect(chunks.flatMap((chunk) => chunk.texts)).toEqual(expected);
+    expect(chunks.every((chunk) => chunk.texts.length > 0)).toBe(true);
     // Reads of at least 64 KiB: a few chunks, not one per piece.
     expect(chunks.length).toBeLessThanOrEqual(Math.ceil(encode(text).byteLength / 65_536) + 1);
   });
@@ -53,7 +53,7 @@ describe("readLineChunks", () => {
   it("reads a fetched body (a byte stream of the runtime's) into its lines", async () => {
     const text = Array.from({ length: 5000 }, (_, i) => `{"i":${i},"pad":"${"y".repeat(100)}"}`).join("\n");
     const chunks = await collect(readLineChunks(new Response(text).body!));
-    expect(chunks.flat()).toEqual(text.split("\n"));
+    expect(chunks.flatMap((chunk) => chunk.texts)).toEqual(text.split("\n"));
   });
 
   it("gives a byte stream's lines read before an error, then the error, and releases the lock", async () => {
@@ -69,7 +69,7 @@ describe("readLineChunks", () => {
     const seen: string[] = [];
     const error = await rejectionOf(
       (async () => {
-        for await (const chunk of readLineChunks(body)) seen.push(...chunk);
+        for await (const chunk of readLineChunks(body)) seen.push(...chunk.texts);
       })(),
     );
     expect((error as Error).message).toBe("upstream cut");
@@ -81,17 +81,59 @@ describe("readLineChunks", () => {
 
   it("releases a byte stream's lock when the reader stops early", async () => {
     const body = chunkedStream(encode("a\nb\nc\n".repeat(50_000)), 1000, { byteStream: true });
-    for await (const chunk of readLineChunks(body)) if (chunk.includes("a")) break;
+    for await (const chunk of readLineChunks(body)) if (chunk.texts.includes("a")) break;
     expect(body.locked).toBe(false);
   });
 
   it("hands out a chunk's lines together: one chunk for a body read at once", async () => {
-    expect(await collect(readLineChunks(streamOf("a\nb\nc\n")))).toEqual([["a", "b", "c"]]);
+    expect((await collect(readLineChunks(streamOf("a\nb\nc\n")))).map((chunk) => chunk.texts)).toEqual([["a", "b", "c"]]);
+  });
+
+  // The bytes a chunk hands out live in the reader's buffer until the next chunk: each is
+  // copied as it comes, as the vault's writer copies it into its part.
+  const withBytes = async (body: ReadableStream<Uint8Array>) => {
+    const chunks: Array<{ texts: string[]; bytes?: string }> = [];
+    for await (const { texts, bytes } of readLineChunks(body)) chunks.push({ texts, bytes: bytes && new TextDecoder().decode(bytes.slice()) });
+    return chunks;
+  };
+
+  it.each([1, 7, 70_000])("hands out each chunk's bytes: its lines, a line feed after each (byte stream in pieces of %i bytes)", async (piece) => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `{"custom_id":"r${i}","t":"${"é日🙂".repeat(i % 7)}${"x".repeat(i % 97)}"}`);
+    const text = `${lines.join("\n")}\n`;
+    const chunks = await withBytes(chunkedStream(encode(text), piece, { byteStream: true }));
+    for (const chunk of chunks) expect(chunk.bytes).toBe(chunk.texts.map((line) => `${line}\n`).join(""));
+    expect(chunks.map((chunk) => chunk.bytes).join("")).toBe(text);
+  });
+
+  it.each([
+    { name: "a carriage return", text: '{"a":1}\r\n{"b":2}\n' },
+    { name: "a blank line", text: '{"a":1}\n\n{"b":2}\n' },
+    { name: "a whitespace-only line", text: '{"a":1}\n \t\n{"b":2}\n' },
+    { name: "a byte-order mark", text: '\ufeff{"a":1}\n{"b":2}\n' },
+  ])("hands out no bytes for a chunk with $name (its lines are not the bytes)", async ({ text }) => {
+    const chunks = await withBytes(streamOf(text));
+    expect(chunks).toEqual([{ texts: ['{"a":1}', '{"b":2}'], bytes: undefined }]);
+  });
+
+  it("hands out no bytes for a chunk with a byte that is not UTF-8, nor for a last line without its line feed", async () => {
+    const bad = new Uint8Array([...encode('{"a":"'), 0xff, ...encode('"}\n{"b":2}')]);
+    expect(await withBytes(chunkedStream(bad, 1 << 16))).toEqual([
+      { texts: ['{"a":"\ufffd"}'], bytes: undefined },
+      { texts: ['{"b":2}'], bytes: undefined },
+    ]);
+  });
+
+  it("reads a line longer than a read, whole", async () => {
+    const long = `{"t":"${"z".repeat(300_000)}"}`;
+    const text = `{"a":1}\n${long}\n{"b":2}\n`;
+    const chunks = await withBytes(chunkedStream(encode(text), 65_536, { byteStream: true }));
+    expect(chunks.flatMap((chunk) => chunk.texts)).toEqual(['{"a":1}', long, '{"b":2}']);
+    expect(chunks.map((chunk) => chunk.bytes).join("")).toBe(text);
   });
 
   it("releases the stream's lock when the reader stops early", async () => {
     const body = chunkedStream(encode("a\nb\nc\n"), 2);
-    for await (const chunk of readLineChunks(body)) if (chunk.includes("a")) break;
+    for await (const chunk of readLineChunks(body)) if (chunk.texts.includes("a")) break;
     expect(body.locked).toBe(false);
   });
 });
