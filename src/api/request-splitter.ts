@@ -23,6 +23,12 @@
  */
 export class RequestSplitter {
   #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  /**
+   * The current chunk as text when every byte of it is ASCII (then a byte's offset is its
+   * character's), "" when not, null until an element ends in it: one decode a chunk instead of
+   * one an element.
+   */
+  #text: string | null = null;
   /** Where the scan is: before the prefix, in the array, after `]`, after `}`. */
   #state: "prefix" | "array" | "closed" | "done" = "prefix";
   /** Bytes before the current chunk. */
@@ -70,22 +76,36 @@ export class RequestSplitter {
       this.#state = "array";
     }
     let start = this.#inElement ? 0 : -1;
-    // The scan's state in locals (the loop runs once per byte outside strings).
+    // The scan's state in locals (the loop runs once per byte outside strings; a private field
+    // read is a brand check each time). `#endElement` and the return paths see them written back.
+    let state = this.#state;
+    let inElement = this.#inElement;
     let inString = this.#inString;
     let escaped = this.#escaped;
     let depth = this.#depth;
     let members = this.#members;
+    this.#text = null;
     const length = chunk.length;
     for (; index < length; index++) {
-      if (this.#state === "array") {
-        if (this.#inElement) {
+      if (state === "array") {
+        if (inElement) {
           if (inString) {
             // Jump to the closing quote: one that follows an even run of backslashes.
             if (escaped) {
               escaped = false;
               continue;
             }
-            const quote = chunk.indexOf(0x22, index);
+            // Most strings are short (keys, roles, models): a few bytes are looked at before
+            // paying for a call to indexOf.
+            let quote = -1;
+            const near = Math.min(index + SHORT_STRING, length);
+            for (let at = index; at < near; at++) {
+              if (chunk[at] === 0x22) {
+                quote = at;
+                break;
+              }
+            }
+            if (quote === -1 && near < length) quote = chunk.indexOf(0x22, near);
             const end = quote === -1 ? length : quote;
             let run = 0;
             while (end - 1 - run >= index && chunk[end - 1 - run] === 0x5c) run++;
@@ -104,15 +124,16 @@ export class RequestSplitter {
           else if (byte === 0x7d || byte === 0x5d) {
             if (depth === 0) {
               // `]` right after an element closes the array.
-              if (byte === 0x7d) return null;
-              if (!this.#endElement(chunk, start, index, values, members)) return null;
-              this.#state = "closed";
+              if (byte === 0x7d || !this.#endElement(chunk, start, index, values, members)) return null;
+              inElement = false;
+              state = this.#state = "closed";
               continue;
             }
             depth--;
           } else if (byte === 0x3a) members++;
           else if (byte === 0x2c && depth === 0) {
             if (!this.#endElement(chunk, start, index, values, members)) return null;
+            inElement = false;
           }
           continue;
         }
@@ -120,13 +141,13 @@ export class RequestSplitter {
         if (isSpace(byte)) continue;
         if (this.#afterElement) {
           if (byte === 0x2c) this.#afterElement = false;
-          else if (byte === 0x5d) this.#state = "closed";
+          else if (byte === 0x5d) state = this.#state = "closed";
           else return null;
           continue;
         }
         // An element begins (a `]` here is an empty array or a trailing comma: the parser's call).
         if (byte === 0x5d || byte === 0x2c) return null;
-        this.#inElement = true;
+        inElement = this.#inElement = true;
         depth = 0;
         members = 0;
         inString = false;
@@ -137,8 +158,8 @@ export class RequestSplitter {
       }
       const byte = chunk[index]!;
       if (isSpace(byte)) continue;
-      if (this.#state === "closed" && byte === 0x7d) {
-        this.#state = "done";
+      if (state === "closed" && byte === 0x7d) {
+        state = this.#state = "done";
         continue;
       }
       return null;
@@ -147,7 +168,9 @@ export class RequestSplitter {
     this.#escaped = escaped;
     this.#depth = depth;
     this.#members = members;
-    if (this.#inElement) this.#pieces.push(chunk.subarray(Math.max(start, 0)));
+    this.#inElement = inElement;
+    this.#text = null;
+    if (inElement) this.#pieces.push(chunk.subarray(Math.max(start, 0)));
     this.#consumed += chunk.byteLength;
     return values;
   }
@@ -191,7 +214,10 @@ export class RequestSplitter {
     let text: string;
     let raw = tail;
     try {
-      if (this.#pieces.length === 0) text = this.#decoder.decode(tail);
+      if (this.#pieces.length === 0) {
+        this.#text ??= asciiText(chunk);
+        text = this.#text === "" ? this.#decoder.decode(tail) : this.#text.slice(Math.max(start, 0), end);
+      }
       else {
         const size = this.#pieces.reduce((sum, piece) => sum + piece.byteLength, 0) + tail.byteLength;
         const bytes = new Uint8Array(size);
@@ -217,6 +243,21 @@ export class RequestSplitter {
     this.#elements++;
     return true;
   }
+}
+
+/** Bytes of a string looked at one by one before its closing quote is searched for with indexOf. */
+const SHORT_STRING = 16;
+
+const looseDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+/**
+ * `bytes` as text when they are all ASCII, else "". Decoded without `fatal` (a bad byte becomes
+ * U+FFFD, one character): the text has as many characters as bytes, none of them U+FFFD, only
+ * when no byte was part of a longer sequence or invalid.
+ */
+function asciiText(bytes: Uint8Array): string {
+  const text = looseDecoder.decode(bytes);
+  return text.length === bytes.byteLength && !text.includes("\uFFFD") ? text : "";
 }
 
 function isSpace(byte: number): boolean {
