@@ -11,7 +11,7 @@
  *
  * Lines are buffered within 4 MiB across models (a Worker has 128 MB, and Gemini takes inline
  * bodies up to 20 MiB, docs/reference/provider-apis.md §5.3); past it, the largest buffer streams to its file, an
- * upload holding at most one chunk. At most 4 uploads are open at once (a Worker has 6
+ * upload holding at most two chunks (one sent while the next fills). At most 4 uploads are open at once (a Worker has 6
  * connections): opening a fifth closes the least recently written one, whose model continues
  * in a new job (a new slot).
  */
@@ -66,8 +66,7 @@ export const geminiJobs: ProviderJobs = {
       closeConcurrency: 1,
       groupIsModel: true,
       // A JSONL file: buffered lines are packed into pooled slabs and each line is encoded into
-      // one reused buffer (a new buffer per line, then held in the 4 MiB budget, was a tenth of
-      // a 100,000-request create's CPU with the garbage it left).
+      // one reused buffer, not a new buffer per line (garbage for the collector a line).
       packLines: true,
     };
   },
