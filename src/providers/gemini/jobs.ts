@@ -47,6 +47,19 @@ export function geminiModelOf(model: unknown): string {
   return name;
 }
 
+// The last model name checked and its Gemini name: a batch's requests mostly name one model,
+// and the check (a trim, a replace and a pattern) ran for every request of a create body.
+let lastModel: unknown = null;
+let lastName = "";
+
+function modelOfRequest(model: unknown): string {
+  if (model !== lastModel || typeof model !== "string") {
+    lastName = geminiModelOf(model);
+    lastModel = model;
+  }
+  return lastName;
+}
+
 /**
  * Gemini's part in planning a batch.
  *
@@ -72,7 +85,7 @@ export const geminiJobs: ProviderJobs = {
   },
 
   translate(request, files) {
-    const model = geminiModelOf(request.params.model);
+    const model = modelOfRequest(request.params.model);
     const native = toGenerateContentRequest(request.params, files);
     // As text: the planner encodes it into the job's buffer or upload (packLines).
     const text = `{"key":${JSON.stringify(request.custom_id)},"request":${JSON.stringify(native)}}\n`;
