@@ -7,6 +7,7 @@
 import { JSONParser, TokenType } from "@streamparser/json";
 import type { BatchSource } from "../core/batch-create";
 import { ByteReader } from "../lib/byte-reader";
+import { concatBytes } from "../lib/concat-bytes";
 import { GatewayError } from "../lib/errors";
 import type { BatchRequest } from "../domain/batch-request";
 import { RequestSplitter } from "./request-splitter";
@@ -50,7 +51,7 @@ export async function batchSource(body: ReadableStream<Uint8Array> | null, decla
     size += value.byteLength;
     if (size > REPLAYABLE_BYTES) return streamedSource(head, reader, size, options.hashed ?? true);
   }
-  const bytes = concat(head, size);
+  const bytes = concatBytes(head, size);
   const requests = parseWhole(bytes);
   return {
     replayable: true,
@@ -279,14 +280,4 @@ function hex(digest: ArrayBuffer): string {
   let text = "";
   for (const byte of new Uint8Array(digest)) text += byte.toString(16).padStart(2, "0");
   return text;
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }

@@ -1,3 +1,5 @@
+import { concatBytes } from "../lib/concat-bytes";
+
 /**
  * The fast path of a streamed create body: a byte scan that finds each element of
  * `{"requests": [ … ]}` and `JSON.parse`s it alone, instead of a streaming JSON parser's token
@@ -95,17 +97,7 @@ export class RequestSplitter {
               escaped = false;
               continue;
             }
-            // Most strings are short (keys, roles, models): a few bytes are looked at before
-            // paying for a call to indexOf.
-            let quote = -1;
-            const near = Math.min(index + SHORT_STRING, length);
-            for (let at = index; at < near; at++) {
-              if (chunk[at] === 0x22) {
-                quote = at;
-                break;
-              }
-            }
-            if (quote === -1 && near < length) quote = chunk.indexOf(0x22, near);
+            const quote = chunk.indexOf(0x22, index);
             const end = quote === -1 ? length : quote;
             let run = 0;
             while (end - 1 - run >= index && chunk[end - 1 - run] === 0x5c) run++;
@@ -217,16 +209,8 @@ export class RequestSplitter {
       if (this.#pieces.length === 0) {
         this.#text ??= asciiText(chunk);
         text = this.#text === "" ? this.#decoder.decode(tail) : this.#text.slice(Math.max(start, 0), end);
-      }
-      else {
-        const size = this.#pieces.reduce((sum, piece) => sum + piece.byteLength, 0) + tail.byteLength;
-        const bytes = new Uint8Array(size);
-        let offset = 0;
-        for (const piece of this.#pieces) {
-          bytes.set(piece, offset);
-          offset += piece.byteLength;
-        }
-        bytes.set(tail, offset);
+      } else {
+        const bytes = concatBytes([...this.#pieces, tail]);
         raw = bytes;
         text = this.#decoder.decode(bytes);
       }
@@ -244,9 +228,6 @@ export class RequestSplitter {
     return true;
   }
 }
-
-/** Bytes of a string looked at one by one before its closing quote is searched for with indexOf. */
-const SHORT_STRING = 16;
 
 const looseDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 

@@ -21,26 +21,13 @@ const CHUNK = 10_000;
 export class CustomIdLog {
   private readonly pending = new Map<string, IdEntry[]>();
   private readonly nextSeq = new Map<string, number>();
-  private readonly counts = new Map<string, number>();
-  // The last request's slot and model, with that slot's entries and the requests of that model
-  // not yet counted: consecutive requests mostly share both, and a Map lookup hashes each
-  // request's own copy of the strings (two lookups a request showed in a 100,000-request
-  // create's profile).
-  private lastSlot: string | null = null;
-  private lastEntries: IdEntry[] = [];
-  private lastModel: string | null = null;
-  private uncounted = 0;
+  /** Requests per model, in the order models were first seen. */
+  readonly requestsByModel = new Map<string, number>();
 
   constructor(
     private readonly vault: ResultsVault,
     private readonly batchId: string,
   ) {}
-
-  /** Requests per model, in the order models were first seen. */
-  get requestsByModel(): ReadonlyMap<string, number> {
-    this.count();
-    return this.counts;
-  }
 
   /**
    * Returns a promise only when a chunk is written (once per 10,000 requests of a slot): the
@@ -48,19 +35,11 @@ export class CustomIdLog {
    * batch showed in create's CPU profile).
    */
   add(slot: string, customId: string, model: string): Promise<void> | undefined {
-    if (model !== this.lastModel) {
-      this.count();
-      this.lastModel = model;
-      // A model seen first here keeps its place in the map's order.
-      if (!this.counts.has(model)) this.counts.set(model, 0);
-    }
-    this.uncounted++;
-    let entries = this.lastEntries;
-    if (slot !== this.lastSlot) {
-      entries = this.pending.get(slot) ?? [];
+    this.requestsByModel.set(model, (this.requestsByModel.get(model) ?? 0) + 1);
+    let entries = this.pending.get(slot);
+    if (!entries) {
+      entries = [];
       this.pending.set(slot, entries);
-      this.lastSlot = slot;
-      this.lastEntries = entries;
     }
     entries.push({ customId, model });
     return entries.length >= CHUNK ? this.write(slot, entries) : undefined;
@@ -70,13 +49,6 @@ export class CustomIdLog {
     for (const [slot, entries] of this.pending) {
       if (entries.length > 0) await this.write(slot, entries);
     }
-  }
-
-  // Adds the last model's uncounted requests to its count.
-  private count(): void {
-    if (this.lastModel === null || this.uncounted === 0) return;
-    this.counts.set(this.lastModel, (this.counts.get(this.lastModel) ?? 0) + this.uncounted);
-    this.uncounted = 0;
   }
 
   private async write(slot: string, entries: IdEntry[]): Promise<void> {

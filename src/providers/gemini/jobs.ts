@@ -15,6 +15,7 @@
  * connections): opening a fifth closes the least recently written one, whose model continues
  * in a new job (a new slot).
  */
+import { concatBytes } from "../../lib/concat-bytes";
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import type { ClosedInput, JobLimits, ProviderJobs } from "../types";
 import { geminiClient, PROVIDER } from "./client";
@@ -47,19 +48,6 @@ export function geminiModelOf(model: unknown): string {
   return name;
 }
 
-// The last model name checked and its Gemini name: a batch's requests mostly name one model,
-// and the check (a trim, a replace and a pattern) ran for every request of a create body.
-let lastModel: unknown = null;
-let lastName = "";
-
-function modelOfRequest(model: unknown): string {
-  if (model !== lastModel || typeof model !== "string") {
-    lastName = geminiModelOf(model);
-    lastModel = model;
-  }
-  return lastName;
-}
-
 /**
  * Gemini's part in planning a batch.
  *
@@ -85,7 +73,7 @@ export const geminiJobs: ProviderJobs = {
   },
 
   translate(request, files) {
-    const model = modelOfRequest(request.params.model);
+    const model = geminiModelOf(request.params.model);
     const native = toGenerateContentRequest(request.params, files);
     // As text: the planner encodes it into the job's buffer or upload (packLines).
     const text = `{"key":${JSON.stringify(request.custom_id)},"request":${JSON.stringify(native)}}\n`;
@@ -118,7 +106,7 @@ export const geminiJobs: ProviderJobs = {
         }
         // The pieces are views of pooled slabs (packLines), reused once this returns: the line is
         // copied out, whole, for createJob.
-        return { data: { inline: joined(lines) } };
+        return { data: { inline: concatBytes(lines) } };
       },
       async createJob(job, input) {
         const inputFile = input.data.inputFile as string | undefined;
@@ -146,14 +134,3 @@ export const geminiJobs: ProviderJobs = {
     };
   },
 };
-
-// One buffer holding `pieces` in order (a packed line may lie across two slabs).
-function joined(pieces: readonly Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
-  let offset = 0;
-  for (const piece of pieces) {
-    bytes.set(piece, offset);
-    offset += piece.byteLength;
-  }
-  return bytes;
-}
