@@ -6,6 +6,8 @@
  */
 import { JSONParser, TokenType } from "@streamparser/json";
 import type { BatchSource } from "../core/batch-create";
+import { ByteReader } from "../lib/byte-reader";
+import { concatBytes } from "../lib/concat-bytes";
 import { GatewayError } from "../lib/errors";
 import type { BatchRequest } from "../domain/batch-request";
 import { RequestSplitter } from "./request-splitter";
@@ -14,6 +16,13 @@ import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, parseBatchRequest } from "./schema
 const REPLAYABLE_BYTES = 4 * 1024 * 1024;
 /** A streamed request is held whole until it ends; Anthropic's own per-request limit bounds it. */
 const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+/**
+ * A read of the body: at least this many bytes (fewer only at its end). workerd hands a default
+ * reader a request body a few KiB a read, and each read costs a call into the runtime and a pass
+ * through the splitter's per-chunk work (in issue 15's profiles of a 100,000-request create,
+ * `read` was a tenth of the CPU). The floor of a create (bench/README.md, parse-body) reads so too.
+ */
+const READ_BYTES = 64 * 1024;
 
 /** How a body is read: `hashed` (default true) keeps its SHA-256 for an Idempotency-Key. */
 export interface SourceOptions {
@@ -32,17 +41,17 @@ export async function batchSource(body: ReadableStream<Uint8Array> | null, decla
   // A declared length over the limit is refused before a byte is read.
   if (declaredLength !== null && declaredLength > MAX_BATCH_BYTES) throw tooLarge();
   if (!body) throw GatewayError.invalid("requests: Field required");
-  const reader = body.getReader();
+  const reader = ByteReader.of(body);
   const head: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+    const value = await readPiece(reader);
+    if (!value) break;
     head.push(value);
     size += value.byteLength;
     if (size > REPLAYABLE_BYTES) return streamedSource(head, reader, size, options.hashed ?? true);
   }
-  const bytes = concat(head, size);
+  const bytes = concatBytes(head, size);
   const requests = parseWhole(bytes);
   return {
     replayable: true,
@@ -78,7 +87,16 @@ function parseWhole(bytes: Uint8Array): BatchRequest[] {
   return requests.map((value, index) => unique(parseBatchRequest(value, index), index, seen));
 }
 
-function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array>, headSize: number, hashed: boolean): BatchSource {
+/**
+ * The body's next piece, or null at its end. Each read fills a buffer of its own: a request's
+ * bytes are kept as a view of the piece they came in (`BatchRequest.raw`, forwarded as they
+ * are), so a piece's memory is never read into again.
+ */
+function readPiece(reader: ByteReader): Promise<Uint8Array | null> {
+  return reader.read(new ArrayBuffer(READ_BYTES));
+}
+
+function streamedSource(head: Uint8Array[], reader: ByteReader, headSize: number, hashed: boolean): BatchSource {
   let used = false;
   // Every byte read is hashed on the way (Workers' incremental SHA-256, see
   // docs/sources/cloudflare.md § Incremental SHA-256 (DigestStream)), for Idempotency-Key; a
@@ -94,15 +112,13 @@ function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<
       // Read instead of requests(): hashed, bounded as requests() bounds it, sent nowhere.
       let size = headSize;
       try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
+        for (let value = await readPiece(reader); value; value = await readPiece(reader)) {
           size += value.byteLength;
           if (size > MAX_BATCH_BYTES) throw tooLarge();
           await hashing.write(value);
         }
       } finally {
-        await reader.cancel().catch(() => {});
+        await reader.cancel();
       }
       readToEnd = true;
     }
@@ -177,9 +193,7 @@ function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<
         if (ready.length > 0) yield taken();
       }
       head.length = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
+      for (let value = await readPiece(reader); value; value = await readPiece(reader)) {
         size += value.byteLength;
         if (size > MAX_BATCH_BYTES) throw tooLarge();
         if (hashing) await hashing.write(value);
@@ -194,7 +208,7 @@ function streamedSource(head: Uint8Array[], reader: ReadableStreamDefaultReader<
       if (ready.length > 0) yield taken();
       if (index === 0) throw GatewayError.invalid("requests: must be a list of at least 1 request");
     } finally {
-      await reader.cancel().catch(() => {});
+      await reader.cancel();
     }
   }
   return {
@@ -266,14 +280,4 @@ function hex(digest: ArrayBuffer): string {
   let text = "";
   for (const byte of new Uint8Array(digest)) text += byte.toString(16).padStart(2, "0");
   return text;
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }

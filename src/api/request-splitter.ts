@@ -1,3 +1,5 @@
+import { concatBytes } from "../lib/concat-bytes";
+
 /**
  * The fast path of a streamed create body: a byte scan that finds each element of
  * `{"requests": [ … ]}` and `JSON.parse`s it alone, instead of a streaming JSON parser's token
@@ -23,6 +25,12 @@
  */
 export class RequestSplitter {
   #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  /**
+   * The current chunk as text when every byte of it is ASCII (then a byte's offset is its
+   * character's), "" when not, null until an element ends in it: one decode a chunk instead of
+   * one an element.
+   */
+  #text: string | null = null;
   /** Where the scan is: before the prefix, in the array, after `]`, after `}`. */
   #state: "prefix" | "array" | "closed" | "done" = "prefix";
   /** Bytes before the current chunk. */
@@ -70,15 +78,19 @@ export class RequestSplitter {
       this.#state = "array";
     }
     let start = this.#inElement ? 0 : -1;
-    // The scan's state in locals (the loop runs once per byte outside strings).
+    // The scan's state in locals (the loop runs once per byte outside strings; a private field
+    // read is a brand check each time). `#endElement` and the return paths see them written back.
+    let state = this.#state;
+    let inElement = this.#inElement;
     let inString = this.#inString;
     let escaped = this.#escaped;
     let depth = this.#depth;
     let members = this.#members;
+    this.#text = null;
     const length = chunk.length;
     for (; index < length; index++) {
-      if (this.#state === "array") {
-        if (this.#inElement) {
+      if (state === "array") {
+        if (inElement) {
           if (inString) {
             // Jump to the closing quote: one that follows an even run of backslashes.
             if (escaped) {
@@ -104,15 +116,16 @@ export class RequestSplitter {
           else if (byte === 0x7d || byte === 0x5d) {
             if (depth === 0) {
               // `]` right after an element closes the array.
-              if (byte === 0x7d) return null;
-              if (!this.#endElement(chunk, start, index, values, members)) return null;
-              this.#state = "closed";
+              if (byte === 0x7d || !this.#endElement(chunk, start, index, values, members)) return null;
+              inElement = false;
+              state = this.#state = "closed";
               continue;
             }
             depth--;
           } else if (byte === 0x3a) members++;
           else if (byte === 0x2c && depth === 0) {
             if (!this.#endElement(chunk, start, index, values, members)) return null;
+            inElement = false;
           }
           continue;
         }
@@ -120,13 +133,13 @@ export class RequestSplitter {
         if (isSpace(byte)) continue;
         if (this.#afterElement) {
           if (byte === 0x2c) this.#afterElement = false;
-          else if (byte === 0x5d) this.#state = "closed";
+          else if (byte === 0x5d) state = this.#state = "closed";
           else return null;
           continue;
         }
         // An element begins (a `]` here is an empty array or a trailing comma: the parser's call).
         if (byte === 0x5d || byte === 0x2c) return null;
-        this.#inElement = true;
+        inElement = this.#inElement = true;
         depth = 0;
         members = 0;
         inString = false;
@@ -137,8 +150,8 @@ export class RequestSplitter {
       }
       const byte = chunk[index]!;
       if (isSpace(byte)) continue;
-      if (this.#state === "closed" && byte === 0x7d) {
-        this.#state = "done";
+      if (state === "closed" && byte === 0x7d) {
+        state = this.#state = "done";
         continue;
       }
       return null;
@@ -147,7 +160,9 @@ export class RequestSplitter {
     this.#escaped = escaped;
     this.#depth = depth;
     this.#members = members;
-    if (this.#inElement) this.#pieces.push(chunk.subarray(Math.max(start, 0)));
+    this.#inElement = inElement;
+    this.#text = null;
+    if (inElement) this.#pieces.push(chunk.subarray(Math.max(start, 0)));
     this.#consumed += chunk.byteLength;
     return values;
   }
@@ -191,16 +206,11 @@ export class RequestSplitter {
     let text: string;
     let raw = tail;
     try {
-      if (this.#pieces.length === 0) text = this.#decoder.decode(tail);
-      else {
-        const size = this.#pieces.reduce((sum, piece) => sum + piece.byteLength, 0) + tail.byteLength;
-        const bytes = new Uint8Array(size);
-        let offset = 0;
-        for (const piece of this.#pieces) {
-          bytes.set(piece, offset);
-          offset += piece.byteLength;
-        }
-        bytes.set(tail, offset);
+      if (this.#pieces.length === 0) {
+        this.#text ??= asciiText(chunk);
+        text = this.#text === "" ? this.#decoder.decode(tail) : this.#text.slice(Math.max(start, 0), end);
+      } else {
+        const bytes = concatBytes([...this.#pieces, tail]);
         raw = bytes;
         text = this.#decoder.decode(bytes);
       }
@@ -217,6 +227,18 @@ export class RequestSplitter {
     this.#elements++;
     return true;
   }
+}
+
+const looseDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+/**
+ * `bytes` as text when they are all ASCII, else "". Decoded without `fatal` (a bad byte becomes
+ * U+FFFD, one character): the text has as many characters as bytes, none of them U+FFFD, only
+ * when no byte was part of a longer sequence or invalid.
+ */
+function asciiText(bytes: Uint8Array): string {
+  const text = looseDecoder.decode(bytes);
+  return text.length === bytes.byteLength && !text.includes("\uFFFD") ? text : "";
 }
 
 function isSpace(byte: number): boolean {

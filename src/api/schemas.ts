@@ -88,6 +88,10 @@ export function parseBatchRequest(value: unknown, index: number, raw?: Uint8Arra
 /** Deeper than any real request (tool schemas included); deeper input only serves to exhaust stacks. */
 const MAX_DEPTH = 64;
 
+/** `depthOf`'s stacks, empty between calls. */
+const depthValues: unknown[] = [];
+const depthDepths: number[] = [];
+
 /** Object members (keys) the last `depthOf` walk saw (a variable, not a returned pair: no allocation per request). */
 let membersSeen = 0;
 
@@ -96,9 +100,12 @@ let membersSeen = 0;
  * stack); counts its object members into `membersSeen` on the way.
  */
 function depthOf(value: unknown): number {
-  // Two parallel stacks, not one of pairs: this runs for every request of a create body.
-  const values: unknown[] = [value];
-  const depths: number[] = [0];
+  // Two parallel stacks, not one of pairs, and the same two for every call (emptied before it
+  // returns, so that they hold nothing of a request): this runs for every request of a create body.
+  const values = depthValues;
+  const depths = depthDepths;
+  values.push(value);
+  depths.push(0);
   let deepest = 0;
   let members = 0;
   membersSeen = -1;
@@ -107,7 +114,11 @@ function depthOf(value: unknown): number {
     const depth = depths.pop()!;
     if (current === null || typeof current !== "object") continue;
     if (depth + 1 > deepest) deepest = depth + 1;
-    if (deepest > MAX_DEPTH) return deepest;
+    if (deepest > MAX_DEPTH) {
+      values.length = 0;
+      depths.length = 0;
+      return deepest;
+    }
     // Only objects and arrays go on the stacks: a scalar adds no depth.
     if (Array.isArray(current)) {
       for (let index = 0; index < current.length; index++) {

@@ -9,6 +9,7 @@
  * first request has been translated, so a batch whose first request is refused never reaches
  * Anthropic.
  */
+import { concatBytes } from "../../lib/concat-bytes";
 import { UpstreamError } from "../../lib/errors";
 import { readUpstreamJson } from "../../lib/upstream";
 import type { ClosedInput, JobInput, JobLimits, ProviderContext, ProviderJobs } from "../types";
@@ -101,17 +102,7 @@ function createBatch(ctx: ProviderContext, body: BodyInit): Promise<Response> {
 // The whole create body, `{"requests":[a,b,…]}`; `lines` is emptied as it is copied.
 function joined(lines: Uint8Array[]): Uint8Array {
   const parts = [OPEN, ...lines.splice(0).flatMap((line, index) => (index === 0 ? [line] : [COMMA, line])), CLOSE];
-  return concat(parts, parts.reduce((sum, part) => sum + part.byteLength, 0));
-}
-
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    body.set(part, offset);
-    offset += part.byteLength;
-  }
-  return body;
+  return concatBytes(parts);
 }
 
 /**

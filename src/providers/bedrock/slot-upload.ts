@@ -7,6 +7,7 @@
  * gathered is sent as a part (S3's minimum for every part but the last). So a file never
  * holds more than one part in memory, however large the batch.
  */
+import { concatBytes } from "../../lib/concat-bytes";
 import type { BatchSink } from "../types";
 import type { AwsCalls } from "./client";
 import type { Limiter } from "./limiter";
@@ -139,12 +140,7 @@ export class SlotUpload {
   }
 
   private takeBuffer(): Uint8Array {
-    const body = new Uint8Array(this.buffered);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      body.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
+    const body = concatBytes(this.chunks, this.buffered);
     this.chunks = [];
     this.buffered = 0;
     return body;

@@ -11,10 +11,11 @@
  *
  * Lines are buffered within 4 MiB across models (a Worker has 128 MB, and Gemini takes inline
  * bodies up to 20 MiB, docs/reference/provider-apis.md §5.3); past it, the largest buffer streams to its file, an
- * upload holding at most one chunk. At most 4 uploads are open at once (a Worker has 6
+ * upload holding at most two chunks (one sent while the next fills). At most 4 uploads are open at once (a Worker has 6
  * connections): opening a fifth closes the least recently written one, whose model continues
  * in a new job (a new slot).
  */
+import { concatBytes } from "../../lib/concat-bytes";
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import type { ClosedInput, JobLimits, ProviderJobs } from "../types";
 import { geminiClient, PROVIDER } from "./client";
@@ -30,7 +31,6 @@ const MAX_OPEN_UPLOADS = 4;
 // many small requests cannot outgrow the budget.
 const LINE_OVERHEAD_BYTES = 200;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
@@ -66,14 +66,18 @@ export const geminiJobs: ProviderJobs = {
       createJobs: "finish",
       closeConcurrency: 1,
       groupIsModel: true,
+      // A JSONL file: buffered lines are packed into pooled slabs and each line is encoded into
+      // one reused buffer, not a new buffer per line (garbage for the collector a line).
+      packLines: true,
     };
   },
 
   translate(request, files) {
     const model = geminiModelOf(request.params.model);
     const native = toGenerateContentRequest(request.params, files);
-    const bytes = encoder.encode(`{"key":${JSON.stringify(request.custom_id)},"request":${JSON.stringify(native)}}\n`);
-    return { customId: request.custom_id, group: model, model, bytes };
+    // As text: the planner encodes it into the job's buffer or upload (packLines).
+    const text = `{"key":${JSON.stringify(request.custom_id)},"request":${JSON.stringify(native)}}\n`;
+    return { customId: request.custom_id, group: model, model, text };
   },
 
   session(ctx, start) {
@@ -100,7 +104,9 @@ export const geminiJobs: ProviderJobs = {
           for (const line of lines.splice(0)) await input.write(line);
           return input.close();
         }
-        return { data: { inline: lines[0] } };
+        // The pieces are views of pooled slabs (packLines), reused once this returns: the line is
+        // copied out, whole, for createJob.
+        return { data: { inline: concatBytes(lines) } };
       },
       async createJob(job, input) {
         const inputFile = input.data.inputFile as string | undefined;

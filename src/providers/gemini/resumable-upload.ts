@@ -1,6 +1,6 @@
 /**
  * Gemini's resumable upload protocol (docs/reference/provider-apis.md §5.1), fed a piece at a time so that nothing
- * larger than one chunk is ever held: `start` opens a session, `write` sends every full chunk
+ * larger than two chunks (one in flight, one filling) is ever held: `start` opens a session, `write` sends every full chunk
  * (`X-Goog-Upload-Command: upload`, with `Content-Length` and `X-Goog-Upload-Offset`), and
  * `finish` sends the rest with `upload, finalize` and returns the File.
  *
@@ -44,8 +44,15 @@ export class ResumableUpload {
    */
   private chunk: Uint8Array = EMPTY;
   private filled = 0;
+  /** Bytes handed to a send (answered or not): where the next chunk starts. */
   private offset = 0;
   private closed = false;
+  /**
+   * The full chunk being sent while the next one fills (its memory is not touched until Gemini
+   * has answered): the writer no longer stops for a round trip per chunk, a wait that showed in
+   * a 100,000-request create's profile. Memory holds two chunks once a file outgrows one.
+   */
+  private sending: { chunk: Uint8Array; answered: Promise<void> } | null = null;
 
   private constructor(
     private readonly gemini: GeminiClient,
@@ -92,24 +99,47 @@ export class ResumableUpload {
     return this.sendAndWrite(bytes.subarray(fits));
   }
 
-  // The chunk is full and `rest` follows it: the chunk goes, and its memory takes `rest`.
+  // The chunk is full and `rest` follows it: the chunk goes, and `rest` fills the other chunk.
   private async sendAndWrite(rest: Uint8Array): Promise<void> {
     const chunkSize = this.gemini.config.uploadChunkBytes;
     for (let at = 0; at < rest.byteLength; ) {
-      if (this.filled === chunkSize) {
-        await this.send(this.chunk, "upload", "active");
-        // Gemini answered, so it has every byte of the chunk: its memory can be filled again.
-        this.filled = 0;
-      }
+      if (this.filled === chunkSize) await this.sendFull();
       const fits = Math.min(rest.byteLength - at, chunkSize - this.filled);
       this.append(rest.subarray(at, at + fits));
       at += fits;
     }
   }
 
+  // Sends the full chunk without waiting for the answer; waits only for the chunk sent before
+  // it (one chunk in flight: Gemini gets them in order), whose memory then takes the next bytes.
+  private async sendFull(): Promise<void> {
+    const previous = await this.answered();
+    const full = this.chunk;
+    const offset = this.offset;
+    this.offset += full.byteLength;
+    const answered = this.send(full, offset, "upload", "active").then(() => {});
+    // Awaited by the next send, finish or cancel; until then a failure is not unhandled.
+    answered.catch(() => {});
+    this.sending = { chunk: full, answered };
+    this.chunk = previous ?? new Uint8Array(full.byteLength);
+    this.filled = 0;
+  }
+
+  // Waits for the chunk in flight to be answered (throwing its failure); returns its memory.
+  private async answered(): Promise<Uint8Array | null> {
+    const sending = this.sending;
+    if (!sending) return null;
+    this.sending = null;
+    await sending.answered;
+    return sending.chunk;
+  }
+
   /** Sends what is left with `upload, finalize` and returns the File. */
   async finish(): Promise<GeminiFile> {
-    const response = await this.send(this.chunk.subarray(0, this.filled), "upload, finalize", "final");
+    await this.answered();
+    const last = this.chunk.subarray(0, this.filled);
+    const response = await this.send(last, this.offset, "upload, finalize", "final");
+    this.offset += last.byteLength;
     this.closed = true;
     this.release();
     const body = (await response.json().catch(() => null)) as { file?: GeminiFile } | null;
@@ -121,6 +151,8 @@ export class ResumableUpload {
   async cancel(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // A chunk still in flight is let finish first (the session is cancelled after it).
+    await this.answered().catch(() => {});
     this.release();
     try {
       const response = await this.gemini.fetch(this.sessionUrl, {
@@ -133,12 +165,12 @@ export class ResumableUpload {
     }
   }
 
-  private async send(chunk: Uint8Array, command: string, expected: "active" | "final"): Promise<Response> {
+  private async send(chunk: Uint8Array, offset: number, command: string, expected: "active" | "final"): Promise<Response> {
     const response = await this.gemini.fetch(this.sessionUrl, {
       method: "POST",
       headers: {
         "x-goog-upload-command": command,
-        "x-goog-upload-offset": String(this.offset),
+        "x-goog-upload-offset": String(offset),
         "content-length": String(chunk.byteLength),
       },
       body: chunk,
@@ -146,9 +178,8 @@ export class ResumableUpload {
     const status = response.headers.get("x-goog-upload-status");
     if (status !== expected) {
       await response.body?.cancel();
-      throw new UpstreamError(PROVIDER, 502, `upload chunk at offset ${this.offset} answered x-goog-upload-status ${status ?? "(none)"}, expected ${expected}`);
+      throw new UpstreamError(PROVIDER, 502, `upload chunk at offset ${offset} answered x-goog-upload-status ${status ?? "(none)"}, expected ${expected}`);
     }
-    this.offset += chunk.byteLength;
     if (expected === "active") await response.body?.cancel();
     return response;
   }

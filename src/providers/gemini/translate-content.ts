@@ -43,7 +43,7 @@ export function toGeminiContents(messages: unknown, files: ReadonlyMap<string, R
     // Anthropic continues a final assistant turn (prefill); Gemini answers it with a new turn.
     throw GatewayError.unsupported(PROVIDER, `${path}.${messages.length - 1}`, "is a final assistant turn (prefill), which has no equivalent");
   }
-  if (requiresThoughtSignatures(model)) signForeignCalls(contents);
+  signForeignCalls(contents, model);
   return contents;
 }
 
@@ -51,11 +51,13 @@ export function toGeminiContents(messages: unknown, files: ReadonlyMap<string, R
 // a signature (from another model, or built by hand) gets the value Google documents for it.
 // Later calls of the same turn go without, as Gemini returns parallel calls. See
 // docs/sources/gemini.md § The signature for a function call from elsewhere.
-function signForeignCalls(contents: GeminiContent[]): void {
+// The model is asked last: most requests have no call to sign, and asking (a replace and a
+// pattern) for every request of a create body showed in its profile.
+function signForeignCalls(contents: GeminiContent[], model: string): void {
   for (const content of contents) {
     if (content.role !== "model") continue;
     const first = content.parts.find((part) => part.functionCall !== undefined);
-    if (first && !first.thoughtSignature) first.thoughtSignature = FOREIGN_THOUGHT_SIGNATURE;
+    if (first && !first.thoughtSignature && requiresThoughtSignatures(model)) first.thoughtSignature = FOREIGN_THOUGHT_SIGNATURE;
   }
 }
 

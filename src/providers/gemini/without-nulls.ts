@@ -13,9 +13,11 @@
  * withoutNulls({ type: "text", text: "Hi", cache_control: null }) // { type: "text", text: "Hi" }
  */
 export function withoutNulls<T extends Record<string, unknown>>(record: T): T {
+  // A loop over keys, not Object.entries(): this runs for every request of a create body, and
+  // most records have no null (then nothing is allocated).
   let copy: Record<string, unknown> | undefined;
-  for (const [key, value] of Object.entries(record)) {
-    if (value !== null) continue;
+  for (const key in record) {
+    if (record[key] !== null || !Object.hasOwn(record, key)) continue;
     copy ??= { ...record };
     delete copy[key];
   }

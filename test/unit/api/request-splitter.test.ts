@@ -94,6 +94,25 @@ describe("a streamed create body", { timeout: 120_000 }, () => {
   });
 });
 
+describe("a streamed create body of ASCII only (each chunk decoded once, each request sliced from it)", { timeout: 120_000 }, () => {
+  // Escapes and brackets inside strings, and a request split across chunks at every cut.
+  const ascii = JSON.stringify({ requests: Array.from({ length: 1200 }, (_, index) => request(index, index % 2 ? "y".repeat(4000) : '\\u00e9\\"}]{[,'.repeat(600))) }).replaceAll("é", "e");
+
+  it.each(CUTS)("reads every request as JSON.parse reads it (chunks of %s…)", async (...sizes) => {
+    expect(ascii.length).toBeGreaterThan(4_400_000);
+    const source = await batchSource(streamOf(encode(ascii), sizes));
+    const seen: unknown[] = [];
+    for await (const item of source.requests()) seen.push({ custom_id: item.custom_id, params: item.params });
+    expect(seen).toEqual((JSON.parse(ascii) as { requests: unknown[] }).requests);
+  });
+
+  it("refuses a byte that is not UTF-8 in an otherwise ASCII chunk, as the parser does", async () => {
+    const broken = encode(ascii);
+    broken[4_400_000] = 0x80;
+    expect((await readAll(broken, [65_536])).at(-1)).toMatch(/^400 The request body is not valid JSON \(/);
+  });
+});
+
 describe("RequestSplitter", () => {
   it("hands over, before the chunk it stopped at, as many bytes as came before it", () => {
     const splitter = new RequestSplitter();

@@ -69,4 +69,22 @@ describe("gemini resumable upload", () => {
     expect(chunks).toStrictEqual([["upload, finalize", "0", "70000"]]);
     expect(content).toStrictEqual(bytes);
   });
+
+  it("sends a chunk while the next one fills, and fails the upload, no later than finish, when that chunk is refused", async () => {
+    const harness = providerHarness("gemini", {
+      env: { GEMINI_UPLOAD_CHUNK_BYTES: String(CHUNK) },
+      // The second chunk is answered without an upload status.
+      intercept: (request) => (request.headers.get("x-goog-upload-offset") === String(CHUNK) ? new Response(null, { status: 200 }) : undefined),
+    });
+    const upload = await ResumableUpload.start(geminiClient(harness.ctx), { displayName: "a.jsonl", mimeType: "application/jsonl", sizeBytes: null });
+    const bytes = bytesOf(CHUNK * 3 + 10);
+    const outcome = (async () => {
+      for (let at = 0; at < bytes.byteLength; at += 50_000) await upload.write(bytes.slice(at, at + 50_000));
+      return upload.finish();
+    })();
+    await expect(outcome).rejects.toThrow(`upload chunk at offset ${CHUNK} answered x-goog-upload-status (none), expected active`);
+    const commands = harness.fake.calls.slice(1).map((call) => call.headers["x-goog-upload-command"]);
+    expect(commands).not.toContain("upload, finalize");
+    await upload.cancel();
+  });
 });
