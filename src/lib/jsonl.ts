@@ -148,94 +148,16 @@ function splitLines(text: string, lines: string[]): boolean {
 /**
  * Yields each line of a JSONL byte stream, parsed. A line that is not JSON throws.
  *
- * Not an async generator: results flow through several generators line by line, and a plain
- * iterator that answers from the lines already read saves a generator's suspension per line.
- * It behaves as the generator did: lines in order, a malformed line throws where it stands,
- * and after the end, an error or `return()` the stream's lock is released.
+ * After the end, an error or `return()` the stream's lock is released. A generator again (it
+ * was a hand-written iterator, to save a suspension per line): the paths that read many lines
+ * (the vault, the results route) now take whole chunks through `readLineChunks`, and the
+ * iterator's bytes did not fit the bundle's 100 KiB.
  *
  * @example
  * for await (const row of readJsonLines<{ custom_id: string }>(body)) seen.add(row.custom_id);
  */
-export function readJsonLines<T = unknown>(body: ReadableStream<Uint8Array>): AsyncGenerator<T> {
-  const chunks = new ChunkReader(body);
-  // The last chunk's lines, and the next to hand out.
-  let lines: string[] = [];
-  let at = 0;
-  let open = true;
-  // The last call that had to wait for bytes, until it settles. A next(), return() or throw()
-  // called meanwhile runs after it, as a generator queues calls, so that calls made at once are
-  // answered in the order they were made.
-  let queued: Promise<IteratorResult<T>> | null = null;
-  const close = () => {
-    if (open) {
-      open = false;
-      chunks.release();
-    }
-  };
-  const end: IteratorResult<T> = { done: true, value: undefined };
-
-  // The next row among the lines already read; undefined when more bytes are needed.
-  const buffered = (): IteratorResult<T> | undefined => (at < lines.length ? { done: false, value: JSON.parse(lines[at++]!) as T } : undefined);
-
-  const read = async (): Promise<IteratorResult<T>> => {
-    try {
-      while (open) {
-        const row = buffered();
-        if (row) return row;
-        const chunk = await chunks.next();
-        if (!chunk) break;
-        lines = chunk.texts;
-        at = 0;
-      }
-    } catch (error) {
-      close();
-      throw error;
-    }
-    close();
-    return end;
-  };
-
-  const enqueue = (call: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> => {
-    queued = call;
-    const settled = () => {
-      if (queued === call) queued = null;
-    };
-    call.then(settled, settled);
-    return call;
-  };
-
-  const next = (): Promise<IteratorResult<T>> => {
-    if (queued) return enqueue(queued.then(read, read));
-    // Nothing pending: a line already read answers at once, without a queue entry.
-    if (open) {
-      try {
-        const row = buffered();
-        if (row) return Promise.resolve(row);
-      } catch (error) {
-        close();
-        return Promise.reject(error);
-      }
-    }
-    return enqueue(read());
-  };
-
-  const iterator: AsyncGenerator<T> = {
-    next,
-    async return(value?: T | PromiseLike<T>): Promise<IteratorResult<T>> {
-      if (queued) await queued.catch(() => {});
-      close();
-      return { done: true, value: (await value) as T };
-    },
-    async throw(error?: unknown): Promise<IteratorResult<T>> {
-      if (queued) await queued.catch(() => {});
-      close();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+export async function* readJsonLines<T = unknown>(body: ReadableStream<Uint8Array>): AsyncGenerator<T> {
+  for await (const { texts } of readLineChunks(body)) for (const text of texts) yield JSON.parse(text) as T;
 }
 
 /**
