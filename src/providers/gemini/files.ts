@@ -36,12 +36,14 @@ export const geminiFiles: FilesAdapter = {
       for (let piece = await reader.read(new ArrayBuffer(READ_BYTES), READ_BYTES); piece; piece = await reader.read(new ArrayBuffer(READ_BYTES), READ_BYTES)) {
         await session.write(piece);
       }
+      // Inside the try: a chunk refused while the next one filled fails `finish`, and the
+      // session is then cancelled rather than left open.
+      return toUpstreamFile(await session.finish());
     } catch (error) {
       await reader.cancel(error).catch(() => {});
       await session.cancel();
       throw error;
     }
-    return toUpstreamFile(await session.finish());
   },
 
   async retrieve(ctx, file): Promise<UpstreamFile> {

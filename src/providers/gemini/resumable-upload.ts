@@ -1,6 +1,6 @@
 /**
  * Gemini's resumable upload protocol (docs/reference/provider-apis.md §5.1), fed a piece at a time so that nothing
- * larger than two chunks (one in flight, one filling) is ever held: `start` opens a session, `write` sends every full chunk
+ * larger than one chunk is ever held (two, one in flight and one filling, for one upload per isolate): `start` opens a session, `write` sends every full chunk
  * (`X-Goog-Upload-Command: upload`, with `Content-Length` and `X-Goog-Upload-Offset`), and
  * `finish` sends the rest with `upload, finalize` and returns the File.
  *
@@ -53,6 +53,8 @@ export class ResumableUpload {
    * a 100,000-request create's profile. Memory holds two chunks once a file outgrows one.
    */
   private sending: { chunk: Uint8Array; answered: Promise<void> } | null = null;
+  /** Whether this upload holds the isolate's one second chunk (see `uploadsWithSecondChunk`). */
+  private second = false;
 
   private constructor(
     private readonly gemini: GeminiClient,
@@ -118,6 +120,17 @@ export class ResumableUpload {
     const offset = this.offset;
     this.offset += full.byteLength;
     const answered = this.send(full, offset, "upload", "active").then(() => {});
+    if (!previous && !this.second) {
+      // Another upload holds the second chunk: this one waits for Gemini's answer and fills the
+      // same memory again, as every upload did before chunks overlapped.
+      if (uploadsWithSecondChunk > 0) {
+        await answered;
+        this.filled = 0;
+        return;
+      }
+      uploadsWithSecondChunk++;
+      this.second = true;
+    }
     // Awaited by the next send, finish or cancel; until then a failure is not unhandled.
     answered.catch(() => {});
     this.sending = { chunk: full, answered };
@@ -202,8 +215,17 @@ export class ResumableUpload {
   private release(): void {
     this.chunk = EMPTY;
     this.filled = 0;
+    if (this.second) uploadsWithSecondChunk--;
+    this.second = false;
   }
 }
+
+/**
+ * Uploads in this isolate that hold a second chunk (at most one). A create over several models
+ * keeps up to four uploads open (./jobs.ts), and each one holding two chunks doubled their
+ * memory to 64 MiB of a Worker's 128 MB; one second chunk keeps the overlap for one file.
+ */
+let uploadsWithSecondChunk = 0;
 
 const EMPTY = new Uint8Array(0);
 

@@ -2,7 +2,7 @@
  * The resumable upload fills one chunk's memory and sends it from there: what Gemini receives
  * (commands, offsets, lengths, bytes) must not depend on how the bytes were cut when written.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { geminiClient } from "../../../src/providers/gemini/client";
 import { ResumableUpload } from "../../../src/providers/gemini/resumable-upload";
 import { providerHarness } from "../support/harness";
@@ -86,5 +86,43 @@ describe("gemini resumable upload", () => {
     const commands = harness.fake.calls.slice(1).map((call) => call.headers["x-goog-upload-command"]);
     expect(commands).not.toContain("upload, finalize");
     await upload.cancel();
+  });
+  // Each upload holding two chunks let a create over four models hold 64 MiB (reviewed): one
+  // upload in the isolate overlaps its chunks, another sends and waits as uploads used to.
+  it("lets one upload at a time hold a second chunk: while it does, another upload's write waits for its chunk's answer", async () => {
+    const harness = providerHarness("gemini", { env: { GEMINI_UPLOAD_CHUNK_BYTES: String(CHUNK) } });
+    const held: Array<() => void> = [];
+    const answers = harness.ctx.fetch;
+    // Chunks (not the finalize) are answered only when the test lets them.
+    const gated = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (new Headers(init?.headers).get("x-goog-upload-command") === "upload") await new Promise<void>((resolve) => held.push(resolve));
+      return answers(input, init);
+    }) as typeof fetch;
+    const gemini = geminiClient(harness.context({ fetch: gated }));
+    const first = await ResumableUpload.start(gemini, { displayName: "a.jsonl", mimeType: "application/jsonl", sizeBytes: null });
+    const second = await ResumableUpload.start(gemini, { displayName: "b.jsonl", mimeType: "application/jsonl", sizeBytes: null });
+    const bytes = bytesOf(CHUNK + 10);
+    // The first upload's chunk goes, and its write returns before Gemini answers it.
+    await first.write(bytes);
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    // The second upload's chunk goes too, but its write waits for the answer.
+    let secondWritten = false;
+    const secondWrite = second.write(bytes)!.then(() => {
+      secondWritten = true;
+    });
+    await vi.waitFor(() => expect(held).toHaveLength(2));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(secondWritten).toBe(false);
+    held[1]!();
+    await secondWrite;
+    held[0]!();
+    const files = [await first.finish(), await second.finish()];
+    expect(files.map((file) => harness.fake.fileContent(file.name))).toStrictEqual([bytes, bytes]);
+    // Both are finished: the next upload may hold a second chunk again.
+    const third = await ResumableUpload.start(gemini, { displayName: "c.jsonl", mimeType: "application/jsonl", sizeBytes: null });
+    await third.write(bytes);
+    await vi.waitFor(() => expect(held).toHaveLength(3));
+    held[2]!();
+    await third.finish();
   });
 });
