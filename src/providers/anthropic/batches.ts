@@ -1,6 +1,7 @@
 /** Message Batches on Anthropic: one upstream batch per gateway batch, results passed through. */
 import { GatewayError, UpstreamError } from "../../lib/errors";
-import { readJsonLines, readLineChunks } from "../../lib/jsonl";
+import { readLineChunks } from "../../lib/jsonl";
+import { chunkLines } from "../chunk-lines";
 import type { BatchesAdapter, ProviderContext } from "../types";
 import type { BatchResultChunk, BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";
@@ -28,7 +29,7 @@ export const anthropicBatches: BatchesAdapter = {
     await cancelBatch(ctx, job.nativeId);
   },
 
-  results: readResults,
+  results: (ctx, job) => chunkLines(readResultChunks(ctx, job)),
 
   resultChunks: readResultChunks,
 
@@ -86,27 +87,4 @@ async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenera
 
 function isObjectText(text: string): boolean {
   return text.charCodeAt(0) === 0x7b && text.charCodeAt(text.length - 1) === 0x7d;
-}
-
-async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
-  const response = await resultsResponse(ctx, job);
-  if (!response.body) return;
-  const lines = readJsonLines(response.body);
-  try {
-    for (;;) {
-      let next: IteratorResult<unknown>;
-      try {
-        next = await lines.next();
-      } catch (error) {
-        if (error instanceof SyntaxError) throw new UpstreamError(PROVIDER, 502, `malformed results line (${error.message})`);
-        throw error;
-      }
-      if (next.done) return;
-      yield toResultLine(next.value);
-    }
-  } finally {
-    // A consumer that stops early (or a bad line) must not leave the upstream body open.
-    await lines.return(undefined);
-    await response.body.cancel().catch(() => {});
-  }
 }

@@ -3,7 +3,7 @@
  * model, polled, cancelled and read back as Anthropic results.
  */
 import { UpstreamError } from "../../lib/errors";
-import { readJsonLines, readLineChunks } from "../../lib/jsonl";
+import { readLineChunks } from "../../lib/jsonl";
 import type { BatchesAdapter, JobStatus, ProviderContext } from "../types";
 import type { Artifact } from "../../domain/artifact";
 import type { BatchResultChunk, BatchResultLine } from "../../domain/batch-result";
@@ -13,6 +13,7 @@ import { toJobStatus } from "./job-status";
 import { geminiJobs } from "./jobs";
 import { cancelBatch, deleteBatch, retrieveBatchBody } from "./batch-calls";
 import { PROVIDER } from "./client";
+import { chunkLines } from "../chunk-lines";
 import { deleteFile, downloadFile } from "./files";
 import { resultLineText } from "./result-text";
 import { toBatchResult, type IdSource } from "./translate-result";
@@ -36,7 +37,7 @@ export const geminiBatches: BatchesAdapter = {
   },
 
   results(ctx, job): AsyncIterable<BatchResultLine> {
-    return readResults(ctx, job);
+    return chunkLines(readResultChunks(ctx, job));
   },
 
   resultChunks(ctx, job): AsyncIterable<BatchResultChunk> {
@@ -50,35 +51,14 @@ export const geminiBatches: BatchesAdapter = {
 };
 
 /**
- * A job's results: the lines of its responses file, or its inlined response, translated one
- * at a time. A file line is matched by its `key` (the `custom_id`), whatever its position; a
- * line without a usable key cannot be matched and is skipped. An inline job holds a single
+ * A job's results, a chunk at a time (its `results` are these lines one by one): the lines of
+ * its responses file, or its inlined response, translated, each with its JSON text (see
+ * `BatchResultChunk`). A file line is matched by its `key` (the `custom_id`), whatever its
+ * position; a line without a usable key cannot be matched and is skipped. An inline job holds a single
  * request (see jobs.ts), whose `custom_id` the job keeps: its response is matched by
  * being the only one, since Gemini returns inline responses without their metadata (see
  * docs/sources/gemini.md § Inline batch responses carry no key and lose request order).
  * A request left without a result gets the job's `unrun` result (job-status.ts).
- */
-async function* readResults(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
-  const ids = randomIds();
-  const model = job.model ?? "gemini";
-  const responsesFile = yield* inlineResults(ctx, job, model, ids);
-  if (!responsesFile) return;
-  const { body } = await downloadFile(ctx, responsesFile);
-  let index = 0;
-  try {
-    for await (const line of readJsonLines<GeminiBatchResultLine>(body)) {
-      index += 1;
-      if (isKey(line.key)) yield { custom_id: line.key, result: toBatchResult(line, model, ids) };
-    }
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new UpstreamError(PROVIDER, 502, `malformed responses file line ${index + 1} (${error.message})`);
-    throw error;
-  }
-}
-
-/**
- * The same lines as `readResults`, the responses file's a chunk at a time (no suspension per
- * line), each with its JSON text (see `BatchResultChunk`).
  */
 async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultChunk> {
   const ids = randomIds();

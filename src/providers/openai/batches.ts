@@ -13,6 +13,7 @@ import { PROVIDER, isUpstreamStatus, openaiFetch, openaiJson } from "./client";
 import { type OpenAIConfig, readConfig } from "./config";
 import { JSONL_MIME_TYPE, toUpstreamFile } from "./file-metadata";
 import { deleteOpenAIFile } from "./files";
+import { chunkLines } from "../chunk-lines";
 import { openaiJobs } from "./jobs";
 import { toResultLine, unrunKindOf } from "./translate-result";
 import type { OpenAIBatch, OpenAIBatchOutputLine, OpenAIFile } from "./wire";
@@ -51,7 +52,7 @@ export const openaiBatches: BatchesAdapter = {
   },
 
   results(ctx, job) {
-    return resultLines(ctx, job);
+    return chunkLines(resultChunks(ctx, job));
   },
 
   resultChunks(ctx, job) {
@@ -73,14 +74,7 @@ export const openaiBatches: BatchesAdapter = {
   },
 };
 
-async function* resultLines(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultLine> {
-  const config = readConfig(ctx.env);
-  for (const fileId of await resultFileIds(ctx, config, job)) {
-    for await (const line of outputLines(ctx, config, fileId)) yield toResultLine(line);
-  }
-}
-
-/** The same lines as `resultLines`, a chunk at a time: no suspension per line. */
+/** The job's results a chunk at a time (its `results` are these lines one by one): no suspension per line. */
 async function* resultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultChunk> {
   const config = readConfig(ctx.env);
   for (const fileId of await resultFileIds(ctx, config, job)) {
