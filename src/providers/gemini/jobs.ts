@@ -11,7 +11,8 @@
  *
  * Lines are buffered within 4 MiB across models (a Worker has 128 MB, and Gemini takes inline
  * bodies up to 20 MiB, docs/reference/provider-apis.md §5.3); past it, the largest buffer streams to its file, an
- * upload holding at most two chunks (one sent while the next fills). At most 4 uploads are open at once (a Worker has 6
+ * upload holding at most one chunk (two for the one upload of the isolate that sends a chunk while
+ * the next fills, ./resumable-upload.ts). At most 4 uploads are open at once (a Worker has 6
  * connections): opening a fifth closes the least recently written one, whose model continues
  * in a new job (a new slot).
  */
