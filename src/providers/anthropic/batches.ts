@@ -50,9 +50,8 @@ async function resultsResponse(ctx: ProviderContext, job: JobRef): Promise<Respo
 /**
  * The results a chunk at a time (`results` hands out their lines one by one), each line parsed,
  * its shape checked (`toResultLine`) and kept with its own text, and the chunk with the bytes it
- * was read from: Anthropic's lines are already
- * the gateway's format, so they are written as they came rather than serialised and encoded
- * again.
+ * was read from: Anthropic's lines are already the gateway's format, so they are written as
+ * they came rather than serialised and encoded again.
  */
 async function* readResultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<BatchResultChunk> {
   const response = await resultsResponse(ctx, job);
