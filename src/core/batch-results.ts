@@ -4,6 +4,7 @@
  * translated results, every submitted `custom_id` exactly once, native IDs scrubbed.
  */
 import { GatewayError } from "../lib/errors";
+import { chunkLines } from "../lib/chunk-lines";
 import { toJsonLines } from "../lib/jsonl";
 import type { BatchResult, BatchResultChunk, BatchResultLine } from "../domain/batch-result";
 import type { JobRecord } from "../domain/job-record";
@@ -22,13 +23,18 @@ import { batchIdPairs, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubR
  * @example
  * for await (const line of batchResults(gateway, batch)) console.log(line.custom_id);
  */
-export async function* batchResults(gateway: Gateway, batch: BatchRecord): AsyncGenerator<BatchResultLine> {
-  // Line by line from the adapter, so that each line is served as soon as it is read.
+export function batchResults(gateway: Gateway, batch: BatchRecord): AsyncGenerator<BatchResultLine> {
+  // An adapter's chunks as they are read (its `results` are the same lines, flattened: taking
+  // them and wrapping each line in a chunk of its own was the same work twice); else line by
+  // line, so that each line is served as soon as it is read.
   const adapter = gateway.adapter(batch.provider);
-  const source = async function* (job: JobRecord): AsyncGenerator<BatchResultChunk> {
-    for await (const line of adapter.batches.results(gateway.upstream, job)) yield { lines: [line] };
-  };
-  for await (const chunk of mergedResults(gateway, batch, source)) yield* chunk.lines;
+  const chunks = adapter.batches.resultChunks;
+  const source = chunks
+    ? (job: JobRecord) => chunks(gateway.upstream, job)
+    : async function* (job: JobRecord): AsyncGenerator<BatchResultChunk> {
+        for await (const line of adapter.batches.results(gateway.upstream, job)) yield { lines: [line] };
+      };
+  return chunkLines(mergedResults(gateway, batch, source));
 }
 
 /**

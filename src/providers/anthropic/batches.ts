@@ -1,7 +1,7 @@
 /** Message Batches on Anthropic: one upstream batch per gateway batch, results passed through. */
 import { GatewayError, UpstreamError } from "../../lib/errors";
 import { readLineChunks } from "../../lib/jsonl";
-import { chunkLines } from "../chunk-lines";
+import { chunkLines } from "../../lib/chunk-lines";
 import type { BatchesAdapter, ProviderContext } from "../types";
 import type { BatchResultChunk, BatchResultLine } from "../../domain/batch-result";
 import type { JobRef } from "../../domain/job-record";

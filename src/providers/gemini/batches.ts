@@ -13,7 +13,7 @@ import { toJobStatus } from "./job-status";
 import { geminiJobs } from "./jobs";
 import { cancelBatch, deleteBatch, retrieveBatchBody } from "./batch-calls";
 import { PROVIDER } from "./client";
-import { chunkLines } from "../chunk-lines";
+import { chunkLines } from "../../lib/chunk-lines";
 import { deleteFile, downloadFile } from "./files";
 import { resultLineText } from "./result-text";
 import { toBatchResult, type IdSource } from "./translate-result";

@@ -13,7 +13,7 @@ import { PROVIDER, isUpstreamStatus, openaiFetch, openaiJson } from "./client";
 import { type OpenAIConfig, readConfig } from "./config";
 import { JSONL_MIME_TYPE, toUpstreamFile } from "./file-metadata";
 import { deleteOpenAIFile } from "./files";
-import { chunkLines } from "../chunk-lines";
+import { chunkLines } from "../../lib/chunk-lines";
 import { openaiJobs } from "./jobs";
 import { toResultLine, unrunKindOf } from "./translate-result";
 import type { OpenAIBatch, OpenAIBatchOutputLine, OpenAIFile } from "./wire";
