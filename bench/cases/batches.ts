@@ -114,6 +114,12 @@ export interface ResultsFigures {
   /** Translated rate over parse-only rate (target ≥ 0.8). */
   translatedVsParse: number | null;
   memory: MemoryFigures;
+  /**
+   * The same watch over one read of the vault object through a freshly started gateway with no
+   * gateway code in the way (`/__bench/vault-object`): the memory the local runtime itself takes
+   * to serve those bytes out of its R2 (its R2 runs inside the same workerd process).
+   */
+  vaultObjectMemory: MemoryFigures;
   cpu: CpuFigures;
   fakeBound: boolean;
 }
@@ -193,6 +199,18 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     };
   } finally {
     await gateway.stop();
+  }
+
+  // ── the vault object's read alone, on a fresh gateway: the runtime's own memory for it ──
+  const objectReader = await startGateway(fakes, { config, stateDir: gateway.stateDir });
+  let vaultObjectMemory: MemoryFigures;
+  try {
+    const objectWatch = await watchMemory(objectReader);
+    const objectFrom = Date.now();
+    await drain(`${objectReader.url}/__bench/vault-object?batch=${batchId}`);
+    vaultObjectMemory = await objectWatch.finish(objectFrom, Date.now());
+  } finally {
+    await objectReader.stop();
   }
 
   // ── results, on another fresh gateway over the same D1 state ──
@@ -348,6 +366,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
         libraryRoundTrip: pass(roundtrip),
         translatedVsParse: parsePass ? round(translatedPass.mbPerSecond / parsePass.mbPerSecond, 2) : null,
         memory,
+        vaultObjectMemory,
         cpu: cpuFigures,
         // The fake is the limit when it is busy, or when the gateway already reads at most of the rate the fake serves at.
         fakeBound: cpuFigures.fakesPct >= FAKE_BOUND_PCT || (directPassFigures !== null && translatedPass.mbPerSecond >= 0.8 * directPassFigures.mbPerSecond),

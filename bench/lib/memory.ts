@@ -10,19 +10,25 @@ export interface Sample {
   t: number;
   /** VmRSS of each process, bytes (0 once it has exited). */
   rss: number[];
+  /** RssAnon of each process, bytes: VmRSS less the file-backed and shared pages. */
+  anon: number[];
 }
 
 const THREAD = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { readFileSync } = require("node:fs");
-const rss = (pid) => {
-  try {
-    const match = /^VmRSS:\\s+(\\d+)\\s+kB/m.exec(readFileSync("/proc/" + pid + "/status", "utf8"));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch { return 0; }
+const kb = (status, field) => {
+  const match = new RegExp("^" + field + ":\\\\s+(\\\\d+)\\\\s+kB", "m").exec(status);
+  return match ? Number(match[1]) * 1024 : 0;
+};
+const read = (pid) => {
+  try { return readFileSync("/proc/" + pid + "/status", "utf8"); } catch { return ""; }
 };
 let samples = [];
-const take = () => samples.push({ t: Date.now(), rss: workerData.pids.map(rss) });
+const take = () => {
+  const statuses = workerData.pids.map(read);
+  samples.push({ t: Date.now(), rss: statuses.map((s) => kb(s, "VmRSS")), anon: statuses.map((s) => kb(s, "RssAnon")) });
+};
 take();
 const timer = setInterval(take, workerData.intervalMs);
 parentPort.on("message", (message) => {
@@ -63,8 +69,12 @@ export interface MemoryFigures {
   /** Highest RSS of all workerd processes together during the window, MB. */
   peakMB: number;
   peakAboveIdleMB: number;
-  /** The Worker's own process (the last workerd started): idle, peak and peak above idle, MB. */
-  worker: { idleMB: number; peakMB: number; peakAboveIdleMB: number };
+  /**
+   * The Worker's own process (the last workerd started): idle, peak and peak above idle, MB; and
+   * the peak above idle of its anonymous pages alone (RssAnon: heaps and buffers, without the
+   * file-backed pages the local R2 and D1 map in while they read their files).
+   */
+  worker: { idleMB: number; peakMB: number; peakAboveIdleMB: number; anonPeakAboveIdleMB: number };
   /** Highest total in the second half of the window minus highest total in the first half, MB. */
   growthSecondHalfMB: number;
   samples: number;
@@ -81,15 +91,21 @@ export interface MemoryFigures {
 const MB = 1024 * 1024;
 const total = (sample: Sample) => sample.rss.reduce((sum, value) => sum + value, 0);
 const last = (sample: Sample) => sample.rss[sample.rss.length - 1] ?? 0;
+const lastAnon = (sample: Sample) => sample.anon[sample.anon.length - 1] ?? 0;
 
-/** Median RSS (total, and the Worker's process) over the second before `before`. */
-export function idleOf(samples: readonly Sample[], before: number): { total: number; worker: number } {
+/** Median RSS (total, the Worker's process, and its anonymous pages) over the second before `before`. */
+export function idleOf(samples: readonly Sample[], before: number): { total: number; worker: number; workerAnon: number } {
   const quiet = samples.filter((sample) => sample.t <= before && sample.t >= before - 1_000);
   const pick = quiet.length > 0 ? quiet : samples.slice(0, 1);
-  return { total: median(pick.map(total)), worker: median(pick.map(last)) };
+  return { total: median(pick.map(total)), worker: median(pick.map(last)), workerAnon: median(pick.map(lastAnon)) };
 }
 
-export function summarize(samples: readonly Sample[], idle: { total: number; worker: number }, from: number, to: number): Omit<MemoryFigures, "heap"> {
+export function summarize(
+  samples: readonly Sample[],
+  idle: { total: number; worker: number; workerAnon: number },
+  from: number,
+  to: number,
+): Omit<MemoryFigures, "heap"> {
   const window = samples.filter((sample) => sample.t >= from && sample.t <= to);
   const mid = from + (to - from) / 2;
   const max = (list: readonly Sample[], pick: (sample: Sample) => number) => list.reduce((best, sample) => Math.max(best, pick(sample)), 0);
@@ -97,11 +113,17 @@ export function summarize(samples: readonly Sample[], idle: { total: number; wor
   const second = window.filter((sample) => sample.t > mid);
   const peak = max(window, total);
   const workerPeak = max(window, last);
+  const workerAnonPeak = max(window, lastAnon);
   return {
     idleMB: round(idle.total / MB),
     peakMB: round(peak / MB),
     peakAboveIdleMB: round((peak - idle.total) / MB),
-    worker: { idleMB: round(idle.worker / MB), peakMB: round(workerPeak / MB), peakAboveIdleMB: round((workerPeak - idle.worker) / MB) },
+    worker: {
+      idleMB: round(idle.worker / MB),
+      peakMB: round(workerPeak / MB),
+      peakAboveIdleMB: round((workerPeak - idle.worker) / MB),
+      anonPeakAboveIdleMB: round((workerAnonPeak - idle.workerAnon) / MB),
+    },
     growthSecondHalfMB: second.length > 0 && first.length > 0 ? round((max(second, total) - max(first, total)) / MB) : 0,
     samples: window.length,
     processLost: window.some((sample) => sample.rss.some((value) => value === 0)),
