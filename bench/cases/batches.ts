@@ -45,6 +45,11 @@ export interface CreateFigures {
   seconds: number;
   mbPerSecond: number;
   memory: MemoryFigures;
+  /**
+   * The same watch over one parse-only pass of the body (`/__bench/parse-body`) on a freshly
+   * started gateway: the memory the local runtime itself takes to receive and parse the body.
+   */
+  parseOnlyMemory: MemoryFigures;
   cpu: CpuFigures;
   fakeBound: boolean;
   /** Upstream jobs the batch became. */
@@ -190,6 +195,8 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
       seconds: round(seconds, 2),
       mbPerSecond: round(body.byteLength / MB / seconds),
       memory,
+      // Filled in below, on a gateway of its own.
+      parseOnlyMemory: memory,
       cpu: cpuFigures,
       fakeBound: cpuFigures.fakesPct >= FAKE_BOUND_PCT,
       jobs: jobs.length,
@@ -199,6 +206,17 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     };
   } finally {
     await gateway.stop();
+  }
+
+  // ── the parse-only pass alone, on a fresh gateway: the runtime's own memory for the body ──
+  const parser = await startGateway(fakes, { config });
+  try {
+    const parseWatch = await watchMemory(parser);
+    const parseFrom = Date.now();
+    await fetchJson(`${parser.url}/__bench/parse-body`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    create.parseOnlyMemory = await parseWatch.finish(parseFrom, Date.now());
+  } finally {
+    await parser.stop();
   }
 
   // ── the vault object's read alone, on a fresh gateway: the runtime's own memory for it ──
