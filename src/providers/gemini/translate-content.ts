@@ -8,8 +8,7 @@ import { withoutNulls } from "./without-nulls";
 import { FOREIGN_THOUGHT_SIGNATURE, readSignedToolUseId, requiresThoughtSignatures } from "./thought-signatures";
 import type { GeminiContent, GeminiPart } from "./wire";
 import { isRecord } from "../../lib/is-record";
-
-const PROVIDER = "gemini";
+import { PROVIDER } from "./client";
 
 type Block = Record<string, unknown>;
 
@@ -274,9 +273,17 @@ function blocksOf(content: unknown, at: string): Block[] {
   });
 }
 
-// `cache_control` is a cost hint without effect on the answer (Gemini caches implicitly); every
-// other key a block may carry changes the request and is refused by name when Gemini has no place for it.
-function onlyKeys(block: Block, at: string, allowed: readonly string[]): void {
+/**
+ * Refuses, by name, the first key of `block` (a block or a param object) not in `allowed`:
+ * every key changes the request, and one Gemini has no place for is never dropped.
+ * (`cache_control` is allowed where it appears: a cost hint without effect on the answer, and
+ * Gemini caches implicitly.)
+ *
+ * @example
+ * onlyKeys({ type: "text", text: "Hi", x: 1 }, "params.messages.0.content.0", ["type", "text"])
+ * // throws 400 "params.messages.0.content.0.x: has no equivalent on provider gemini; …"
+ */
+export function onlyKeys(block: Block, at: string, allowed: readonly string[]): void {
   for (const key of Object.keys(block)) {
     if (!allowed.includes(key)) throw GatewayError.unsupported(PROVIDER, `${at}.${key}`, "has no equivalent");
   }
