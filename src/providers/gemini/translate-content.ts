@@ -29,9 +29,14 @@ export function toGeminiContents(messages: unknown, files: ReadonlyMap<string, R
     const at = `${path}.${index}`;
     if (!isRecord(message)) throw GatewayError.invalid(`${at}: must be an object`);
     const role = roleOf(message.role, `${at}.role`);
-    const parts = blocksOf(message.content, `${at}.content`)
-      .map((block, blockIndex) => toPart(block, { at: `${at}.content.${blockIndex}`, files, toolNames, role }))
-      .filter((part): part is GeminiPart => part !== undefined);
+    // A string is one text part, as its text block would be (without the block and its checks:
+    // this runs for every request of a create body).
+    const parts =
+      typeof message.content === "string"
+        ? [{ text: message.content }]
+        : blocksOf(message.content, `${at}.content`)
+            .map((block, blockIndex) => toPart(block, { at: `${at}.content.${blockIndex}`, files, toolNames, role }))
+            .filter((part): part is GeminiPart => part !== undefined);
     // A turn of dropped thinking only: Gemini refuses a content without parts.
     if (parts.length === 0) return;
     const last = contents[contents.length - 1];
