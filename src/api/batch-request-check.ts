@@ -13,6 +13,7 @@
  * costs the zod pass. test/unit/api/batch-request-check.test.ts holds both to the same answers.
  */
 import type { BatchRequest, MessageParams } from "../domain/batch-request";
+import { isRecord } from "../lib/is-record";
 
 type Json = Record<string, unknown>;
 
@@ -43,7 +44,7 @@ type Checked<T> = T | typeof INVALID;
  * validBatchRequest({ custom_id: "a" }) // null
  */
 export function validBatchRequest(item: unknown): BatchRequest | null {
-  if (!isObject(item)) return null;
+  if (!isRecord(item)) return null;
   for (const key in item) {
     if (key !== "custom_id" && key !== "params") return null;
   }
@@ -55,7 +56,7 @@ export function validBatchRequest(item: unknown): BatchRequest | null {
 }
 
 function checkParams(value: unknown): Checked<MessageParams> {
-  if (!isObject(value)) return INVALID;
+  if (!isRecord(value)) return INVALID;
   const out: Json = {};
   for (let index = 0; index < PARAM_KEYS.length; index++) {
     const key = PARAM_KEYS[index]!;
@@ -107,7 +108,7 @@ function checkMessages(value: unknown): Checked<unknown[]> {
 }
 
 function checkMessage(value: unknown): Checked<Json> {
-  if (!isObject(value)) return INVALID;
+  if (!isRecord(value)) return INVALID;
   const role = value.role;
   if (typeof role !== "string" || !ROLES.has(role)) return INVALID;
   if (!("content" in value)) return INVALID;
@@ -121,7 +122,7 @@ function checkMessage(value: unknown): Checked<Json> {
 }
 
 function checkContentBlock(value: unknown): Checked<Json> {
-  if (!isObject(value)) return INVALID;
+  if (!isRecord(value)) return INVALID;
   const type = value.type;
   if (typeof type !== "string" || type.length < 1) return INVALID;
   const out: Json = { type };
@@ -129,13 +130,13 @@ function checkContentBlock(value: unknown): Checked<Json> {
 }
 
 function checkTextBlock(value: unknown): Checked<Json> {
-  if (!isObject(value) || value.type !== "text" || typeof value.text !== "string") return INVALID;
+  if (!isRecord(value) || value.type !== "text" || typeof value.text !== "string") return INVALID;
   const out: Json = { type: value.type, text: value.text };
   return copyOthers(value, TEXT_BLOCK_KEYS, out) ? out : INVALID;
 }
 
 function checkMetadata(value: unknown): Checked<Json> {
-  if (!isObject(value)) return INVALID;
+  if (!isRecord(value)) return INVALID;
   const out: Json = {};
   if ("user_id" in value) {
     const userId = value.user_id;
@@ -146,13 +147,13 @@ function checkMetadata(value: unknown): Checked<Json> {
 }
 
 function checkTool(value: unknown): Checked<Json> {
-  if (!isObject(value)) return INVALID;
+  if (!isRecord(value)) return INVALID;
   const out: Json = {};
   return copyOthers(value, NO_KEYS, out) ? out : INVALID;
 }
 
 function checkToolChoice(value: unknown): Checked<Json> {
-  if (!isObject(value)) return INVALID;
+  if (!isRecord(value)) return INVALID;
   const type = value.type;
   if (typeof type !== "string" || !TOOL_CHOICES.has(type)) return INVALID;
   const out: Json = { type };
@@ -187,8 +188,4 @@ function copyOthers(value: Json, declared: ReadonlySet<string>, out: Json): bool
 
 function isCount(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -269,8 +269,8 @@ function roleOf(role: unknown, at: string): "user" | "model" {
   throw GatewayError.unsupported(PROVIDER, at, `is ${JSON.stringify(role)}; Gemini has only user and model turns`);
 }
 
+// Content given as a string is a text part before this (toGeminiContents).
 function blocksOf(content: unknown, at: string): Block[] {
-  if (typeof content === "string") return [{ type: "text", text: content }];
   if (!Array.isArray(content)) throw GatewayError.invalid(`${at}: must be a string or an array of content blocks`);
   return content.map((block, index) => {
     if (!isRecord(block)) throw GatewayError.invalid(`${at}.${index}: must be an object`);
