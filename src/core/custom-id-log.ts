@@ -7,10 +7,9 @@
 import type { IdEntry, ResultsVault } from "../store/vault";
 
 // Each chunk is one R2 put, and a put has a fixed cost (in a 100,000-request create's profile,
-// 50 puts of 2,000 took about 3% of the create, and 10 puts of 10,000 still 5% of a Gemini
-// create's wall time); a chunk of 25,000 entries holds about 1.5 MB (an entry is its object and
-// its custom_id, the model string being shared by a run of one model).
-const CHUNK = 25_000;
+// 50 puts of 2,000 took about 3% of the create); a chunk of 10,000 entries is still well under
+// a megabyte in memory.
+const CHUNK = 10_000;
 
 /**
  * @example
@@ -33,7 +32,7 @@ export class CustomIdLog {
   ) {}
 
   /**
-   * Returns a promise only when a chunk is written (once per 25,000 requests of a slot): the
+   * Returns a promise only when a chunk is written (once per 10,000 requests of a slot): the
    * caller awaits that, and nothing per request (an await per request of a 100,000-request
    * batch showed in create's CPU profile).
    */
