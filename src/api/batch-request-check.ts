@@ -58,7 +58,13 @@ export function validBatchRequest(item: unknown): BatchRequest | null {
 function checkParams(value: unknown): Checked<MessageParams> {
   if (!isRecord(value)) return INVALID;
   const out: Json = {};
-  for (let index = 0; index < PARAM_KEYS.length; index++) {
+  // The keys are counted first, so that the walk stops once each was a declared one: most
+  // requests carry model, max_tokens and messages only (nine lookups and the copy of others
+  // saved, for every request of a create body).
+  let keys = 0;
+  for (const _ in value) keys++;
+  let found = 0;
+  for (let index = 0; index < PARAM_KEYS.length && (index < 3 || found < keys); index++) {
     const key = PARAM_KEYS[index]!;
     if (!(key in value)) {
       // model, max_tokens and messages are required; the rest optional.
@@ -68,8 +74,9 @@ function checkParams(value: unknown): Checked<MessageParams> {
     const checked = checkParam(key, value[key]);
     if (checked === INVALID) return INVALID;
     out[key] = checked;
+    found++;
   }
-  if (!copyOthers(value, PARAM_KEY_SET, out)) return INVALID;
+  if (found < keys && !copyOthers(value, PARAM_KEY_SET, out)) return INVALID;
   return out as MessageParams;
 }
 
