@@ -23,6 +23,8 @@ export class CustomIdLog {
   private readonly nextSeq = new Map<string, number>();
   /** Requests per model, in the order models were first seen. */
   readonly requestsByModel = new Map<string, number>();
+  /** The last model added. */
+  private model = "";
 
   constructor(
     private readonly vault: ResultsVault,
@@ -35,6 +37,9 @@ export class CustomIdLog {
    * batch showed in create's CPU profile).
    */
   add(slot: string, customId: string, model: string): Promise<void> | undefined {
+    // Each request parsed brings its own copy of the model's name: the entries share one.
+    if (model === this.model) model = this.model;
+    else this.model = model;
     this.requestsByModel.set(model, (this.requestsByModel.get(model) ?? 0) + 1);
     let entries = this.pending.get(slot);
     if (!entries) {

@@ -34,7 +34,15 @@ export class ResultsVault {
 
   /** Writes one chunk of a slot's request list (custom_id and model per line). */
   async putIds(batchId: string, slot: string, seq: number, entries: readonly IdEntry[]): Promise<void> {
-    const text = entries.map((entry) => `${entry.customId}\t${JSON.stringify(entry.model)}`).join("\n");
+    // The model as JSON once per run of one model (a chunk mostly holds one), not once an entry.
+    let model: string | undefined;
+    let json = "";
+    const text = entries
+      .map((entry) => {
+        if (entry.model !== model) json = JSON.stringify((model = entry.model));
+        return `${entry.customId}\t${json}`;
+      })
+      .join("\n");
     await this.bucket.put(idsKey(batchId, slot, seq), text, { httpMetadata: { contentType: "text/plain; charset=utf-8" } });
   }
 

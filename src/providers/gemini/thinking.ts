@@ -10,8 +10,7 @@
  * what it cannot take.
  */
 import { GatewayError } from "../../lib/errors";
-
-const PROVIDER = "gemini";
+import { PROVIDER } from "./client";
 
 type Level = "minimal" | "low" | "medium" | "high";
 
@@ -44,6 +43,19 @@ const EFFORT_BUDGETS: Record<Exclude<Effort, "xhigh" | "max">, number> = { low: 
  * modelThinking("gemini-3-pro-preview") // { kind: "level", levels: ["low", "high"] }
  */
 export function modelThinking(model: string): ModelThinking {
+  // Asked for every request of a batch, which mostly names one model (its patterns, asked each
+  // time, showed in a 100,000-request create's profile).
+  if (model !== lastModel) {
+    lastThinking = thinkingFor(model);
+    lastModel = model;
+  }
+  return lastThinking;
+}
+
+let lastModel: string | undefined;
+let lastThinking: ModelThinking;
+
+function thinkingFor(model: string): ModelThinking {
   const name = model.replace(/^models\//, "");
   if (/^gemma-/.test(name) || /^gemini-(1\.|2\.0)/.test(name)) return { kind: "none" };
   if (/^gemini-2\.5-pro/.test(name)) return { kind: "budget", canDisable: false, maxBudget: 32768 };

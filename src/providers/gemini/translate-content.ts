@@ -8,8 +8,7 @@ import { withoutNulls } from "./without-nulls";
 import { FOREIGN_THOUGHT_SIGNATURE, readSignedToolUseId, requiresThoughtSignatures } from "./thought-signatures";
 import type { GeminiContent, GeminiPart } from "./wire";
 import { isRecord } from "../../lib/is-record";
-
-const PROVIDER = "gemini";
+import { PROVIDER } from "./client";
 
 type Block = Record<string, unknown>;
 
@@ -30,9 +29,14 @@ export function toGeminiContents(messages: unknown, files: ReadonlyMap<string, R
     const at = `${path}.${index}`;
     if (!isRecord(message)) throw GatewayError.invalid(`${at}: must be an object`);
     const role = roleOf(message.role, `${at}.role`);
-    const parts = blocksOf(message.content, `${at}.content`)
-      .map((block, blockIndex) => toPart(block, { at: `${at}.content.${blockIndex}`, files, toolNames, role }))
-      .filter((part): part is GeminiPart => part !== undefined);
+    // A string is one text part, as its text block would be (without the block and its checks:
+    // this runs for every request of a create body).
+    const parts =
+      typeof message.content === "string"
+        ? [{ text: message.content }]
+        : blocksOf(message.content, `${at}.content`)
+            .map((block, blockIndex) => toPart(block, { at: `${at}.content.${blockIndex}`, files, toolNames, role }))
+            .filter((part): part is GeminiPart => part !== undefined);
     // A turn of dropped thinking only: Gemini refuses a content without parts.
     if (parts.length === 0) return;
     const last = contents[contents.length - 1];
@@ -265,8 +269,8 @@ function roleOf(role: unknown, at: string): "user" | "model" {
   throw GatewayError.unsupported(PROVIDER, at, `is ${JSON.stringify(role)}; Gemini has only user and model turns`);
 }
 
+// Content given as a string is a text part before this (toGeminiContents).
 function blocksOf(content: unknown, at: string): Block[] {
-  if (typeof content === "string") return [{ type: "text", text: content }];
   if (!Array.isArray(content)) throw GatewayError.invalid(`${at}: must be a string or an array of content blocks`);
   return content.map((block, index) => {
     if (!isRecord(block)) throw GatewayError.invalid(`${at}.${index}: must be an object`);
@@ -274,9 +278,17 @@ function blocksOf(content: unknown, at: string): Block[] {
   });
 }
 
-// `cache_control` is a cost hint without effect on the answer (Gemini caches implicitly); every
-// other key a block may carry changes the request and is refused by name when Gemini has no place for it.
-function onlyKeys(block: Block, at: string, allowed: readonly string[]): void {
+/**
+ * Refuses, by name, the first key of `block` (a block or a param object) not in `allowed`:
+ * every key changes the request, and one Gemini has no place for is never dropped.
+ * (`cache_control` is allowed where it appears: a cost hint without effect on the answer, and
+ * Gemini caches implicitly.)
+ *
+ * @example
+ * onlyKeys({ type: "text", text: "Hi", x: 1 }, "params.messages.0.content.0", ["type", "text"])
+ * // throws 400 "params.messages.0.content.0.x: has no equivalent on provider gemini; …"
+ */
+export function onlyKeys(block: Block, at: string, allowed: readonly string[]): void {
   for (const key of Object.keys(block)) {
     if (!allowed.includes(key)) throw GatewayError.unsupported(PROVIDER, `${at}.${key}`, "has no equivalent");
   }

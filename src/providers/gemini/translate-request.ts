@@ -6,14 +6,13 @@
 import { GatewayError } from "../../lib/errors";
 import type { ResolvedFile } from "../types";
 import type { MessageParams } from "../../domain/batch-request";
-import { toGeminiContents, toGeminiSystem } from "./translate-content";
+import { onlyKeys, toGeminiContents, toGeminiSystem } from "./translate-content";
 import { toThinkingConfig } from "./thinking";
 import { withoutNulls } from "./without-nulls";
 import { toGeminiParameters } from "./translate-schema";
 import type { GeminiFunctionDeclaration, GenerateContentRequest } from "./wire";
 import { isRecord } from "../../lib/is-record";
-
-const PROVIDER = "gemini";
+import { PROVIDER } from "./client";
 
 // GenerationConfig.stopSequences: "The set of character sequences (up to 5) that will stop
 // output generation" (Gemini API reference, repeated in the SDKs' type docs).
@@ -100,9 +99,7 @@ function outputConfig(given: unknown): { format?: unknown; effort?: unknown } {
   if (given === undefined || given === null) return {};
   if (!isRecord(given)) throw GatewayError.invalid("params.output_config: must be an object");
   const value = withoutNulls(given);
-  for (const key of Object.keys(value)) {
-    if (!["format", "effort"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.output_config.${key}`);
-  }
+  onlyKeys(value, "params.output_config", ["format", "effort"]);
   return { format: value.format ?? undefined, effort: value.effort ?? undefined };
 }
 
@@ -119,9 +116,7 @@ function outputFormat(beta: unknown, format: unknown): { schema: Record<string, 
 function jsonSchemaFormat(given: unknown, at: string): { schema: Record<string, unknown> } {
   if (!isRecord(given)) throw GatewayError.invalid(`${at}: must be an object`);
   const value = withoutNulls(given);
-  for (const key of Object.keys(value)) {
-    if (!["type", "schema"].includes(key)) throw GatewayError.unsupported(PROVIDER, `${at}.${key}`);
-  }
+  onlyKeys(value, at, ["type", "schema"]);
   if (value.type !== "json_schema") throw GatewayError.unsupported(PROVIDER, `${at}.type`, `is ${JSON.stringify(value.type)}, which has no equivalent`);
   if (!isRecord(value.schema)) throw GatewayError.invalid(`${at}.schema: must be a JSON Schema object`);
   return { schema: value.schema };
@@ -137,9 +132,7 @@ function checkedThinking(given: unknown): Record<string, unknown> | undefined {
   if (given === undefined || given === null) return undefined;
   if (!isRecord(given)) throw GatewayError.invalid("params.thinking: must be an object");
   const thinking = withoutNulls(given);
-  for (const key of Object.keys(thinking)) {
-    if (!["type", "budget_tokens", "display"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.thinking.${key}`);
-  }
+  onlyKeys(thinking, "params.thinking", ["type", "budget_tokens", "display"]);
   if (thinking.display !== undefined && thinking.display !== null && thinking.display !== "summarized") {
     throw GatewayError.unsupported(PROVIDER, "params.thinking.display", `is ${JSON.stringify(thinking.display)}; Gemini returns thought summaries only`);
   }
@@ -169,11 +162,7 @@ function functionDeclarations(tools: unknown): GeminiFunctionDeclaration[] {
     if (tool.type !== undefined && tool.type !== null && tool.type !== "custom") {
       throw GatewayError.unsupported(PROVIDER, at, `is the server tool ${JSON.stringify(tool.type)}, which has no equivalent`);
     }
-    for (const key of Object.keys(tool)) {
-      if (!["type", "name", "description", "input_schema", "cache_control", "strict"].includes(key)) {
-        throw GatewayError.unsupported(PROVIDER, `${at}.${key}`);
-      }
-    }
+    onlyKeys(tool, at, ["type", "name", "description", "input_schema", "cache_control", "strict"]);
     if (tool.strict === true) throw GatewayError.unsupported(PROVIDER, `${at}.strict`, "(strict schema conformance) has no equivalent");
     if (typeof tool.name !== "string" || tool.name === "") throw GatewayError.invalid(`${at}.name: must be a non-empty string`);
     const declaration: GeminiFunctionDeclaration = { name: tool.name };
@@ -191,9 +180,7 @@ function functionCallingConfig(
   if (given === undefined || given === null) return undefined;
   if (!isRecord(given)) throw GatewayError.invalid("params.tool_choice: must be an object");
   const choice = withoutNulls(given);
-  for (const key of Object.keys(choice)) {
-    if (!["type", "name", "disable_parallel_tool_use"].includes(key)) throw GatewayError.unsupported(PROVIDER, `params.tool_choice.${key}`);
-  }
+  onlyKeys(choice, "params.tool_choice", ["type", "name", "disable_parallel_tool_use"]);
   if (choice.disable_parallel_tool_use === true) {
     throw GatewayError.unsupported(PROVIDER, "params.tool_choice.disable_parallel_tool_use", "has no equivalent (Gemini may call several functions at once)");
   }

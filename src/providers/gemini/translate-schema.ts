@@ -27,8 +27,7 @@ import { GatewayError } from "../../lib/errors";
 import type { GeminiSchema } from "./wire";
 import { withoutNulls } from "./without-nulls";
 import { isRecord } from "../../lib/is-record";
-
-const PROVIDER = "gemini";
+import { PROVIDER } from "./client";
 
 const PASSED = new Set([
   "description",
