@@ -18,9 +18,9 @@ export async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerat
 /**
  * One read's lines (see `readLineChunks`). `bytes`, when set, are the bytes the lines were
  * read from, exactly the lines' UTF-8 with a line feed after each (no blank line, carriage
- * return, byte-order mark or undecodable byte among them), so a writer may copy them rather
- * than encode the lines again. They live in the reader's buffer: valid until the next chunk is
- * asked for.
+ * return before a line feed, byte-order mark or undecodable byte among them), so a writer may
+ * copy them rather than encode the lines again. They live in the reader's buffer: valid until
+ * the next chunk is asked for.
  *
  * @example
  * const chunk: LineChunk = { texts: ['{"a":1}'], bytes: new TextEncoder().encode('{"a":1}\n') };
@@ -35,13 +35,13 @@ export interface LineChunk {
  * without its line ending; blank and whitespace-only lines are left out. One suspension per
  * chunk rather than per line: a caller that handles lines in a loop of its own (the vault
  * writer parses, checks and writes thousands a second) pays no generator hop per line. A
- * byte stream is read at least `CHUNK_READ_BYTES` at a time (see there).
+ * byte stream is read at least `readBytes` at a time (see `CHUNK_READ_BYTES`).
  *
  * @example
  * for await (const { texts } of readLineChunks(response.body!)) for (const text of texts) JSON.parse(text);
  */
-export async function* readLineChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<LineChunk> {
-  const chunks = new ChunkReader(body);
+export async function* readLineChunks(body: ReadableStream<Uint8Array>, readBytes = CHUNK_READ_BYTES): AsyncGenerator<LineChunk> {
+  const chunks = new ChunkReader(body, readBytes);
   try {
     for (let chunk = await chunks.next(); chunk; chunk = await chunks.next()) yield chunk;
   } finally {
@@ -59,14 +59,20 @@ class ChunkReader {
   readonly #reader: ByteReader;
   // The byte-order mark is dropped by hand, at the stream's start only, as a streaming decode drops it.
   readonly #decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
-  #buffer = new ArrayBuffer(2 * CHUNK_READ_BYTES);
+  // Tried first: an undecodable byte throws rather than leaving a U+FFFD to search for.
+  readonly #strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  #buffer: ArrayBuffer;
   /** Bytes at the buffer's start: the last chunk's (up to `#end`), then a partial line. */
   #filled = 0;
   #end = 0;
   #start = true;
 
-  constructor(body: ReadableStream<Uint8Array>) {
+  constructor(
+    body: ReadableStream<Uint8Array>,
+    private readonly size: number,
+  ) {
     this.#reader = ByteReader.of(body);
+    this.#buffer = new ArrayBuffer(2 * size);
   }
 
   /** The next read's lines (none is empty), or null at the end of the stream. */
@@ -78,8 +84,8 @@ class ChunkReader {
       if (this.#end > 0) new Uint8Array(this.#buffer).copyWithin(0, this.#end, this.#filled);
       this.#filled = held;
       this.#end = 0;
-      if (this.#buffer.byteLength - held < CHUNK_READ_BYTES) this.#buffer = grown(this.#buffer, held, held + CHUNK_READ_BYTES);
-      let piece = await reader.read(this.#buffer, CHUNK_READ_BYTES, held);
+      if (this.#buffer.byteLength - held < this.size) this.#buffer = grown(this.#buffer, held, held + this.size);
+      let piece = await reader.read(this.#buffer, this.size, held);
       const last = piece === null;
       if (!piece) {
         if (held === 0) return null;
@@ -101,8 +107,14 @@ class ChunkReader {
       if (newline === -1) continue;
       this.#end = held + newline + 1;
       const bytes = new Uint8Array(this.#buffer, 0, this.#end);
-      let text = this.#decoder.decode(bytes);
-      let exact = !last && text.indexOf("\r") === -1 && text.indexOf("\ufffd") === -1;
+      let text: string;
+      let exact = !last;
+      try {
+        text = this.#strict.decode(bytes);
+      } catch {
+        text = this.#decoder.decode(bytes);
+        exact = false;
+      }
       if (this.#start && text.charCodeAt(0) === 0xfeff) {
         text = text.slice(1);
         exact = false;
@@ -129,14 +141,18 @@ function grown(buffer: ArrayBuffer, held: number, least: number): ArrayBuffer {
 
 /**
  * Pushes the non-blank lines of `text` (which ends with a line feed) onto `lines`, each
- * without its carriage return; whether none was left out.
+ * without its carriage return; whether they are the text exactly (none left out, no carriage
+ * return taken off).
  */
 function splitLines(text: string, lines: string[]): boolean {
   let whole = true;
   let from = 0;
   for (let newline = text.indexOf("\n"); newline !== -1; newline = text.indexOf("\n", from)) {
     let to = newline;
-    if (to > from && text.charCodeAt(to - 1) === 13) to--;
+    if (to > from && text.charCodeAt(to - 1) === 13) {
+      to--;
+      whole = false;
+    }
     const line = text.slice(from, to);
     if (to > from && !isBlank(line)) lines.push(line);
     else whole = false;
@@ -205,6 +221,8 @@ export function toJsonLines(values: AsyncIterable<unknown>, head: readonly unkno
  * BYOB read with `min` is filled by the runtime from as many of those pieces as it takes
  * (1,456 reads of 64 KiB; measured in workerd under `wrangler dev`: the same body read in
  * 0.2-0.3 s rather than 0.8-1.1 s, and larger reads gained nothing more). The buffer is reused.
+ * A caller whose every chunk costs more than its lines' own work (the vault's Anthropic
+ * results) asks for larger reads.
  */
 const CHUNK_READ_BYTES = 64 * 1024;
 

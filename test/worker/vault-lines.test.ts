@@ -178,3 +178,19 @@ describe("results written as text, a piece at a time", () => {
     expect(await (await env.RESULTS.get("batches/msgbatch_ASTRAL/results.jsonl"))!.text()).toBe(lines.join("\n") + "\n");
   });
 });
+
+describe("results written as text, a line feed at a part's edge", () => {
+  it("puts a piece's last line feed in the next part when its text fills a part, and sends a part that line feed fills", async () => {
+    const lines = [["a".repeat(RESULTS_PART_BYTES)], ["b".repeat(RESULTS_PART_BYTES - 2)], ["c"]];
+    async function* pieces() {
+      yield* lines;
+    }
+    partSizes.length = 0;
+    const vault = new ResultsVault(recordingParts(env.RESULTS));
+    const size = 2 * RESULTS_PART_BYTES + 2;
+    expect(await vault.writeResults("msgbatch_EDGE", pieces())).toBe(size);
+    expect(partSizes).toEqual([RESULTS_PART_BYTES, RESULTS_PART_BYTES, 2]);
+    expect(await (await env.RESULTS.get("batches/msgbatch_EDGE/results.jsonl"))!.text()).toBe(lines.map(([line]) => `${line}\n`).join(""));
+  });
+});
+

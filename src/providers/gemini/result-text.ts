@@ -31,10 +31,23 @@ function messageText(message: Record<string, unknown>): string {
     if (content !== "") content += ",";
     content += blockText(block);
   }
+  // The stop reason is one of stopReason's own words, which need no escaping.
   return (
-    `{"id":${text(message.id)},"type":"message","role":"assistant","model":${text(message.model)},"content":[${content}],` +
-    `"stop_reason":${text(message.stop_reason)},"stop_sequence":null,"usage":${usageText(message.usage as Record<string, unknown>)}}`
+    `{"id":${text(message.id)},"type":"message","role":"assistant","model":${modelText(message.model)},"content":[${content}],` +
+    `"stop_reason":"${message.stop_reason as string}","stop_sequence":null,"usage":${usageText(message.usage as Record<string, unknown>)}}`
   );
+}
+
+// The last model and its text: a batch's lines nearly all name the same model, checked once.
+let lastModel: unknown;
+let lastModelText = "";
+
+function modelText(model: unknown): string {
+  if (model !== lastModel) {
+    lastModelText = text(model);
+    lastModel = model;
+  }
+  return lastModelText;
 }
 
 // The blocks toBlock makes, keys in its order; anything else whole.
@@ -53,13 +66,14 @@ function blockText(block: Record<string, unknown>): string {
   }
 }
 
-// usageOf's keys in its order. Its values come from upstream numbers, which may be anything.
+// usageOf's keys in its order. Its values come from upstream numbers, which may be anything;
+// its service tier is its own word.
 function usageText(usage: Record<string, unknown>): string {
   const details = usage.output_tokens_details as { thinking_tokens: unknown } | undefined;
   return (
     `{"input_tokens":${value(usage.input_tokens)},"cache_creation_input_tokens":${value(usage.cache_creation_input_tokens)},` +
     `"cache_read_input_tokens":${value(usage.cache_read_input_tokens)},"output_tokens":${value(usage.output_tokens)},` +
-    `${details === undefined ? "" : `"output_tokens_details":{"thinking_tokens":${value(details.thinking_tokens)}},`}"service_tier":${text(usage.service_tier)}}`
+    `${details === undefined ? "" : `"output_tokens_details":{"thinking_tokens":${value(details.thinking_tokens)}},`}"service_tier":"${usage.service_tier as string}"}`
   );
 }
 

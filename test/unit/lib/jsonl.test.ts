@@ -115,6 +115,11 @@ describe("readLineChunks", () => {
     expect(chunks).toEqual([{ texts: ['{"a":1}', '{"b":2}'], bytes: undefined }]);
   });
 
+  it("hands out the bytes of lines with a carriage return inside them or a U+FFFD of their own (the lines are the bytes)", async () => {
+    const text = '{"a":1,\r"b":2}\n{"c":"\ufffd"}\n';
+    expect(await withBytes(streamOf(text))).toEqual([{ texts: ['{"a":1,\r"b":2}', '{"c":"\ufffd"}'], bytes: text }]);
+  });
+
   it("hands out no bytes for a chunk with a byte that is not UTF-8, nor for a last line without its line feed", async () => {
     const bad = new Uint8Array([...encode('{"a":"'), 0xff, ...encode('"}\n{"b":2}')]);
     expect(await withBytes(chunkedStream(bad, 1 << 16))).toEqual([
