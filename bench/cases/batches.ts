@@ -82,6 +82,8 @@ export interface VaultFigures {
   /** Vault write rate over parse-only rate (target ≥ 0.8). */
   writeVsParse: number | null;
   /** The runtime's own share: the same upstream bytes copied untouched into R2 as the vault writes (null for inline output). */
+  /** The raw copy with each line JSON.parse'd on the way (`/__bench/r2-copy?parse=1`): both costs no translator into R2 can skip. */
+  r2CopyParsed: Pass | null;
   r2Copy: Pass | null;
   /** Vault write rate over the raw copy's (same gateway, taking turns). */
   writeVsR2Copy: number | null;
@@ -310,6 +312,8 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     // The vault's parse-only floor, taken on the writer too, between its writes (the reads'
     // parse-only pass ran earlier on another gateway, under whatever load was then).
     const writerParse: { ms: number }[] = [];
+    // The raw copy with each line parsed on the way: the vault's floor with both of its costs.
+    const r2CopyParsed: { ms: number }[] = [];
     let writePass: Pass;
     let vaultCpuFigures: CpuFigures;
     let vaultMemory: MemoryFigures;
@@ -342,6 +346,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
         writes.push(await revault());
         if (!comparable) continue;
         r2Copy.push(await copy());
+        r2CopyParsed.push(await copy("&parse=1"));
         writerParse.push(await timed(() => fetchJson<{ bytes: number; lines: number }>(`${writer.url}/__bench/parse?${query}`)));
       }
       writePass = pass(writes)!;
@@ -373,6 +378,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
         writeVsParse: comparable && vaultParse ? round(writePass.mbPerSecond / vaultParse.mbPerSecond, 2) : null,
         r2Copy: comparable ? pass(r2Copy) : null,
         writeVsR2Copy: comparable && r2Copy.length > 0 ? round(writePass.mbPerSecond / pass(r2Copy)!.mbPerSecond, 2) : null,
+        r2CopyParsed: comparable ? pass(r2CopyParsed) : null,
         r2Ways,
         r2CopyCpu,
         memory: vaultMemory,

@@ -19,7 +19,9 @@
  *                                                   8 MiB parts, as the vault writes (the runtime's
  *                                                   own cost of the vault write), then removed; or
  *                                                   another way (&part=MiB, &inflight=n, or
- *                                                   &write=put&length=bytes), to compare;
+ *                                                   &write=put&length=bytes), to compare; with
+ *                                                   &parse=1, each line JSON.parse'd on the way too
+ *                                                   (what no translator into R2 can skip);
  * - GET  /__bench/vault-object?batch=ID             the batch's vaulted results object, passed
  *                                                   through from R2 untouched (the vault read floor);
  * - GET  /__bench/custom-ids?batch=ID               the service's read-back of a batch's custom_ids
@@ -99,42 +101,56 @@ bench.get("/__bench/raw", async (c) => {
 
 bench.get("/__bench/parse", async (c) => {
   const { provider, paths } = targets(c);
-  let lines = 0;
-  let bytes = 0;
+  const parser = lineParser();
   for (const path of paths) {
     // Read as the vault reads (see `chunkReader`), so that the floor pays no more per read.
     const read = chunkReader(await open(c.env, provider, path));
-    const decoder = new TextDecoder();
-    let pending = "";
     for (;;) {
       const { done, value } = await read();
-      if (!value || value.byteLength === 0) {
-        if (done) break;
-        continue;
-      }
-      bytes += value.byteLength;
+      if (value && value.byteLength > 0) parser.push(value);
+      if (done) break;
+    }
+    parser.end();
+  }
+  return c.json({ lines: parser.lines, bytes: parser.bytes });
+});
+
+/**
+ * The parse-only pass over one body's chunks: decoded, each line `JSON.parse`d and dropped.
+ * `end()` after each body.
+ */
+function lineParser() {
+  const decoder = new TextDecoder();
+  let pending = "";
+  const state = {
+    lines: 0,
+    bytes: 0,
+    push(value) {
+      state.bytes += value.byteLength;
       const text = pending + decoder.decode(value, { stream: true });
       let start = 0;
       let newline = text.indexOf("\n", start);
       while (newline !== -1) {
         if (newline > start) {
           JSON.parse(text.slice(start, newline));
-          lines++;
+          state.lines++;
         }
         start = newline + 1;
         newline = text.indexOf("\n", start);
       }
       pending = text.slice(start);
-      if (done) break;
-    }
-    pending += decoder.decode();
-    if (pending.trim().length > 0) {
-      JSON.parse(pending);
-      lines++;
-    }
-  }
-  return c.json({ lines, bytes });
-});
+    },
+    end() {
+      pending += decoder.decode();
+      if (pending.trim().length > 0) {
+        JSON.parse(pending);
+        state.lines++;
+      }
+      pending = "";
+    },
+  };
+  return state;
+}
 
 // The floor of a create: the same body the create case posts, each request's bytes found by a
 // byte scan (strings and escapes respected; a request is an object at depth 3 of
@@ -229,7 +245,13 @@ bench.post("/__bench/r2-copy", async (c) => {
   const bodies = async function* () {
     for (const path of paths) yield await open(c.env, provider, path);
   };
-  const total = c.req.query("write") === "put" ? await putCopy(c.env.RESULTS, key, Number(c.req.query("length")), bodies()) : await multipartCopy(c.env.RESULTS, key, bodies(), partBytes, inflight);
+  // `parse=1`: each line is also JSON.parse'd (and dropped) on the way, as the parse-only pass
+  // does: the two things any translator into R2 must do, in one pass.
+  const parser = c.req.query("parse") === "1" ? lineParser() : null;
+  const total =
+    c.req.query("write") === "put"
+      ? await putCopy(c.env.RESULTS, key, Number(c.req.query("length")), bodies())
+      : await multipartCopy(c.env.RESULTS, key, bodies(), partBytes, inflight, parser);
   c.executionCtx.waitUntil(c.env.RESULTS.delete(key));
   return c.json({ bytes: total });
 });
@@ -239,7 +261,7 @@ bench.post("/__bench/r2-copy", async (c) => {
  * buffer each, reused: a new buffer per part would add the collector's work to what should be
  * the runtime's cost alone). One `put` when everything fits one part, as the vault does.
  */
-async function multipartCopy(bucket, key, bodies, partBytes, inflight) {
+async function multipartCopy(bucket, key, bodies, partBytes, inflight, parser = null) {
   const buffers = Array.from({ length: inflight }, () => new Uint8Array(partBytes));
   const uploading = new Array(inflight).fill(null);
   const parts = [];
@@ -270,6 +292,7 @@ async function multipartCopy(bucket, key, bodies, partBytes, inflight) {
         if (done) break;
         continue;
       }
+      parser?.push(value);
       let chunk = value;
       while (chunk.byteLength > 0) {
         const take = Math.min(chunk.byteLength, partBytes - filled);
@@ -283,6 +306,7 @@ async function multipartCopy(bucket, key, bodies, partBytes, inflight) {
       }
       if (done) break;
     }
+    parser?.end();
   }
   if (!upload) {
     await bucket.put(key, part.subarray(0, filled));
