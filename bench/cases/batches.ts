@@ -81,9 +81,9 @@ export interface VaultFigures {
   parseOnly: Pass | null;
   /** Vault write rate over parse-only rate (target ≥ 0.8). */
   writeVsParse: number | null;
-  /** The runtime's own share: the same upstream bytes copied untouched into R2 as the vault writes (null for inline output). */
   /** The raw copy with each line JSON.parse'd on the way (`/__bench/r2-copy?parse=1`): both costs no translator into R2 can skip. */
   r2CopyParsed: Pass | null;
+  /** The runtime's own share: the same upstream bytes copied untouched into R2 as the vault writes (null for inline output). */
   r2Copy: Pass | null;
   /** Vault write rate over the raw copy's (same gateway, taking turns). */
   writeVsR2Copy: number | null;
@@ -180,16 +180,19 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     // counts. Taking turns keeps a passing slowdown of this shared machine from landing on one
     // side only (in one run the floor alone, measured after both creates, read at a quarter of
     // its usual rate). Each create's batch has ended before its floor (so that no background work
-    // runs during the floor). The Worker's CPU time (every workerd thread) is read around each.
+    // runs during the floor), and workerd has gone quiet before each. The Worker's CPU time (every
+    // workerd thread) is read around each.
     const workerdCpu = () => gateway.workerd.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
     const createRuns: { ms: number; cpuMs: number }[] = [];
     const parseRuns: { ms: number; cpuMs: number }[] = [];
     for (let run = 0; run <= repeats; run++) {
+      await quiet(gateway.workerd);
       let cpu0 = workerdCpu();
       const again = await timed(post);
       createRuns.push({ ms: again.ms, cpuMs: workerdCpu() - cpu0 });
       if (again.request_counts.processing !== requests) throw new Error(`batch ${run + 2} holds ${again.request_counts.processing} requests, not ${requests}`);
       await waitUntilEnded(gateway.url, again.id, requests);
+      await quiet(gateway.workerd);
       cpu0 = workerdCpu();
       const parsed = await timed(() => fetchJson<{ requests: number }>(`${gateway.url}/__bench/parse-body`, { method: "POST", headers: { "content-type": "application/json" }, body }));
       parseRuns.push({ ms: parsed.ms, cpuMs: workerdCpu() - cpu0 });
@@ -248,7 +251,9 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
   try {
     const jobs = await fetchJson<JobRow[]>(`${reader.url}/__bench/jobs?batch=${batchId}`);
     const paths = upstreamPaths(provider, jobs);
-    const query = `provider=${provider}&${paths.map((path) => `path=${encodeURIComponent(path)}`).join("&")}`;
+    // The floors read the upstream as the vault reads it: Anthropic's results 256 KiB a read
+    // (src/providers/anthropic/batches.ts), the others 64 KiB (src/lib/jsonl.ts).
+    const query = `provider=${provider}&read=${provider === "anthropic" ? 256 : 64}&${paths.map((path) => `path=${encodeURIComponent(path)}`).join("&")}`;
     const resultsUrl = `${reader.url}/anthropic/v1/messages/batches/${batchId}/results`;
     const headers = gatewayHeaders();
 
@@ -470,7 +475,27 @@ async function directPass(fakes: Fakes, provider: BatchProvider, paths: string[]
   return { ms: performance.now() - started };
 }
 
+/** The middle value; the mean of the two middle ones for an even count. */
 function median(values: number[]): number {
+  if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : Math.round((sorted[middle - 1]! + sorted[middle]!) / 2);
+}
+
+/**
+ * Waits until workerd has been idle (under 10 ms of CPU in 200 ms) or 10 s have passed: a
+ * batch that reads `ended` may still leave work behind (deferred cleanup, garbage collection)
+ * that would otherwise count as the next measured pass's.
+ */
+async function quiet(workerd: readonly number[]): Promise<void> {
+  const cpu = () => workerd.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+  const until = Date.now() + 10_000;
+  let before = cpu();
+  while (Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = cpu();
+    if (now - before < 10) return;
+    before = now;
+  }
 }

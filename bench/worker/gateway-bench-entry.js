@@ -103,8 +103,9 @@ bench.get("/__bench/parse", async (c) => {
   const { provider, paths } = targets(c);
   const parser = lineParser();
   for (const path of paths) {
-    // Read as the vault reads (see `chunkReader`), so that the floor pays no more per read.
-    const read = chunkReader(await open(c.env, provider, path));
+    // Read as the vault reads this provider's results (see `chunkReader` and `readKiB`), so
+    // that the floor pays no more per read.
+    const read = chunkReader(await open(c.env, provider, path), readKiB(c));
     for (;;) {
       const { done, value } = await read();
       if (value && value.byteLength > 0) parser.push(value);
@@ -251,7 +252,7 @@ bench.post("/__bench/r2-copy", async (c) => {
   const total =
     c.req.query("write") === "put"
       ? await putCopy(c.env.RESULTS, key, Number(c.req.query("length")), bodies())
-      : await multipartCopy(c.env.RESULTS, key, bodies(), partBytes, inflight, parser);
+      : await multipartCopy(c.env.RESULTS, key, bodies(), partBytes, inflight, parser, readKiB(c));
   c.executionCtx.waitUntil(c.env.RESULTS.delete(key));
   return c.json({ bytes: total });
 });
@@ -261,7 +262,7 @@ bench.post("/__bench/r2-copy", async (c) => {
  * buffer each, reused: a new buffer per part would add the collector's work to what should be
  * the runtime's cost alone). One `put` when everything fits one part, as the vault does.
  */
-async function multipartCopy(bucket, key, bodies, partBytes, inflight, parser = null) {
+async function multipartCopy(bucket, key, bodies, partBytes, inflight, parser = null, readSize = 64) {
   const buffers = Array.from({ length: inflight }, () => new Uint8Array(partBytes));
   const uploading = new Array(inflight).fill(null);
   const parts = [];
@@ -284,7 +285,7 @@ async function multipartCopy(bucket, key, bodies, partBytes, inflight, parser = 
     part = buffers[slot];
   };
   for await (const body of bodies) {
-    const read = chunkReader(body);
+    const read = chunkReader(body, readSize);
     for (;;) {
       const { done, value } = await read();
       if (value) total += value.byteLength;
@@ -324,7 +325,16 @@ async function multipartCopy(bucket, key, bodies, partBytes, inflight, parser = 
  * workerd hands a fetched body to a default reader about 4 KiB a read; any other stream as it
  * comes. A BYOB read may end the stream with bytes (`done` and a value).
  */
-function chunkReader(body) {
+/**
+ * `&read=<KiB>`: the read size of the vault's own reader for this provider (Anthropic's results
+ * are read 256 KiB at a time: src/providers/anthropic/batches.ts; the others 64 KiB: src/lib/jsonl.ts),
+ * which the bench passes so that the raw copy and parse-only floors read as the vault reads.
+ */
+function readKiB(c) {
+  return Number(c.req.query("read") ?? "64");
+}
+
+function chunkReader(body, readKiB = 64) {
   let reader;
   try {
     reader = body.getReader({ mode: "byob" });
@@ -332,7 +342,7 @@ function chunkReader(body) {
     const plain = body.getReader();
     return () => plain.read();
   }
-  let buffer = new ArrayBuffer(64 * 1024);
+  let buffer = new ArrayBuffer(readKiB * 1024);
   return async () => {
     const result = await reader.read(new Uint8Array(buffer), { min: buffer.byteLength });
     if (result.value) buffer = result.value.buffer;

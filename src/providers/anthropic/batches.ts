@@ -93,6 +93,7 @@ function isObjectText(text: string): boolean {
  * How much of the results body is read at once: four times `readLineChunks`' own, since each
  * chunk costs a read, a trip through the generators above it and a copy into the vault's part
  * (bench/README.md, "The R2 write": the vault's CPU time against the raw copy's). These lines
- * are copied as bytes, never joined into one text, so the larger chunk is no larger string.
+ * are copied as bytes, never joined into one text again (each read is still decoded as one string
+ * of up to this size).
  */
 const READ_BYTES = 256 * 1024;
