@@ -19,8 +19,7 @@
  */
 import { batchBody, type BatchProvider } from "../lib/bodies.ts";
 import { drain, fetchJson, gatewayHeaders } from "../lib/client.ts";
-import { cpuWatch, FAKE_BOUND_PCT, type CpuFigures } from "../lib/cpu.ts";
-import { cpuMs } from "../lib/proc.ts";
+import { cpuWatch, FAKE_BOUND_PCT, totalCpuMs, type CpuFigures } from "../lib/cpu.ts";
 import { KEYS } from "../lib/keys.ts";
 import { round, watchMemory, type MemoryFigures } from "../lib/memory.ts";
 import { keepProfile } from "../lib/profile.ts";
@@ -182,7 +181,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     // its usual rate). Each create's batch has ended before its floor (so that no background work
     // runs during the floor), and workerd has gone quiet before each. The Worker's CPU time (every
     // workerd thread) is read around each.
-    const workerdCpu = () => gateway.workerd.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+    const workerdCpu = () => totalCpuMs(gateway.workerd);
     const createRuns: { ms: number; cpuMs: number }[] = [];
     const parseRuns: { ms: number; cpuMs: number }[] = [];
     for (let run = 0; run <= repeats; run++) {
@@ -489,7 +488,7 @@ function median(values: number[]): number {
  * that would otherwise count as the next measured pass's.
  */
 async function quiet(workerd: readonly number[]): Promise<void> {
-  const cpu = () => workerd.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+  const cpu = () => totalCpuMs(workerd);
   const until = Date.now() + 10_000;
   let before = cpu();
   while (Date.now() < until) {

@@ -13,6 +13,16 @@ export interface CpuFigures {
 }
 
 /**
+ * CPU time of several processes together, ms (a process gone counts 0).
+ *
+ * @example
+ * const before = totalCpuMs(gateway.workerd); await run(); const spent = totalCpuMs(gateway.workerd) - before;
+ */
+export function totalCpuMs(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+}
+
+/**
  * @example
  * const cpu = cpuWatch(fakes.pid, gateway.workerd);
  * await runCase();
@@ -21,7 +31,7 @@ export interface CpuFigures {
 export function cpuWatch(fakesPid: number, workerd: readonly number[]): { stop(): CpuFigures } {
   const started = performance.now();
   const fakes0 = cpuMs(fakesPid) ?? 0;
-  const workerd0 = workerd.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+  const workerd0 = totalCpuMs(workerd);
   const client0 = process.cpuUsage();
   return {
     stop() {
@@ -30,7 +40,7 @@ export function cpuWatch(fakesPid: number, workerd: readonly number[]): { stop()
       const pct = (ms: number) => Math.round((ms / wall) * 100);
       return {
         fakesPct: pct((cpuMs(fakesPid) ?? 0) - fakes0),
-        workerdPct: pct(workerd.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0) - workerd0),
+        workerdPct: pct(totalCpuMs(workerd) - workerd0),
         clientPct: pct((client.user + client.system) / 1000),
       };
     },
