@@ -168,18 +168,26 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "S
 }
 
 /**
- * A loopback port nothing listens on.
+ * A loopback port nothing listens on, below Linux's ephemeral range (32768 and up): a port the
+ * kernel handed out for port 0 could be handed out again, before `wrangler dev` binds it, to
+ * one of the many ephemeral listeners the parallel stacks' workerd processes open (one CI run
+ * failed "Address already in use" that way).
  *
  * @example
  * const port = await freePort();
  */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error("no free loopback port between 20000 and 32000");
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
