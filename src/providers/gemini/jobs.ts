@@ -22,6 +22,7 @@ import type { ClosedInput, JobLimits, ProviderJobs } from "../types";
 import { geminiClient, PROVIDER } from "./client";
 import { ResumableUpload } from "./resumable-upload";
 import { toGenerateContentRequest } from "./translate-request";
+import { rememberLast } from "../../lib/remember-last";
 
 /** Bytes of lines held in memory across models before the largest streams to its file. */
 export const BUFFER_BYTES = 4 * 1024 * 1024;
@@ -33,11 +34,6 @@ const MAX_OPEN_UPLOADS = 4;
 const LINE_OVERHEAD_BYTES = 200;
 
 const decoder = new TextDecoder();
-
-// The last model name checked, and its name in Gemini's URL: a batch mostly names one model,
-// and checking it with its patterns for every request showed in a 100,000-request create's profile.
-let lastModel: unknown;
-let lastName = "";
 
 /**
  * Model name as Gemini's URL wants it: `models/gemini-2.5-flash` and `gemini-2.5-flash` are the same model.
@@ -53,6 +49,10 @@ export function geminiModelOf(model: unknown): string {
   }
   return name;
 }
+
+// Checking the model with its patterns for every request showed in a 100,000-request create's
+// profile; a batch mostly names one model.
+const urlModelOf = rememberLast(geminiModelOf);
 
 /**
  * Gemini's part in planning a batch.
@@ -79,12 +79,7 @@ export const geminiJobs: ProviderJobs = {
   },
 
   translate(request, files) {
-    const given = request.params.model;
-    if (given !== lastModel) {
-      lastName = geminiModelOf(given);
-      lastModel = given;
-    }
-    const model = lastName;
+    const model = urlModelOf(request.params.model);
     const native = toGenerateContentRequest(request.params, files);
     // As text: the planner encodes it into the job's buffer or upload (packLines).
     const text = `{"key":${JSON.stringify(request.custom_id)},"request":${JSON.stringify(native)}}\n`;

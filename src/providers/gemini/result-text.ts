@@ -9,6 +9,7 @@
  * canceled, …) is stringified whole.
  */
 import type { BatchResultLine } from "../../domain/batch-result";
+import { rememberLast } from "../../lib/remember-last";
 
 const json = JSON.stringify;
 
@@ -38,17 +39,8 @@ function messageText(message: Record<string, unknown>): string {
   );
 }
 
-// The last model and its text: a batch's lines nearly all name the same model, checked once.
-let lastModel: unknown;
-let lastModelText = "";
-
-function modelText(model: unknown): string {
-  if (model !== lastModel) {
-    lastModelText = text(model);
-    lastModel = model;
-  }
-  return lastModelText;
-}
+// A batch's lines nearly all name the same model: its text is checked once.
+const modelText = rememberLast(text);
 
 // The blocks toBlock makes, keys in its order; anything else whole.
 function blockText(block: Record<string, unknown>): string {

@@ -11,6 +11,7 @@
  */
 import { GatewayError } from "../../lib/errors";
 import { PROVIDER } from "./client";
+import { rememberLast } from "../../lib/remember-last";
 
 type Level = "minimal" | "low" | "medium" | "high";
 
@@ -43,17 +44,8 @@ const EFFORT_BUDGETS: Record<Exclude<Effort, "xhigh" | "max">, number> = { low: 
  * modelThinking("gemini-3-pro-preview") // { kind: "level", levels: ["low", "high"] }
  */
 export function modelThinking(model: string): ModelThinking {
-  // Asked for every request of a batch, which mostly names one model (its patterns, asked each
-  // time, showed in a 100,000-request create's profile).
-  if (model !== lastModel) {
-    lastThinking = thinkingFor(model);
-    lastModel = model;
-  }
-  return lastThinking;
+  return rememberedThinking(model);
 }
-
-let lastModel: string | undefined;
-let lastThinking: ModelThinking;
 
 function thinkingFor(model: string): ModelThinking {
   const name = model.replace(/^models\//, "");
@@ -65,6 +57,10 @@ function thinkingFor(model: string): ModelThinking {
   }
   return { kind: "budget", canDisable: true, maxBudget: 24576 };
 }
+
+// Asked for every request of a batch, which mostly names one model (its patterns, asked each
+// time, showed in a 100,000-request create's profile).
+const rememberedThinking = rememberLast(thinkingFor);
 
 /**
  * The `thinkingConfig` for a request's `thinking` and `output_config.effort` on `model`, or
