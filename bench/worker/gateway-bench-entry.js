@@ -24,8 +24,6 @@
  *                                                   (what no translator into R2 can skip);
  * - GET  /__bench/vault-object?batch=ID             the batch's vaulted results object, passed
  *                                                   through from R2 untouched (the vault read floor);
- * - GET  /__bench/custom-ids?batch=ID               the service's read-back of a batch's custom_ids
- *                                                   from D1 (part of every results call);
  * - GET  /__bench/d1                                one D1 round trip (`SELECT 1`), for the overhead case;
  * - GET  /__bench/jobs?batch=ID                     the upstream jobs the gateway recorded for a
  *                                                   batch (where the raw and parse passes read);
@@ -382,23 +380,6 @@ bench.get("/__bench/roundtrip", async (c) => {
     for (const path of paths) yield* readJsonLines(await open(env, provider, path));
   }
   return new Response(toJsonLines(values()), { headers: { "content-type": "application/x-jsonl" } });
-});
-
-// The service's second pass over a batch's results: every recorded custom_id, read back from D1
-// a chunk at a time (src/store/batches.ts customIds), to name the requests no job mentioned.
-bench.get("/__bench/custom-ids", async (c) => {
-  const store = new BatchStore(c.env.DB);
-  const batchId = c.req.query("batch") ?? "";
-  let ids = 0;
-  let chunks = 0;
-  const slots = new Set((await store.jobs(batchId)).map((job) => job.slot));
-  for (const slot of slots) {
-    for await (const chunk of store.customIds(batchId, slot)) {
-      ids += chunk.length;
-      chunks++;
-    }
-  }
-  return c.json({ ids, chunks });
 });
 
 // Upload stages apart, to tell where an upload's time and memory go: the request body drained

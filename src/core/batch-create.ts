@@ -186,6 +186,7 @@ export async function createBatch(
       requestCount: index,
       counts: { ...ZERO_COUNTS, processing: index },
       idempotencyBodySha256: bodySha256 ?? streamedSha256,
+      customIdsDigest: customIds.digest.toString(),
     };
     await gateway.batches.update(created);
     // Requests the gateway runs itself start at once; upstream jobs are first polled later.

@@ -2,8 +2,10 @@
  * The custom_ids each slot of a batch holds, written to the R2 vault in chunks while the
  * batch is created, so that memory holds one chunk per slot, not the batch, and D1 holds
  * nothing proportional to it. It also counts the requests of each model (the name the
- * client sent), for the batch's usage.
+ * client sent), for the batch's usage, and keeps the digest of the custom_ids, for the
+ * results' exactly-once check (src/core/batch-results.ts).
  */
+import { SetDigest } from "../lib/set-digest";
 import type { IdEntry, ResultsVault } from "../store/vault";
 
 // Each chunk is one R2 put, and a put has a fixed cost (in a 100,000-request create's profile,
@@ -23,6 +25,8 @@ export class CustomIdLog {
   private readonly nextSeq = new Map<string, number>();
   /** Requests per model, in the order models were first seen. */
   readonly requestsByModel = new Map<string, number>();
+  /** The digest of every custom_id added (a batch's custom_ids are unique: create checks). */
+  readonly digest = new SetDigest();
   /** The last model added. */
   private model = "";
 
@@ -41,6 +45,7 @@ export class CustomIdLog {
     if (model === this.model) model = this.model;
     else this.model = model;
     this.requestsByModel.set(model, (this.requestsByModel.get(model) ?? 0) + 1);
+    this.digest.add(customId);
     let entries = this.pending.get(slot);
     if (!entries) {
       entries = [];

@@ -13,8 +13,6 @@ export interface LayoutProps {
   title: string;
   viewer: Viewer | null;
   section?: Section;
-  /** Which optional pages exist on this gateway (their data sources). */
-  features?: { deliveries: boolean; usage: boolean };
   children?: Child;
 }
 
@@ -22,7 +20,7 @@ export interface LayoutProps {
  * @example
  * c.html(page(<Layout title="Batches" viewer={viewer} section="batches">…</Layout>))
  */
-export const Layout: FC<LayoutProps> = ({ title, viewer, section, features, children }) => {
+export const Layout: FC<LayoutProps> = ({ title, viewer, section, children }) => {
   const link = (name: Section, href: string, text: string) => (
     <a href={href} aria-current={section === name ? "page" : undefined}>
       {text}
@@ -44,9 +42,9 @@ export const Layout: FC<LayoutProps> = ({ title, viewer, section, features, chil
             <nav>
               {link("batches", "/dashboard", "Batches")}
               {link("files", "/dashboard/files", "Files")}
-              {features?.usage ? link("usage", "/dashboard/usage", "Usage") : null}
+              {link("usage", "/dashboard/usage", "Usage")}
               {viewer.kind === "admin" ? link("keys", "/dashboard/keys", "Keys") : null}
-              {features?.deliveries ? link("deliveries", "/dashboard/deliveries", "Webhook deliveries") : null}
+              {link("deliveries", "/dashboard/deliveries", "Webhook deliveries")}
             </nav>
             <span class="who" data-viewer={viewer.kind}>
               {viewer.kind === "key" ? `key: ${viewer.label}` : viewer.label}

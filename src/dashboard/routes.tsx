@@ -18,7 +18,6 @@ import { PROVIDER_NAMES, type ProviderName } from "../domain/provider-name";
 import type { KeyLimits } from "../domain/virtual-key";
 import type { DashboardEnv } from "./env";
 import type { Services } from "../core/services";
-import type { LayoutProps } from "./layout";
 import { BatchPage } from "./pages/batch";
 import { BatchesPage } from "./pages/batches";
 import { DeliveriesPage } from "./pages/deliveries";
@@ -128,7 +127,7 @@ export function dashboard(): Hono<DashboardEnv> {
     const result = await c.var.services.overview.batches(viewer, pageOf(c, "msgbatch"));
     const next = result.hasMore ? (result.items.at(-1)?.batch.id ?? null) : null;
     return c.html(
-      page(<BatchesPage viewer={viewer} features={FEATURES} batches={result.items} next={next} refreshSeconds={REFRESH_SECONDS} />),
+      page(<BatchesPage viewer={viewer} batches={result.items} next={next} refreshSeconds={REFRESH_SECONDS} />),
     );
   });
 
@@ -147,7 +146,7 @@ export function dashboard(): Hono<DashboardEnv> {
     } catch (error) {
       usage = { failure: error instanceof GatewayError ? error.message : "internal error" };
     }
-    return c.html(page(<BatchPage viewer={viewer} features={FEATURES} detail={detail} errored={errored} usage={usage} refreshSeconds={REFRESH_SECONDS} />));
+    return c.html(page(<BatchPage viewer={viewer} detail={detail} errored={errored} usage={usage} refreshSeconds={REFRESH_SECONDS} />));
   });
 
   app.post("/batches/:id/cancel", async (c) => {
@@ -169,18 +168,18 @@ export function dashboard(): Hono<DashboardEnv> {
     const viewer = c.var.viewer;
     const result = await c.var.services.overview.files(viewer, pageOf(c, "file"));
     const next = result.hasMore ? (result.items.at(-1)?.id ?? null) : null;
-    return c.html(page(<FilesPage viewer={viewer} features={FEATURES} files={result.items} next={next} />));
+    return c.html(page(<FilesPage viewer={viewer} files={result.items} next={next} />));
   });
 
   app.get("/keys", async (c) => {
     const viewer = adminOnly(c);
-    return c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await c.var.services.keys.list()} created={null} updated={null} error={null} />));
+    return c.html(page(<KeysPage viewer={viewer} keys={await c.var.services.keys.list()} created={null} updated={null} error={null} />));
   });
 
   app.post("/keys", async (c) => {
     const viewer = adminOnly(c);
     const keysPage = async (props: Pick<Parameters<typeof KeysPage>[0], "created" | "error">, status: 200 | 400) =>
-      c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await c.var.services.keys.list()} updated={null} {...props} />), status);
+      c.html(page(<KeysPage viewer={viewer} keys={await c.var.services.keys.list()} updated={null} {...props} />), status);
     const input = newKeyInput(await c.req.parseBody());
     if ("error" in input) return keysPage({ created: null, error: input.error }, 400);
     try {
@@ -194,7 +193,7 @@ export function dashboard(): Hono<DashboardEnv> {
   app.post("/keys/:id", async (c) => {
     const viewer = adminOnly(c);
     const keysPage = async (props: Pick<Parameters<typeof KeysPage>[0], "updated" | "error">, status: 200 | 400) =>
-      c.html(page(<KeysPage viewer={viewer} features={FEATURES} keys={await c.var.services.keys.list()} created={null} {...props} />), status);
+      c.html(page(<KeysPage viewer={viewer} keys={await c.var.services.keys.list()} created={null} {...props} />), status);
     const form = await c.req.parseBody();
     const limits = limitsInput(form);
     if ("error" in limits) return keysPage({ updated: null, error: limits.error }, 400);
@@ -224,13 +223,13 @@ export function dashboard(): Hono<DashboardEnv> {
     const metric: ChartMetric = requested === "tokens" || requested === "requests" ? requested : "cost";
     const { days, rows } = await c.var.services.usage.daily(viewer, USAGE_DAYS, new Date());
     const byKey = viewer.kind === "admin" ? await c.var.services.usage.summary(`${days[0]}T00:00:00.000Z`, null) : null;
-    return c.html(page(<UsagePage viewer={viewer} features={FEATURES} days={days} rows={rows} metric={metric} byKey={byKey} />));
+    return c.html(page(<UsagePage viewer={viewer} days={days} rows={rows} metric={metric} byKey={byKey} />));
   });
 
   app.get("/deliveries", async (c) => {
     const viewer = c.var.viewer;
     const deliveries = await c.var.services.overview.deliveries(viewer, DELIVERIES);
-    return c.html(page(<DeliveriesPage viewer={viewer} features={FEATURES} deliveries={deliveries} refreshSeconds={REFRESH_SECONDS} />));
+    return c.html(page(<DeliveriesPage viewer={viewer} deliveries={deliveries} refreshSeconds={REFRESH_SECONDS} />));
   });
 
   return app;
@@ -240,9 +239,6 @@ export function dashboard(): Hono<DashboardEnv> {
 function page(body: HtmlEscapedString | Promise<HtmlEscapedString>) {
   return raw(`<!doctype html>${body as HtmlEscapedString}`);
 }
-
-/** The pages beyond batches and files that the navigation shows (every gateway has their data). */
-const FEATURES: NonNullable<LayoutProps["features"]> = { deliveries: true, usage: true };
 
 function adminOnly(c: Context<DashboardEnv>): Viewer {
   const viewer = c.var.viewer;

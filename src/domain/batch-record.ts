@@ -36,6 +36,8 @@ export interface BatchRecord {
   resultsBytes: number | null;
   /** When retention removed the vaulted results (null: still there, or never vaulted). */
   resultsPurgedAt: string | null;
+  /** The digest of the submitted custom_ids (src/lib/set-digest.ts); null or absent when unknown. */
+  customIdsDigest?: string | null;
 }
 
 /** The background work's view of a batch: its poll schedule and vault lease. */

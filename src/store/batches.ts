@@ -50,6 +50,7 @@ interface BatchRow {
   vault_lease_until: string | null;
   results_bytes: number | null;
   results_purged_at: string | null;
+  custom_ids_digest: string | null;
 }
 
 interface JobRow {
@@ -93,6 +94,7 @@ function batchFromRow(row: BatchRow): BatchRecord {
     polledAt: row.polled_at ?? null,
     resultsBytes: row.results_bytes ?? null,
     resultsPurgedAt: row.results_purged_at ?? null,
+    customIdsDigest: row.custom_ids_digest,
   };
 }
 
@@ -179,7 +181,8 @@ export class BatchStore {
            request_count = ?2, processing = ?3, succeeded = ?4, errored = ?5, canceled = ?6, expired = ?7, ended_at = ?8,
            cancel_initiated_at = COALESCE(cancel_initiated_at, ?9), archived_at = ?10, updated_at = ?11,
            idempotency_key = CASE WHEN ?1 = 'failed' THEN NULL ELSE idempotency_key END,
-           idempotency_body_sha256 = COALESCE(?13, idempotency_body_sha256)
+           idempotency_body_sha256 = COALESCE(?13, idempotency_body_sha256),
+           custom_ids_digest = COALESCE(?14, custom_ids_digest)
          WHERE id = ?12 AND state != 'ended' AND NOT (?1 = 'ended')`,
       )
       .bind(
@@ -196,6 +199,7 @@ export class BatchStore {
         new Date().toISOString(),
         batch.id,
         batch.idempotencyBodySha256 ?? null,
+        batch.customIdsDigest ?? null,
       )
       .run();
     inIsolate.delete(batch.id);

@@ -27,6 +27,11 @@ function usageFromRow(row: UsageRow): ModelUsage {
   };
 }
 
+/** The requests and tokens of `batch_usage u`, summed: the columns each sum below reads. */
+const SUMS =
+  "SUM(u.requests) AS requests, SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens, " +
+  "SUM(u.cache_creation_input_tokens) AS cache_creation_input_tokens, SUM(u.cache_read_input_tokens) AS cache_read_input_tokens";
+
 /**
  * @example
  * const usage = new UsageStore(env.DB);
@@ -72,9 +77,7 @@ export class UsageStore {
   async summary(from: string | null, to: string | null): Promise<OwnerUsage[]> {
     const { results } = await this.db
       .prepare(
-        `SELECT b.owner AS owner, k.name AS key_name, b.provider AS provider, u.model AS model, COUNT(*) AS batches,
-                SUM(u.requests) AS requests, SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens,
-                SUM(u.cache_creation_input_tokens) AS cache_creation_input_tokens, SUM(u.cache_read_input_tokens) AS cache_read_input_tokens
+        `SELECT b.owner AS owner, k.name AS key_name, b.provider AS provider, u.model AS model, COUNT(*) AS batches, ${SUMS}
          FROM batch_usage u JOIN batches b ON b.id = u.batch_id LEFT JOIN virtual_keys k ON k.id = b.owner
          WHERE b.state = 'ended'
            AND (?1 IS NULL OR julianday(b.ended_at) >= julianday(?1))
@@ -107,9 +110,7 @@ export class UsageStore {
   async daily(owner: string | null, from: string, to: string): Promise<Array<ModelUsage & { day: string }>> {
     const { results } = await this.db
       .prepare(
-        `SELECT substr(b.ended_at, 1, 10) AS day, b.provider AS provider, u.model AS model,
-                SUM(u.requests) AS requests, SUM(u.input_tokens) AS input_tokens, SUM(u.output_tokens) AS output_tokens,
-                SUM(u.cache_creation_input_tokens) AS cache_creation_input_tokens, SUM(u.cache_read_input_tokens) AS cache_read_input_tokens
+        `SELECT substr(b.ended_at, 1, 10) AS day, b.provider AS provider, u.model AS model, ${SUMS}
          FROM batch_usage u JOIN batches b ON b.id = u.batch_id
          WHERE b.state = 'ended' AND julianday(b.ended_at) >= julianday(?1) AND julianday(b.ended_at) < julianday(?2) AND (?3 IS NULL OR b.owner = ?3)
          GROUP BY day, b.provider, u.model
@@ -124,9 +125,7 @@ export class UsageStore {
   async ofOwnerSince(owner: string, since: string): Promise<ModelUsage[]> {
     const { results } = await this.db
       .prepare(
-        `SELECT b.provider AS provider, u.model AS model, SUM(u.requests) AS requests, SUM(u.input_tokens) AS input_tokens,
-                SUM(u.output_tokens) AS output_tokens, SUM(u.cache_creation_input_tokens) AS cache_creation_input_tokens,
-                SUM(u.cache_read_input_tokens) AS cache_read_input_tokens
+        `SELECT b.provider AS provider, u.model AS model, ${SUMS}
          FROM batch_usage u JOIN batches b ON b.id = u.batch_id
          WHERE b.owner = ?1 AND b.state = 'ended' AND julianday(b.ended_at) >= julianday(?2)
          GROUP BY b.provider, u.model`,

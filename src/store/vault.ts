@@ -51,37 +51,12 @@ export class ResultsVault {
     for await (const text of this.#idTexts(batchId, slot)) yield text === "" ? [] : text.split("\n").map(parseEntry);
   }
 
-  /**
-   * A slot's custom_ids only, one chunk at a time, in the order they were submitted: what the
-   * results' exactly-once check reads (every request of the batch, after the results), without
-   * parsing each request's model.
-   */
-  async *customIds(batchId: string, slot: string): AsyncGenerator<string[]> {
-    for await (const text of this.#idTexts(batchId, slot)) {
-      const ids: string[] = [];
-      if (text !== "") for (const line of text.split("\n")) ids.push(line.slice(0, line.indexOf("\t")));
-      yield ids;
-    }
-  }
-
-  /**
-   * The texts of a slot's ID chunks in order. The next chunk's `get` is sent before this one
-   * is handed out, so that R2's answer comes while the caller works (one get after another was
-   * a wait per 2,000 requests). A caller that stops early leaves that one get to finish alone.
-   */
+  /** The texts of a slot's ID chunks, in order. */
   async *#idTexts(batchId: string, slot: string): AsyncGenerator<string> {
-    let next = this.bucket.get(idsKey(batchId, slot, 0));
-    try {
-      for (let seq = 0; ; seq++) {
-        const object = await next;
-        if (!object) return;
-        const text = await object.text();
-        next = this.bucket.get(idsKey(batchId, slot, seq + 1));
-        yield text;
-      }
-    } finally {
-      // Settled or not, the read ahead is nobody's: its failure must not go unhandled.
-      next.then((object) => object?.body.cancel(), () => {}).catch(() => {});
+    for (let seq = 0; ; seq++) {
+      const object = await this.bucket.get(idsKey(batchId, slot, seq));
+      if (!object) return;
+      yield await object.text();
     }
   }
 

@@ -202,7 +202,6 @@ describe("dashboard escaping", () => {
     const html = String(
       await BatchPage({
         viewer,
-        features: { deliveries: false, usage: false },
         detail: { batch, jobs: [], models: ["<b>model</b>"] },
         errored: [
           {

@@ -6,6 +6,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { SetDigest } from "../../src/lib/set-digest";
 import { RESULTS_PART_BYTES, ResultsVault } from "../../src/store/vault";
 import { batchClient } from "./support/batches";
 import { textRequest } from "./support/requests";
@@ -90,20 +91,77 @@ describe("vaulted Anthropic results", () => {
   });
 });
 
+/** A succeeded line for `customId`, as Anthropic writes it. */
+function succeededLine(customId: string): string {
+  const message = { id: `msg_${customId}`, type: "message", role: "assistant", model: HAIKU, content: [{ type: "text", text: "Hi" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 3, output_tokens: 5 } };
+  return JSON.stringify({ custom_id: customId, result: { type: "succeeded", message } });
+}
+
+const expiredLine = (customId: string) => JSON.stringify({ custom_id: customId, result: { type: "expired" } });
+
+async function vaultedText(batchId: string): Promise<string> {
+  return (await (await env.RESULTS.get(`batches/${batchId}/results.jsonl`))!.text());
+}
+
+// The exactly-once check reads the custom_id lists back from R2 only when the results did not
+// hold exactly the submitted custom_ids, which the batch's digest of them says.
+describe("every submitted custom_id exactly once", () => {
+  it("records the digest of the batch's custom_ids when it is created", async () => {
+    const { create } = batchClient();
+    const batch = await create(["a", "b", "c", "d"].map((id) => textRequest(id, "Hi", HAIKU)));
+    const digest = new SetDigest();
+    for (const id of ["d", "c", "b", "a"]) digest.add(id);
+    expect(await env.DB.prepare("SELECT custom_ids_digest FROM batches WHERE id = ?").bind(batch.id).first("custom_ids_digest")).toBe(digest.toString());
+  });
+
+  it("writes the lines as they came when every request has one, without reading the lists back", async () => {
+    const { create, pollUntilEnded } = batchClient();
+    const batch = await create(["a", "b", "c", "d"].map((id) => textRequest(id, "Hi", HAIKU)));
+    // A list that names a request the batch never had: were the lists read, it would get a line.
+    const slots = await env.RESULTS.list({ prefix: `batches/${batch.id}/ids/` });
+    const list = slots.objects[0]!.key;
+    await env.RESULTS.put(list, `${await (await env.RESULTS.get(list))!.text()}\ne\t"${HAIKU}"`);
+    serveResults(["d", "b", "a", "c"].map(succeededLine).join("\n") + "\n", "bytes");
+
+    const ended = await pollUntilEnded(batch.id);
+
+    expect(await vaultedText(batch.id)).toBe(["d", "b", "a", "c"].map(succeededLine).join("\n") + "\n");
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 4, errored: 0, canceled: 0, expired: 0 });
+  });
+
+  it("still fills in a request with no line when the results hold a custom_id no request had", async () => {
+    const { create, pollUntilEnded } = batchClient();
+    const batch = await create(["a", "b", "c", "d"].map((id) => textRequest(id, "Hi", HAIKU)));
+    // As many lines as requests, one of them for a custom_id that was never submitted.
+    serveResults(["a", "b", "c", "x"].map(succeededLine).join("\n") + "\n", "bytes");
+
+    await pollUntilEnded(batch.id);
+
+    expect(await vaultedText(batch.id)).toBe([...["a", "b", "c", "x"].map(succeededLine), expiredLine("d")].join("\n") + "\n");
+  });
+
+  it("reads the lists back for a batch created before digests were recorded", async () => {
+    const { create, pollUntilEnded } = batchClient();
+    const batch = await create(["a", "b", "c", "d"].map((id) => textRequest(id, "Hi", HAIKU)));
+    await env.DB.prepare("UPDATE batches SET custom_ids_digest = NULL WHERE id = ?").bind(batch.id).run();
+    serveResults(["c", "a"].map(succeededLine).join("\n") + "\n", "bytes");
+
+    const ended = await pollUntilEnded(batch.id);
+
+    expect(await vaultedText(batch.id)).toBe([...["c", "a"].map(succeededLine), expiredLine("b"), expiredLine("d")].join("\n") + "\n");
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 2 });
+  });
+});
+
 describe("the custom_id lists", () => {
-  it("are read back whole and in order, chunk after chunk, with or without the models", async () => {
+  it("are read back whole and in order, chunk after chunk, with their models", async () => {
     const vault = new ResultsVault(env.RESULTS);
     const chunks = [0, 1, 2].map((seq) => Array.from({ length: 3 }, (_, i) => ({ customId: `r${seq}-${i}`, model: seq === 1 ? 'odd "model"\tname' : HAIKU })));
     for (const [seq, entries] of chunks.entries()) await vault.putIds("msgbatch_ids", "slot#0", seq, entries);
-    const ids: string[][] = [];
-    for await (const customIds of vault.customIds("msgbatch_ids", "slot#0")) ids.push(customIds);
-    expect(ids).toEqual(chunks.map((entries) => entries.map((entry) => entry.customId)));
     const entries: unknown[] = [];
     for await (const chunk of vault.ids("msgbatch_ids", "slot#0")) entries.push(chunk);
     expect(entries).toEqual(chunks);
-    // A reader that stops early (its read ahead left to finish alone) throws nothing.
-    for await (const customIds of vault.customIds("msgbatch_ids", "slot#0")) if (customIds.length > 0) break;
-    for await (const customIds of vault.customIds("msgbatch_none", "slot#0")) expect.unreachable(`no list, yet ${customIds.join()}`);
+    for await (const chunk of vault.ids("msgbatch_none", "slot#0")) expect.unreachable(`no list, yet ${JSON.stringify(chunk)}`);
   });
 });
 

@@ -8,11 +8,10 @@ import type { Viewer } from "../../core/sessions";
 import type { BatchUsage } from "../../core/usage";
 import type { BatchResultLine } from "../../domain/batch-result";
 import { Csrf, processingStatus, Progress, Status, Time, Usd } from "../components";
-import { Layout, type LayoutProps } from "../layout";
+import { Layout } from "../layout";
 
 export interface BatchPageProps {
   viewer: Viewer;
-  features: NonNullable<LayoutProps["features"]>;
   detail: BatchDetail;
   /** The first errored results, or the reason they could not be read. */
   errored: BatchResultLine[] | { failure: string };
@@ -23,13 +22,13 @@ export interface BatchPageProps {
 
 /**
  * @example
- * <BatchPage viewer={viewer} features={features} detail={detail} errored={[]} usage={null} refreshSeconds={3} />
+ * <BatchPage viewer={viewer} detail={detail} errored={[]} usage={null} refreshSeconds={3} />
  */
-export const BatchPage: FC<BatchPageProps> = ({ viewer, features, detail, errored, usage, refreshSeconds }) => {
+export const BatchPage: FC<BatchPageProps> = ({ viewer, detail, errored, usage, refreshSeconds }) => {
   const { batch, jobs, models } = detail;
   const ended = batch.state === "ended";
   return (
-    <Layout title={batch.id} viewer={viewer} section="batches" features={features}>
+    <Layout title={batch.id} viewer={viewer} section="batches">
       <h1 class="mono">{batch.id}</h1>
       {ended ? null : (
         <p class="muted" data-live={refreshSeconds}>

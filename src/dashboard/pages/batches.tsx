@@ -3,11 +3,10 @@ import type { FC } from "hono/jsx";
 import type { BatchSummary } from "../../core/overview";
 import type { Viewer } from "../../core/sessions";
 import { Progress, Status, Time, Usd } from "../components";
-import { Layout, type LayoutProps } from "../layout";
+import { Layout } from "../layout";
 
 export interface BatchesPageProps {
   viewer: Viewer;
-  features: NonNullable<LayoutProps["features"]>;
   batches: BatchSummary[];
   /** The `after` of the next page, when there is one. */
   next: string | null;
@@ -17,12 +16,12 @@ export interface BatchesPageProps {
 
 /**
  * @example
- * <BatchesPage viewer={viewer} features={features} batches={page.items} next={null} refreshSeconds={3} />
+ * <BatchesPage viewer={viewer} batches={page.items} next={null} refreshSeconds={3} />
  */
-export const BatchesPage: FC<BatchesPageProps> = ({ viewer, features, batches, next, refreshSeconds }) => {
+export const BatchesPage: FC<BatchesPageProps> = ({ viewer, batches, next, refreshSeconds }) => {
   const running = batches.some(({ batch }) => batch.state !== "ended");
   return (
-    <Layout title="Batches" viewer={viewer} section="batches" features={features}>
+    <Layout title="Batches" viewer={viewer} section="batches">
       <h1>Batches{viewer.kind === "admin" ? " (every key)" : ""}</h1>
       {running ? <p class="muted" data-live={refreshSeconds}>Refreshing every {refreshSeconds} s while a batch runs.</p> : null}
       {batches.length === 0 ? (

@@ -6,19 +6,18 @@ import type { FC } from "hono/jsx";
 import type { Viewer } from "../../core/sessions";
 import type { WebhookDelivery } from "../../domain/webhook-delivery";
 import { Time } from "../components";
-import { Layout, type LayoutProps } from "../layout";
+import { Layout } from "../layout";
 
 /**
  * @example
- * <DeliveriesPage viewer={viewer} features={features} deliveries={deliveries} refreshSeconds={3} />
+ * <DeliveriesPage viewer={viewer} deliveries={deliveries} refreshSeconds={3} />
  */
-export const DeliveriesPage: FC<{ viewer: Viewer; features: NonNullable<LayoutProps["features"]>; deliveries: WebhookDelivery[]; refreshSeconds: number }> = ({
+export const DeliveriesPage: FC<{ viewer: Viewer; deliveries: WebhookDelivery[]; refreshSeconds: number }> = ({
   viewer,
-  features,
   deliveries,
   refreshSeconds,
 }) => (
-  <Layout title="Webhook deliveries" viewer={viewer} section="deliveries" features={features}>
+  <Layout title="Webhook deliveries" viewer={viewer} section="deliveries">
     <h1>Webhook deliveries</h1>
     {deliveries.some((delivery) => delivery.state === "pending") ? (
       <p class="muted" data-live={refreshSeconds}>

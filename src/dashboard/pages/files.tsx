@@ -3,14 +3,14 @@ import type { FC } from "hono/jsx";
 import type { Viewer } from "../../core/sessions";
 import type { FileRecord } from "../../domain/file-record";
 import { Time } from "../components";
-import { Layout, type LayoutProps } from "../layout";
+import { Layout } from "../layout";
 
 /**
  * @example
- * <FilesPage viewer={viewer} features={features} files={page.items} next={null} />
+ * <FilesPage viewer={viewer} files={page.items} next={null} />
  */
-export const FilesPage: FC<{ viewer: Viewer; features: NonNullable<LayoutProps["features"]>; files: FileRecord[]; next: string | null }> = ({ viewer, features, files, next }) => (
-  <Layout title="Files" viewer={viewer} section="files" features={features}>
+export const FilesPage: FC<{ viewer: Viewer; files: FileRecord[]; next: string | null }> = ({ viewer, files, next }) => (
+  <Layout title="Files" viewer={viewer} section="files">
     <h1>Files{viewer.kind === "admin" ? " (every key)" : ""}</h1>
     {files.length === 0 ? (
       <p class="muted">No files yet.</p>

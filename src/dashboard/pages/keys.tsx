@@ -8,11 +8,10 @@ import { RPM_TIERS } from "../../core/limits";
 import type { Viewer } from "../../core/sessions";
 import type { KeyLimits, VirtualKey } from "../../domain/virtual-key";
 import { Csrf, Time } from "../components";
-import { Layout, type LayoutProps } from "../layout";
+import { Layout } from "../layout";
 
 export interface KeysPageProps {
   viewer: Viewer;
-  features: NonNullable<LayoutProps["features"]>;
   keys: VirtualKey[];
   /** A key just created, with its secret (and its webhook's): shown this once. */
   created: { key: VirtualKey; secret: string; webhookSecret: string | null } | null;
@@ -23,10 +22,10 @@ export interface KeysPageProps {
 
 /**
  * @example
- * <KeysPage viewer={viewer} features={features} keys={keys} created={null} updated={null} error={null} />
+ * <KeysPage viewer={viewer} keys={keys} created={null} updated={null} error={null} />
  */
-export const KeysPage: FC<KeysPageProps> = ({ viewer, features, keys, created, updated, error }) => (
-  <Layout title="Keys" viewer={viewer} section="keys" features={features}>
+export const KeysPage: FC<KeysPageProps> = ({ viewer, keys, created, updated, error }) => (
+  <Layout title="Keys" viewer={viewer} section="keys">
     <h1>Virtual keys</h1>
     {error ? (
       <p class="error" role="alert">

@@ -1,14 +1,14 @@
 /** A page that only says something: an error, a refusal. */
 import type { FC } from "hono/jsx";
 import type { Viewer } from "../../core/sessions";
-import { Layout, type LayoutProps } from "../layout";
+import { Layout } from "../layout";
 
 /**
  * @example
  * <MessagePage viewer={viewer} title="Not found" message="Message batch not found: …" />
  */
-export const MessagePage: FC<{ viewer: Viewer | null; title: string; message: string; features?: LayoutProps["features"] }> = ({ viewer, title, message, features }) => (
-  <Layout title={title} viewer={viewer} features={features}>
+export const MessagePage: FC<{ viewer: Viewer | null; title: string; message: string }> = ({ viewer, title, message }) => (
+  <Layout title={title} viewer={viewer}>
     <h1>{title}</h1>
     <p class="error" role="alert">
       {message}

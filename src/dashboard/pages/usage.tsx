@@ -8,11 +8,10 @@ import type { DailyUsage } from "../../core/usage-overview";
 import type { UsageRow } from "../../core/usage";
 import { UsageChart, type ChartMetric } from "../chart";
 import { Usd } from "../components";
-import { Layout, type LayoutProps } from "../layout";
+import { Layout } from "../layout";
 
 export interface UsagePageProps {
   viewer: Viewer;
-  features: NonNullable<LayoutProps["features"]>;
   days: string[];
   rows: DailyUsage[];
   metric: ChartMetric;
@@ -28,13 +27,13 @@ const METRICS: Array<[ChartMetric, string]> = [
 
 /**
  * @example
- * <UsagePage viewer={viewer} features={features} days={days} rows={rows} metric="cost" byKey={null} />
+ * <UsagePage viewer={viewer} days={days} rows={rows} metric="cost" byKey={null} />
  */
-export const UsagePage: FC<UsagePageProps> = ({ viewer, features, days, rows, metric, byKey }) => {
+export const UsagePage: FC<UsagePageProps> = ({ viewer, days, rows, metric, byKey }) => {
   const providers = [...new Set(rows.map((row) => row.provider))].sort();
   const unpriced = [...new Set(rows.flatMap((row) => row.unpriced))].sort();
   return (
-    <Layout title="Usage" viewer={viewer} section="usage" features={features}>
+    <Layout title="Usage" viewer={viewer} section="usage">
       <h1>
         Usage, {days[0]} to {days.at(-1)} (UTC, by the day batches ended){viewer.kind === "admin" ? ", every key" : ""}
       </h1>
