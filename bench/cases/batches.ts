@@ -82,6 +82,8 @@ export interface VaultFigures {
   writeVsParse: number | null;
   /** The raw copy with each line JSON.parse'd on the way (`/__bench/r2-copy?parse=1`): both costs no translator into R2 can skip. */
   r2CopyParsed: Pass | null;
+  /** The same, writing exactly the vault object's size into R2 (the upstream's bytes cut short or zero-padded). */
+  r2CopyParsedSized: Pass | null;
   /** The runtime's own share: the same upstream bytes copied untouched into R2 as the vault writes (null for inline output). */
   r2Copy: Pass | null;
   /** Vault write rate over the raw copy's (same gateway, taking turns). */
@@ -318,6 +320,10 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     const writerParse: { ms: number }[] = [];
     // The raw copy with each line parsed on the way: the vault's floor with both of its costs.
     const r2CopyParsed: { ms: number }[] = [];
+    // And that copy writing the vault object's own size, which is not the upstream's (Gemini's
+    // results grow in Anthropic's format; OpenAI's shrink): reading and parsing the upstream and
+    // writing what the vault writes, the runtime's whole share of this job.
+    const r2CopyParsedSized: { ms: number }[] = [];
     let writePass: Pass;
     let vaultCpuFigures: CpuFigures;
     let vaultMemory: MemoryFigures;
@@ -351,6 +357,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
         if (!comparable) continue;
         r2Copy.push(await copy());
         r2CopyParsed.push(await copy("&parse=1"));
+        r2CopyParsedSized.push(await copy(`&parse=1&size=${first.bytes}`));
         writerParse.push(await timed(() => fetchJson<{ bytes: number; lines: number }>(`${writer.url}/__bench/parse?${query}`)));
       }
       writePass = pass(writes)!;
@@ -383,6 +390,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
         r2Copy: comparable ? pass(r2Copy) : null,
         writeVsR2Copy: comparable && r2Copy.length > 0 ? round(writePass.mbPerSecond / pass(r2Copy)!.mbPerSecond, 2) : null,
         r2CopyParsed: comparable ? pass(r2CopyParsed) : null,
+        r2CopyParsedSized: comparable ? pass(r2CopyParsedSized) : null,
         r2Ways,
         r2CopyCpu,
         memory: vaultMemory,

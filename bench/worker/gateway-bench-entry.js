@@ -21,7 +21,10 @@
  *                                                   another way (&part=MiB, &inflight=n, or
  *                                                   &write=put&length=bytes), to compare; with
  *                                                   &parse=1, each line JSON.parse'd on the way too
- *                                                   (what no translator into R2 can skip);
+ *                                                   (what no translator into R2 can skip); with
+ *                                                   &size=bytes, exactly that many bytes written
+ *                                                   (the upstream's cut short or zero-padded: the
+ *                                                   vault object's size);
  * - GET  /__bench/vault-object?batch=ID             the batch's vaulted results object, passed
  *                                                   through from R2 untouched (the vault read floor);
  * - GET  /__bench/d1                                one D1 round trip (`SELECT 1`), for the overhead case;
@@ -247,10 +250,14 @@ bench.post("/__bench/r2-copy", async (c) => {
   // `parse=1`: each line is also JSON.parse'd (and dropped) on the way, as the parse-only pass
   // does: the two things any translator into R2 must do, in one pass.
   const parser = c.req.query("parse") === "1" ? lineParser() : null;
+  // `size=<bytes>`: exactly that many bytes are written into R2, the upstream's own cut short or
+  // followed by zeros, while all of it is still read (and parsed): the runtime's cost of reading
+  // the upstream and writing the vault's object, whose size differs from the upstream's.
+  const size = c.req.query("size") === undefined ? null : Number(c.req.query("size"));
   const total =
     c.req.query("write") === "put"
       ? await putCopy(c.env.RESULTS, key, Number(c.req.query("length")), bodies())
-      : await multipartCopy(c.env.RESULTS, key, bodies(), partBytes, inflight, parser, readKiB(c));
+      : await multipartCopy(c.env.RESULTS, key, bodies(), partBytes, inflight, parser, readKiB(c), size);
   c.executionCtx.waitUntil(c.env.RESULTS.delete(key));
   return c.json({ bytes: total });
 });
@@ -260,7 +267,7 @@ bench.post("/__bench/r2-copy", async (c) => {
  * buffer each, reused: a new buffer per part would add the collector's work to what should be
  * the runtime's cost alone). One `put` when everything fits one part, as the vault does.
  */
-async function multipartCopy(bucket, key, bodies, partBytes, inflight, parser = null, readSize = 64) {
+async function multipartCopy(bucket, key, bodies, partBytes, inflight, parser = null, readSize = 64, size = null) {
   const buffers = Array.from({ length: inflight }, () => new Uint8Array(partBytes));
   const uploading = new Array(inflight).fill(null);
   const parts = [];
@@ -269,6 +276,8 @@ async function multipartCopy(bucket, key, bodies, partBytes, inflight, parser = 
   let part = buffers[0];
   let filled = 0;
   let total = 0;
+  // Bytes put into parts (`size` caps them, and zeros make up what the upstream lacks).
+  let written = 0;
   const sendPart = async (bytes) => {
     upload ??= await bucket.createMultipartUpload(key);
     const number = parts.length + 1;
@@ -292,11 +301,12 @@ async function multipartCopy(bucket, key, bodies, partBytes, inflight, parser = 
         continue;
       }
       parser?.push(value);
-      let chunk = value;
+      let chunk = size === null ? value : value.subarray(0, Math.max(0, size - written));
       while (chunk.byteLength > 0) {
         const take = Math.min(chunk.byteLength, partBytes - filled);
         part.set(chunk.subarray(0, take), filled);
         filled += take;
+        written += take;
         chunk = chunk.subarray(take);
         if (filled === partBytes) {
           await sendPart(part);
@@ -306,6 +316,16 @@ async function multipartCopy(bucket, key, bodies, partBytes, inflight, parser = 
       if (done) break;
     }
     parser?.end();
+  }
+  while (size !== null && written < size) {
+    const take = Math.min(size - written, partBytes - filled);
+    part.fill(0, filled, filled + take);
+    filled += take;
+    written += take;
+    if (filled === partBytes) {
+      await sendPart(part);
+      filled = 0;
+    }
   }
   if (!upload) {
     await bucket.put(key, part.subarray(0, filled));
