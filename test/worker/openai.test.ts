@@ -471,6 +471,32 @@ describe("batch create on openai", () => {
 });
 
 describe("batch lifecycle on openai", () => {
+  it.each([
+    { name: "no custom_id", strip: (line: Record<string, unknown>) => ({ ...line, custom_id: undefined }) },
+    { name: "a null custom_id", strip: (line: Record<string, unknown>) => ({ ...line, custom_id: null }) },
+  ])("skips an output line with $name: its request is the one no line mentions, and the batch ends", async ({ strip }) => {
+    const batch = await create(twoRequests("gpt-4o-mini"));
+    // The output file's line for one request comes without its custom_id (what an OpenAI-compatible server may write).
+    const inner = globalThis.fetch;
+    vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+      const answer = await inner(input, init);
+      const url = new URL(new Request(input, init).url);
+      if (!/^\/v1\/files\/[^/]+\/content$/.test(url.pathname)) return answer;
+      const lines = jsonLines(await answer.text()) as Record<string, unknown>[];
+      const text = lines.map((line) => JSON.stringify("response" in line && line.custom_id === "math-question" ? strip(line) : line)).join("\n");
+      return new Response(`${text}\n`, { status: answer.status, headers: answer.headers });
+    });
+
+    const ended = await pollUntilEnded(batch.id);
+
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 1, errored: 0, canceled: 0, expired: 1 });
+    const lines = await results(batch.id);
+    expect(lines.map((line) => [line.custom_id, line.result.type])).toEqual([
+      ["geography-question", "succeeded"],
+      ["math-question", "expired"],
+    ]);
+  });
+
   it("merges OpenAI's states and counts while polling, then stops asking once ended", async () => {
     const batch = await create(twoRequests("gpt-4o-mini"));
     const [native] = await fakeBatches();

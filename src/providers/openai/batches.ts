@@ -82,7 +82,7 @@ async function* resultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<
     if (!response.body) continue;
     try {
       for await (const { texts } of readLineChunks(response.body)) {
-        const lines = new Array<BatchResultLine>(texts.length);
+        const lines: BatchResultLine[] = [];
         for (let index = 0; index < texts.length; index++) {
           let line: OpenAIBatchOutputLine;
           try {
@@ -90,7 +90,9 @@ async function* resultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<
           } catch (error) {
             throw new UpstreamError(PROVIDER, 502, `malformed line in batch result file ${fileId} (${(error as Error).message})`);
           }
-          lines[index] = toResultLine(line);
+          // A line without a custom_id names no request (as Gemini's reader skips a line without
+          // its key): the request it answered gets the line of a request no line mentions.
+          if (typeof line.custom_id === "string" && line.custom_id !== "") lines.push(toResultLine(line));
         }
         yield { lines };
       }
