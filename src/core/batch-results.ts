@@ -5,13 +5,13 @@
  */
 import { GatewayError } from "../lib/errors";
 import { chunkLines } from "../lib/chunk-lines";
+import { SetDigest } from "../lib/set-digest";
 import { toJsonLines } from "../lib/jsonl";
 import type { BatchResult, BatchResultChunk, BatchResultLine } from "../domain/batch-result";
 import type { JobRecord } from "../domain/job-record";
 import type { BatchRecord } from "../domain/batch-record";
 import type { Gateway } from "./gateway";
 import { lifecycleSettings } from "./lifecycle-settings";
-import { SetDigest } from "../lib/set-digest";
 import { batchIdPairs, inGatewayTermsError, jobIdPairs, nativeIdScrubber, scrubResultLine, type NativeIdScrubber } from "./native-ids";
 
 /**
@@ -116,8 +116,9 @@ async function* mergedResults(gateway: Gateway, batch: BatchRecord, source: (job
 
 /**
  * The chunk's lines whose `custom_id` was not seen before, scrubbed, in place (the chunk is
- * the caller's to change), their custom_ids added to `seen` and its digest. A line the scrubber changed loses its text: it is serialised; the
- * chunk loses its bytes when any line was dropped or changed.
+ * the caller's to change), their custom_ids added to `seen` and its digest. A line the
+ * scrubber changed loses its text: it is serialised; the chunk loses its bytes when any line
+ * was dropped or changed.
  */
 function keepFirstScrubbed(chunk: BatchResultChunk, seen: Set<string>, seenDigest: SetDigest, scrub: NativeIdScrubber): BatchResultChunk {
   const { lines, texts } = chunk;

@@ -25,7 +25,10 @@ export class CustomIdLog {
   private readonly nextSeq = new Map<string, number>();
   /** Requests per model, in the order models were first seen. */
   readonly requestsByModel = new Map<string, number>();
-  /** The digest of every custom_id added (a batch's custom_ids are unique: create checks). */
+  /**
+   * The digest of every custom_id added. A batch's custom_ids are unique (src/api/batch-body.ts
+   * refuses a repeated one); were one added twice, the digests would only differ, which is safe.
+   */
   readonly digest = new SetDigest();
   /** The last model added. */
   private model = "";

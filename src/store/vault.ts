@@ -51,12 +51,25 @@ export class ResultsVault {
     for await (const text of this.#idTexts(batchId, slot)) yield text === "" ? [] : text.split("\n").map(parseEntry);
   }
 
-  /** The texts of a slot's ID chunks, in order. */
+  /**
+   * The texts of a slot's ID chunks in order. The next chunk's `get` is sent before this one
+   * is handed out, so that R2's answer comes while the caller works (one get after another is
+   * a wait per 10,000 requests: a vault of several models reads every list). A caller that
+   * stops early leaves that one get to finish alone.
+   */
   async *#idTexts(batchId: string, slot: string): AsyncGenerator<string> {
-    for (let seq = 0; ; seq++) {
-      const object = await this.bucket.get(idsKey(batchId, slot, seq));
-      if (!object) return;
-      yield await object.text();
+    let next = this.bucket.get(idsKey(batchId, slot, 0));
+    try {
+      for (let seq = 1; ; seq++) {
+        const object = await next;
+        if (!object) return;
+        const text = await object.text();
+        next = this.bucket.get(idsKey(batchId, slot, seq));
+        yield text;
+      }
+    } finally {
+      // Settled or not, the read ahead is nobody's: its failure must not go unhandled.
+      next.then((object) => object?.body.cancel(), () => {}).catch(() => {});
     }
   }
 

@@ -238,7 +238,11 @@ describe("dashboard tenancy", () => {
     expect(keys.html).not.toContain("team-b");
     const csrf = hiddenCsrf(home.html);
     expect((await browser.post("/dashboard/keys", { csrf, name: "sneaky" })).status).toBe(403);
-    expect((await browser.get(`/dashboard/batches/${theirs.id}`)).status).toBe(404);
+    const notTheirs = await browser.get(`/dashboard/batches/${theirs.id}`);
+    expect(notTheirs.status).toBe(404);
+    // An error page has the same navigation as every other page.
+    for (const link of ['href="/dashboard"', 'href="/dashboard/files"', 'href="/dashboard/usage"', 'href="/dashboard/deliveries"']) expect(notTheirs.html).toContain(link);
+    expect(notTheirs.html).not.toContain('href="/dashboard/keys"');
     expect((await browser.get(`/dashboard/batches/${theirs.id}/results`)).status).toBe(404);
     expect((await browser.get(`/dashboard/batches/${mine.id}`)).status).toBe(200);
 

@@ -144,12 +144,17 @@ describe("every submitted custom_id exactly once", () => {
     const { create, pollUntilEnded } = batchClient();
     const batch = await create(["a", "b", "c", "d"].map((id) => textRequest(id, "Hi", HAIKU)));
     await env.DB.prepare("UPDATE batches SET custom_ids_digest = NULL WHERE id = ?").bind(batch.id).run();
-    serveResults(["c", "a"].map(succeededLine).join("\n") + "\n", "bytes");
+    // Every request answered, and a list that names one more: without a digest the lists are
+    // read, and that one gets its line.
+    const slots = await env.RESULTS.list({ prefix: `batches/${batch.id}/ids/` });
+    const list = slots.objects[0]!.key;
+    await env.RESULTS.put(list, `${await (await env.RESULTS.get(list))!.text()}\ne\t"${HAIKU}"`);
+    serveResults(["c", "a", "d", "b"].map(succeededLine).join("\n") + "\n", "bytes");
 
     const ended = await pollUntilEnded(batch.id);
 
-    expect(await vaultedText(batch.id)).toBe([...["c", "a"].map(succeededLine), expiredLine("b"), expiredLine("d")].join("\n") + "\n");
-    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 2 });
+    expect(await vaultedText(batch.id)).toBe([...["c", "a", "d", "b"].map(succeededLine), expiredLine("e")].join("\n") + "\n");
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 4, errored: 0, canceled: 0, expired: 1 });
   });
 });
 
