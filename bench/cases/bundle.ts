@@ -42,7 +42,8 @@ export function bundleCase(): BundleFigures {
   }
   return {
     kb: round(plain.bytes.byteLength / KB),
-    gzipKb: round(gzipSync(plain.bytes).byteLength / KB),
+    // Two decimals: the target is 100 KiB and the bundle sits just under it, where one decimal rounds up to it.
+    gzipKb: round(gzipSync(plain.bytes).byteLength / KB, 2),
     minifiedKb: round(minified.bytes.byteLength / KB),
     minifiedGzipKb: round(gzipSync(minified.bytes).byteLength / KB),
     parts: [...sizes]
