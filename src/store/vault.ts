@@ -58,18 +58,25 @@ export class ResultsVault {
    * stops early leaves that one get to finish alone.
    */
   async *#idTexts(batchId: string, slot: string): AsyncGenerator<string> {
-    let next = this.bucket.get(idsKey(batchId, slot, 0));
+    // Each get has a handler at once: one that fails while the caller holds the chunk before it
+    // is seen by the next `await`, not reported as unhandled first.
+    const get = (seq: number) => {
+      const object = this.bucket.get(idsKey(batchId, slot, seq));
+      object.catch(() => {});
+      return object;
+    };
+    let next = get(0);
     try {
       for (let seq = 1; ; seq++) {
         const object = await next;
         if (!object) return;
         const text = await object.text();
-        next = this.bucket.get(idsKey(batchId, slot, seq));
+        next = get(seq);
         yield text;
       }
     } finally {
-      // Settled or not, the read ahead is nobody's: its failure must not go unhandled.
-      next.then((object) => object?.body.cancel(), () => {}).catch(() => {});
+      // The read ahead is nobody's once the caller stops.
+      next.then((object) => object?.body.cancel()).catch(() => {});
     }
   }
 

@@ -474,17 +474,19 @@ describe("batch lifecycle on openai", () => {
   it.each([
     { name: "no custom_id", strip: (line: Record<string, unknown>) => ({ ...line, custom_id: undefined }) },
     { name: "a null custom_id", strip: (line: Record<string, unknown>) => ({ ...line, custom_id: null }) },
+    { name: "an empty custom_id", strip: (line: Record<string, unknown>) => ({ ...line, custom_id: "" }) },
   ])("skips an output line with $name: its request is the one no line mentions, and the batch ends", async ({ strip }) => {
     const batch = await create(twoRequests("gpt-4o-mini"));
     // The output file's line for one request comes without its custom_id (what an OpenAI-compatible server may write).
     const inner = globalThis.fetch;
     vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
-      const answer = await inner(input, init);
-      const url = new URL(new Request(input, init).url);
-      if (!/^\/v1\/files\/[^/]+\/content$/.test(url.pathname)) return answer;
+      const request = new Request(input, init);
+      const isContent = /^\/v1\/files\/[^/]+\/content$/.test(new URL(request.url).pathname);
+      const answer = await inner(request);
+      if (!isContent) return answer;
       const lines = jsonLines(await answer.text()) as Record<string, unknown>[];
       const text = lines.map((line) => JSON.stringify("response" in line && line.custom_id === "math-question" ? strip(line) : line)).join("\n");
-      return new Response(`${text}\n`, { status: answer.status, headers: answer.headers });
+      return new Response(`${text}\n`, { status: answer.status, headers: { "content-type": answer.headers.get("content-type") ?? "application/octet-stream" } });
     });
 
     const ended = await pollUntilEnded(batch.id);

@@ -90,9 +90,10 @@ async function* resultChunks(ctx: ProviderContext, job: JobRef): AsyncGenerator<
           } catch (error) {
             throw new UpstreamError(PROVIDER, 502, `malformed line in batch result file ${fileId} (${(error as Error).message})`);
           }
-          // A line without a custom_id names no request (as Gemini's reader skips a line without
-          // its key): the request it answered gets the line of a request no line mentions.
-          if (typeof line.custom_id === "string" && line.custom_id !== "") lines.push(toResultLine(line));
+          // A line without a custom_id (or not an object at all) names no request, as Gemini's
+          // reader skips a line without its key: the request it answered gets the line of a
+          // request no line mentions.
+          if (typeof line?.custom_id === "string" && line.custom_id !== "") lines.push(toResultLine(line));
         }
         yield { lines };
       }
