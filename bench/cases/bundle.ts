@@ -11,9 +11,11 @@ import { round } from "../lib/memory.ts";
 import { newStateDir, ROOT } from "../lib/stack.ts";
 
 export interface BundleFigures {
-  /** As `wrangler deploy` uploads it (wrangler.toml does not minify). */
+  /** As `wrangler deploy` uploads it (with wrangler.toml's own settings, which minify). */
   kb: number;
   gzipKb: number;
+  /** The same in bytes, which the target is checked against (KiB are rounded). */
+  gzipBytes: number;
   minifiedKb: number;
   minifiedGzipKb: number;
   /** Bytes in the (unminified) output per package, largest first; `src/…` is the gateway's own code by folder. */
@@ -44,6 +46,7 @@ export function bundleCase(): BundleFigures {
     kb: round(plain.bytes.byteLength / KB),
     // Two decimals: the target is 100 KiB and the bundle sits just under it, where one decimal rounds up to it.
     gzipKb: round(gzipSync(plain.bytes).byteLength / KB, 2),
+    gzipBytes: gzipSync(plain.bytes).byteLength,
     minifiedKb: round(minified.bytes.byteLength / KB),
     minifiedGzipKb: round(gzipSync(minified.bytes).byteLength / KB),
     parts: [...sizes]

@@ -254,6 +254,9 @@ bench.post("/__bench/r2-copy", async (c) => {
   // followed by zeros, while all of it is still read (and parsed): the runtime's cost of reading
   // the upstream and writing the vault's object, whose size differs from the upstream's.
   const size = c.req.query("size") === undefined ? null : Number(c.req.query("size"));
+  if (size !== null && !(Number.isSafeInteger(size) && size >= 0 && c.req.query("write") !== "put")) {
+    return c.json({ error: "size: a whole number of bytes, with the multipart copy only" }, 400);
+  }
   const total =
     c.req.query("write") === "put"
       ? await putCopy(c.env.RESULTS, key, Number(c.req.query("length")), bodies())
@@ -265,7 +268,8 @@ bench.post("/__bench/r2-copy", async (c) => {
 /**
  * The upstream bodies copied into R2 in fixed-size parts, `inflight` parts uploaded at once (a
  * buffer each, reused: a new buffer per part would add the collector's work to what should be
- * the runtime's cost alone). One `put` when everything fits one part, as the vault does.
+ * the runtime's cost alone). One `put` when everything fits one part, as the vault does. With
+ * `size`, exactly that many bytes are written: the upstream's cut short, or followed by zeros.
  */
 async function multipartCopy(bucket, key, bodies, partBytes, inflight, parser = null, readSize = 64, size = null) {
   const buffers = Array.from({ length: inflight }, () => new Uint8Array(partBytes));
