@@ -491,12 +491,21 @@ describe("batch lifecycle on openai", () => {
 
     const ended = await pollUntilEnded(batch.id);
 
-    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 1, errored: 0, canceled: 0, expired: 1 });
+    // A completed batch ran every request: the one without a line is OpenAI's loss, errored.
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 1, errored: 1, canceled: 0, expired: 0 });
     const lines = await results(batch.id);
     expect(lines.map((line) => [line.custom_id, line.result.type])).toEqual([
       ["geography-question", "succeeded"],
-      ["math-question", "expired"],
+      ["math-question", "errored"],
     ]);
+    expect(lines[1]!.result).toEqual({
+      type: "errored",
+      error: {
+        type: "error",
+        error: { type: "api_error", message: "openai upstream error: the batch ended without a result for this request (OpenAI's output and error files have no line with its custom_id)" },
+        request_id: null,
+      },
+    });
   });
 
   it("merges OpenAI's states and counts while polling, then stops asking once ended", async () => {

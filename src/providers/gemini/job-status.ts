@@ -1,10 +1,11 @@
 /**
  * A Gemini batch's state and stats as a gateway job status (docs/reference/provider-apis.md §7.1, §7.2).
  */
-import type { AnthropicErrorBody } from "../../domain/errors";
 import type { JobStatus } from "../types";
 import type { JobRef } from "../../domain/job-record";
 import type { RequestCounts } from "../../domain/request-counts";
+import { noResult } from "../no-result";
+import { PROVIDER } from "./client";
 import { erroredBody } from "./google-error";
 import type { GeminiBatchSummary } from "./wire";
 
@@ -61,23 +62,9 @@ export function toJobStatus(batch: GeminiBatchSummary, job: JobRef): JobStatus {
     default:
       // SUCCEEDED ran every request; one without a result line is Gemini's loss, not an expiry.
       counts.errored += unfinished;
-      status.unrun = { type: "errored", error: noResultBody() };
+      status.unrun = noResult(PROVIDER, "Gemini returned no line with its key");
   }
   return status;
-}
-
-/**
- * The error of a request a finished Gemini batch returned no result for.
- *
- * @example
- * noResultBody().error.message // "gemini upstream error: the batch ended without a result for this request (…)"
- */
-export function noResultBody(): AnthropicErrorBody {
-  return {
-    type: "error",
-    error: { type: "api_error", message: "gemini upstream error: the batch ended without a result for this request (Gemini returned no line with its key)" },
-    request_id: null,
-  };
 }
 
 function count(value: string | number | undefined): number {

@@ -7,6 +7,8 @@ import type { JobStatus } from "../types";
 import type { BatchResult } from "../../domain/batch-result";
 import type { RequestCounts } from "../../domain/request-counts";
 import type { OpenAIBatch, OpenAIBatchError } from "./wire";
+import { noResult } from "../no-result";
+import { PROVIDER } from "./client";
 
 /** How the lines of an ended batch's error file divide (see `unrunKindOf`). */
 export interface ErrorFileTally {
@@ -57,8 +59,12 @@ export function toJobStatus(batch: OpenAIBatch, requestCount: number, tally: Err
       counts.errored = take(tally ? tally.errored : failed, counts.succeeded);
       counts.expired = take(tally?.expired ?? 0, counts.succeeded + counts.errored);
       counts.canceled = take(tally?.canceled ?? 0, counts.succeeded + counts.errored + counts.expired);
-      const unrun: BatchResult = batch.status === "cancelled" ? { type: "canceled" } : { type: "expired" };
-      counts[unrun.type === "canceled" ? "canceled" : "expired"] += total - sum(counts);
+      // A request with no line at all: unrun when the batch was cancelled or expired; lost when
+      // it completed, which runs every request (docs/sources/openai.md § Requests an expiry or a
+      // cancel left unrun).
+      const unrun: BatchResult =
+        batch.status === "cancelled" ? { type: "canceled" } : batch.status === "expired" ? { type: "expired" } : noResult(PROVIDER, "OpenAI's output and error files have no line with its custom_id");
+      counts[unrun.type] += total - sum(counts);
       return { state: "ended", counts, endedAt: endedAt(batch), unrun };
     }
   }

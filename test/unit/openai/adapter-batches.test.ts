@@ -424,7 +424,15 @@ describe("retrieve and results", () => {
       state: "ended",
       counts: { processing: 0, succeeded: 1, errored: 1, canceled: 0, expired: 0 },
       endedAt: "2024-04-24T23:06:40Z",
-      unrun: { type: "expired" },
+      // A completed batch ran every request: one no file mentions is OpenAI's loss.
+      unrun: {
+        type: "errored",
+        error: {
+          type: "error",
+          error: { type: "api_error", message: "openai upstream error: the batch ended without a result for this request (OpenAI's output and error files have no line with its custom_id)" },
+          request_id: null,
+        },
+      },
       data: { inputFileId, outputFileId, errorFileId },
       outputFiles: [
         {
