@@ -102,7 +102,9 @@ async function* readResults(aws: AwsCalls, job: JobRef): AsyncGenerator<BatchRes
     } catch {
       throw new UpstreamError("bedrock", 502, `malformed batch output in s3://${bucket}/${outputKey}: a line is not JSON`);
     }
-    yield toResultLine(line, model);
+    // A line that names no record cannot be matched: it is skipped, and its request is then the
+    // one no line mentions, which gets the job's `unrun` result (job-status.ts), as on OpenAI and Gemini.
+    if (typeof line?.recordId === "string" && line.recordId !== "") yield toResultLine(line, model);
   }
 }
 

@@ -9,14 +9,16 @@
  *
  * Counts come from the job's `manifest.json.out` (or, when it is missing, from the counts
  * GetModelInvocationJob returns since 2026). Records without a result are unrun: `canceled`
- * after Stopped, `errored` with the job's message after Failed, `expired` otherwise
- * (Expired, and PartiallyCompleted: "not all of your records could be processed in time").
+ * after Stopped, `errored` with the job's message after Failed, `expired` after Expired and
+ * PartiallyCompleted ("not all of your records could be processed in time"). A Completed job
+ * processed every record: one without a line is Bedrock's loss, `errored` (no result).
  */
 import type { BedrockJob, BedrockManifest } from "./wire";
 import { unixToRfc3339, nowRfc3339 } from "../../lib/time";
 import type { JobStatus } from "../types";
 import type { BatchResult } from "../../domain/batch-result";
 import type { RequestCounts } from "../../domain/request-counts";
+import { noResult } from "../no-result";
 
 const ENDED = new Set(["Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"]);
 
@@ -60,7 +62,7 @@ function unrunResult(status: string, job: BedrockJob): BatchResult {
     const reason = job.message ? `: ${job.message}` : "";
     return { type: "errored", error: { type: "error", error: { type: "api_error", message: `bedrock: batch inference job${name} failed${reason}` } } };
   }
-  return { type: "expired" };
+  return status === "Completed" ? noResult("bedrock", "its output file has no line with its recordId") : { type: "expired" };
 }
 
 function toRfc3339(time: string | number | undefined): string | null {

@@ -360,6 +360,27 @@ describe("bedrock adapter: lifecycle and results", () => {
     expect(byId.get("long")).toMatchObject({ type: "succeeded", message: { stop_reason: "max_tokens" } });
   });
 
+  it("skips an output line without its recordId: a Completed job's request with no line is errored, Bedrock's loss", async () => {
+    const h = providerHarness("bedrock");
+    const { jobs } = await createBatch(h, [request("a", "claude-3-haiku-20240307", "1"), request("b", "claude-3-haiku-20240307", "2")]);
+    const job = jobs[0]!;
+    const status = (await pollToEnd(h, job)).at(-1)!;
+    const { bucket, outputKey } = job.data as { bucket: string; outputKey: string };
+    const [first, second] = h.fake.readObject(bucket, outputKey)!.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const kept = first!.recordId === "a" ? first! : second!;
+    h.fake.writeObject(bucket, outputKey, `${JSON.stringify(kept)}\n${JSON.stringify({ ...(kept === first ? second : first), recordId: undefined })}\nnull\n`);
+
+    expect((await allResults(h, job)).map((line) => [line.custom_id, line.result.type])).toEqual([["a", "succeeded"]]);
+    expect(status.unrun).toEqual({
+      type: "errored",
+      error: {
+        type: "error",
+        error: { type: "api_error", message: "bedrock upstream error: the batch ended without a result for this request (its output file has no line with its recordId)" },
+        request_id: null,
+      },
+    });
+  });
+
   it("cancel stops a running job: half ran, the rest is canceled and has no result line", async () => {
     const h = providerHarness("bedrock");
     const requests = Array.from({ length: 6 }, (_, index) => request(`r${index}`, "claude-3-haiku-20240307", `n${index}`));
