@@ -421,7 +421,7 @@ function issue15(r: Report): Issue15Row[] {
     const path = `file ${direction}${file ? `, ${file.sizeMB} MB` : ""}`;
     rows.push(
       file && file.vsPassthrough !== null
-        ? { path, now: `${file.mbPerSecond} MB/s`, floor: `pass-through ${file.passthroughMBPerSecond} MB/s`, ratio: file.vsPassthrough, target, met: file.vsPassthrough >= share, profile: `${direction} ${file.sizeMB} MB` }
+        ? { path, now: `${file.mbPerSecond} MB/s`, floor: `pass-through ${file.passthroughMBPerSecond} MB/s${file.sameWorkerMBPerSecond === null ? "" : ` (the same bytes through the gateway's Worker with no gateway code: ${file.sameWorkerMBPerSecond} MB/s)`}`, ratio: file.vsPassthrough, target, met: file.vsPassthrough >= share, profile: `${direction} ${file.sizeMB} MB` }
         : missing(path, target),
     );
   }
@@ -633,7 +633,7 @@ function render(r: Report): string {
   if (r.files.length > 0) {
     out.push("### Files (Anthropic fake upstream)", "");
     table(
-      ["transfer", "MB", "seconds", "MB/s", "pass-through MB/s", "gateway / pass-through", "fake direct MB/s", "RSS peak above idle", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
+      ["transfer", "MB", "seconds", "MB/s", "pass-through MB/s", "gateway / pass-through", "no gateway code, same Worker MB/s", "fake direct MB/s", "RSS peak above idle", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
       r.files.map((row) => [
         row.direction,
         row.sizeMB,
@@ -641,6 +641,7 @@ function render(r: Report): string {
         row.mbPerSecond,
         row.passthroughMBPerSecond ?? "",
         row.vsPassthrough !== null ? `${Math.round(row.vsPassthrough * 100)}%` : "",
+        row.sameWorkerMBPerSecond ?? "",
         row.fakeDirectMBPerSecond ?? "",
         mem(row.memory) + lost(row.memory),
         row.memory.growthSecondHalfMB,

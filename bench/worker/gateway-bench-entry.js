@@ -27,6 +27,9 @@
  *                                                   vault object's size);
  * - GET  /__bench/vault-object?batch=ID             the batch's vaulted results object, passed
  *                                                   through from R2 untouched (the vault read floor);
+ * - GET  /__bench/upstream-file?id=NATIVE_ID         an Anthropic fake file's content through this
+ *                                                   Worker with no gateway code (the download floor
+ *                                                   in the gateway's own runtime);
  * - GET  /__bench/d1                                one D1 round trip (`SELECT 1`), for the overhead case;
  * - GET  /__bench/jobs?batch=ID                     the upstream jobs the gateway recorded for a
  *                                                   batch (where the raw and parse passes read);
@@ -389,6 +392,19 @@ async function putCopy(bucket, key, length, bodies) {
 
 // The vault read's floor: the vaulted object (src/store/vault.ts names it
 // batches/<id>/results.jsonl) streamed from R2 as is, as any proxy of that object would.
+// An upstream file's content through this Worker with no gateway code (no auth, no D1, no
+// adapter): fetched from the Anthropic fake and answered as the files route answers (the body
+// untouched, its type and length copied): the download's floor in the gateway's own runtime.
+bench.get("/__bench/upstream-file", async (c) => {
+  const { url, headers } = upstream(c.env, "anthropic", `/v1/files/${c.req.query("id") ?? ""}/content`);
+  const response = await fetch(url, { headers });
+  if (!response.ok || !response.body) return c.json({ error: `upstream ${url} answered ${response.status}` }, 502);
+  const answer = new Headers({ "content-type": response.headers.get("content-type") ?? "application/octet-stream" });
+  const length = response.headers.get("content-length");
+  if (length !== null) answer.set("content-length", length);
+  return new Response(response.body, { headers: answer });
+});
+
 bench.get("/__bench/vault-object", async (c) => {
   const object = await c.env.RESULTS.get(`batches/${c.req.query("batch") ?? ""}/results.jsonl`);
   if (!object) return c.json({ error: "no vaulted results" }, 404);
