@@ -499,6 +499,45 @@ describe("batches on bedrock: status, results, list", () => {
     expect(await results(batch.id)).toEqual(TWO.map((r) => ({ custom_id: r.custom_id, result: { type: "expired" } })));
   });
 
+  it.each([
+    { name: "no recordId", strip: (line: Record<string, unknown>) => ({ ...line, recordId: undefined }) },
+    { name: "a null recordId", strip: (line: Record<string, unknown>) => ({ ...line, recordId: null }) },
+    { name: "an empty recordId", strip: (line: Record<string, unknown>) => ({ ...line, recordId: "" }) },
+    { name: "a numeric recordId", strip: (line: Record<string, unknown>) => ({ ...line, recordId: 7 }) },
+  ])("skips an output line with $name (and a null line): the batch ends, and the request it answered is errored, Bedrock's loss", async ({ strip }) => {
+    const fake = createFakeBedrock({ accessKeyId: "AKIDTESTBATCHBRIDGE", secretAccessKey: "test-aws-secret-key", region: "us-east-1", minRecordsPerJob: 2 });
+    wrapFake(fake);
+    const batch = await create();
+    const [job] = await storedJobs(batch.id);
+    // S3 serves the job's output with the math question's line stripped of its recordId.
+    intercept = (request) => {
+      const url = new URL(request.url);
+      if (request.method !== "GET" || decodeURIComponent(url.pathname) !== `/${BUCKET}/${job!.data.outputKey}`) return undefined;
+      const lines = fake.readObject(BUCKET, job!.data.outputKey)!.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+      const text = lines.map((line) => JSON.stringify(line.recordId === "math-question" ? strip(line) : line)).join("\n");
+      return new Response(`${text}\nnull\n`, { headers: { "content-type": "application/octet-stream" } });
+    };
+
+    const ended = await pollUntilEnded(batch.id);
+
+    expect(intercepted).toEqual([`GET s3 /${BUCKET}/${job!.data.outputKey}`]);
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 1, errored: 1, canceled: 0, expired: 0 });
+    const lines = await results(batch.id);
+    expect(lines.find((line) => line.custom_id === "geography-question")).toEqual(succeeded("geography-question", "What is the largest ocean?"));
+    expect(lines.find((line) => line.custom_id === "math-question")).toEqual({
+      custom_id: "math-question",
+      result: {
+        type: "errored",
+        error: {
+          type: "error",
+          error: { type: "api_error", message: "bedrock upstream error: the batch ended without a result for this request (Bedrock's output has no line with its recordId)" },
+          request_id: null,
+        },
+      },
+    });
+    expect(lines).toHaveLength(2);
+  });
+
   it("lists only bedrock's batches with the header, newest first, paging with after_id and before_id", async () => {
     const anthropic = await json<WireBatch>(
       await call(BATCHES, { method: "POST", body: { requests: [{ custom_id: "a", params: { model: HAIKU, max_tokens: 5, messages: [{ role: "user", content: "hi" }] } }] } }),

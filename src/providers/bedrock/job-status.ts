@@ -62,7 +62,7 @@ function unrunResult(status: string, job: BedrockJob): BatchResult {
     const reason = job.message ? `: ${job.message}` : "";
     return { type: "errored", error: { type: "error", error: { type: "api_error", message: `bedrock: batch inference job${name} failed${reason}` } } };
   }
-  return status === "Completed" ? noResult("bedrock", "its output file has no line with its recordId") : { type: "expired" };
+  return status === "Completed" ? noResult("bedrock", "Bedrock's output has no line with its recordId") : { type: "expired" };
 }
 
 function toRfc3339(time: string | number | undefined): string | null {

@@ -19,6 +19,8 @@ import { isRecord } from "../../lib/is-record";
  * // → { custom_id: "a", result: { type: "errored", error: { type: "error", error: { type: "rate_limit_error", message: "bedrock: Too many tokens" } } } }
  */
 export function toResultLine(line: BedrockOutputLine, model: string): BatchResultLine {
+  // The batch output's reader skips such a line (./batches.ts); this guards the gateway's own
+  // InvokeModel lines (./invoke-job.ts), which always carry one.
   if (typeof line.recordId !== "string" || line.recordId === "") {
     throw new UpstreamError("bedrock", 502, "malformed batch output: a line has no recordId");
   }

@@ -63,7 +63,7 @@ export function toJobStatus(batch: OpenAIBatch, requestCount: number, tally: Err
       // it completed, which runs every request (docs/sources/openai.md § Requests an expiry or a
       // cancel left unrun).
       const unrun: BatchResult =
-        batch.status === "cancelled" ? { type: "canceled" } : batch.status === "expired" ? { type: "expired" } : noResult(PROVIDER, "OpenAI's output and error files have no line with its custom_id");
+        batch.status === "cancelled" ? { type: "canceled" } : batch.status === "completed" ? noResult(PROVIDER, "OpenAI's output and error files have no line with its custom_id") : { type: "expired" };
       counts[unrun.type] += total - sum(counts);
       return { state: "ended", counts, endedAt: endedAt(batch), unrun };
     }

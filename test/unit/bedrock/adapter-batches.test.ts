@@ -375,7 +375,7 @@ describe("bedrock adapter: lifecycle and results", () => {
       type: "errored",
       error: {
         type: "error",
-        error: { type: "api_error", message: "bedrock upstream error: the batch ended without a result for this request (its output file has no line with its recordId)" },
+        error: { type: "api_error", message: "bedrock upstream error: the batch ended without a result for this request (Bedrock's output has no line with its recordId)" },
         request_id: null,
       },
     });
