@@ -390,8 +390,6 @@ async function putCopy(bucket, key, length, bodies) {
   return length;
 }
 
-// The vault read's floor: the vaulted object (src/store/vault.ts names it
-// batches/<id>/results.jsonl) streamed from R2 as is, as any proxy of that object would.
 // An upstream file's content through this Worker with no gateway code (no auth, no D1, no
 // adapter): fetched from the Anthropic fake and answered as the files route answers (the body
 // untouched, its type and length copied): the download's floor in the gateway's own runtime.
@@ -405,6 +403,8 @@ bench.get("/__bench/upstream-file", async (c) => {
   return new Response(response.body, { headers: answer });
 });
 
+// The vault read's floor: the vaulted object (src/store/vault.ts names it
+// batches/<id>/results.jsonl) streamed from R2 as is, as any proxy of that object would.
 bench.get("/__bench/vault-object", async (c) => {
   const object = await c.env.RESULTS.get(`batches/${c.req.query("batch") ?? ""}/results.jsonl`);
   if (!object) return c.json({ error: "no vaulted results" }, 404);
