@@ -414,6 +414,23 @@ function issue15(r: Report): Issue15Row[] {
         : missing(path, "≥ 60% of parse-only"),
     );
   }
+  // Gemini's create beside the same floor with the body's bytes also uploaded to Gemini's fake by
+  // the gateway's own uploader (taking turns): the runtime's and the upstream's share of the
+  // create. What the create takes beyond it is the gateway's own work (translating, the custom_id
+  // log, D1), as the vault's copy rows above measure the vault's.
+  for (const create of r.create.filter((row) => row.requests === large && row.parseAndUpload)) {
+    const floor = create.parseAndUpload!;
+    const path = `create of ${large.toLocaleString("en")} requests, ${create.provider}, against parse-only with the body's bytes also uploaded to ${create.provider} as the create uploads its file (the runtime's and the upstream's share)`;
+    rows.push({
+      path,
+      now: `${create.mbPerSecond} MB/s (${create.seconds} s)`,
+      floor: `${floor.mbPerSecond} MB/s (${floor.seconds} s; uploading the body's ${create.bodyMB} MB${floor.uploadedMB === null ? "" : `, the create's file ${floor.uploadedMB} MB`}; workerd CPU, median: ${floor.cpuMs} ms, the create ${create.cpuMs.create} ms)`,
+      ratio: create.createVsParseAndUpload!,
+      target: "≥ 80% of that floor",
+      met: create.createVsParseAndUpload! >= 0.8,
+      profile: `create ${create.provider} ${large}`,
+    });
+  }
   for (const [direction, share] of [["upload", 0.8], ["download", 0.9]] as const) {
     const list = r.files.filter((row) => row.direction === direction);
     const file = list[list.length - 1];
@@ -536,7 +553,7 @@ function render(r: Report): string {
   if (r.create.length > 0) {
     out.push("### Batch create (one POST of the whole body)", "");
     table(
-      ["provider", "requests", "body MB", "upstream jobs", "seconds", "MB/s", "parse-only MB/s", "create / parse-only", "workerd CPU ms, create / parse-only (median; parse-only as % of the create)", "s until ended", "RSS peak above idle", "RSS peak above idle, parse-only alone (fresh gateway)", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
+      ["provider", "requests", "body MB", "upstream jobs", "seconds", "MB/s", "parse-only MB/s", "create / parse-only", "workerd CPU ms, create / parse-only (median; parse-only as % of the create)", "parse-only + the bytes uploaded (gemini): MB/s, CPU ms", "create / that", "s until ended", "RSS peak above idle", "RSS peak above idle, parse-only alone (fresh gateway)", "RSS growth 2nd half", "heap peak / kept", "CPU", "note"],
       r.create.map((row) => [
         row.provider,
         row.requests.toLocaleString("en"),
@@ -547,6 +564,8 @@ function render(r: Report): string {
         row.parseOnly.mbPerSecond,
         `${Math.round(row.createVsParse * 100)}%`,
         `${row.cpuMs.create} / ${row.cpuMs.parseOnly} (${Math.round((row.cpuMs.parseOnly / Math.max(row.cpuMs.create, 1)) * 100)}%)`,
+        row.parseAndUpload ? `${row.parseAndUpload.mbPerSecond} (${row.parseAndUpload.seconds} s), ${row.parseAndUpload.cpuMs}` : "—",
+        row.createVsParseAndUpload === null || row.createVsParseAndUpload === undefined ? "—" : `${Math.round(row.createVsParseAndUpload * 100)}%`,
         row.secondsToEnded,
         mem(row.memory) + lost(row.memory),
         mem(row.parseOnlyMemory) + lost(row.parseOnlyMemory),

@@ -63,6 +63,15 @@ export interface CreateFigures {
    * create and of the floor: how much work each is, whatever the machine's load did to the wall clock.
    */
   cpuMs: { create: number; parseOnly: number; rounds: number };
+  /**
+   * Gemini only: the floor with the body's bytes also uploaded to Gemini's fake by the gateway's
+   * own uploader, as the create uploads its file (`/__bench/parse-body?upload=gemini`, taking
+   * turns with the other two): the runtime's and the upstream's share of the create. What the
+   * create takes beyond it is the gateway's own work. `uploadedMB`: what the create itself uploaded.
+   */
+  parseAndUpload: (Pass & { cpuMs: number; uploadedMB: number | null }) | null;
+  /** Create rate over that floor's rate. */
+  createVsParseAndUpload: number | null;
   /** From the create's answer until a retrieve said `ended` (background polls and the vault). */
   secondsToEnded: number;
 }
@@ -175,6 +184,8 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
       throw new Error(`the batch holds ${batch.request_counts.processing} requests, not ${requests}`);
     }
     batchId = batch.id;
+    // Read before the batch ends (the gateway deletes its input files once it has).
+    const uploadedMB = provider === "gemini" ? await uploadedInputMB(fakes, await fetchJson<JobRow[]>(`${gateway.url}/__bench/jobs?batch=${batchId}`)) : null;
     const endedAfter = await waitUntilEnded(gateway.url, batchId, requests);
     // The rate: the same create again, unwatched (the inspector's sampling slowed the first one),
     // taking turns with the floor in the same Worker, `repeats + 1` rounds; the fastest of each
@@ -186,6 +197,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     const workerdCpu = () => totalCpuMs(gateway.workerd);
     const createRuns: { ms: number; cpuMs: number }[] = [];
     const parseRuns: { ms: number; cpuMs: number }[] = [];
+    const uploadRuns: { ms: number; cpuMs: number }[] = [];
     for (let run = 0; run <= repeats; run++) {
       await quiet(gateway.workerd);
       let cpu0 = workerdCpu();
@@ -198,11 +210,31 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
       const parsed = await timed(() => fetchJson<{ requests: number }>(`${gateway.url}/__bench/parse-body`, { method: "POST", headers: { "content-type": "application/json" }, body }));
       parseRuns.push({ ms: parsed.ms, cpuMs: workerdCpu() - cpu0 });
       if (parsed.requests !== requests) throw new Error(`/__bench/parse-body found ${parsed.requests} requests, not ${requests}`);
+      if (provider !== "gemini") continue;
+      await quiet(gateway.workerd);
+      cpu0 = workerdCpu();
+      const uploaded = await timed(() =>
+        fetchJson<{ requests: number; uploaded: number }>(`${gateway.url}/__bench/parse-body?upload=gemini`, { method: "POST", headers: { "content-type": "application/json" }, body }),
+      );
+      uploadRuns.push({ ms: uploaded.ms, cpuMs: workerdCpu() - cpu0 });
+      if (uploaded.requests !== requests || uploaded.uploaded !== body.byteLength) {
+        throw new Error(`/__bench/parse-body?upload=gemini found ${uploaded.requests} requests and uploaded ${uploaded.uploaded} bytes, not ${requests} and ${body.byteLength}`);
+      }
     }
     const seconds = Math.min(watchedSeconds, ...createRuns.map((run) => run.ms / 1000));
     const parseSeconds = Math.min(...parseRuns.map((run) => run.ms)) / 1000;
     const parseOnly = { seconds: round(parseSeconds, 2), mbPerSecond: round(body.byteLength / MB / parseSeconds) };
     const jobs = await fetchJson<JobRow[]>(`${gateway.url}/__bench/jobs?batch=${batchId}`);
+    const uploadSeconds = uploadRuns.length > 0 ? Math.min(...uploadRuns.map((run) => run.ms)) / 1000 : null;
+    const parseAndUpload =
+      uploadSeconds === null
+        ? null
+        : {
+            seconds: round(uploadSeconds, 2),
+            mbPerSecond: round(body.byteLength / MB / uploadSeconds),
+            cpuMs: median(uploadRuns.map((run) => run.cpuMs)),
+            uploadedMB,
+          };
     create = {
       provider,
       requests,
@@ -218,6 +250,8 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
       parseOnly,
       createVsParse: round(body.byteLength / MB / seconds / parseOnly.mbPerSecond, 2),
       cpuMs: { create: median(createRuns.map((run) => run.cpuMs)), parseOnly: median(parseRuns.map((run) => run.cpuMs)), rounds: createRuns.length },
+      parseAndUpload,
+      createVsParseAndUpload: parseAndUpload ? round(body.byteLength / MB / seconds / parseAndUpload.mbPerSecond, 2) : null,
       secondsToEnded: round(endedAfter / 1000, 1),
     };
   } finally {
@@ -466,6 +500,18 @@ function upstreamPaths(provider: BatchProvider, jobs: JobRow[]): string[] {
     }
   }
   return paths;
+}
+
+/** The size in MB of the files a Gemini create uploaded (its jobs' input files, from the fake), or null. */
+async function uploadedInputMB(fakes: Fakes, jobs: JobRow[]): Promise<number | null> {
+  let bytes = 0;
+  for (const job of jobs) {
+    const name = job.data.inputFile;
+    if (typeof name !== "string") return null;
+    const file = await fetchJson<{ sizeBytes?: string }>(`${fakes.urls.gemini}/v1beta/${name.split("/").map(encodeURIComponent).join("/")}`, { headers: { "x-goog-api-key": KEYS.gemini } }).catch(() => null);
+    bytes += Number(file?.sizeBytes ?? Number.NaN);
+  }
+  return Number.isFinite(bytes) ? round(bytes / MB) : null;
 }
 
 /** The same upstream bytes read straight from the fake by this process. */

@@ -13,6 +13,9 @@
  * - POST /__bench/parse-body                        a batch create body, each request found by a
  *                                                   byte scan and JSON.parse'd, then dropped (the
  *                                                   floor for any create that reads every request);
+ *                                                   with ?upload=gemini, its bytes also sent to
+ *                                                   Gemini's fake as the create sends its file (the
+ *                                                   runtime's and the upstream's share of a create);
  * - POST /__bench/revault?batch=ID                  vaults an ended batch once more, as the
  *                                                   background worker does (the vault write case);
  * - POST /__bench/r2-copy?provider=P&path=…         the upstream bytes copied untouched into R2 in
@@ -52,6 +55,8 @@ import { multipartBody } from "../../src/lib/multipart";
 import { readFilePart } from "../../src/lib/multipart-upload";
 import { BatchStore } from "../../src/store/batches";
 import { FileStore } from "../../src/store/files";
+import { geminiClient } from "../../src/providers/gemini/client";
+import { ResumableUpload } from "../../src/providers/gemini/resumable-upload";
 import gateway from "../../src/index";
 
 /** Base URL and auth headers of each provider, from the same variables the adapters read. */
@@ -162,8 +167,14 @@ function lineParser() {
 // `{"requests":[{…},…]}`), decoded and JSON.parse'd, then dropped. Nothing is kept but the
 // request being read. The body is read as the gateway's create reads it (src/api/batch-body.ts:
 // at least 64 KiB a read, see `chunkReader`), not workerd's few KiB a default read.
+// With `upload=gemini`, every byte read is also written to a Gemini resumable upload by the
+// gateway's own uploader (src/providers/gemini/resumable-upload.ts: 8 MiB chunks, one in flight
+// while the next fills), finalized at the end and then deleted: what a Gemini create pays the
+// runtime and the upstream to send its file, without translating anything.
 bench.post("/__bench/parse-body", async (c) => {
   const read = chunkReader(c.req.raw.body);
+  const gemini = c.req.query("upload") === "gemini" ? geminiClient({ env: c.env, fetch: (input, init) => fetch(input, init), clientBetas: [] }) : null;
+  const upload = gemini ? await ResumableUpload.start(gemini, { displayName: "bench-parse-body.jsonl", mimeType: "application/jsonl", sizeBytes: null }) : null;
   const decoder = new TextDecoder();
   let depth = 0;
   let inString = false;
@@ -178,6 +189,8 @@ bench.post("/__bench/parse-body", async (c) => {
       continue;
     }
     bytes += value.byteLength;
+    const sent = upload?.write(value);
+    if (sent) await sent;
     let start = pieces ? 0 : -1;
     for (let index = 0; index < value.length; index++) {
       const byte = value[index];
@@ -216,6 +229,11 @@ bench.post("/__bench/parse-body", async (c) => {
     }
     if (pieces) pieces.push(value.slice(start));
     if (done) break;
+  }
+  if (upload) {
+    const file = await upload.finish();
+    await (await gemini.fetch(`/v1beta/${file.name}`, { method: "DELETE" })).body?.cancel();
+    return c.json({ requests, bytes, uploaded: Number(file.sizeBytes) });
   }
   return c.json({ requests, bytes });
 });
