@@ -416,20 +416,26 @@ function issue15(r: Report): Issue15Row[] {
   }
   // Gemini's create beside the same floor with the body's bytes also uploaded to Gemini's fake by
   // the gateway's own uploader (taking turns): the runtime's and the upstream's share of the
-  // create. What the create takes beyond it is the gateway's own work (translating, the custom_id
-  // log, D1), as the vault's copy rows above measure the vault's.
-  for (const create of r.create.filter((row) => row.requests === large && row.parseAndUpload)) {
-    const floor = create.parseAndUpload!;
-    const path = `create of ${large.toLocaleString("en")} requests, ${create.provider}, against parse-only with the body's bytes also uploaded to ${create.provider} as the create uploads its file (the runtime's and the upstream's share)`;
-    rows.push({
-      path,
-      now: `${create.mbPerSecond} MB/s (${create.seconds} s)`,
-      floor: `${floor.mbPerSecond} MB/s (${floor.seconds} s; uploading the body's ${create.bodyMB} MB${floor.uploadedMB === null ? "" : `, the create's file ${floor.uploadedMB} MB`}; workerd CPU, median: ${floor.cpuMs} ms, the create ${create.cpuMs.create} ms)`,
-      ratio: create.createVsParseAndUpload!,
-      target: "≥ 80% of that floor",
-      met: create.createVsParseAndUpload! >= 0.8,
-      profile: `create ${create.provider} ${large}`,
-    });
+  // create. What the create takes beyond it is the gateway's own work (translating, the planner,
+  // the custom_id log, D1) and the job's one `batchGenerateContent` call, as the vault's copy rows
+  // above measure the vault's.
+  {
+    const create = r.create.find((row) => row.provider === "gemini" && row.requests === large);
+    const floor = create?.parseAndUpload;
+    const path = `create of ${large.toLocaleString("en")} requests, gemini, against parse-only with the body's bytes also uploaded to gemini as the create uploads its file (the runtime's and the upstream's share)`;
+    if (!create || !floor || create.createVsParseAndUpload === null) {
+      rows.push(missing(path, "≥ 80% of that floor"));
+    } else {
+      rows.push({
+        path,
+        now: `${create.mbPerSecond} MB/s (${create.seconds} s)`,
+        floor: `${floor.mbPerSecond} MB/s (${floor.seconds} s; uploading the body's ${create.bodyMB} MB${floor.uploadedMB === null ? "" : `, the create's file ${floor.uploadedMB} MB`}; workerd CPU, median: ${floor.cpuMs} ms, the create ${create.cpuMs.create} ms)`,
+        ratio: create.createVsParseAndUpload,
+        target: "≥ 80% of that floor",
+        met: create.createVsParseAndUpload >= 0.8,
+        profile: `create gemini ${large}`,
+      });
+    }
   }
   for (const [direction, share] of [["upload", 0.8], ["download", 0.9]] as const) {
     const list = r.files.filter((row) => row.direction === direction);
@@ -564,7 +570,7 @@ function render(r: Report): string {
         row.parseOnly.mbPerSecond,
         `${Math.round(row.createVsParse * 100)}%`,
         `${row.cpuMs.create} / ${row.cpuMs.parseOnly} (${Math.round((row.cpuMs.parseOnly / Math.max(row.cpuMs.create, 1)) * 100)}%)`,
-        row.parseAndUpload ? `${row.parseAndUpload.mbPerSecond} (${row.parseAndUpload.seconds} s), ${row.parseAndUpload.cpuMs}` : "—",
+        row.parseAndUpload ? `${row.parseAndUpload.mbPerSecond} (${row.parseAndUpload.seconds} s), ${row.parseAndUpload.cpuMs}${row.parseAndUpload.uploadedMB === null ? "" : `; the create's file ${row.parseAndUpload.uploadedMB} MB`}` : "—",
         row.createVsParseAndUpload === null || row.createVsParseAndUpload === undefined ? "—" : `${Math.round(row.createVsParseAndUpload * 100)}%`,
         row.secondsToEnded,
         mem(row.memory) + lost(row.memory),

@@ -184,9 +184,8 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
       throw new Error(`the batch holds ${batch.request_counts.processing} requests, not ${requests}`);
     }
     batchId = batch.id;
-    // Read before the batch ends (the gateway deletes its input files once it has).
-    const uploadedMB = provider === "gemini" ? await uploadedInputMB(fakes, await fetchJson<JobRow[]>(`${gateway.url}/__bench/jobs?batch=${batchId}`)) : null;
     const endedAfter = await waitUntilEnded(gateway.url, batchId, requests);
+    const uploadedMB = provider === "gemini" ? await uploadedInputMB(fakes, await fetchJson<JobRow[]>(`${gateway.url}/__bench/jobs?batch=${batchId}`)) : null;
     // The rate: the same create again, unwatched (the inspector's sampling slowed the first one),
     // taking turns with the floor in the same Worker, `repeats + 1` rounds; the fastest of each
     // counts. Taking turns keeps a passing slowdown of this shared machine from landing on one

@@ -169,12 +169,30 @@ function lineParser() {
 // at least 64 KiB a read, see `chunkReader`), not workerd's few KiB a default read.
 // With `upload=gemini`, every byte read is also written to a Gemini resumable upload by the
 // gateway's own uploader (src/providers/gemini/resumable-upload.ts: 8 MiB chunks, one in flight
-// while the next fills), finalized at the end and then deleted: what a Gemini create pays the
-// runtime and the upstream to send its file, without translating anything.
+// while the next fills), finalized at the end and then deleted (a round trip the create does
+// not make): what a Gemini create pays the runtime and the upstream to send its file, without
+// translating anything.
 bench.post("/__bench/parse-body", async (c) => {
   const read = chunkReader(c.req.raw.body);
   const gemini = c.req.query("upload") === "gemini" ? geminiClient({ env: c.env, fetch: (input, init) => fetch(input, init), clientBetas: [] }) : null;
   const upload = gemini ? await ResumableUpload.start(gemini, { displayName: "bench-parse-body.jsonl", mimeType: "application/jsonl", sizeBytes: null }) : null;
+  try {
+    const { requests, bytes } = await parseBody(read, upload);
+    if (!upload) return c.json({ requests, bytes });
+    const file = await upload.finish();
+    await (await gemini.fetch(`/v1beta/${file.name}`, { method: "DELETE" })).body?.cancel();
+    return c.json({ requests, bytes, uploaded: Number(file.sizeBytes) });
+  } catch (error) {
+    // As a failed create aborts its upload: the session ends and the isolate's second chunk is
+    // given back (src/providers/gemini/resumable-upload.ts), so later creates are not slowed.
+    await upload?.cancel();
+    throw error;
+  }
+});
+
+// The floor's scan: the requests found and parsed, and the bytes read (each also written to
+// `upload` when there is one).
+async function parseBody(read, upload) {
   const decoder = new TextDecoder();
   let depth = 0;
   let inString = false;
@@ -230,13 +248,8 @@ bench.post("/__bench/parse-body", async (c) => {
     if (pieces) pieces.push(value.slice(start));
     if (done) break;
   }
-  if (upload) {
-    const file = await upload.finish();
-    await (await gemini.fetch(`/v1beta/${file.name}`, { method: "DELETE" })).body?.cancel();
-    return c.json({ requests, bytes, uploaded: Number(file.sizeBytes) });
-  }
-  return c.json({ requests, bytes });
-});
+  return { requests, bytes };
+}
 
 // The vault write, once more: an ended batch is put back to `vaulting` and handed to the
 // Worker's own queue consumer as the `vault` message the background worker gets, so that the

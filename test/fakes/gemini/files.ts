@@ -269,6 +269,8 @@ export function deleteFile(state: FakeState, name: string, url: URL): Response {
   const found = liveFile(state, name);
   if (found instanceof Response) return found;
   state.files.delete(name);
+  // Its bytes go too: the upload session that made it still points at it.
+  found.chunks = [];
   return json(200, {});
 }
 
