@@ -185,7 +185,6 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
     }
     batchId = batch.id;
     const endedAfter = await waitUntilEnded(gateway.url, batchId, requests);
-    const uploadedMB = provider === "gemini" ? await uploadedInputMB(fakes, await fetchJson<JobRow[]>(`${gateway.url}/__bench/jobs?batch=${batchId}`)) : null;
     // The rate: the same create again, unwatched (the inspector's sampling slowed the first one),
     // taking turns with the floor in the same Worker, `repeats + 1` rounds; the fastest of each
     // counts. Taking turns keeps a passing slowdown of this shared machine from landing on one
@@ -232,7 +231,7 @@ export async function batchCase(fakes: Fakes, config: string, provider: BatchPro
             seconds: round(uploadSeconds, 2),
             mbPerSecond: round(body.byteLength / MB / uploadSeconds),
             cpuMs: median(uploadRuns.map((run) => run.cpuMs)),
-            uploadedMB,
+            uploadedMB: await uploadedInputMB(fakes, jobs),
           };
     create = {
       provider,
